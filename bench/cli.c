@@ -1,0 +1,2 @@
+/* cli.c — not yet written */
+#include "params.h"

@@ -1,0 +1,2 @@
+/* cmd_basic.c — not yet written */
+#include "params.h"

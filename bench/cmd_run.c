@@ -1,0 +1,2 @@
+/* cmd_run.c — not yet written */
+#include "params.h"

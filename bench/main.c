@@ -1,0 +1,93 @@
+/* main.c — lockbench's subcommand table, and nothing else. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "version.h"
+
+struct command {
+	const char *name;
+	const char *summary;
+	int (*fn)(int argc, char **argv);
+};
+
+static const struct command commands[] = {
+	{ "list", "the registered locks, their properties and descriptions", cmd_list },
+	{ "topo", "the machine as hwloc sees it, and the thread -> CPU plan of a run", cmd_topo },
+	{ "run", "one measurement: a lock, a thread count, a workload", cmd_run },
+	{ "sweep", "the main job: every lock over thread counts -> results/, plots, report", cmd_sweep },
+	{ "report", "rebuild plots and report.html/report.md from a result set", cmd_report },
+	{ "compare", "two result sets side by side, as ratios with their spread", cmd_compare },
+	{ "c2c", "core-to-core cache-line round trip for every pair of allowed CPUs", cmd_c2c },
+	{ NULL, NULL, NULL },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: lockbench [--plugin PATH.so]... COMMAND [OPTIONS]\n"
+		   "       lockbench COMMAND --help\n"
+		   "       lockbench --version\n\ncommands:\n");
+	for (const struct command *c = commands; c->name; c++)
+		fprintf(f, "  %-8s %s\n", c->name, c->summary);
+	fprintf(f, "\n--plugin PATH.so loads extra locks from a shared object exporting\n"
+		   "`const struct lb_lock_ops *const lb_plugin_locks[]` (NULL-terminated); it may\n"
+		   "appear anywhere on the command line and more than once.\n");
+}
+
+/* --plugin is accepted anywhere, so `lockbench run --plugin x.so --lock mine` works: take every
+ * occurrence out of argv before the command's own getopt sees it. */
+static int load_plugins(int *argc, char **argv)
+{
+	int out = 1;
+	for (int i = 1; i < *argc; i++) {
+		const char *path = NULL;
+		if (strcmp(argv[i], "--") == 0) {
+			while (i < *argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		if (strcmp(argv[i], "--plugin") == 0) {
+			if (i + 1 >= *argc)
+				return usage_error("--plugin: expected a path to a shared object");
+			path = argv[++i];
+		} else if (strncmp(argv[i], "--plugin=", 9) == 0) {
+			path = argv[i] + 9;
+		}
+		if (path) {
+			char err[512];
+			if (plugin_load(path, err, sizeof err) != 0)
+				return usage_error("--plugin: '%s': %s", path, err);
+			continue;
+		}
+		argv[out++] = argv[i];
+	}
+	argv[out] = NULL;
+	*argc = out;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	int rc = load_plugins(&argc, argv);
+	if (rc)
+		return rc;
+	if (argc < 2) {
+		usage(stderr);
+		return LB_EXIT_USAGE;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return LB_EXIT_OK;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("lockbench %s (%s)\n", LB_VERSION, LB_GIT_REVISION);
+		return LB_EXIT_OK;
+	}
+	for (const struct command *c = commands; c->name; c++)
+		if (strcmp(argv[1], c->name) == 0)
+			return c->fn(argc - 1, argv + 1);
+	return usage_error("'%s' is not a command; try: list, topo, run, sweep, report, compare, c2c",
+			   argv[1]);
+}

@@ -1,0 +1,2 @@
+/* output.c — not yet written */
+#include "params.h"

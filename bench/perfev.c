@@ -1,0 +1,2 @@
+/* perfev.c — not yet written */
+#include "params.h"

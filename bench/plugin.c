@@ -1,0 +1,2 @@
+/* plugin.c — not yet written */
+#include "params.h"

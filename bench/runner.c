@@ -1,0 +1,2 @@
+/* runner.c — not yet written */
+#include "params.h"

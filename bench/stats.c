@@ -1,0 +1,2 @@
+/* stats.c — not yet written */
+#include "params.h"

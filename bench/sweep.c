@@ -1,0 +1,12 @@
+/* sweep.c — placeholder until its issue lands; exits 1 rather than pretending. */
+#include <stdio.h>
+
+#include "commands.h"
+
+int cmd_sweep(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	fprintf(stderr, "lockbench: sweep: not implemented yet\n");
+	return 1;
+}

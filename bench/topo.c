@@ -1,0 +1,2 @@
+/* topo.c — not yet written */
+#include "params.h"

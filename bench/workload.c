@@ -1,0 +1,2 @@
+/* workload.c — not yet written */
+#include "params.h"

@@ -1,0 +1,105 @@
+/* lock.h — lockbench's lock library: one vtable that every lock implements.
+ *
+ * Every lock is a `const struct lb_lock_ops` exported by exactly one file in locks/ and listed
+ * once in registry.c. A caller never sees a lock's type: it allocates `lock_size` bytes aligned
+ * to `lock_align` (lb_lock_alloc does this), and, when `ctx_size` is non-zero, one per-thread
+ * context of `ctx_size`/`ctx_align` bytes per thread (queue locks keep their queue node there).
+ *
+ * Error convention: every function returns 0 on success or a negative errno value; the library
+ * never prints and never aborts. `unlock` reports misuse (a non-owner release of a reentrant
+ * lock: -EPERM; a release beyond a bounded semaphore's count: -EOVERFLOW) through its return.
+ *
+ * Capacity: `init` takes a number of permits. Mutual-exclusion locks accept only 1 (-EINVAL
+ * otherwise); locks with LB_COUNTING accept any N >= 1 and admit up to N holders at once.
+ */
+#ifndef LB_LOCK_H
+#define LB_LOCK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* One cache line. x86-64 and most arm64 parts use 64 bytes; adjacent-line prefetch makes 128
+ * the safer padding on some Intel parts, but 64 is what the queue-lock papers and Concurrency Kit
+ * assume, and what keeps the per-thread contexts small. */
+#define LB_CACHELINE 64
+#define LB_CACHE_ALIGNED __attribute__((aligned(LB_CACHELINE)))
+
+/* Properties: what a lock is, so that generic tests and the harness know what to expect. */
+enum lb_lock_prop {
+	LB_SPINS = 1u << 0,        /* waits by spinning on the CPU */
+	LB_SLEEPS = 1u << 1,       /* waits by sleeping in the kernel (possibly after spinning) */
+	LB_FIFO = 1u << 2,         /* grants in arrival order (doorway order) */
+	LB_NEEDS_CTX = 1u << 3,    /* needs a per-thread context (ctx_size > 0) */
+	LB_REENTRANT = 1u << 4,    /* the owner may take it again; unlock must be called as often */
+	LB_COUNTING = 1u << 5,     /* accepts permits > 1: not mutual exclusion when permits > 1 */
+	LB_NOT_A_LOCK = 1u << 6,   /* provides no exclusion at all (`null`); left out of sweeps */
+	LB_TSAN_OPAQUE = 1u << 7,  /* its atomics are inline asm that ThreadSanitizer cannot see */
+	LB_OWNER_CHECKED = 1u << 8, /* a non-owner unlock is refused with -EPERM */
+	LB_BOUNDED = 1u << 9,      /* a release beyond the initial count is refused, -EOVERFLOW */
+	LB_TEST_ONLY = 1u << 10,   /* a deliberately broken lock for negative controls */
+	LB_REFERENCE = 1u << 11,   /* a third-party reference implementation (Concurrency Kit) */
+};
+
+struct lb_lock_ops {
+	const char *name;        /* what users type: "mcs", "pthread-mutex" */
+	const char *description; /* one line */
+	unsigned props;          /* enum lb_lock_prop bits */
+	size_t lock_size, lock_align;
+	size_t ctx_size, ctx_align; /* 0, 0 when no per-thread context is needed */
+
+	int (*init)(void *lock, unsigned permits);
+	void (*destroy)(void *lock);
+	/* Optional: prepare / release a per-thread context. A context may be used with any number
+	 * of locks of this kind, one held at a time per context. */
+	int (*ctx_init)(void *ctx);
+	void (*ctx_destroy)(void *ctx);
+
+	int (*lock)(void *lock, void *ctx);
+	int (*unlock)(void *lock, void *ctx);
+	/* 0 when acquired, -EBUSY when not available right now. */
+	int (*trylock)(void *lock, void *ctx);
+
+	/* Test-only hook, set only in the library built with LB_TEST_HOOKS (liblb_locks_test):
+	 * the turn the caller took in its most recent lock() (ticket number or queue position,
+	 * counted from 1 in doorway order). NULL in the production library. */
+	uint64_t (*turn)(void *lock, void *ctx);
+};
+
+/* The registry: NULL-terminated, in the order `lockbench list` shows. */
+extern const struct lb_lock_ops *const lb_locks[];
+
+const struct lb_lock_ops *lb_lock_find(const char *name);
+size_t lb_lock_count(void);
+
+static inline int lb_is_mutex(const struct lb_lock_ops *ops, unsigned permits)
+{
+	return !(ops->props & LB_NOT_A_LOCK) && permits == 1;
+}
+
+/* Convenience allocation that honours size and alignment: returns NULL with errno set. The
+ * memory is zeroed; init must still be called. Sizes are rounded up to whole cache lines so
+ * that two allocations never share one. */
+void *lb_lock_alloc(const struct lb_lock_ops *ops);
+void *lb_ctx_alloc(const struct lb_lock_ops *ops);
+void lb_free(void *p);
+
+/* The CPU's spin-wait hint (x86 `pause`, arm64 `yield`): every spin loop calls it. */
+static inline void lb_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__) || defined(__arm__)
+	__asm__ __volatile__("yield" ::: "memory");
+#else
+	__asm__ __volatile__("" ::: "memory");
+#endif
+}
+
+#ifdef __cplusplus
+}
+#endif
+#endif
