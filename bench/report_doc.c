@@ -1,0 +1,666 @@
+/* report_doc.c — the content of report.html and report.md: machine and parameters, the "what
+ * wins where" table, the plots, every point, and the notes a reader needs to trust them.
+ *
+ * Both documents come from the same calls: a tiny writer (struct doc) renders headings,
+ * paragraphs and tables either as HTML (escaped, plots embedded as base64 data URIs, so the file
+ * is self-contained) or as GitHub-flavoured Markdown (escaped, plots as relative links, for
+ * pasting into a ticket). Text may carry DOC_B around words to set them in bold.
+ */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report.h"
+#include "version.h"
+
+#define DOC_B "\x01" /* toggles bold */
+
+struct doc {
+	FILE *f;
+	bool html;
+	bool bold;
+};
+
+/* Escaped text; DOC_B toggles bold. */
+static void text(struct doc *d, const char *s)
+{
+	for (; *s; s++) {
+		char c = *s;
+		if (c == '\x01') {
+			fputs(d->html ? (d->bold ? "</b>" : "<b>") : "**", d->f);
+			d->bold = !d->bold;
+		} else if (d->html && c == '<') {
+			fputs("&lt;", d->f);
+		} else if (d->html && c == '>') {
+			fputs("&gt;", d->f);
+		} else if (d->html && c == '&') {
+			fputs("&amp;", d->f);
+		} else if (d->html && c == '"') {
+			fputs("&quot;", d->f);
+		} else if (!d->html && strchr("\\|*_`<>[]#", c)) {
+			fputc('\\', d->f);
+			fputc(c, d->f);
+		} else if (c == '\n' || c == '\r' || c == '\t') {
+			fputc(' ', d->f);
+		} else {
+			fputc(c, d->f);
+		}
+	}
+}
+
+static void textf(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void textf(struct doc *d, const char *fmt, ...)
+{
+	char buf[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	text(d, buf);
+}
+
+static void heading(struct doc *d, int level, const char *id, const char *title)
+{
+	if (d->html) {
+		fprintf(d->f, "<h%d id=\"%s\">", level, id);
+		text(d, title);
+		fprintf(d->f, "</h%d>\n", level);
+	} else {
+		fprintf(d->f, "\n%.*s ", level, "######");
+		text(d, title);
+		fputs("\n\n", d->f);
+	}
+}
+
+/* A paragraph; `cls` styles it in HTML ("note", "warn"). */
+static void para_start(struct doc *d, const char *cls)
+{
+	if (d->html)
+		fprintf(d->f, cls ? "<p class=\"%s\">" : "<p>", cls);
+	else if (cls && strcmp(cls, "warn") == 0)
+		fputs("> **Note:** ", d->f);
+}
+
+static void para_end(struct doc *d)
+{
+	fputs(d->html ? "</p>\n" : "\n\n", d->f);
+}
+
+/* `cls` names the table's style in HTML ("points": one line per row), or NULL. */
+static void table_start(struct doc *d, const char *cls, const char *const *head, size_t n)
+{
+	if (d->html) {
+		fprintf(d->f, "<div class=\"scroll\"><table%s%s%s>\n<thead><tr>", cls ? " class=\"" : "",
+			cls ? cls : "", cls ? "\"" : "");
+		for (size_t i = 0; i < n; i++) {
+			fputs("<th>", d->f);
+			text(d, head[i]);
+			fputs("</th>", d->f);
+		}
+		fputs("</tr></thead>\n<tbody>\n", d->f);
+	} else {
+		fputs("|", d->f);
+		for (size_t i = 0; i < n; i++) {
+			fputc(' ', d->f);
+			text(d, head[i]);
+			fputs(" |", d->f);
+		}
+		fputs("\n|", d->f);
+		for (size_t i = 0; i < n; i++)
+			fputs("---|", d->f);
+		fputc('\n', d->f);
+	}
+}
+
+static void row(struct doc *d, char cells[][512], size_t n, bool flagged)
+{
+	fputs(d->html ? (flagged ? "<tr class=\"flag\">" : "<tr>") : "|", d->f);
+	for (size_t i = 0; i < n; i++) {
+		fputs(d->html ? "<td>" : " ", d->f);
+		text(d, cells[i]);
+		fputs(d->html ? "</td>" : " |", d->f);
+	}
+	fputs(d->html ? "</tr>\n" : "\n", d->f);
+}
+
+static void table_end(struct doc *d)
+{
+	fputs(d->html ? "</tbody></table></div>\n" : "\n", d->f);
+}
+
+/* --- numbers ------------------------------------------------------------------------------- */
+
+static void fmt_ns(double ns, char *buf, size_t len)
+{
+	if (!isfinite(ns))
+		snprintf(buf, len, "–");
+	else if (ns < 1e3)
+		snprintf(buf, len, "%.3g ns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, len, "%.3g µs", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, len, "%.3g ms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.3g s", ns / 1e9);
+}
+
+static void fmt_metric(enum report_metric m, double v, char *buf, size_t len)
+{
+	if (!isfinite(v))
+		snprintf(buf, len, "–");
+	else if (m == METRIC_MOPS)
+		snprintf(buf, len, "%.3g Mops/s", v);
+	else if (m == METRIC_FAIRNESS)
+		snprintf(buf, len, "%.3f", v);
+	else
+		fmt_ns(v, buf, len);
+}
+
+/* A value in the unit that suits `scale_of` (ns, µs, ms, s for times): "%.3g" and the unit. */
+static const char *scaled(enum report_metric m, double v, double scale_of, char *buf, size_t len)
+{
+	static const struct {
+		double div;
+		const char *unit;
+	} t[] = { { 1, "ns" }, { 1e3, "µs" }, { 1e6, "ms" }, { 1e9, "s" } };
+	size_t k = 0;
+	if (m == METRIC_MOPS || m == METRIC_FAIRNESS) {
+		snprintf(buf, len, m == METRIC_MOPS ? "%.3g" : "%.3f", v);
+		return m == METRIC_MOPS ? "Mops/s" : "";
+	}
+	while (k + 1 < sizeof t / sizeof t[0] && fabs(scale_of) >= t[k + 1].div)
+		k++;
+	snprintf(buf, len, "%.3g", v / t[k].div);
+	return t[k].unit;
+}
+
+/* "12.3 Mops/s (CI 11.9–12.8)": a value with its spread, named for what it is. */
+static void fmt_with_spread(enum report_metric m, const struct verdict_candidate *c, bool ci,
+			    char *buf, size_t len)
+{
+	char v[64], lo[64], hi[64];
+	if (!isfinite(c->median)) {
+		snprintf(buf, len, "–");
+		return;
+	}
+	const char *unit = scaled(m, c->median, c->median, v, sizeof v);
+	if (!isfinite(c->lo) || !isfinite(c->hi)) {
+		snprintf(buf, len, "%s%s%s", v, *unit ? " " : "", unit);
+		return;
+	}
+	scaled(m, c->lo, c->median, lo, sizeof lo);
+	scaled(m, c->hi, c->median, hi, sizeof hi);
+	snprintf(buf, len, "%s%s%s (%s %s–%s)", v, *unit ? " " : "", unit, ci ? "CI" : "min–max",
+		 lo, hi);
+}
+
+/* --- the "what wins where" table ----------------------------------------------------------- */
+
+static void cell_text(const struct verdict_cell *c, enum report_metric m, char *out, size_t len)
+{
+	char v[160];
+	size_t o = 0;
+	out[0] = '\0';
+#define ADD(...) (o += (size_t)snprintf(out + o, o < len ? len - o : 0, __VA_ARGS__), o = o < len ? o : len - 1)
+	if (c->threads == 0) {
+		ADD("not measured");
+		return;
+	}
+	if (c->v.kind == VERDICT_NONE) {
+		ADD("no data");
+	} else if (c->v.kind == VERDICT_WINNER) {
+		size_t w = c->v.tied[0];
+		fmt_with_spread(m, &c->cand[w], c->used_ci[w], v, sizeof v);
+		ADD(DOC_B "%s" DOC_B " %s", c->cand[w].name, v);
+		if (c->v.runner_up != SIZE_MAX) {
+			size_t r = c->v.runner_up;
+			fmt_with_spread(m, &c->cand[r], c->used_ci[r], v, sizeof v);
+			ADD("; next: %s %s", c->cand[r].name, v);
+		}
+	} else if (c->v.ntied == c->v.considered && c->v.considered > 3) {
+		double lo = INFINITY, hi = -INFINITY;
+		for (size_t k = 0; k < c->v.ntied; k++) {
+			lo = fmin(lo, c->cand[c->v.tied[k]].median);
+			hi = fmax(hi, c->cand[c->v.tied[k]].median);
+		}
+		char a[64], b[64];
+		const char *unit = scaled(m, lo, hi, a, sizeof a);
+		scaled(m, hi, hi, b, sizeof b);
+		if (strcmp(a, b) == 0)
+			ADD("tie: all %zu locks (all %s%s%s)", c->v.ntied, a, *unit ? " " : "", unit);
+		else
+			ADD("tie: all %zu locks (medians %s–%s%s%s, spreads overlap)", c->v.ntied, a, b,
+			    *unit ? " " : "", unit);
+	} else {
+		/* The first three with their numbers; the rest by name, so a cell stays readable
+		 * with 20 locks and still lists every tied one. */
+		ADD("tie of %zu: ", c->v.ntied);
+		for (size_t k = 0; k < c->v.ntied; k++) {
+			size_t i = c->v.tied[k];
+			if (k < 3) {
+				fmt_with_spread(m, &c->cand[i], c->used_ci[i], v, sizeof v);
+				ADD("%s%s %s", k ? ", " : "", c->cand[i].name, v);
+			} else {
+				ADD("%s%s", k == 3 ? "; also " : ", ", c->cand[i].name);
+			}
+		}
+	}
+	for (size_t k = 0; k < c->nexcluded; k++)
+		ADD("%s%s (%s)", k ? ", " : "; left out: ", c->excluded[k]->lock,
+		    c->excluded[k]->status);
+#undef ADD
+}
+
+static const char *regime_label(const struct report_set *s, enum report_regime r, unsigned threads,
+				char *buf, size_t len)
+{
+	if (r == REGIME_UNCONTENDED)
+		snprintf(buf, len, "uncontended: %u thread", threads);
+	else if (r == REGIME_CONTENDED)
+		snprintf(buf, len, "contended: %u threads on %u CPUs", threads, s->cpus);
+	else
+		snprintf(buf, len, "oversubscribed: %u threads on %u CPUs", threads, s->cpus);
+	return buf;
+}
+
+static int verdict_table(struct doc *d, const struct report_set *s, char *err, size_t errlen)
+{
+	static const char *const head[] = { "critical section", "regime", "best throughput",
+					    "best p99 latency", "fairest",
+					    "cheapest CPU per acquisition" };
+	struct verdict_cell *cell = malloc(sizeof *cell);
+	if (!cell) {
+		snprintf(err, errlen, "report: out of memory");
+		return -ENOMEM;
+	}
+	table_start(d, "verdict", head, 6);
+	for (size_t k = 0; k < s->ncs; k++)
+		for (enum report_regime r = 0; r < REGIME_COUNT; r++) {
+			char cells[6][512];
+			snprintf(cells[0], sizeof cells[0], "%g ns", s->cs[k]);
+			unsigned threads = 0;
+			for (enum report_metric m = 0; m < METRIC_COUNT; m++) {
+				if (verdict_cell(s->pts, s->npts, r, s->cs[k], m, cell) != 0) {
+					free(cell);
+					snprintf(err, errlen, "report: more than %d locks at one point",
+						 VERDICT_MAX);
+					return -EINVAL;
+				}
+				threads = cell->threads;
+				cell_text(cell, m, cells[2 + m], sizeof cells[0]);
+			}
+			if (threads)
+				regime_label(s, r, threads, cells[1], sizeof cells[1]);
+			else
+				snprintf(cells[1], sizeof cells[1], "%s: not measured (%u CPU%s)",
+					 report_regime_name(r), s->cpus, s->cpus == 1 ? "" : "s");
+			row(d, cells, 6, false);
+		}
+	table_end(d);
+	free(cell);
+	para_start(d, "note");
+	text(d, "A lock is named only when its spread does not overlap any other lock's at that "
+		"point (in particular the runner-up's); otherwise the cell says tie and lists every "
+		"lock whose spread overlaps the leader's. Spreads are called what they are: CI is the "
+		"95 % confidence interval of the median (summary.csv spread = ci95, enough good "
+		"repetitions; only throughput has one), min–max the range of the repetitions. Only "
+		"mutual exclusion (permits = 1) competes, and points whose status is not ok are left "
+		"out. Each regime is judged at one thread count: 1, the most threads within the CPUs, "
+		"and the most threads of all.");
+	para_end(d);
+	return 0;
+}
+
+/* --- the rest ------------------------------------------------------------------------------ */
+
+static size_t count_flagged(const struct report_set *s)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < s->npts; i++)
+		n += s->pts[i].disagree || s->pts[i].noisy || strcmp(s->pts[i].status, "ok") != 0;
+	return n;
+}
+
+static void incomplete_note(struct doc *d, const struct report_set *s)
+{
+	if (s->complete == 0) {
+		para_start(d, "warn");
+		const char *state = json_get(&s->meta, "sweep.state");
+		const char *done = json_get(&s->meta, "sweep.runs_done");
+		const char *total = json_get(&s->meta, "sweep.runs_total");
+		textf(d, "This result set is incomplete (meta.json: state %s, %s of %s runs done). "
+			 "Points the sweep did not reach are missing from the tables and plots; "
+			 "lockbench sweep --resume DIR finishes it.",
+		      state ? state : "not complete", done ? done : "?", total ? total : "?");
+		para_end(d);
+	}
+}
+
+static void flag_notes(struct doc *d, const struct report_set *s)
+{
+	size_t flagged = count_flagged(s), shown = 0;
+	if (!flagged)
+		return;
+	para_start(d, "warn");
+	textf(d, "%zu of %zu points are flagged (highlighted in the table of all points, ringed in "
+		 "the plots); read them with care:", flagged, s->npts);
+	para_end(d);
+	fputs(d->html ? "<ul class=\"flags\">\n" : "", d->f);
+	for (size_t i = 0; i < s->npts && shown < 12; i++) {
+		const struct report_point *p = &s->pts[i];
+		bool bad = strcmp(p->status, "ok") != 0;
+		if (!p->disagree && !p->noisy && !bad)
+			continue;
+		shown++;
+		fputs(d->html ? "<li>" : "- ", d->f);
+		textf(d, "%s, %u threads, cs %g ns:", p->lock, p->threads, p->cs_ns);
+		if (p->disagree) {
+			char lo[64], hi[64], med[64];
+			fmt_metric(METRIC_MOPS, p->mops.min, lo, sizeof lo);
+			fmt_metric(METRIC_MOPS, p->mops.max, hi, sizeof hi);
+			fmt_metric(METRIC_MOPS, p->mops.median, med, sizeof med);
+			textf(d, " repetitions disagree (throughput %s to %s around %s);", lo, hi, med);
+		}
+		if (p->noisy)
+			text(d, " the machine changed under the run (core-to-core time or steal);");
+		if (bad)
+			textf(d, " status %s (%u of %u repetitions ok);", p->status, p->reps_ok, p->reps);
+		if (p->note[0])
+			textf(d, " %s", p->note);
+		fputs(d->html ? "</li>\n" : "\n", d->f);
+	}
+	if (flagged > shown) {
+		fputs(d->html ? "<li>" : "- ", d->f);
+		textf(d, "and %zu more", flagged - shown);
+		fputs(d->html ? "</li>\n" : "\n", d->f);
+	}
+	fputs(d->html ? "</ul>\n" : "\n", d->f);
+}
+
+/* meta.json's keys under `prefix` ("machine"), or the top-level ones (NULL), as table rows. */
+static bool meta_rows(struct doc *d, const struct report_set *s, const char *prefix, bool started)
+{
+	static const char *const head[] = { "what", "value" };
+	size_t plen = prefix ? strlen(prefix) : 0;
+	for (size_t i = 0; i < s->meta.n; i++) {
+		const char *k = s->meta.kv[i].key;
+		if (prefix ? strncmp(k, prefix, plen) != 0 || k[plen] != '.' : strchr(k, '.') != NULL)
+			continue;
+		if (!started)
+			table_start(d, "kv", head, 2);
+		started = true;
+		char cells[2][512];
+		snprintf(cells[0], sizeof cells[0], "%s", k + (prefix ? plen + 1 : 0));
+		snprintf(cells[1], sizeof cells[1], "%s", s->meta.kv[i].value);
+		row(d, cells, 2, false);
+	}
+	return started;
+}
+
+/* One section of meta.json: a heading and one table of the keys under the given prefixes. */
+static void meta_section(struct doc *d, const struct report_set *s, const char *id,
+			 const char *title, const char *const *prefixes, size_t n)
+{
+	if (d->html)
+		fputs("<section>", d->f);
+	heading(d, 3, id, title);
+	bool started = false;
+	for (size_t i = 0; i < n; i++)
+		started = meta_rows(d, s, prefixes[i], started);
+	if (started)
+		table_end(d);
+	else {
+		para_start(d, "note");
+		text(d, "(not in meta.json)");
+		para_end(d);
+	}
+	if (d->html)
+		fputs("</section>\n", d->f);
+}
+
+static bool is_known_group(const char *k)
+{
+	static const char *const groups[] = { "meta.", "machine.", "sweep.", "params.",
+					      "parameters.", NULL };
+	for (size_t i = 0; groups[i]; i++)
+		if (strncmp(k, groups[i], strlen(groups[i])) == 0)
+			return true;
+	return !strchr(k, '.');
+}
+
+/* Machine (with the top-level facts: host, dates, completeness), parameters, then any other
+ * group of meta.json (build, ...), side by side in HTML. */
+static void meta_sections(struct doc *d, const struct report_set *s)
+{
+	/* The sweep writes "meta" (machine, build) and "sweep" (its parameters and state). */
+	static const char *const machine[] = { NULL, "meta", "machine" };
+	static const char *const params[] = { "sweep", "params", "parameters" };
+	heading(d, 2, "setup", "Machine and parameters");
+	if (!s->have_meta) {
+		para_start(d, "warn");
+		text(d, "This result set has no meta.json: the machine and the parameters are unknown.");
+		para_end(d);
+		return;
+	}
+	if (d->html)
+		fputs("<div class=\"meta\">\n", d->f);
+	meta_section(d, s, "machine", "Machine", machine, 3);
+	meta_section(d, s, "parameters", "Parameters", params, 3);
+	for (size_t i = 0; i < s->meta.n; i++) {
+		const char *k = s->meta.kv[i].key;
+		if (is_known_group(k))
+			continue;
+		char group[64];
+		size_t n = (size_t)(strchr(k, '.') - k);
+		snprintf(group, sizeof group, "%.*s", (int)(n < 63 ? n : 63), k);
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = strncmp(s->meta.kv[j].key, group, n) == 0 && s->meta.kv[j].key[n] == '.';
+		if (!seen) {
+			const char *one[] = { group };
+			meta_section(d, s, group, group, one, 1);
+		}
+	}
+	if (d->html)
+		fputs("</div>\n", d->f);
+}
+
+static int points_cmp_key(const struct report_point *a, const struct report_point *b)
+{
+	if (a->cs_ns != b->cs_ns)
+		return a->cs_ns < b->cs_ns ? -1 : 1;
+	if (a->lock_index != b->lock_index)
+		return a->lock_index < b->lock_index ? -1 : 1;
+	if (a->permits != b->permits)
+		return a->permits < b->permits ? -1 : 1;
+	return a->threads < b->threads ? -1 : a->threads > b->threads;
+}
+
+static int points_cmp(const void *a, const void *b)
+{
+	return points_cmp_key(*(const struct report_point *const *)a,
+			      *(const struct report_point *const *)b);
+}
+
+static int all_points(struct doc *d, const struct report_set *s)
+{
+	static const char *const head[] = { "lock", "permits", "threads", "regime", "cs",
+					    "reps ok", "throughput (spread)", "fairness", "p50",
+					    "p99", "CPU / acquisition", "flags", "note" };
+	const struct report_point **order = malloc((s->npts ? s->npts : 1) * sizeof *order);
+	if (!order)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->npts; i++)
+		order[i] = &s->pts[i];
+	qsort(order, s->npts, sizeof *order, points_cmp);
+	table_start(d, "points", head, 13);
+	for (size_t i = 0; i < s->npts; i++) {
+		const struct report_point *p = order[i];
+		char c[13][512];
+		bool ci = p->ci95 && isfinite(p->mops.ci_lo) && isfinite(p->mops.ci_hi);
+		struct verdict_candidate m = { p->lock, p->mops.median, ci ? p->mops.ci_lo : p->mops.min,
+					       ci ? p->mops.ci_hi : p->mops.max };
+		snprintf(c[0], sizeof c[0], "%s", p->lock);
+		snprintf(c[1], sizeof c[1], "%u", p->permits);
+		snprintf(c[2], sizeof c[2], "%u", p->threads);
+		snprintf(c[3], sizeof c[3], "%s", report_regime_name(p->regime));
+		snprintf(c[4], sizeof c[4], "%g ns", p->cs_ns);
+		snprintf(c[5], sizeof c[5], "%u/%u", p->reps_ok, p->reps);
+		fmt_with_spread(METRIC_MOPS, &m, ci, c[6], sizeof c[6]);
+		fmt_metric(METRIC_FAIRNESS, p->fairness.median, c[7], sizeof c[7]);
+		fmt_ns(p->p50.median, c[8], sizeof c[8]);
+		fmt_ns(p->p99.median, c[9], sizeof c[9]);
+		fmt_ns(p->cpu.median, c[10], sizeof c[10]);
+		snprintf(c[11], sizeof c[11], "%s%s%s%s", p->disagree ? "disagree " : "",
+			 p->noisy ? "noisy " : "", strcmp(p->status, "ok") ? p->status : "",
+			 (p->disagree || p->noisy || strcmp(p->status, "ok")) ? "" : "–");
+		snprintf(c[12], sizeof c[12], "%s", p->note);
+		row(d, c, 13, p->disagree || p->noisy || strcmp(p->status, "ok") != 0);
+	}
+	table_end(d);
+	free(order);
+	return 0;
+}
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* The file's bytes as base64 into f. */
+static int embed_base64(FILE *f, const char *path)
+{
+	FILE *in = fopen(path, "rb");
+	if (!in)
+		return -errno;
+	unsigned char buf[3 * 1024];
+	size_t n;
+	while ((n = fread(buf, 1, sizeof buf, in)) > 0) {
+		for (size_t i = 0; i < n; i += 3) {
+			unsigned v = (unsigned)buf[i] << 16;
+			if (i + 1 < n)
+				v |= (unsigned)buf[i + 1] << 8;
+			if (i + 2 < n)
+				v |= buf[i + 2];
+			char q[4] = { b64[v >> 18 & 63], b64[v >> 12 & 63],
+				      i + 1 < n ? b64[v >> 6 & 63] : '=', i + 2 < n ? b64[v & 63] : '=' };
+			fwrite(q, 1, 4, f);
+		}
+		if (n % 3)
+			break; /* only the last read can end mid-group */
+	}
+	int bad = ferror(in);
+	fclose(in);
+	return bad ? -EIO : 0;
+}
+
+static int plots(struct doc *d, const struct report_set *s, char *err, size_t errlen)
+{
+	for (size_t i = 0; i < s->nplots; i++) {
+		const struct report_plot *p = &s->plots[i];
+		heading(d, 3, p->name, p->title);
+		if (!p->made) {
+			para_start(d, "note");
+			textf(d, "Not drawn: %s.", p->why);
+			para_end(d);
+			continue;
+		}
+		if (d->html) {
+			char path[4096];
+			snprintf(path, sizeof path, "%s/%s.png", s->dir, p->name);
+			fputs("<figure>", d->f);
+			fprintf(d->f, "<img alt=\"%s\" src=\"data:image/png;base64,", p->title);
+			int rc = embed_base64(d->f, path);
+			if (rc) {
+				snprintf(err, errlen, "report: embedding %s: %s", path, strerror(-rc));
+				return rc;
+			}
+			fputs("\">\n<figcaption>", d->f);
+			text(d, p->caption);
+			fprintf(d->f, " <a href=\"%s.svg\">SVG</a></figcaption></figure>\n", p->name);
+		} else {
+			fprintf(d->f, "![%s](%s.png)\n\n", p->title, p->name);
+			text(d, p->caption);
+			fprintf(d->f, " ([SVG](%s.svg))\n\n", p->name);
+		}
+	}
+	return 0;
+}
+
+static const char css[] =
+	"body{font:15px/1.45 'DejaVu Sans',system-ui,sans-serif;max-width:1120px;margin:1.5em auto;"
+	"padding:0 1em;color:#222}"
+	"h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ddd}"
+	"table{border-collapse:collapse;font-size:13px;margin:.6em 0}"
+	"th,td{border:1px solid #ccc;padding:3px 7px;text-align:left;vertical-align:top}"
+	"th{background:#f2f2f2}tr.flag td{background:#fff4cc}"
+	"table.points td{white-space:nowrap}table.points td:last-child{white-space:normal;min-width:12em}"
+	".scroll{overflow-x:auto}.note{color:#555;font-size:13px}"
+	".warn{background:#fff4cc;border-left:4px solid #e0a800;padding:.4em .8em}"
+	"ul.flags{font-size:13px}figure{margin:1em 0}"
+	".meta{display:flex;flex-wrap:wrap;gap:0 2em;align-items:flex-start}.meta>section{flex:1 1 400px;max-width:540px}.meta h3{margin:.4em 0}"
+	"img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#555;font-size:13px}";
+
+static int document(struct doc *d, const struct report_set *s, char *err, size_t errlen)
+{
+	const char *host = s->have_meta ? json_get(&s->meta, "meta.host") : NULL;
+	if (!host && s->have_meta)
+		host = json_get(&s->meta, "host");
+	char title[512];
+	snprintf(title, sizeof title, "lockbench report: %s", host ? host : s->dir);
+	if (d->html) {
+		fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
+		      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		      "<title>", d->f);
+		text(d, title);
+		fprintf(d->f, "</title>\n<style>%s</style>\n</head><body>\n<h1>", css);
+		text(d, title);
+		fputs("</h1>\n", d->f);
+	} else {
+		fputs("# ", d->f);
+		text(d, title);
+		fputs("\n\n", d->f);
+	}
+	incomplete_note(d, s);
+	meta_sections(d, s);
+	heading(d, 2, "verdict", "What wins where");
+	int rc = verdict_table(d, s, err, errlen);
+	if (rc)
+		return rc;
+	flag_notes(d, s);
+	heading(d, 2, "plots", "Plots");
+	if ((rc = plots(d, s, err, errlen)))
+		return rc;
+	heading(d, 2, "points", "All points");
+	para_start(d, "note");
+	text(d, "Medians across repetitions. Highlighted rows are flagged: disagree = the "
+		"repetitions' throughput spread exceeds 25 % of the median; noisy = the machine "
+		"changed under the point; a status other than ok = a repetition failed.");
+	para_end(d);
+	if ((rc = all_points(d, s))) {
+		snprintf(err, errlen, "report: out of memory");
+		return rc;
+	}
+	para_start(d, "note");
+	textf(d, "Written by lockbench %s report from the files next to this one: summary.csv, "
+		 "results.csv, latency_cdf.csv, c2c.csv, meta.json (formats: docs/SWEEP_FILES.md).",
+	      LB_VERSION);
+	para_end(d);
+	if (d->html)
+		fputs("</body></html>\n", d->f);
+	return 0;
+}
+
+int report_write_html(const struct report_set *s, FILE *f, char *err, size_t errlen)
+{
+	struct doc d = { .f = f, .html = true };
+	return document(&d, s, err, errlen);
+}
+
+int report_write_md(const struct report_set *s, FILE *f)
+{
+	struct doc d = { .f = f, .html = false };
+	char err[256];
+	return document(&d, s, err, sizeof err);
+}

@@ -1,0 +1,21 @@
+# fairness.gp — fairness: Jain's index over the threads' acquisition counts (1 = all equal, 1/N = one thread got all), vs threads, one line per lock.
+#
+# usage: gnuplot -c scripts/fairness.gp DIR/summary.csv OUT.png|OUT.svg [CPUS]
+#   Runnable by hand on any summary.csv of a lockbench result set (docs/SWEEP_FILES.md); the
+#   terminal follows OUT's extension unless one was chosen with -e before -c. CPUS marks where
+#   oversubscription starts (default: read from summary.csv's regime column).
+if (ARGC < 2) {
+	print "usage: gnuplot -c fairness.gp DIR/summary.csv OUT.png|OUT.svg [CPUS]"
+	exit status 2
+}
+lb_user_term = GPVAL_TERM ne "unknown"
+lb_data = ARG1
+lb_out = ARG2
+lb_self = ARG0
+lb_here = system(sprintf("dirname '%s'", ARG0))
+lb_metric = "fairness"
+lb_title = "Fairness vs threads (1 = every thread got the same share)"
+lb_ylabel = "Jain's fairness index over per-thread acquisitions"
+lb_logy = 0
+lb_yrange = "[0:1.05]"
+load lb_here . "/lb_vs_threads.gp"
