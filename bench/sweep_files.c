@@ -1,0 +1,551 @@
+/* sweep_files.c — from a result set's rows to its summaries, and the machine's noise readings.
+ *
+ * summary.csv is always recomputed from results.csv (never from memory), so an interrupted,
+ * resumed or hand-trimmed result set summarises the same way as one that ran straight through.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "csvread.h"
+#include "stats.h"
+#include "sweep.h"
+
+int write_file_atomic(const char *dir, const char *name, const char *text, size_t len)
+{
+	char tmp[1200], path[1200];
+	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return -errno;
+	size_t off = 0;
+	while (off < len) {
+		ssize_t n = write(fd, text + off, len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			int rc = -errno;
+			close(fd);
+			unlink(tmp);
+			return rc;
+		}
+		off += (size_t)n;
+	}
+	if (fsync(fd) != 0 && errno != EINVAL) {
+		int rc = -errno;
+		close(fd);
+		unlink(tmp);
+		return rc;
+	}
+	if (close(fd) != 0 || rename(tmp, path) != 0) {
+		int rc = -errno;
+		unlink(tmp);
+		return rc;
+	}
+	return 0;
+}
+
+int cpu_ticks_read(struct cpu_ticks *t)
+{
+	FILE *f = fopen("/proc/stat", "r");
+	if (!f)
+		return -errno;
+	unsigned long long v[10] = { 0 };
+	int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+		       &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
+	fclose(f);
+	if (n < 8)
+		return -EINVAL;
+	/* user nice system idle iowait irq softirq steal [guest guest_nice: already in user] */
+	t->busy = v[0] + v[1] + v[2] + v[5] + v[6];
+	t->steal = v[7];
+	t->total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+	return 0;
+}
+
+uint64_t children_cpu_ns(void)
+{
+	struct rusage ru;
+	if (getrusage(RUSAGE_CHILDREN, &ru) != 0)
+		return 0;
+	return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000ull +
+	       ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000ull;
+}
+
+/* ---- summary.csv ------------------------------------------------------------------------------ */
+
+/* The columns summary.csv reads from results.csv. */
+enum rcol {
+	RC_LOCK, RC_THREADS, RC_PLACEMENT, RC_OVERSUB, RC_CS, RC_NCS, RC_PERMITS, RC_POINT,
+	RC_STATUS, RC_MOPS, RC_FAIRNESS, RC_P50, RC_P99, RC_CPU, RC_CSWV, RC_CSWI, RC_C2C_BEFORE,
+	RC_C2C_AFTER, RC_STEAL, RC_COUNT
+};
+static const char *const rcol_name[RC_COUNT] = {
+	"lock", "threads", "placement", "oversubscribed", "cs_ns", "ncs_ns", "permits", "point",
+	"status", "mops", "fairness", "lat_p50_ns", "lat_p99_ns", "cpu_ns_per_op", "csw_vol",
+	"csw_invol", "c2c_before_ns", "c2c_after_ns", "steal_pct",
+};
+
+struct spread {
+	double median, min, max, lo, hi;
+};
+
+static void spread_of(const double *v, size_t n, bool ci, struct spread *s)
+{
+	s->median = stats_median(v, n);
+	s->min = stats_min(v, n);
+	s->max = stats_max(v, n);
+	s->lo = s->hi = NAN;
+	if (ci)
+		stats_ci95_median(v, n, &s->lo, &s->hi);
+}
+
+static void put(FILE *f, const char *fmt, double v)
+{
+	fputc(',', f);
+	if (isfinite(v))
+		fprintf(f, fmt, v);
+}
+
+/* The worst status wins: a point with one stuck repetition is not "ok". */
+static int status_rank(const char *s)
+{
+	if (strcmp(s, "ok") == 0)
+		return 0;
+	if (strcmp(s, "interrupted") == 0)
+		return 1;
+	if (strcmp(s, "error") == 0)
+		return 2;
+	if (strcmp(s, "stuck") == 0)
+		return 3;
+	return 4; /* violation */
+}
+
+static long lock_index_of(const char *name, const struct csv_table *t, int col)
+{
+	for (size_t i = 0; lb_lock_at(i); i++)
+		if (strcmp(lb_lock_at(i)->name, name) == 0)
+			return (long)i;
+	/* A lock this binary does not know (a plugin not loaded now): after the registry, in
+	 * order of first appearance, so its colour is still stable within the set. */
+	long first = 0;
+	for (size_t r = 0; r < t->nrows; r++) {
+		if (strcmp(t->rows[r][col], name) == 0)
+			return 1000 + first;
+		first++;
+	}
+	return 1000;
+}
+
+static int summarize_points(const struct csv_table *t, const int *c, FILE *f, char *err,
+			    size_t errlen)
+{
+	fprintf(f, "# lockbench-results v%d summary\n", CSV_FORMAT_VERSION);
+	fprintf(f, "lock,lock_index,permits,threads,regime,oversubscribed,cs_ns,ncs_ns,placement,"
+		   "reps,reps_ok,mops_median,mops_min,mops_max,mops_ci_lo,mops_ci_hi,"
+		   "fairness_median,fairness_min,fairness_max,lat_p50_ns_median,lat_p50_ns_min,"
+		   "lat_p50_ns_max,lat_p99_ns_median,lat_p99_ns_min,lat_p99_ns_max,"
+		   "cpu_ns_per_op_median,cpu_ns_per_op_min,cpu_ns_per_op_max,csw_vol_median,"
+		   "csw_invol_median,spread,disagree,noisy,status,note\n");
+	unsigned char *seen = calloc(t->nrows ? t->nrows : 1, 1);
+	size_t *rows = calloc(t->nrows ? t->nrows : 1, sizeof *rows);
+	double *vals = calloc((t->nrows ? t->nrows : 1) * 8, sizeof *vals);
+	if (!seen || !rows || !vals) {
+		free(seen);
+		free(rows);
+		free(vals);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	int points = 0;
+	for (size_t r0 = 0; r0 < t->nrows; r0++) {
+		if (seen[r0])
+			continue;
+		size_t n = 0;
+		for (size_t r = r0; r < t->nrows; r++)
+			if (!seen[r] && strcmp(t->rows[r][c[RC_POINT]], t->rows[r0][c[RC_POINT]]) == 0) {
+				seen[r] = 1;
+				rows[n++] = r;
+			}
+		/* Only good repetitions are summarised; the status column says what the rest did. */
+		size_t ok = 0;
+		int worst = 0;
+		const char *worst_s = "ok";
+		double *mops = vals, *fair = vals + n, *p50 = vals + 2 * n, *p99 = vals + 3 * n,
+		       *cpu = vals + 4 * n, *cswv = vals + 5 * n, *cswi = vals + 6 * n;
+		double c2c_lo = INFINITY, c2c_hi = 0, steal_max = 0;
+		for (size_t i = 0; i < n; i++) {
+			const char *st = t->rows[rows[i]][c[RC_STATUS]];
+			if (status_rank(st) > worst) {
+				worst = status_rank(st);
+				worst_s = st;
+			}
+			double cb = NAN, ca = NAN, steal = NAN;
+			csv_double(t, rows[i], c[RC_C2C_BEFORE], &cb, err, errlen);
+			csv_double(t, rows[i], c[RC_C2C_AFTER], &ca, err, errlen);
+			csv_double(t, rows[i], c[RC_STEAL], &steal, err, errlen);
+			if (isfinite(cb))
+				c2c_lo = fmin(c2c_lo, cb), c2c_hi = fmax(c2c_hi, cb);
+			if (isfinite(ca))
+				c2c_lo = fmin(c2c_lo, ca), c2c_hi = fmax(c2c_hi, ca);
+			if (isfinite(steal))
+				steal_max = fmax(steal_max, steal);
+			if (strcmp(st, "ok") != 0)
+				continue;
+			const int cols[7] = { c[RC_MOPS], c[RC_FAIRNESS], c[RC_P50], c[RC_P99],
+					      c[RC_CPU], c[RC_CSWV], c[RC_CSWI] };
+			for (int k = 0; k < 7; k++)
+				if (csv_double(t, rows[i], cols[k], &vals[(size_t)k * n + ok], err,
+					       errlen) != 0)
+					goto bad;
+			ok++;
+		}
+		/* Values were packed at stride n with `ok` entries each. */
+		bool ci = ok >= 6;
+		struct spread sm, sf, s50, s99, sc;
+		spread_of(mops, ok, ci, &sm);
+		spread_of(fair, ok, false, &sf);
+		spread_of(p50, ok, false, &s50);
+		spread_of(p99, ok, false, &s99);
+		spread_of(cpu, ok, false, &sc);
+		bool disagree = ok >= 2 && sm.median > 0 &&
+				(sm.max - sm.min) / sm.median > SWEEP_DISAGREE_RATIO;
+		bool c2c_shift = c2c_hi > 0 && isfinite(c2c_lo) && c2c_lo > 0 &&
+				 c2c_hi / c2c_lo > SWEEP_NOISY_C2C_RATIO;
+		bool noisy = c2c_shift || steal_max > SWEEP_NOISY_STEAL_PCT;
+
+		const char *const *row = (const char *const *)t->rows[r0];
+		unsigned threads = 0, cpus_oversub = 0;
+		parse_uint(row[c[RC_THREADS]], 0, 1u << 30, &threads);
+		parse_uint(row[c[RC_OVERSUB]], 0, 1, &cpus_oversub);
+		const char *regime = cpus_oversub ? "oversubscribed"
+				     : threads <= 1 ? "uncontended" : "contended";
+		fprintf(f, "%s,%ld,%s,%s,%s,%s,%s,%s,%s,%zu,%zu", row[c[RC_LOCK]],
+			lock_index_of(row[c[RC_LOCK]], t, c[RC_LOCK]), row[c[RC_PERMITS]],
+			row[c[RC_THREADS]], regime, row[c[RC_OVERSUB]], row[c[RC_CS]],
+			row[c[RC_NCS]], row[c[RC_PLACEMENT]], n, ok);
+		put(f, "%.6f", sm.median), put(f, "%.6f", sm.min), put(f, "%.6f", sm.max);
+		put(f, "%.6f", sm.lo), put(f, "%.6f", sm.hi);
+		put(f, "%.4f", sf.median), put(f, "%.4f", sf.min), put(f, "%.4f", sf.max);
+		put(f, "%.1f", s50.median), put(f, "%.1f", s50.min), put(f, "%.1f", s50.max);
+		put(f, "%.1f", s99.median), put(f, "%.1f", s99.min), put(f, "%.1f", s99.max);
+		put(f, "%.2f", sc.median), put(f, "%.2f", sc.min), put(f, "%.2f", sc.max);
+		put(f, "%.0f", stats_median(cswv, ok)), put(f, "%.0f", stats_median(cswi, ok));
+		fprintf(f, ",%s,%d,%d,%s,", ci ? "ci95" : "minmax", disagree, noisy, worst_s);
+		/* The note explains the flags in words, so the report can show them as they are. */
+		char note[256] = "";
+		size_t nl = 0;
+		if (ok < n)
+			nl += (size_t)snprintf(note + nl, sizeof note - nl, "%zu of %zu reps %s; ",
+					       n - ok, n, worst_s);
+		if (disagree && nl < sizeof note)
+			nl += (size_t)snprintf(note + nl, sizeof note - nl,
+					       "reps disagree: %.3g..%.3g Mops/s; ", sm.min, sm.max);
+		if (c2c_shift && nl < sizeof note)
+			nl += (size_t)snprintf(note + nl, sizeof note - nl,
+					       "c2c round trip moved %.0f..%.0f ns; ", c2c_lo, c2c_hi);
+		if (steal_max > SWEEP_NOISY_STEAL_PCT && nl < sizeof note)
+			nl += (size_t)snprintf(note + nl, sizeof note - nl, "steal %.1f%%; ",
+					       steal_max);
+		if (nl >= 2 && nl < sizeof note)
+			note[nl - 2] = '\0';
+		fprintf(f, "\"%s\"\n", note);
+		points++;
+	}
+	free(seen);
+	free(rows);
+	free(vals);
+	return points;
+bad:
+	free(seen);
+	free(rows);
+	free(vals);
+	return -EINVAL;
+}
+
+/* ---- latency_cdf.csv ---------------------------------------------------------------------------- */
+
+struct hist_row {
+	const char *lock;
+	size_t row;
+	double lo, hi, count;
+};
+
+static int cmp_hist(const void *a, const void *b)
+{
+	const struct hist_row *x = a, *y = b;
+	int c = strcmp(x->lock, y->lock);
+	if (c)
+		return c;
+	return (x->hi > y->hi) - (x->hi < y->hi);
+}
+
+static int write_cdf(const struct csv_table *h, const struct csv_table *res, int res_lock, FILE *f,
+		     char *err, size_t errlen)
+{
+	fprintf(f, "# lockbench-results v%d latency_cdf\n", CSV_FORMAT_VERSION);
+	fprintf(f, "lock,lock_index,permits,threads,cs_ns,latency_ns,cdf\n");
+	if (!h || h->nrows == 0)
+		return 0;
+	int cl = csv_need_col(h, "lock", err, errlen), cp = csv_need_col(h, "permits", err, errlen),
+	    ct = csv_need_col(h, "threads", err, errlen), cc = csv_need_col(h, "cs_ns", err, errlen),
+	    chi = csv_need_col(h, "bucket_hi_ns", err, errlen),
+	    clo = csv_need_col(h, "bucket_lo_ns", err, errlen),
+	    cn = csv_need_col(h, "count", err, errlen);
+	if (cl < 0 || cp < 0 || ct < 0 || cc < 0 || chi < 0 || clo < 0 || cn < 0)
+		return -EINVAL;
+	struct hist_row *v = calloc(h->nrows, sizeof *v);
+	if (!v)
+		return -ENOMEM;
+	for (size_t r = 0; r < h->nrows; r++) {
+		v[r].lock = h->rows[r][cl];
+		v[r].row = r;
+		if (csv_double(h, r, clo, &v[r].lo, err, errlen) ||
+		    csv_double(h, r, chi, &v[r].hi, err, errlen) ||
+		    csv_double(h, r, cn, &v[r].count, err, errlen)) {
+			free(v);
+			return -EINVAL;
+		}
+	}
+	/* Merge the repetitions: equal buckets of one lock add up. */
+	qsort(v, h->nrows, sizeof *v, cmp_hist);
+	for (size_t a = 0; a < h->nrows;) {
+		size_t b = a;
+		double total = 0, cum = 0;
+		while (b < h->nrows && strcmp(v[b].lock, v[a].lock) == 0)
+			total += isfinite(v[b].count) ? v[b].count : 0, b++;
+		const char *const *row = (const char *const *)h->rows[v[a].row];
+		long idx = lock_index_of(v[a].lock, res, res_lock);
+		for (size_t i = a; i < b; i++) {
+			cum += isfinite(v[i].count) ? v[i].count : 0;
+			if (i + 1 < b && v[i + 1].hi == v[i].hi)
+				continue;
+			fprintf(f, "%s,%ld,%s,%s,%s,%.0f,%.6f\n", v[a].lock, idx, row[cp], row[ct],
+				row[cc], v[i].hi, total > 0 ? cum / total : 0.0);
+		}
+		a = b;
+	}
+	free(v);
+	return 0;
+}
+
+static int flush_atomic(const char *dir, const char *name, FILE *f, char **text, size_t *len)
+{
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	int rc = write_file_atomic(dir, name, *text, *len);
+	free(*text);
+	*text = NULL;
+	return rc;
+}
+
+int sweep_summarize(const char *dir, char *err, size_t errlen)
+{
+	char path[1200];
+	snprintf(path, sizeof path, "%s/results.csv", dir);
+	struct csv_table t;
+	int rc = csv_read(path, "results", &t, err, errlen);
+	if (rc)
+		return rc;
+	int c[RC_COUNT];
+	for (int i = 0; i < RC_COUNT; i++)
+		if ((c[i] = csv_need_col(&t, rcol_name[i], err, errlen)) < 0) {
+			csv_free(&t);
+			return -EINVAL;
+		}
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f) {
+		csv_free(&t);
+		return -ENOMEM;
+	}
+	int points = summarize_points(&t, c, f, err, errlen);
+	rc = flush_atomic(dir, "summary.csv", f, &text, &len);
+	if (points >= 0 && rc) {
+		snprintf(err, errlen, "%s/summary.csv: %s", dir, strerror(-rc));
+		points = rc;
+	}
+
+	struct csv_table h;
+	snprintf(path, sizeof path, "%s/latency_hist.csv", dir);
+	bool have_hist = access(path, F_OK) == 0;
+	if (points >= 0 && have_hist && (rc = csv_read(path, "latency_hist", &h, err, errlen)) != 0)
+		points = rc;
+	if (points >= 0) {
+		f = open_memstream(&text, &len);
+		rc = f ? write_cdf(have_hist ? &h : NULL, &t, c[RC_LOCK], f, err, errlen) : -ENOMEM;
+		if (f) {
+			int frc = flush_atomic(dir, "latency_cdf.csv", f, &text, &len);
+			if (rc == 0 && frc) {
+				rc = frc;
+				snprintf(err, errlen, "%s/latency_cdf.csv: %s", dir, strerror(-frc));
+			}
+		}
+		if (rc)
+			points = rc;
+		if (have_hist)
+			csv_free(&h);
+	}
+	csv_free(&t);
+	return points;
+}
+
+/* ---- the result set's own files -------------------------------------------------------------- */
+
+int sweep_mkdir_p(const char *path)
+{
+	char buf[1024];
+	snprintf(buf, sizeof buf, "%s", path);
+	for (char *s = buf + 1; *s; s++)
+		if (*s == '/') {
+			*s = '\0';
+			if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+				return -errno;
+			*s = '/';
+		}
+	if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+void sweep_default_out_dir(char *buf, size_t len)
+{
+	char host[128] = "host";
+	gethostname(host, sizeof host - 1);
+	for (char *s = host; *s; s++)
+		if (*s == '/' || *s == ' ')
+			*s = '_';
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	char stamp[32];
+	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(buf, len, "results/%s-%s", host, stamp);
+}
+
+/* sweep.args: the options the sweep was started with, one per line, the seed always included,
+ * so that --resume re-runs the same plan in the same order. */
+int sweep_write_args(const char *dir, int argc, char **argv, uint64_t seed)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return -errno;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--out") == 0) {
+			i++;
+			continue;
+		}
+		if (strncmp(argv[i], "--out=", 6) == 0 || strcmp(argv[i], "--seed") == 0 ||
+		    strncmp(argv[i], "--seed=", 7) == 0) {
+			if (strcmp(argv[i], "--seed") == 0)
+				i++;
+			continue;
+		}
+		fprintf(f, "%s\n", argv[i]);
+	}
+	fprintf(f, "--seed=%llu\n", (unsigned long long)seed);
+	if (fclose(f) != 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	int rc = write_file_atomic(dir, "sweep.args", text, len);
+	free(text);
+	return rc;
+}
+
+int sweep_read_args(const char *dir, int *argc, char ***argv, char **storage)
+{
+	char path[1200];
+	snprintf(path, sizeof path, "%s/sweep.args", dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	char *text = NULL;
+	size_t cap = 0;
+	ssize_t n = getdelim(&text, &cap, '\0', f);
+	fclose(f);
+	if (n < 0) {
+		free(text);
+		return -EINVAL;
+	}
+	int count = 1;
+	for (ssize_t i = 0; i < n; i++)
+		count += text[i] == '\n';
+	char **v = calloc((size_t)count + 2, sizeof *v);
+	if (!v) {
+		free(text);
+		return -ENOMEM;
+	}
+	int c = 0;
+	v[c++] = "sweep";
+	for (char *save = NULL, *tok = strtok_r(text, "\n", &save); tok;
+	     tok = strtok_r(NULL, "\n", &save))
+		v[c++] = tok;
+	v[c] = NULL;
+	*argc = c;
+	*argv = v;
+	*storage = text;
+	return 0;
+}
+
+/* A row cut short by a crash is dropped: keep the file up to its last newline. */
+int sweep_trim_partial_line(const char *path)
+{
+	int fd = open(path, O_RDWR);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -errno;
+	off_t size = lseek(fd, 0, SEEK_END), end = size;
+	char c;
+	while (end > 0 && pread(fd, &c, 1, end - 1) == 1 && c != '\n')
+		end--;
+	int rc = 0;
+	if (end != size && ftruncate(fd, end) != 0)
+		rc = -errno;
+	close(fd);
+	return rc;
+}
+
+/* Which (point, rep) pairs results.csv already holds, as done[point * reps + rep]. */
+int sweep_load_done(const char *dir, const struct sweep_point *pts, size_t npts, unsigned reps,
+		     unsigned char *done, size_t *ndone, char *err, size_t errlen)
+{
+	char path[1200];
+	snprintf(path, sizeof path, "%s/results.csv", dir);
+	*ndone = 0;
+	struct csv_table t;
+	int rc = csv_read(path, "results", &t, err, errlen);
+	if (rc)
+		return rc;
+	int cpoint = csv_need_col(&t, "point", err, errlen);
+	int crep = cpoint >= 0 ? csv_need_col(&t, "rep", err, errlen) : -1;
+	int cstatus = crep >= 0 ? csv_need_col(&t, "status", err, errlen) : -1;
+	if (cstatus < 0) {
+		csv_free(&t);
+		return -EINVAL;
+	}
+	for (size_t r = 0; r < t.nrows; r++) {
+		unsigned rep;
+		if (parse_uint(t.rows[r][crep], 0, reps - 1, &rep) != 0)
+			continue;
+		for (size_t i = 0; i < npts; i++)
+			if (strcmp(pts[i].key, t.rows[r][cpoint]) == 0 && !done[i * reps + rep]) {
+				done[i * reps + rep] = 1;
+				(*ndone)++;
+			}
+	}
+	csv_free(&t);
+	return 0;
+}

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# scripts/deps.sh — install what lockbench needs on Debian 12 (idempotent; quiet when present).
+#   bash scripts/deps.sh          build + run + report dependencies
+#   bash scripts/deps.sh --test   also what the test suite needs (clang, sanitizers, spin, chromium)
+set -euo pipefail
+
+pkgs=(gcc libc6-dev pkg-config meson ninja-build git libhwloc-dev gnuplot-nox fonts-dejavu-core libck-dev
+	util-linux procps)
+if [[ ${1:-} == --test ]]; then
+	pkgs+=(clang libclang-rt-14-dev spin chromium fonts-liberation hwloc)
+fi
+
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]} == 0)); then
+	exit 0
+fi
+
+sudo=()
+if [[ $(id -u) != 0 ]]; then
+	command -v sudo >/dev/null || { echo "deps: need root or sudo to install: ${missing[*]}" >&2; exit 1; }
+	sudo=(sudo)
+fi
+echo "deps: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
