@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
+#include "csvread.h"
 #include "report.h"
 #include "version.h"
 
@@ -588,6 +591,109 @@ static int plots(struct doc *d, const struct report_set *s, char *err, size_t er
 	return 0;
 }
 
+/* --- the physical floor -------------------------------------------------------------------- */
+
+struct floor_row {
+	const char *lock;
+	double median, min, max, half_rtt;
+};
+
+static int floor_cmp(const void *a, const void *b)
+{
+	const struct floor_row *x = a, *y = b;
+	if (isnan(x->median) != isnan(y->median))
+		return isnan(x->median) ? 1 : -1;
+	return (x->median > y->median) - (x->median < y->median);
+}
+
+/* Each lock's strict two-thread handoff next to half the c2c round trip probed just before it
+ * (handoff.csv): how far the lock is from what the hardware allows. */
+static void floor_section(struct doc *d, const struct report_set *s)
+{
+	heading(d, 2, "floor", "The physical floor: handoff cost vs the core-to-core round trip");
+	char path[1200], err[512];
+	snprintf(path, sizeof path, "%s/handoff.csv", s->dir);
+	para_start(d, "note");
+	if (access(path, F_OK) != 0) {
+		text(d, "Not measured for this result set (no handoff.csv: the sweep ran with "
+			"--no-probe, or it was interrupted before the end).");
+		para_end(d);
+		return;
+	}
+	struct csv_table t;
+	if (csv_read(path, "handoff", &t, err, sizeof err) != 0) {
+		textf(d, "Not shown: %s", err);
+		para_end(d);
+		return;
+	}
+	if (t.nrows == 0) {
+		text(d, "Unavailable: only one CPU is allowed, so there is no pair to hand over "
+			"between.");
+		para_end(d);
+		csv_free(&t);
+		return;
+	}
+	text(d, "Handoff: half the round trip of a strict two-thread ping-pong through the lock "
+		"(A releases, B acquires, B releases, A acquires …), pinned to two CPUs. Floor: half "
+		"a core-to-core cache-line round trip between the same CPUs, probed just before each "
+		"lock, because these machines switch between round-trip regimes within seconds. A "
+		"lock that moves one line per handoff cannot beat the floor; its turn word and data "
+		"make about 1.5–2× the floor the best seen in practice.");
+	para_end(d);
+	int cl = csv_col(&t, "lock"), cm = csv_col(&t, "handoff_ns_median"),
+	    cn = csv_col(&t, "handoff_ns_min"), cx = csv_col(&t, "handoff_ns_max"),
+	    ch = csv_col(&t, "c2c_half_rtt_ns");
+	struct floor_row *rows = calloc(t.nrows, sizeof *rows);
+	if (cl < 0 || cm < 0 || cn < 0 || cx < 0 || ch < 0 || !rows) {
+		para_start(d, "note");
+		text(d, "Not shown: handoff.csv lacks the expected columns.");
+		para_end(d);
+		free(rows);
+		csv_free(&t);
+		return;
+	}
+	for (size_t r = 0; r < t.nrows; r++) {
+		rows[r].lock = t.rows[r][cl];
+		if (csv_double(&t, r, cm, &rows[r].median, err, sizeof err) ||
+		    csv_double(&t, r, cn, &rows[r].min, err, sizeof err) ||
+		    csv_double(&t, r, cx, &rows[r].max, err, sizeof err) ||
+		    csv_double(&t, r, ch, &rows[r].half_rtt, err, sizeof err))
+			rows[r].median = rows[r].min = rows[r].max = rows[r].half_rtt = NAN;
+	}
+	qsort(rows, t.nrows, sizeof *rows, floor_cmp);
+	static const char *const head[] = { "lock", "handoff (median)", "min–max",
+					    "floor: ½ c2c round trip", "× floor" };
+	table_start(d, NULL, head, 5);
+	for (size_t r = 0; r < t.nrows; r++) {
+		char cells[5][512];
+		snprintf(cells[0], sizeof cells[0], "%s", rows[r].lock);
+		if (isnan(rows[r].median)) {
+			snprintf(cells[1], sizeof cells[1], "not measured (no handoff in time)");
+			cells[2][0] = '\0';
+		} else {
+			fmt_ns(rows[r].median, cells[1], sizeof cells[1]);
+			char lo[64], hi[64];
+			fmt_ns(rows[r].min, lo, sizeof lo);
+			fmt_ns(rows[r].max, hi, sizeof hi);
+			snprintf(cells[2], sizeof cells[2], "%s – %s", lo, hi);
+		}
+		if (isnan(rows[r].half_rtt))
+			snprintf(cells[3], sizeof cells[3], "unavailable");
+		else
+			fmt_ns(rows[r].half_rtt, cells[3], sizeof cells[3]);
+		if (isfinite(rows[r].median) && isfinite(rows[r].half_rtt) && rows[r].half_rtt > 0)
+			snprintf(cells[4], sizeof cells[4], "%.1f×", rows[r].median / rows[r].half_rtt);
+		else
+			cells[4][0] = '\0';
+		row(d, cells, 5, false);
+	}
+	table_end(d);
+	free(rows);
+	csv_free(&t);
+}
+
+/* --- the whole document -------------------------------------------------------------------- */
+
 static const char css[] =
 	"body{font:15px/1.45 'DejaVu Sans',system-ui,sans-serif;max-width:1120px;margin:1.5em auto;"
 	"padding:0 1em;color:#222}"
@@ -632,6 +738,7 @@ static int document(struct doc *d, const struct report_set *s, char *err, size_t
 	heading(d, 2, "plots", "Plots");
 	if ((rc = plots(d, s, err, errlen)))
 		return rc;
+	floor_section(d, s);
 	heading(d, 2, "points", "All points");
 	para_start(d, "note");
 	text(d, "Medians across repetitions. Highlighted rows are flagged: disagree = the "
@@ -644,7 +751,7 @@ static int document(struct doc *d, const struct report_set *s, char *err, size_t
 	}
 	para_start(d, "note");
 	textf(d, "Written by lockbench %s report from the files next to this one: summary.csv, "
-		 "results.csv, latency_cdf.csv, c2c.csv, meta.json (formats: docs/SWEEP_FILES.md).",
+		 "results.csv, latency_cdf.csv, c2c.csv, handoff.csv, meta.json (formats: docs/SWEEP_FILES.md).",
 	      LB_VERSION);
 	para_end(d);
 	if (d->html)
