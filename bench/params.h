@@ -62,6 +62,8 @@ struct thread_plan {
 	char cpus_str[512];     /* the CPUs used, as a list ("0-1"), for output */
 };
 
+struct latency_hist; /* stats.h */
+
 enum run_status {
 	RUN_OK,        /* finished, exclusion held (or `null`, where losses are the point) */
 	RUN_VIOLATION, /* exclusion check failed: lost updates or more than N inside */
@@ -102,6 +104,11 @@ struct run_result {
 	uint64_t lost_updates;     /* expected − observed shared-counter total */
 	unsigned max_inside;       /* most holders seen at once (≤ permits when correct) */
 	unsigned bind_failures;    /* threads whose hwloc binding failed (errno in detail) */
+
+	/* Added by the runner. */
+	bool measured;             /* the window was measured (false: stuck, or failed before) */
+	bool csw_measured;         /* csw_vol/csw_invol were read (/proc/self/task/TID/status) */
+	struct latency_hist *lat_hist; /* merged over threads, owned; NULL when timing was off */
 };
 
 #endif

@@ -286,7 +286,7 @@ static int run_one(struct sweep_run *s, size_t k, unsigned rep, size_t order,
 	uint64_t cpu0 = children_cpu_ns();
 	struct run_result r;
 	run_result_free(r_out);
-	runner_run_point(s->topo, &p, &plan, rep, &r);
+	runner_run_point(s->topo, &p, &plan, rep + 1, &r); /* the rep column counts from 1 */
 	uint64_t cpu1 = children_cpu_ns();
 	ticks = ticks && cpu_ticks_read(&t1) == 0;
 	double c2c_after = probe(s);
@@ -307,7 +307,7 @@ static int run_one(struct sweep_run *s, size_t k, unsigned rep, size_t order,
 			    steal, other);
 	if (rc == 0 && r.lat_hist && pt->threads == s->o.cdf_threads && pt->permits == 1 &&
 	    pt->cs_ns == s->o.cs_ns[0])
-		rc = append_hist(s->hist, pt, rep, r.lat_hist);
+		rc = append_hist(s->hist, pt, rep + 1, r.lat_hist);
 	if (rc)
 		snprintf(err, errlen, "writing results: %s", strerror(-rc));
 	if (r.status != RUN_OK) {

@@ -537,9 +537,10 @@ int sweep_load_done(const char *dir, const struct sweep_point *pts, size_t npts,
 		return -EINVAL;
 	}
 	for (size_t r = 0; r < t.nrows; r++) {
-		unsigned rep;
-		if (parse_uint(t.rows[r][crep], 0, reps - 1, &rep) != 0)
+		unsigned rep; /* counted from 1 in the file */
+		if (parse_uint(t.rows[r][crep], 1, reps, &rep) != 0)
 			continue;
+		rep--;
 		for (size_t i = 0; i < npts; i++)
 			if (strcmp(pts[i].key, t.rows[r][cpoint]) == 0 && !done[i * reps + rep]) {
 				done[i * reps + rep] = 1;
