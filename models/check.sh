@@ -1,0 +1,269 @@
+#!/usr/bin/env bash
+# check.sh — model-check the lock algorithms of locks/ with spin.
+#
+# Usage: bash models/check.sh [MODEL...]      (MODEL: tas, ticket, …; default all; any cwd)
+#
+# Two things per model:
+#   1. Review check: the model's first lines name the files it models and their sha256,
+#      `/* models: locks/ticket.c sha256: <hex> */`, one line per file. When a file's hash
+#      differs, the file changed since someone last checked that the model still matches it:
+#      FAIL, until a reviewer has compared the two and written the new hash into the model.
+#   2. The checks in the table below. A correct model must pass; a broken variant (-DBROKEN=k)
+#      must be caught, and only counts as caught when spin reports the kind of violation the
+#      row expects (an assertion, an acceptance cycle), so a depth overflow or a syntax error
+#      never passes for a catch.
+# Prints one line per check (property, states explored, time, result) and ends with
+# `models: N passed, M failed`; exits 1 on any failure, 2 on bad usage or a missing tool.
+set -u
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+root=$(dirname "$here")
+
+for tool in spin gcc sha256sum; do
+	if ! command -v "$tool" >/dev/null; then
+		echo "models/check.sh: '$tool' not found (Debian: apt-get install spin gcc coreutils)" >&2
+		exit 2
+	fi
+done
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/lockbench-models.XXXXXX") || exit 2
+trap 'rm -rf "$work"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# pan: exhaustive search (no bitstate, no hash compaction), bounded: at most DEPTH steps (-b
+# makes running into it an error rather than a silently partial search), a 2^HASH_BITS-slot hash
+# table, MEMLIM MB of memory, a state vector of at most VECTORSZ bytes, and a wall-clock bound.
+DEPTH=3000000
+HASH_BITS=22
+MEMLIM=1024
+PAN_TIMEOUT_S=120
+# -O0: the searches take a fraction of a second; compiling pan.c with -O2 takes longer than that.
+PAN_CFLAGS=(-O0 -w -DMEMLIM=$MEMLIM -DVECTORSZ=512)
+
+passed=0
+failed=0
+selected=("$@")
+for s in "${selected[@]}"; do
+	if [ "$s" = -h ] || [ "$s" = --help ]; then
+		sed -n '2,/^set -u/p' "$0" | sed -e '$d' -e 's/^# \{0,1\}//'
+		exit 0
+	fi
+	if [ "${s%.pml}" = common ] || [ ! -f "$here/${s%.pml}.pml" ]; then
+		echo "models/check.sh: '$s' is not one of: $(cd "$here" && ls *.pml | sed -e 's/\.pml$//' -e '/^common$/d' | tr '\n' ' ')" >&2
+		exit 2
+	fi
+done
+
+wanted()
+{
+	local m=$1 s
+	[ ${#selected[@]} -eq 0 ] && return 0
+	for s in "${selected[@]}"; do
+		[ "$s" = "$m" ] || [ "$s" = "$m.pml" ] && return 0
+	done
+	return 1
+}
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); }
+
+# --- 1. review check ------------------------------------------------------------------------
+# A model opens with one line per file it models (a lock's .c and the headers whose code it
+# inlines): `/* models: locks/futex.c sha256: <hex> */`.
+for pml in "$here"/*.pml; do
+	model=$(basename "$pml" .pml)
+	[ "$model" = common ] && continue
+	wanted "$model" || continue
+	nfiles=0
+	stale=0
+	while IFS= read -r line; do
+		[[ $line =~ ^/\*\ models:\ ([^ ]+)\ sha256:\ ([0-9a-f]+)\ \*/$ ]] || break
+		nfiles=$((nfiles + 1))
+		src=${BASH_REMATCH[1]}
+		recorded=${BASH_REMATCH[2]}
+		if [ ! -f "$root/$src" ]; then
+			echo "FAIL  models/$model.pml: models $src, which does not exist"
+			stale=1
+			continue
+		fi
+		actual=$(sha256sum "$root/$src" | cut -d' ' -f1)
+		if [ "$actual" != "$recorded" ]; then
+			echo "FAIL  models/$model.pml: $src changed (sha256 now $actual); review the model against it, then record that hash in the model's first lines"
+			stale=1
+		fi
+	done <"$pml"
+	if [ $nfiles -eq 0 ]; then
+		echo "FAIL  models/$model.pml: does not open with '/* models: locks/FILE sha256: HEX */'"
+		bad
+	elif [ $stale -ne 0 ]; then
+		bad
+	else
+		ok
+	fi
+done
+
+# --- 2. the checks --------------------------------------------------------------------------
+# check MODEL "DEFINES" KIND EXPECT "PROPERTY" ["NOTE": what is broken, or why it fails]
+#   DEFINES  spin -D macros: N (processes), ROUNDS (acquisitions each, for the quiescence
+#            check; without it processes loop forever), BROKEN (which broken variant), MAX
+#            and STRAY (sem_bounded)
+#   KIND     safety: assertions and invalid end states (pan built with -DSAFETY -DNOCLAIM)
+#            sfK: the LTL claim sfK of common.pml, acceptance cycles under weak fairness
+#   EXPECT   pass: no error, search complete
+#            assert:TEXT: caught: an assertion violated whose text contains TEXT
+#            accept: caught: an acceptance cycle (a fair run that violates the claim)
+check()
+{
+	local model=$1 defines=$2 kind=$3 expect=$4 property=$5 note=${6:-}
+	wanted "$model" || return 0
+
+	local dflags=() d
+	for d in $defines; do dflags+=("-D$d"); done
+	local mode=safety
+	[ "$kind" != safety ] && mode=ltl
+	local dir="$work/$model.${defines// /.}.$mode"
+	local cflags=("${PAN_CFLAGS[@]}")
+	[ $mode = safety ] && cflags+=(-DSAFETY -DNOCLAIM)
+	local pan_args=(-m$DEPTH -b -w$HASH_BITS -n)
+	[ $mode = ltl ] && pan_args+=(-a -f -N "$kind")
+	local label="$property"
+	[ "$kind" != safety ] && label="$property ($kind)"
+
+	local t0 t1 out rc=0
+	t0=$(date +%s.%N)
+	if [ ! -x "$dir/pan" ]; then
+		mkdir -p "$dir"
+		if ! (cd "$dir" && spin "${dflags[@]}" -a "$here/$model.pml") >"$dir/spin.log" 2>&1; then
+			out="spin -a failed: $(grep -m1 -i error "$dir/spin.log")"
+			rc=-1
+		elif ! (cd "$dir" && gcc "${cflags[@]}" -o pan pan.c) >"$dir/gcc.log" 2>&1; then
+			out="gcc pan.c failed: $(grep -m1 -i error "$dir/gcc.log")"
+			rc=-1
+		fi
+	fi
+	if [ $rc -eq 0 ]; then
+		out=$(cd "$dir" && timeout $PAN_TIMEOUT_S ./pan "${pan_args[@]}" 2>&1)
+		rc=$?
+	fi
+	t1=$(date +%s.%N)
+
+	local secs states errors found result=FAIL detail
+	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1fs", b - a }')
+	states=$(sed -n 's/^ *\([0-9][0-9]*\) states, stored.*/\1/p' <<<"$out" | head -n 1)
+	errors=$(sed -n 's/.*errors: \([0-9][0-9]*\).*/\1/p' <<<"$out" | head -n 1)
+	# The first error pan reports ("pan:1: assertion violated (incs<=1) (at depth 76)"), else
+	# the reason it stopped early.
+	found=$(grep -m1 -E '^pan:[0-9]+: ' <<<"$out" |
+		sed -e 's/^pan:[0-9]*: *//' -e 's/ *(at depth [0-9]*)$//' -e 's/  */ /g')
+	[ -z "$found" ] && found=$(grep -m1 -oE 'max search depth too small|out of memory|VECTORSZ too small' <<<"$out")
+
+	if [ $rc -eq -1 ]; then
+		detail=$out
+	elif [ $rc -eq 124 ]; then
+		detail="pan timed out after ${PAN_TIMEOUT_S}s"
+	elif [ -z "$errors" ]; then
+		detail="pan did not finish: $(tail -n 1 <<<"$out")"
+	elif [ "$expect" = pass ]; then
+		if [ "$errors" = 0 ] && ! grep -q 'Search not completed' <<<"$out"; then
+			result=pass
+			detail="holds"
+		else
+			detail="violated: ${found:-errors: $errors}"
+		fi
+	else
+		local want='acceptance cycle'
+		[[ $expect == assert:* ]] && want="assertion violated*${expect#assert:}"
+		if [ "$errors" != 0 ] && [[ $found == $want* ]]; then
+			result=pass
+			detail="caught: $found"
+		else
+			detail="NOT caught (wanted: ${want//\*/ ... }; spin said: ${found:-no error})"
+		fi
+		if [ -n "$note" ]; then
+			if [[ $defines == *BROKEN* ]]; then detail="broken ($note): $detail"; else detail="$note: $detail"; fi
+		fi
+	fi
+	printf '%-4s  %-11s %-27s %-44s %8s states %5s  %s\n' "$result" "$model" "$defines" \
+		"$label" "${states:-?}" "$secs" "$detail"
+	if [ $result = pass ]; then
+		ok
+	else
+		bad
+		local what=${dflags[*]}
+		echo "      reproduce: cd models && spin ${what:+$what }-a $model.pml && gcc ${cflags[*]} -o pan pan.c && ./pan ${pan_args[*]}; spin -t -p ${what:+$what }$model.pml"
+	fi
+}
+
+echo "model-checking the lock algorithms with spin $(spin -V | awk '{print $3}') (states: states stored)"
+
+ME="mutual exclusion"
+SF="starvation freedom"
+LW="no lost wake-up, mutual exclusion"
+BME="assert:incs<="   # caught by the exclusion assertion
+BLW="assert:asleep"   # caught by the quiescence assertion: someone asleep for good
+
+# The unfair spinlocks: exclusion; starvation freedom is shown NOT to hold (spin finds the
+# fair cycle in which one process always loses), so that the claim is seen to be able to fail.
+for u in tas ttas; do
+	check $u     "N=2"                   safety pass   "$ME"
+	check $u     "N=3"                   safety pass   "$ME"
+	check $u     "N=2"                   sf0    accept "$SF: NOT a property of $u"
+done
+check tas        "N=2 BROKEN=1"          safety "$BME" "$ME" "test, then set"
+check ttas       "N=2 BROKEN=1"          safety "$BME" "$ME" "store instead of exchange"
+
+# The FIFO locks: exclusion, and starvation freedom for every process, one claim at a time.
+# trylock: see each model's header for why it is checked where it is.
+for n in 2 3; do
+	check ticket "N=$n"                  safety pass   "$ME"
+	for ((i = 0; i < n; i++)); do
+		check ticket "N=$n"              sf$i   pass   "$SF"
+	done
+done
+check ticket     "N=3 ROUNDS=2 TRYLOCK"  safety pass   "$ME, lock + trylock"
+check ticket     "N=2 TRYLOCK"           safety "$BME" "$ME: NOT with wrapping counters" "trylock's ABA once the counters wrap"
+check ticket     "N=2 BROKEN=1"          safety "$BME" "$ME" "ticket by load, then store"
+
+for q in mcs clh; do
+	check $q     "N=2 TRYLOCK"           safety pass   "$ME, lock + trylock"
+	check $q     "N=2 TRYLOCK"           sf0    pass   "$SF, lock + trylock"
+	check $q     "N=2 TRYLOCK"           sf1    pass   "$SF, lock + trylock"
+	check $q     "N=3"                   safety pass   "$ME"
+	for ((i = 0; i < 3; i++)); do
+		check $q "N=3"                   sf$i   pass   "$SF"
+	done
+	check $q     "N=3 TRYLOCK"           safety pass   "$ME, lock + trylock"
+	check $q     "N=2 BROKEN=1"          safety "$BME" "$ME" "tail by load, then store"
+done
+check mcs        "N=2 BROKEN=2"          sf0    accept "$SF" "unlock does not wait for the link"
+check clh        "N=2 BROKEN=2"          sf0    accept "$SF" "unlock keeps its own node"
+
+# The futex mutexes: exclusion with processes looping forever; no lost wake-up with ROUNDS
+# acquisitions each, so that quiescence is reachable.
+for f in futex futex_spin reentrant; do
+	check $f     "N=2"                   safety pass   "$ME"
+	check $f     "N=3"                   safety pass   "$ME"
+	check $f     "N=2 ROUNDS=2"          safety pass   "$LW"
+	check $f     "N=3 ROUNDS=2"          safety pass   "$LW"
+done
+check futex      "N=3 ROUNDS=2 BROKEN=1" safety "$BLW" "$LW" "woken waiter exchanges in 1"
+check futex      "N=2 ROUNDS=2 BROKEN=2" safety "$BLW" "$LW" "sleeps without announcing 2"
+check futex_spin "N=3 ROUNDS=2 BROKEN=1" safety "$BLW" "$LW" "woken waiter exchanges in 1"
+check reentrant  "N=2 BROKEN=1"          safety "assert:owner==me" "$ME, ownership" "unlock without the owner check"
+check reentrant  "N=2 BROKEN=2"          safety "assert:owner==me" "$ME, ownership" "unlock ignores the depth"
+
+# The bounded semaphore: at most MAX inside; never more than MAX permits, whatever is released.
+IN="at most MAX inside"
+check sem_bounded "N=2 MAX=1"            safety pass   "$IN"
+check sem_bounded "N=3 MAX=2"            safety pass   "$IN"
+check sem_bounded "N=2 MAX=1 ROUNDS=2"   safety pass   "no lost wake-up, $IN"
+check sem_bounded "N=3 MAX=1 ROUNDS=2"   safety pass   "no lost wake-up, $IN"
+check sem_bounded "N=3 MAX=2 ROUNDS=2"   safety pass   "no lost wake-up, $IN"
+check sem_bounded "N=2 MAX=1 STRAY"      safety pass   "never over-released"
+check sem_bounded "N=3 MAX=2 STRAY"      safety pass   "never over-released"
+check sem_bounded "N=2 MAX=1 STRAY BROKEN=1" safety "assert:count<=" "never over-released" "bound read, then fetch_add"
+check sem_bounded "N=2 MAX=1 ROUNDS=2 BROKEN=2" safety "$BLW" "no lost wake-up" "sleepers read before the post"
+
+echo "models: $passed passed, $failed failed"
+[ $failed -eq 0 ]
