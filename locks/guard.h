@@ -51,7 +51,7 @@ static inline void lb_guard_cleanup_(struct lb_guard *g)
 }
 
 #define LB_GUARD(g, ops, lock, ctx)                                                        \
-	struct lb_guard g __attribute__((cleanup(lb_guard_cleanup_))) =                      \
+	struct lb_guard g __attribute__((cleanup(lb_guard_cleanup_), unused)) =              \
 		lb_guard_take((ops), (lock), (ctx))
 
 #define LB_CONCAT_(a, b) a##b

@@ -1,0 +1,174 @@
+/* broken_locks.c — three deliberately broken locks, for negative controls (see broken_locks.h).
+ *
+ * Each one is wrong in exactly one way, so that the test that must catch it is shown to catch
+ * that one thing:
+ *
+ * broken: a test-and-set split into a load and a store. State: 0 free, 1 held. Between seeing
+ * 0 and storing 1 the thread pauses (~100 pause instructions), so on two CPUs two threads often
+ * both see 0 and both "own" the lock. The orders are relaxed as well, but that is beside the
+ * point: even with seq_cst the check-then-set would not exclude.
+ *
+ * relaxed-tas: tas.c with memory_order_relaxed on the acquiring exchange and the releasing
+ * store. The exchange is still one atomic read-modify-write, so at most one thread holds the
+ * lock (and on x86, whose stores are not reordered with older loads and stores, the data it
+ * guards even stays consistent); but nothing makes the previous holder's critical section
+ * happen-before the next one, which is what ThreadSanitizer checks. A correct lock needs
+ * acquire on the exchange and release on the store, as tas.c has.
+ *
+ * never-release: a correct tas whose unlock forgets to store 0. The first lock() succeeds, every
+ * later one spins for ever: a hang for the harness's watchdog to catch.
+ *
+ * This file depends on nothing but lock.h's inline lb_cpu_relax, so the same source builds into
+ * the tests and, unchanged, into the plugin module.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <stddef.h>
+
+#include "broken_locks.h"
+
+struct flag_lock {
+	atomic_uint held;
+} LB_CACHE_ALIGNED;
+
+static int flag_init(void *lock, unsigned permits)
+{
+	struct flag_lock *l = lock;
+	if (permits != 1)
+		return -EINVAL;
+	atomic_init(&l->held, 0);
+	return 0;
+}
+
+static void flag_destroy(void *lock)
+{
+	(void)lock;
+}
+
+/* broken */
+
+static int broken_trylock(void *lock, void *ctx)
+{
+	struct flag_lock *l = lock;
+	(void)ctx;
+	/* The bug: another thread may store 1 between this load and our store. Relaxed because
+	 * no order would fix it. */
+	if (atomic_load_explicit(&l->held, memory_order_relaxed))
+		return -EBUSY;
+	for (int i = 0; i < 100; i++)
+		lb_cpu_relax();
+	atomic_store_explicit(&l->held, 1, memory_order_relaxed);
+	return 0;
+}
+
+static int broken_lock(void *lock, void *ctx)
+{
+	while (broken_trylock(lock, ctx) != 0)
+		lb_cpu_relax();
+	return 0;
+}
+
+static int broken_unlock(void *lock, void *ctx)
+{
+	struct flag_lock *l = lock;
+	(void)ctx;
+	atomic_store_explicit(&l->held, 0, memory_order_relaxed);
+	return 0;
+}
+
+const struct lb_lock_ops lb_broken_ops = {
+	.name = "broken",
+	.description = "TEST ONLY, not a lock: check-then-set with a pause between load and store",
+	.props = LB_SPINS | LB_TEST_ONLY,
+	.lock_size = sizeof(struct flag_lock),
+	.lock_align = _Alignof(struct flag_lock),
+	.init = flag_init,
+	.destroy = flag_destroy,
+	.lock = broken_lock,
+	.unlock = broken_unlock,
+	.trylock = broken_trylock,
+};
+
+/* relaxed-tas */
+
+static int relaxed_tas_trylock(void *lock, void *ctx)
+{
+	struct flag_lock *l = lock;
+	(void)ctx;
+	/* The bug: relaxed where tas.c has acquire (pairing with the release in unlock). */
+	return atomic_exchange_explicit(&l->held, 1, memory_order_relaxed) ? -EBUSY : 0;
+}
+
+static int relaxed_tas_lock(void *lock, void *ctx)
+{
+	while (relaxed_tas_trylock(lock, ctx) != 0)
+		lb_cpu_relax();
+	return 0;
+}
+
+static int relaxed_tas_unlock(void *lock, void *ctx)
+{
+	struct flag_lock *l = lock;
+	(void)ctx;
+	/* The bug: relaxed where tas.c has release. */
+	atomic_store_explicit(&l->held, 0, memory_order_relaxed);
+	return 0;
+}
+
+const struct lb_lock_ops lb_relaxed_tas_ops = {
+	.name = "relaxed-tas",
+	.description = "TEST ONLY: tas with relaxed orders, which ThreadSanitizer must report",
+	.props = LB_SPINS | LB_TEST_ONLY,
+	.lock_size = sizeof(struct flag_lock),
+	.lock_align = _Alignof(struct flag_lock),
+	.init = flag_init,
+	.destroy = flag_destroy,
+	.lock = relaxed_tas_lock,
+	.unlock = relaxed_tas_unlock,
+	.trylock = relaxed_tas_trylock,
+};
+
+/* never-release */
+
+static int never_release_trylock(void *lock, void *ctx)
+{
+	struct flag_lock *l = lock;
+	(void)ctx;
+	/* Acquire pairs with nothing (no one ever releases), but the first taker is correct. */
+	return atomic_exchange_explicit(&l->held, 1, memory_order_acquire) ? -EBUSY : 0;
+}
+
+static int never_release_lock(void *lock, void *ctx)
+{
+	while (never_release_trylock(lock, ctx) != 0)
+		lb_cpu_relax();
+	return 0;
+}
+
+static int never_release_unlock(void *lock, void *ctx)
+{
+	/* The bug: the store of 0 is missing. */
+	(void)lock;
+	(void)ctx;
+	return 0;
+}
+
+const struct lb_lock_ops lb_never_release_ops = {
+	.name = "never-release",
+	.description = "TEST ONLY: unlock does nothing, so the second lock() hangs",
+	.props = LB_SPINS | LB_TEST_ONLY,
+	.lock_size = sizeof(struct flag_lock),
+	.lock_align = _Alignof(struct flag_lock),
+	.init = flag_init,
+	.destroy = flag_destroy,
+	.lock = never_release_lock,
+	.unlock = never_release_unlock,
+	.trylock = never_release_trylock,
+};
+
+const struct lb_lock_ops *const lb_plugin_locks[] = {
+	&lb_broken_ops,
+	&lb_relaxed_tas_ops,
+	&lb_never_release_ops,
+	NULL,
+};
