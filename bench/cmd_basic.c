@@ -11,6 +11,7 @@
 
 #include "cli.h"
 #include "commands.h"
+#include "output.h"
 #include "topo.h"
 
 /* Results go to stdout; a failed write (full disk, closed pipe) is a runtime failure. */
@@ -63,21 +64,6 @@ static void props_str(const struct lb_lock_ops *o, int plugin, char *buf, size_t
 	}
 	if (plugin && used < len)
 		snprintf(buf + used, len - used, "%splugin", used ? " " : "");
-}
-
-static void csv_field(const char *s, FILE *f)
-{
-	if (!strpbrk(s, ",\"\n")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
 }
 
 static void md_field(const char *s, FILE *f)
@@ -173,9 +159,9 @@ int cmd_list(int argc, char **argv)
 			       o->lock_size, o->ctx_size, o->description);
 			break;
 		case LIST_CSV:
-			csv_field(o->name, stdout);
+			output_csv_field(stdout, o->name);
 			printf(",%s,%zu,%zu,", props, o->lock_size, o->ctx_size);
-			csv_field(o->description, stdout);
+			output_csv_field(stdout, o->description);
 			putchar('\n');
 			break;
 		case LIST_MARKDOWN:

@@ -119,6 +119,22 @@ int output_csv_version_line(FILE *f, const char *kind)
 	return ob_flush(&b, f);
 }
 
+int output_csv_field(FILE *f, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		fputs(s, f);
+	} else {
+		fputc('"', f);
+		for (; *s; s++) {
+			if (*s == '"')
+				fputc('"', f);
+			fputc(*s, f);
+		}
+		fputc('"', f);
+	}
+	return ferror(f) ? -EIO : 0;
+}
+
 int output_csv_header(FILE *f)
 {
 	struct obuf b = { 0 };

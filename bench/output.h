@@ -50,6 +50,9 @@ int meta_collect(struct run_meta *m, const struct topo *t);
 
 /* CSV: `# lockbench-results v1 KIND` alone, for files with columns of their own. */
 int output_csv_version_line(FILE *f, const char *kind);
+/* One CSV field of text (no separator), in double quotes, with `"` doubled, when it holds a
+ * comma, a quote or a line break; as it is otherwise. Returns 0, or -EIO if f is in error. */
+int output_csv_field(FILE *f, const char *s);
 /* The version line (kind OUTPUT_CSV_KIND) and the header row; then one row per repetition. */
 int output_csv_header(FILE *f);
 int output_csv_row(FILE *f, const struct run_params *p, const struct thread_plan *plan,

@@ -6,12 +6,16 @@
  * and a result set of another format version is refused outright. Every output goes to a
  * `.partial-` name in DIR first and is renamed over the final name only when complete, so an
  * interrupted report never leaves a half-written file behind a good name.
+ *
+ * `lockbench compare` reads and draws result sets too, and shares three pieces from here
+ * (report.h's last section): report_fail, the meta.json format check and the gnuplot runner.
  */
 #include "report.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,9 +27,9 @@
 #include "cli.h"
 #include "commands.h"
 
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+extern char **environ;
+
+int report_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -38,7 +42,8 @@ static int join(char *buf, size_t len, const char *dir, const char *name, char *
 		size_t errlen)
 {
 	if ((size_t)snprintf(buf, len, "%s/%s", dir, name) >= len)
-		return fail(err, errlen, -ENAMETOOLONG, "report: %s/%s: path too long", dir, name);
+		return report_fail(err, errlen, -ENAMETOOLONG, "report: %s/%s: path too long", dir,
+				   name);
 	return 0;
 }
 
@@ -53,25 +58,6 @@ static bool dir_has(const char *dir, const char *name)
 	char path[4096];
 	return (size_t)snprintf(path, sizeof path, "%s/%s", dir, name) < sizeof path &&
 	       is_file(path);
-}
-
-/* Is `prog` an executable file in one of $PATH's directories? */
-static bool in_path(const char *prog)
-{
-	const char *path = getenv("PATH");
-	if (!path || !*path)
-		return false;
-	while (*path) {
-		const char *end = strchr(path, ':');
-		size_t n = end ? (size_t)(end - path) : strlen(path);
-		char full[4096];
-		if ((size_t)snprintf(full, sizeof full, "%.*s/%s", (int)n, n ? path : ".", prog) <
-			    sizeof full &&
-		    is_file(full) && access(full, X_OK) == 0)
-			return true;
-		path += n + (end ? 1 : 0);
-	}
-	return false;
 }
 
 const char *report_scripts_dir(void)
@@ -105,23 +91,32 @@ static int load_meta(struct report_set *s, char *err, size_t errlen)
 	if (rc)
 		return rc;
 	s->have_meta = true;
-	const char *format = json_get(&s->meta, "format");
-	const char *version = json_get(&s->meta, "format_version");
-	char want[64];
-	snprintf(want, sizeof want, "lockbench-results v%d", CSV_FORMAT_VERSION);
-	if (format && strcmp(format, want) != 0)
-		return fail(err, errlen, -EPROTO,
-			    "%s: format '%.60s'; this lockbench reads '%s' only", path, format, want);
-	if (version && atoi(version) != CSV_FORMAT_VERSION)
-		return fail(err, errlen, -EPROTO,
-			    "%s: format_version %.20s; this lockbench reads version %d only", path,
-			    version, CSV_FORMAT_VERSION);
+	if ((rc = report_check_meta_format(path, &s->meta, err, errlen)))
+		return rc;
 	/* The sweep writes sweep.complete; a flat "complete" is accepted too. */
 	const char *complete = json_get(&s->meta, "sweep.complete");
 	if (!complete)
 		complete = json_get(&s->meta, "complete");
 	if (complete)
 		s->complete = strcmp(complete, "true") == 0;
+	return 0;
+}
+
+int report_check_meta_format(const char *path, const struct json_flat *meta, char *err,
+			     size_t errlen)
+{
+	const char *format = json_get(meta, "format");
+	const char *version = json_get(meta, "format_version");
+	char want[64];
+	snprintf(want, sizeof want, "lockbench-results v%d", CSV_FORMAT_VERSION);
+	if (format && strcmp(format, want) != 0)
+		return report_fail(err, errlen, -EPROTO,
+				   "%s: format '%.60s'; this lockbench reads '%s' only", path,
+				   format, want);
+	if (version && atoi(version) != CSV_FORMAT_VERSION)
+		return report_fail(err, errlen, -EPROTO,
+				   "%s: format_version %.20s; this lockbench reads version %d only",
+				   path, version, CSV_FORMAT_VERSION);
 	return 0;
 }
 
@@ -133,8 +128,9 @@ static int get_uint(const struct csv_table *t, size_t r, int c, unsigned *out, c
 	if (rc)
 		return rc;
 	if (!(v >= 0 && v <= 1e9 && v == floor(v)))
-		return fail(err, errlen, -EINVAL, "%s:%u: column '%s': '%s' is not a whole number",
-			    t->path, t->line[r], t->header[c], t->rows[r][c]);
+		return report_fail(err, errlen, -EINVAL,
+				   "%s:%u: column '%s': '%s' is not a whole number", t->path,
+				   t->line[r], t->header[c], t->rows[r][c]);
 	*out = (unsigned)v;
 	return 0;
 }
@@ -144,8 +140,9 @@ static int get_flag(const struct csv_table *t, size_t r, int c, bool *out, char 
 {
 	const char *v = t->rows[r][c];
 	if (strcmp(v, "1") != 0 && strcmp(v, "0") != 0 && v[0] != '\0')
-		return fail(err, errlen, -EINVAL, "%s:%u: column '%s': '%.40s' is not 0 or 1",
-			    t->path, t->line[r], t->header[c], v);
+		return report_fail(err, errlen, -EINVAL,
+				   "%s:%u: column '%s': '%.40s' is not 0 or 1", t->path, t->line[r],
+				   t->header[c], v);
 	*out = strcmp(v, "1") == 0;
 	return 0;
 }
@@ -178,12 +175,14 @@ static int parse_point(const struct csv_table *t, size_t r, const int *col, stru
 	p->status = f[col[C_STATUS]][0] ? f[col[C_STATUS]] : "unknown";
 	p->note = f[col[C_NOTE]];
 	if (!p->lock[0])
-		return fail(err, errlen, -EINVAL, "%s:%u: column 'lock' is empty", t->path, p->line);
+		return report_fail(err, errlen, -EINVAL, "%s:%u: column 'lock' is empty", t->path,
+				   p->line);
 	if ((rc = csv_double(t, r, col[C_INDEX], &v, err, errlen)))
 		return rc;
 	if (!(v >= 0 && v < 1e6 && v == floor(v)))
-		return fail(err, errlen, -EINVAL, "%s:%u: column 'lock_index': '%s' is not an index",
-			    t->path, p->line, f[col[C_INDEX]]);
+		return report_fail(err, errlen, -EINVAL,
+				   "%s:%u: column 'lock_index': '%s' is not an index", t->path,
+				   p->line, f[col[C_INDEX]]);
 	p->lock_index = (long)v;
 	if ((rc = get_uint(t, r, col[C_PERMITS], &p->permits, err, errlen)) ||
 	    (rc = get_uint(t, r, col[C_THREADS], &p->threads, err, errlen)) ||
@@ -197,23 +196,23 @@ static int parse_point(const struct csv_table *t, size_t r, const int *col, stru
 	    (rc = get_flag(t, r, col[C_NOISY], &p->noisy, err, errlen)))
 		return rc;
 	if (p->threads == 0 || !isfinite(p->cs_ns))
-		return fail(err, errlen, -EINVAL, "%s:%u: threads and cs_ns must be set", t->path,
-			    p->line);
+		return report_fail(err, errlen, -EINVAL, "%s:%u: threads and cs_ns must be set",
+				   t->path, p->line);
 	const char *regime = f[col[C_REGIME]];
 	enum report_regime g;
 	for (g = 0; g < REGIME_COUNT; g++)
 		if (strcmp(regime, report_regime_name(g)) == 0)
 			break;
 	if (g == REGIME_COUNT)
-		return fail(err, errlen, -EINVAL,
-			    "%s:%u: column 'regime': '%.40s' is not one of uncontended, contended, "
-			    "oversubscribed", t->path, p->line, regime);
+		return report_fail(err, errlen, -EINVAL,
+				   "%s:%u: column 'regime': '%.40s' is not one of uncontended, "
+				   "contended, oversubscribed", t->path, p->line, regime);
 	p->regime = g;
 	const char *spread = f[col[C_SPREAD]];
 	if (strcmp(spread, "ci95") != 0 && strcmp(spread, "minmax") != 0)
-		return fail(err, errlen, -EINVAL,
-			    "%s:%u: column 'spread': '%.40s' is not one of minmax, ci95", t->path,
-			    p->line, spread);
+		return report_fail(err, errlen, -EINVAL,
+				   "%s:%u: column 'spread': '%.40s' is not one of minmax, ci95",
+				   t->path, p->line, spread);
 	p->ci95 = strcmp(spread, "ci95") == 0;
 	struct report_stat *stats[5] = { &p->mops, &p->fairness, &p->p50, &p->p99, &p->cpu };
 	for (int s = 0; s < 5; s++) {
@@ -251,10 +250,10 @@ static int load_summary(struct report_set *s, char *err, size_t errlen)
 				return -EINVAL;
 		}
 	if (t->nrows == 0)
-		return fail(err, errlen, -EINVAL, "%s: no data rows", path);
+		return report_fail(err, errlen, -EINVAL, "%s: no data rows", path);
 	s->pts = calloc(t->nrows, sizeof *s->pts);
 	if (!s->pts)
-		return fail(err, errlen, -ENOMEM, "report: out of memory");
+		return report_fail(err, errlen, -ENOMEM, "report: out of memory");
 	for (size_t r = 0; r < t->nrows; r++) {
 		struct report_point *p = &s->pts[s->npts];
 		if ((rc = parse_point(t, r, col, p, err, errlen)))
@@ -343,63 +342,78 @@ static const struct {
 	  "One cache line bounced between two CPUs: the floor under any lock handoff between them." },
 };
 
-/* Run `gnuplot -c SCRIPT DATA OUT`, its stdout discarded and its stderr kept for the message. */
-static int run_gnuplot(const char *script, const char *data, const char *out, char *err,
-		       size_t errlen)
+/* posix_spawnp rather than fork + exec: a gnuplot missing from PATH comes back as ENOENT from the
+ * spawn itself, so it is told apart from a gnuplot that ran and failed. */
+static int spawn_gnuplot(const char *who, char *const argv[], char *err, size_t errlen)
 {
-	int pipefd[2];
-	if (pipe(pipefd) != 0)
-		return fail(err, errlen, -errno, "report: pipe: %s", strerror(errno));
+	int pfd[2];
+	if (pipe(pfd) != 0)
+		return report_fail(err, errlen, -errno, "%s: pipe: %s", who, strerror(errno));
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
+	posix_spawn_file_actions_addclose(&fa, pfd[0]);
+	posix_spawn_file_actions_addclose(&fa, pfd[1]);
+	pid_t pid;
 	fflush(NULL);
-	pid_t pid = fork();
-	if (pid < 0) {
-		int e = errno;
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return fail(err, errlen, -e, "report: fork: %s", strerror(e));
+	int e = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	if (e) {
+		close(pfd[0]);
+		if (e == ENOENT)
+			return report_fail(err, errlen, -ENOENT,
+					   "%s: gnuplot is not installed (not found in PATH); "
+					   "install it (Debian: apt-get install gnuplot-nox) "
+					   "to draw the plots", who);
+		return report_fail(err, errlen, -e, "%s: cannot run gnuplot: %s", who, strerror(e));
 	}
-	if (pid == 0) {
-		int devnull = open("/dev/null", O_RDWR);
-		if (devnull >= 0) {
-			dup2(devnull, 0);
-			dup2(devnull, 1);
-		}
-		dup2(pipefd[1], 2);
-		close(pipefd[0]);
-		execlp("gnuplot", "gnuplot", "-c", script, data, out, (char *)NULL);
-		_exit(127);
-	}
-	close(pipefd[1]);
-	char msg[1024];
+	char msg[2048];
 	size_t n = 0;
 	for (;;) {
-		char chunk[512];
-		ssize_t r = read(pipefd[0], chunk, sizeof chunk);
-		if (r < 0 && errno == EINTR)
+		if (n > sizeof msg - 512) { /* keep the tail: the error is gnuplot's last line */
+			memmove(msg, msg + n - 512, 512);
+			n = 512;
+		}
+		ssize_t got = read(pfd[0], msg + n, sizeof msg - 1 - n);
+		if (got < 0 && errno == EINTR)
 			continue;
-		if (r <= 0)
+		if (got <= 0)
 			break;
-		size_t take = (size_t)r < sizeof msg - 1 - n ? (size_t)r : sizeof msg - 1 - n;
-		memcpy(msg + n, chunk, take);
-		n += take;
+		n += (size_t)got;
 	}
 	msg[n] = '\0';
-	close(pipefd[0]);
+	close(pfd[0]);
 	int status;
 	while (waitpid(pid, &status, 0) < 0)
 		if (errno != EINTR)
-			return fail(err, errlen, -errno, "report: waitpid: %s", strerror(errno));
+			return report_fail(err, errlen, -errno, "%s: waitpid: %s", who,
+					   strerror(errno));
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return 0;
 	/* gnuplot's last non-empty line is the error; a warning may come first. */
-	char *last = NULL;
+	char *last = "no message";
 	for (char *line = strtok(msg, "\n"); line; line = strtok(NULL, "\n"))
 		if (strspn(line, " \t^") != strlen(line))
 			last = line;
-	return fail(err, errlen, -EIO, "report: gnuplot failed on %s (%s %d): %s", script,
-		    WIFEXITED(status) ? "exit" : "signal",
-		    WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-		    last ? last : "no message");
+	return report_fail(err, errlen, -EIO, "%s: gnuplot failed on %s (%s %d): %.300s", who,
+			   argv[2], WIFEXITED(status) ? "exit" : "signal",
+			   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), last);
+}
+
+int report_run_gnuplot(const char *who, char *const argv[], const char *tmp, const char *final,
+		       char *err, size_t errlen)
+{
+	int rc = spawn_gnuplot(who, argv, err, errlen);
+	if (!rc && !is_file(tmp))
+		rc = report_fail(err, errlen, -EIO, "%s: gnuplot wrote no %s", who, tmp);
+	if (!rc && rename(tmp, final) != 0)
+		rc = report_fail(err, errlen, -errno, "%s: rename %s: %s", who, tmp, strerror(errno));
+	if (rc)
+		unlink(tmp);
+	return rc;
 }
 
 static int make_plots(struct report_set *s, const char *scripts, char *err, size_t errlen)
@@ -415,7 +429,7 @@ static int make_plots(struct report_set *s, const char *scripts, char *err, size
 		if (rc || (rc = join(data, sizeof data, s->dir, plot_defs[i].data, err, errlen)))
 			return rc;
 		if (!is_file(script))
-			return fail(err, errlen, -ENOENT, "report: %s is missing", script);
+			return report_fail(err, errlen, -ENOENT, "report: %s is missing", script);
 		/* c2c_heatmap.gp draws "unavailable" itself; the CDF needs its file. */
 		if (!is_file(data) && strcmp(p->name, "c2c_heatmap") != 0) {
 			snprintf(p->why, sizeof p->why, "no %s in this result set", plot_defs[i].data);
@@ -429,16 +443,9 @@ static int make_plots(struct report_set *s, const char *scripts, char *err, size
 			snprintf(name, sizeof name, "%s.%s", p->name, exts[e]);
 			if ((rc = join(final, sizeof final, s->dir, name, err, errlen)))
 				return rc;
-			rc = run_gnuplot(script, data, tmp, err, errlen);
-			if (!rc && !is_file(tmp))
-				rc = fail(err, errlen, -EIO, "report: gnuplot wrote no %s", tmp);
-			if (!rc && rename(tmp, final) != 0)
-				rc = fail(err, errlen, -errno, "report: rename %s: %s", tmp,
-					  strerror(errno));
-			if (rc) {
-				unlink(tmp);
+			char *argv[] = { "gnuplot", "-c", script, data, tmp, NULL };
+			if ((rc = report_run_gnuplot("report", argv, tmp, final, err, errlen)))
 				return rc;
-			}
 		}
 		p->made = true;
 	}
@@ -457,25 +464,28 @@ static int write_atomic(const char *dir, const char *name, const char *buf, size
 		return rc;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "report: %s: %s", tmp, strerror(errno));
+		return report_fail(err, errlen, -errno, "report: %s: %s", tmp, strerror(errno));
 	size_t off = 0;
 	while (off < len) {
 		ssize_t w = write(fd, buf + off, len - off);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w <= 0) {
-			rc = fail(err, errlen, w < 0 ? -errno : -EIO, "report: writing %s: %s", tmp,
-				  w < 0 ? strerror(errno) : "short write");
+			rc = report_fail(err, errlen, w < 0 ? -errno : -EIO,
+					 "report: writing %s: %s", tmp,
+					 w < 0 ? strerror(errno) : "short write");
 			break;
 		}
 		off += (size_t)w;
 	}
 	if (!rc && fsync(fd) != 0)
-		rc = fail(err, errlen, -errno, "report: fsync %s: %s", tmp, strerror(errno));
+		rc = report_fail(err, errlen, -errno, "report: fsync %s: %s", tmp, strerror(errno));
 	if (close(fd) != 0 && !rc)
-		rc = fail(err, errlen, -errno, "report: closing %s: %s", tmp, strerror(errno));
+		rc = report_fail(err, errlen, -errno, "report: closing %s: %s", tmp,
+				 strerror(errno));
 	if (!rc && rename(tmp, final) != 0)
-		rc = fail(err, errlen, -errno, "report: rename %s: %s", tmp, strerror(errno));
+		rc = report_fail(err, errlen, -errno, "report: rename %s: %s", tmp,
+				 strerror(errno));
 	if (rc)
 		unlink(tmp);
 	return rc;
@@ -489,11 +499,13 @@ static int write_doc(const struct report_set *s, const char *name, bool html, ch
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
 	if (!f)
-		return fail(err, errlen, -errno, "report: open_memstream: %s", strerror(errno));
+		return report_fail(err, errlen, -errno, "report: open_memstream: %s",
+				   strerror(errno));
 	int rc = html ? report_write_html(s, f, err, errlen) : report_write_md(s, f);
 	bool bad = ferror(f) != 0;
 	if (fclose(f) != 0 || bad)
-		rc = rc ? rc : fail(err, errlen, -ENOMEM, "report: rendering %s failed", name);
+		rc = rc ? rc : report_fail(err, errlen, -ENOMEM, "report: rendering %s failed",
+					   name);
 	if (!rc)
 		rc = write_atomic(s->dir, name, buf, len, err, errlen);
 	free(buf);
@@ -508,24 +520,20 @@ int report_build(const char *dir, char *err, size_t errlen)
 	int rc;
 
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
-		return fail(err, errlen, -ENOTDIR, "report: '%s' is not a directory", dir);
+		return report_fail(err, errlen, -ENOTDIR, "report: '%s' is not a directory", dir);
 	if ((rc = join(summary, sizeof summary, dir, "summary.csv", err, errlen)))
 		return rc;
 	if (!is_file(summary))
-		return fail(err, errlen, -ENOTDIR,
-			    "report: '%s' is not a result set: it has no summary.csv", dir);
+		return report_fail(err, errlen, -ENOTDIR,
+				   "report: '%s' is not a result set: it has no summary.csv", dir);
 
 	if (!(rc = load_meta(&s, err, errlen)) && !(rc = load_summary(&s, err, errlen)) &&
 	    !(rc = check_other_files(&s, err, errlen))) {
 		const char *scripts = report_scripts_dir();
-		if (!in_path("gnuplot"))
-			rc = fail(err, errlen, -ENOENT,
-				  "report: gnuplot is not installed (not found in PATH); install it "
-				  "(Debian: apt-get install gnuplot-nox) to draw the plots");
-		else if (!scripts)
-			rc = fail(err, errlen, -ENOENT,
-				  "report: the gnuplot scripts are not found; set LOCKBENCH_SCRIPTS to "
-				  "lockbench's scripts/ folder");
+		if (!scripts)
+			rc = report_fail(err, errlen, -ENOENT,
+					 "report: the gnuplot scripts are not found; "
+					 "set LOCKBENCH_SCRIPTS to lockbench's scripts/ folder");
 		else
 			rc = make_plots(&s, scripts, err, errlen);
 	}

@@ -138,4 +138,26 @@ struct report_set {
 int report_write_html(const struct report_set *s, FILE *f, char *err, size_t errlen);
 int report_write_md(const struct report_set *s, FILE *f);
 
+/* --- shared with compare.c and compare_doc.c ------------------------------------------------ */
+
+/* Write the message into err and return rc: how every failure here is reported. */
+int report_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* Refuse a meta.json (read from `path` into `meta`) of another format: "format" must be
+ * "lockbench-results vN" and "format_version" N, for this lockbench's N; an absent key passes.
+ * Returns 0, or -EPROTO with a message naming the file and both versions. */
+int report_check_meta_format(const char *path, const struct json_flat *meta, char *err,
+			     size_t errlen);
+
+/* Run `gnuplot -c SCRIPT ARGS...` (argv[0] "gnuplot", argv[2] the script, NULL-terminated) to
+ * draw `tmp`, one of the ARGS, then rename tmp over `final`; tmp is removed on any failure.
+ * gnuplot's stdout is discarded and the tail of its stderr kept: on failure the message ends with
+ * its last line, the error (a warning may come first). Returns 0; -ENOENT when gnuplot is not
+ * installed (not in PATH), said so, with the package to install; -EIO when it fails or writes no
+ * tmp; another -errno when it cannot be run or tmp cannot be renamed. Messages begin "WHO: ",
+ * e.g. "report: ". */
+int report_run_gnuplot(const char *who, char *const argv[], const char *tmp, const char *final,
+		       char *err, size_t errlen);
+
 #endif
