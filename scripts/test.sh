@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# scripts/test.sh — install, build and run every test of lockbench (the README's second command;
+# .ci/run calls it). Stages: gcc and clang builds with -Werror (Concurrency Kit present), a build
+# without Concurrency Kit, ThreadSanitizer on the stress tests, AddressSanitizer+UBSan on
+# everything, the spin models, and the main job end to end (quick sweep → report → browser).
+# Prints how long each stage took and ends with `N passed, M failed`.
+#   bash scripts/test.sh            everything
+#   STAGES="gcc models" bash scripts/test.sh   a subset (names as printed)
+set -uo pipefail
+cd "$(dirname "$0")/.."
+top=$PWD
+out=${LB_TEST_BUILD:-$top/build-ci}
+mkdir -p "$out"
+
+passed=0
+failed=0
+declare -a summary=()
+
+bash scripts/deps.sh --test || { echo "test: installing dependencies failed"; echo "0 passed, 1 failed"; exit 1; }
+
+want() { [[ -z ${STAGES:-} || " $STAGES " == *" $1 "* ]]; }
+
+# Count one meson test run from its machine-readable log (one JSON object per test).
+count_meson() {
+	local log=$1/meson-logs/testlog.json ok bad
+	[[ -s $log ]] || { failed=$((failed + 1)); return; }
+	ok=$(grep -cE '"result": "(OK|EXPECTEDFAIL)"' "$log")
+	bad=$(grep -cE '"result": "(FAIL|TIMEOUT|UNEXPECTEDPASS|ERROR)"' "$log")
+	passed=$((passed + ok))
+	failed=$((failed + bad))
+}
+
+# stage NAME COMMAND...: run, time, record. A stage that is not a meson test run counts as one test.
+stage() {
+	local name=$1 t0 t1 rc
+	shift
+	want "$name" || return 0
+	echo "=== stage $name: $*"
+	t0=$(date +%s)
+	"$@"
+	rc=$?
+	t1=$(date +%s)
+	summary+=("$(printf '%-10s %4ss  %s' "$name" $((t1 - t0)) "$([[ $rc == 0 ]] && echo ok || echo "FAILED (exit $rc)")")")
+	return $rc
+}
+
+meson_build_test() { # DIR CC MESON-ARGS... -- TEST-ARGS...
+	local dir=$1 compiler=$2
+	shift 2
+	local setup=() tests=()
+	while (($#)) && [[ $1 != -- ]]; do setup+=("$1"); shift; done
+	(($#)) && shift
+	tests=("$@")
+	rm -rf "$dir"
+	if ! CC=$compiler meson setup "$dir" "${setup[@]}" >"$dir.setup.log" 2>&1; then
+		cat "$dir.setup.log"; failed=$((failed + 1)); return 1
+	fi
+	if ! ninja -C "$dir" >"$dir.build.log" 2>&1; then
+		tail -50 "$dir.build.log"; failed=$((failed + 1)); return 1
+	fi
+	meson test -C "$dir" --print-errorlogs "${tests[@]}"
+	local rc=$?
+	count_meson "$dir"
+	return $rc
+}
+
+one_check() { # a non-meson check counted as one test
+	if "$@"; then passed=$((passed + 1)); else failed=$((failed + 1)); return 1; fi
+}
+
+stage gcc meson_build_test "$out/gcc" gcc -Dwerror=true -Dck=enabled
+stage clang meson_build_test "$out/clang" clang -Dwerror=true -Dck=enabled
+stage nock meson_build_test "$out/nock" gcc -Dwerror=true -Dck=disabled -- --suite locks
+stage tsan meson_build_test "$out/tsan" clang -Db_sanitize=thread -Db_lundef=false -- --suite locks
+stage asan meson_build_test "$out/asan" clang -Db_sanitize=address,undefined -Db_lundef=false \
+	-Dc_args=-fno-sanitize-recover=all --
+if [[ -f models/check.sh ]]; then
+	stage models one_check bash models/check.sh
+fi
+if [[ -x $out/gcc/bench/lockbench && -f scripts/e2e.sh ]]; then
+	stage e2e one_check bash scripts/e2e.sh "$out/gcc" "$out/e2e"
+fi
+
+echo
+echo "=== stages"
+printf '%s\n' "${summary[@]}"
+echo "$passed passed, $failed failed"
+((failed == 0))
