@@ -19,6 +19,9 @@
  * Portability: ck provides ck_spinlock_ticket_trylock only where it packs the word (x86 with
  * TSO); elsewhere (arm64) its struct has separate next/position counters and no trylock, and we
  * build one from ck's primitives in the way ticket.c argues: read position, CAS next from it.
+ * The fallback's counters are 32-bit: a trylock preempted between its read and its CAS for 2^32
+ * acquisitions could succeed while an earlier ticket holds the lock (see ticket.c). ck's own
+ * lock has the same 2^32 limit.
  */
 #include <ck_spinlock.h>
 #include <errno.h>

@@ -9,11 +9,12 @@
  * State: tail = NULL (free) or the last node in the queue; node.next = the successor once it has
  * linked; node.waiting = 1 from enqueue until its predecessor hands over.
  * Memory order:
- *  - Before the swap a waiter initializes next = NULL and waiting = 1 (relaxed); the swap is
- *    acq_rel, and its release half publishes them: the successor's swap that returns our node
- *    (acquire) reads from ours, so our initialization happens-before the successor's store to
- *    our next, and before our predecessor's clearing of our waiting (which follows the release
- *    link store below). Without it our stale waiting = 1 could land after the handoff's 0.
+ *  - Before the swap a waiter stores next = NULL and waiting = 1 (relaxed). next = NULL is
+ *    published by the swap's release half: the successor's swap that returns our node (acquire)
+ *    reads from ours, so our NULL happens-before its link store. Without it, our NULL could land
+ *    after the link, and our unlock would wait for ever for a successor it cannot see.
+ *    waiting = 1 is published by the release link store below: it is sequenced before the
+ *    link, which our predecessor reads (acquire) before it stores the handoff's 0.
  *  - The swap's acquire half (and the trylock CAS's) pairs with the release CAS of tail to NULL
  *    in the unlock that freed the queue: that holder's critical section happens-before ours.
  *  - The link, pred.next = us, is a release store paired with the acquire load of next in
@@ -101,7 +102,8 @@ static void mcs_ctx_destroy(void *ctx)
 	(void)ctx;
 }
 
-/* Relaxed: published by the release half of the swap or CAS that enqueues the node. */
+/* Relaxed: next = NULL is published by the release half of the swap or CAS that enqueues the
+ * node; waiting = 1 by the release link store (see the header). */
 static void node_reset(struct mcs_node *n)
 {
 	atomic_store_explicit(&n->next, NULL, memory_order_relaxed);

@@ -1,11 +1,14 @@
 /* pthread_spin.c — the system's spinlock: pthread_spinlock_t, PTHREAD_PROCESS_PRIVATE.
  *
- * Algorithm: glibc's is test-and-test-and-set (Rudolph & Segall, ISCA 1984) without backoff: a
- * CAS 0 -> 1, and while that fails, read the word with a pause between reads until it looks
- * free, then CAS again; unlock stores 0. ttas.c is the same with exponential backoff, to compare.
- * State: one int, opaque to us (glibc: 0 free, 1 held).
+ * Algorithm: glibc's, a test-and-test-and-set (Rudolph & Segall, ISCA 1984) without backoff.
+ * On x86-64 (glibc 2.36, checked by disassembly): a locked decrement of a word that is 1 when
+ * free; while the result is not 0, pause and read until the word is positive, then decrement
+ * again; unlock stores 1. Generic glibc (arm64): exchange 1, read until 0, CAS 0 -> 1; unlock
+ * stores 0. ttas.c is the same idea with exponential backoff, to compare.
+ * State: one int, opaque to us (x86-64 glibc: 1 free, 0 or less held).
  * Memory order: POSIX (Base Definitions 4.12) makes pthread_spin_lock and pthread_spin_unlock
- * synchronize memory; glibc's acquire CAS pairs with the release store in unlock.
+ * synchronize memory; on x86 the locked decrement pairs with the (TSO, release) store in unlock,
+ * elsewhere glibc's acquire CAS pairs with its release store.
  * Fairness: none. Whoever's CAS lands first after the release wins; the releasing core, which
  * holds the line, often wins again.
  * Oversubscription: collapses when the holder is preempted: every waiter spins through its time

@@ -36,7 +36,10 @@
 
 struct reentrant_lock {
 	atomic_uint word;
-	atomic_uintptr_t owner; /* same line as word: only the holder writes either */
+	/* Same line as word: lock, trylock and unlock read owner just before they touch word
+	 * (unlock only after a successful owner check), so one miss serves both; only the holder
+	 * writes owner. */
+	atomic_uintptr_t owner;
 	unsigned depth;
 } LB_CACHE_ALIGNED;
 

@@ -34,7 +34,9 @@
 
 struct sem_bounded {
 	atomic_uint count;    /* the futex word */
-	atomic_uint sleepers; /* same line: touched on the slow path only, next to count */
+	/* Same line as count: written only on the slow path; every release reads it just after
+	 * its CAS on count brought the line in, so the read costs no extra miss. */
+	atomic_uint sleepers;
 	unsigned max;
 } LB_CACHE_ALIGNED;
 

@@ -10,21 +10,28 @@
  * ours and is being served.
  * State: next = the next ticket to hand out; serving = the ticket that may hold the lock. Free
  * when they are equal. 64-bit, so neither wraps in practice; with 32 bits, a trylock preempted
- * between its read and its CAS for 2^32 acquisitions would take a ticket still being waited for.
- * Layout: next and serving on separate cache lines. Concurrency Kit keeps them in one word, which
- * lets its trylock be a single CAS of both and keeps the uncontended path on one line; the price
- * is that every arrival's fetch-add invalidates the line that every waiter is spinning on, and
- * steals it from the holder about to store its release. Apart, arrivals only touch `next`, and
- * the spinners' line changes once per handoff, when it must. Our trylock needs no common word
- * (the argument above). The cost is one more line per lock and a second line touched on the
- * uncontended path; ck-ticket is the one-word layout, so the benchmark measures the trade.
- * Memory order: the acquire load of `serving` that sees our ticket pairs with the release store
- * of that value in the previous holder's unlock, so its critical section happens-before ours.
+ * between its read and its CAS for 2^32 acquisitions would take ticket s while serving is still
+ * behind it, and enter while another thread holds the lock.
+ * Layout: next and serving are two words of one cache line. Apart (one line each), arrivals
+ * would only touch `next` and the spinners' line would change once per handoff; but each
+ * handoff then moves two lines between the cores instead of one, and on this 2-CPU VM, where a
+ * line takes 55-350 ns to cross, that made ticket about 15 % slower than ck-ticket (one word)
+ * at 2 threads (docs/PERFORMANCE.md). The price is paid with many waiters: every arrival's
+ * fetch-add invalidates the line they all spin on. Two words, not ck's packed one,
+ * because our trylock needs no common word (the argument above) and 64-bit counters do not wrap.
+ * Unlock is a fetch-add on `serving`, not a load and a store: the holder's load of a line the
+ * waiter has been reading would fetch it shared and the store then upgrade it, two coherence
+ * round trips on the handoff's critical path where one read-for-ownership does (measured: about
+ * 10 % of 2-thread throughput; ck's x86 unlock is a locked increment for the same reason).
+ * Memory order: the acquire load of `serving` that sees our ticket pairs with the release
+ * fetch-add that stored that value in the previous holder's unlock, so its critical section
+ * happens-before ours.
  * The fetch-add on `next` is relaxed: the ticket's uniqueness comes from the atomicity of the
  * read-modify-write, not from ordering, and no data is published through `next`. In trylock
- * the acquire load of `serving` does the synchronizing, so the CAS may be relaxed. In unlock,
- * the holder reads `serving` relaxed: it is the only writer while it holds the lock, and it
- * has already read this value (our acquire load) itself.
+ * the acquire load of `serving` does the synchronizing, so the CAS may be relaxed. Unlock's
+ * fetch-add on `serving` is release: the holder is its only writer while it holds the lock, so
+ * the fetch-add stores exactly the next ticket, and its release pairs with that ticket's
+ * acquire load as above.
  * Fairness: FIFO in ticket order (the fetch-add is the doorway).
  * Oversubscription: collapses. Each release goes to exactly one thread, the next in line; when
  * that thread is preempted, the lock stays idle until it is scheduled again, and every waiter
@@ -38,8 +45,8 @@
 #include "lock.h"
 
 struct ticket_lock {
-	atomic_uint_fast64_t next LB_CACHE_ALIGNED;
-	atomic_uint_fast64_t serving LB_CACHE_ALIGNED;
+	atomic_uint_fast64_t next;
+	atomic_uint_fast64_t serving; /* the same line as next: see the header */
 } LB_CACHE_ALIGNED;
 
 #ifdef LB_TEST_HOOKS
@@ -93,8 +100,7 @@ static int ticket_unlock(void *lock, void *ctx)
 {
 	struct ticket_lock *l = lock;
 	(void)ctx;
-	uint64_t s = atomic_load_explicit(&l->serving, memory_order_relaxed);
-	atomic_store_explicit(&l->serving, s + 1, memory_order_release);
+	atomic_fetch_add_explicit(&l->serving, 1, memory_order_release);
 	return 0;
 }
 

@@ -1,4 +1,4 @@
-/* models: locks/mcs.c sha256: d01f2e733a46a0bb0df7b27707a8edbe25b4d669f9221aa93f5a7ada47c9d56d */
+/* models: locks/mcs.c sha256: 44267f0c86f5aa37a7fb0e24843ae1ca0aea180ab34070d8066959f4ff08d0bd */
 /* mcs.pml — the MCS queue lock of locks/mcs.c.
  *
  * State: `tail` (the last node in the queue, or NIL for NULL), and one node per process, its

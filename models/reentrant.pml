@@ -1,4 +1,4 @@
-/* models: locks/reentrant.c sha256: f6d47e3f67859115cd8d006c83c2628258ffeba818fddaafb530442fd4c17c74 */
+/* models: locks/reentrant.c sha256: c722021af3a738a4e1649c950ec4013b559688f8eea157cc52c0c1abcdf2fc27 */
 /* models: locks/futex_word.h sha256: 37fdd62e5532ada6d7b05a6090cd904e2e0cb220fd1b515137d9a9803a94961f */
 /* reentrant.pml — the reentrant lock of locks/reentrant.c: an owner and a depth on top of
  * futex_word.h's three-state futex mutex (modelled as in futex.pml).

@@ -1,4 +1,4 @@
-/* models: locks/sem_bounded.c sha256: 85d80518154dc2a0f72432727c770d9626b4d28a2c7d4a96a08840fd699ef826 */
+/* models: locks/sem_bounded.c sha256: 6ed26f1ef5faa6a7a54a43a0906ac2c83ced959de6bef67b59fbdd58a052cf7c */
 /* models: locks/futex_word.h sha256: 37fdd62e5532ada6d7b05a6090cd904e2e0cb220fd1b515137d9a9803a94961f */
 /* sem_bounded.pml — the bounded counting semaphore of locks/sem_bounded.c.
  *

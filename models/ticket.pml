@@ -1,4 +1,4 @@
-/* models: locks/ticket.c sha256: 59fe1bed3b29e70a62de0cb2f9d249c8191db5f10501dc913f1adb03faa53fe1 */
+/* models: locks/ticket.c sha256: 1a3a3b5170a2bbb1c48a0deaa2cf6767fb9d2dba2e8243ea26ceb7482fcd746f */
 /* ticket.pml — the ticket spinlock of locks/ticket.c.
  *
  * State: `next` (the next ticket to hand out) and `serving` (the ticket that may hold the lock).
