@@ -246,6 +246,11 @@ static void vreport(const char *fmt, va_list ap)
 	char line[1024];
 	int len = snprintf(line, sizeof line, "lockbench: ");
 	vsnprintf(line + len, sizeof line - (size_t)len - 1, fmt, ap);
+	/* Values are quoted as given; one with a newline or an escape in it must not break the
+	 * message into lines or drive the terminal. */
+	for (char *c = line + len; *c; c++)
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
 	strcat(line, "\n");
 	fputs(line, stderr);
 	fflush(stderr);

@@ -293,7 +293,9 @@ out:
 static int slurp(const char *path, char **out, size_t *outlen, size_t max, char *err,
 		 size_t errlen)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; it is refused below. It changes
+	 * nothing for the regular file that is read. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
 	struct stat st;
@@ -370,9 +372,19 @@ int csv_read(const char *path, const char *want_kind, struct csv_table *t, char 
 
 int csv_check_file(const char *path, const char *want_kind, char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
-	if (!f)
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* as in slurp */
+	if (fd < 0)
 		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	struct stat st;
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return fail(err, errlen, -EINVAL, "%s: not a regular file", path);
+	}
+	FILE *f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
+	}
 	char line[256];
 	size_t n = fread(line, 1, sizeof line - 1, f);
 	int rd = ferror(f);
@@ -425,7 +437,7 @@ int csv_double(const struct csv_table *t, size_t row, int col, double *out, char
 	       size_t errlen)
 {
 	const char *s = t->rows[row][col];
-	char buf[64];
+	char buf[64], name[64];
 	if (s[0] == '\0') {
 		*out = NAN;
 		return 0;
@@ -437,7 +449,9 @@ int csv_double(const struct csv_table *t, size_t row, int col, double *out, char
 	bool plain = strspn(s, "0123456789+-.eE") == strlen(s);
 	if (end == s || *end != '\0' || !plain || !isfinite(v))
 		return fail(err, errlen, -EINVAL, "%s:%u: column '%s': '%s' is not a number",
-			    t->path, t->line[row], t->header[col], shown(s, strlen(s), buf, sizeof buf));
+			    t->path, t->line[row],
+			    shown(t->header[col], strlen(t->header[col]), name, sizeof name),
+			    shown(s, strlen(s), buf, sizeof buf));
 	*out = v;
 	return 0;
 }

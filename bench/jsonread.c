@@ -5,11 +5,14 @@
 #include "jsonread.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #define JSON_MAX_DEPTH 32
 #define JSON_MAX_BYTES (16u << 20)
@@ -69,6 +72,10 @@ static int perr(struct parser *p, const char *fmt, ...)
 		va_start(ap, fmt);
 		vsnprintf(why, sizeof why, fmt, ap);
 		va_end(ap);
+		/* A quoted member name may hold an escaped newline: the message stays one line. */
+		for (char *c = why; *c; c++)
+			if ((unsigned char)*c < 0x20 || *c == 0x7f)
+				*c = '?';
 		snprintf(p->err, p->errlen, "%s:%u:%u: %s", p->name, line, col, why);
 	}
 	return -EINVAL;
@@ -435,9 +442,26 @@ int json_parse_flat(const char *text, size_t len, const char *name, struct json_
 int json_read_flat(const char *path, struct json_flat *out, char *err, size_t errlen)
 {
 	memset(out, 0, sizeof *out);
-	FILE *f = fopen(path, "re");
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; a device must not be read to the
+	 * size limit. Only a regular file is read. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		snprintf(err, errlen, "%s: %s", path, strerror(e));
+		return -e;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		snprintf(err, errlen, "%s: not a regular file", path);
+		return -EINVAL;
+	}
+	FILE *f = fdopen(fd, "r");
 	if (!f) {
 		int e = errno;
+		close(fd);
 		snprintf(err, errlen, "%s: %s", path, strerror(e));
 		return -e;
 	}
