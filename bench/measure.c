@@ -60,6 +60,7 @@ struct child {
 	struct worker *w;
 	struct lb_clock clock;
 	uint64_t cs_iters, ncs_iters;
+	uint64_t op_limit; /* UINT64_MAX; a fixed count for measure_loop_inline */
 	pthread_mutex_t gate_mu;
 	pthread_cond_t gate_cv;
 	unsigned ready;
@@ -95,42 +96,170 @@ static int gate_wait(struct worker *w)
 	return phase;
 }
 
-static void run_loop(struct worker *w, void *ctx)
-{
-	struct child *c = w->c;
-	const struct lb_lock_ops *ops = c->p->lock;
-	struct wl_instance *in = &c->inst[w->index % c->p->instances];
-	struct runner_progress *pr = &c->sh->thread[w->index];
-	const struct lb_clock clock = c->clock;
-	const unsigned reentry = c->p->reentry, lines = 1 + c->p->cs_lines;
-	const bool counting = c->p->permits > 1;
-	const uint64_t cs_iters = c->cs_iters, ncs_iters = c->ncs_iters;
-	struct latency_hist *const hist = w->hist;
-	uint64_t done = 0, x = w->index + 1, every = 0, countdown = 0;
-	int seen = -1;
-	bool sample = false;
+/* What the loops of one worker read, copied out of the child and the params once. */
+struct loop_env {
+	const struct lb_lock_ops *ops;
+	void *lock, *ctx;
+	struct wl_instance *in;
+	struct wl_line *lines; /* [0] the exclusion counter's line, then --cs-lines more */
+	unsigned cs_lines;
+	const atomic_int *phase;
+	atomic_uint_fast64_t *progress;
+	struct lb_clock clock;
+	struct latency_hist *hist;
+	uint64_t cs_iters, ncs_iters, limit;
+	unsigned reentry;
+	bool counting;
+};
 
-	for (;;) {
-		/* Relaxed: a phase change only has to be noticed soon, not at once. */
-		int phase = atomic_load_explicit(&c->sh->phase, memory_order_relaxed);
-		if (phase != seen) {
-			if (phase >= PH_STOP)
+enum loop_end { LOOP_PHASE, LOOP_DONE };
+
+/* What a loop hands back: returned by value (not through pointers), so that once inlined the
+ * compiler keeps these in registers. */
+struct loop_state {
+	uint64_t done; /* operations completed so far */
+	uint64_t x;    /* the spin chain's value */
+	enum loop_end end;
+	int err;              /* a lock call's failure, for worker_fail */
+	const char *err_what;
+};
+
+/* The critical section's writes: the exclusion counter, then the --cs-lines lines. The default
+ * single extra line is written straight, not by a loop: on this VM (AMD EPYC) a two-line loop
+ * cost 0.6 ns of a 2.5 ns floor, most of it its taken back-edge. */
+static inline __attribute__((always_inline)) void write_lines(struct wl_line *lines, unsigned k)
+{
+	wl_plain_increment(&lines[0]);
+	if (__builtin_expect(k == 1, 1))
+		wl_plain_increment(&lines[1]);
+	else
+		for (unsigned l = 1; l <= k; l++)
+			wl_plain_increment(&lines[l]);
+}
+
+/* workload_spin, laid out for --cs 0 / --ncs 0: no work falls through, and work is a jump to
+ * the loop and back, two taken branches next to the work's own tens of nanoseconds. Without
+ * this the floor pays a taken branch around each empty loop (0.3 ns of 2.5 here). */
+static inline __attribute__((always_inline)) uint64_t work(uint64_t iters, uint64_t x)
+{
+	return __builtin_expect(iters != 0, 0) ? workload_spin(iters, x) : x;
+}
+
+/* The loop of mutual-exclusion runs (--reentry 1, one permit): every run of a mutex or spinlock.
+ * It runs until the phase changes, a call fails or the limit is reached. Kept small on purpose:
+ * the harness floor (tests/bench_floor.c) is this loop's cost on the `null` lock, and the loop
+ * is throughput-bound where the bare loop it is compared with is bound by the latency of its
+ * calls, so every instruction counts, twice over when another virtual machine shares the core.
+ * Hence:
+ *  - it is instantiated with `timed` and `one_line` constant (no countdown without sampling, no
+ *    test of --cs-lines in the default case), each instance a function of its own so that the
+ *    compiler allocates registers for the loop alone (inlined into run_loop, `done` ended up in
+ *    a stack slot);
+ *  - it takes LOOP_UNROLL operations per round: the phase, the limit and the sampling countdown
+ *    (counted in rounds) are checked once a round. The phase is noticed a few operations late,
+ *    which does not matter: the window's edges are the coordinator's snapshots of `progress`,
+ *    still stored after every operation.
+ * The timed acquisition is the first of its round. */
+#define LOOP_UNROLL 4
+
+static inline __attribute__((always_inline)) struct loop_state
+loop_mutex(const struct loop_env *e, int seen, bool timed, bool one_line, uint64_t every_rounds,
+	   uint64_t countdown, struct loop_state st)
+{
+	int (*const lock)(void *, void *) = e->ops->lock;
+	int (*const unlock)(void *, void *) = e->ops->unlock;
+	void *const l = e->lock, *const ctx = e->ctx;
+	struct wl_line *const lines = e->lines;
+	const unsigned k = one_line ? 1 : e->cs_lines;
+	const uint64_t cs_iters = e->cs_iters, ncs_iters = e->ncs_iters, limit = e->limit;
+	const atomic_int *const phase = e->phase;
+	atomic_uint_fast64_t *const progress = e->progress;
+	uint64_t done = st.done, x = st.x;
+	/* Relaxed: a phase change only has to be noticed soon, not at once. */
+	while (__builtin_expect(atomic_load_explicit(phase, memory_order_relaxed) == seen, 1)) {
+		int rc = 0;
+#pragma GCC unroll 4
+		for (unsigned i = 0; i < LOOP_UNROLL; i++) {
+			if (timed && i == 0 && __builtin_expect(--countdown == 0, 0)) {
+				uint64_t t0 = lb_clock_start(&e->clock);
+				rc = lock(l, ctx);
+				uint64_t t1 = lb_clock_stop(&e->clock);
+				lat_hist_record(e->hist, lb_clock_ns(&e->clock, t1 - t0));
+				countdown = every_rounds;
+			} else {
+				rc = lock(l, ctx);
+			}
+			if (__builtin_expect(rc != 0, 0)) {
+				st.err_what = "lock";
 				break;
-			/* Pairs with the coordinator's release store of the phase: lat_every, written
-			 * before it, is visible now. */
-			atomic_thread_fence(memory_order_acquire);
-			seen = phase;
-			every = atomic_load_explicit(&c->sh->lat_every, memory_order_relaxed);
-			sample = phase == PH_MEASURE && hist && every;
-			/* Staggered, so that threads do not all time the same round of acquisitions. */
-			countdown = every ? 1 + w->index % every : 0;
+			}
+			write_lines(lines, k);
+			x = work(cs_iters, x);
+			rc = unlock(l, ctx);
+			/* Counted even when the release failed: the critical section ran, and the
+			 * exclusion check compares its increments with this count. */
+			done++;
+			atomic_store_explicit(progress, done, memory_order_relaxed);
+			if (__builtin_expect(rc != 0, 0)) {
+				st.err_what = "unlock";
+				break;
+			}
+			x = work(ncs_iters, x);
 		}
-		bool timed = __builtin_expect(sample && --countdown == 0, 0);
-		uint64_t t0 = timed ? lb_clock_start(&clock) : 0;
-		int rc = ops->lock(in->lock, ctx);
-		if (__builtin_expect(timed, 0)) {
-			uint64_t t1 = lb_clock_stop(&clock);
-			lat_hist_record(hist, lb_clock_ns(&clock, t1 - t0));
+		if (__builtin_expect(rc != 0, 0)) {
+			st.err = rc;
+			st.end = LOOP_DONE;
+			goto out;
+		}
+		if (__builtin_expect(done >= limit, 0)) {
+			st.end = LOOP_DONE;
+			goto out;
+		}
+	}
+	st.end = LOOP_PHASE;
+out:
+	st.done = done;
+	st.x = x;
+	return st;
+}
+
+static __attribute__((noinline)) struct loop_state
+loop_mutex_untimed(const struct loop_env *e, int seen, struct loop_state st)
+{
+	return e->cs_lines == 1 ? loop_mutex(e, seen, false, true, 0, 0, st)
+				: loop_mutex(e, seen, false, false, 0, 0, st);
+}
+
+static __attribute__((noinline)) struct loop_state
+loop_mutex_timed(const struct loop_env *e, int seen, uint64_t every_rounds, uint64_t countdown,
+		 struct loop_state st)
+{
+	return e->cs_lines == 1 ? loop_mutex(e, seen, true, true, every_rounds, countdown, st)
+				: loop_mutex(e, seen, true, false, every_rounds, countdown, st);
+}
+
+/* The loop of everything else: nested acquisitions (--reentry), counting semaphores (whose
+ * occupancy is counted with an atomic), and sampling rates that are not whole rounds. One
+ * operation at a time; same exits as loop_mutex. */
+static struct loop_state loop_general(struct worker *w, const struct loop_env *e, int seen,
+				      bool sample, uint64_t every, uint64_t countdown,
+				      struct loop_state st)
+{
+	const struct lb_lock_ops *ops = e->ops;
+	struct wl_instance *in = e->in;
+	uint64_t done = st.done, x = st.x;
+	enum loop_end end = LOOP_DONE;
+	for (;;) {
+		if (atomic_load_explicit(e->phase, memory_order_relaxed) != seen) {
+			end = LOOP_PHASE;
+			break;
+		}
+		bool timed = sample && --countdown == 0;
+		uint64_t t0 = timed ? lb_clock_start(&e->clock) : 0;
+		int rc = ops->lock(e->lock, e->ctx);
+		if (timed) {
+			uint64_t t1 = lb_clock_stop(&e->clock);
+			lat_hist_record(e->hist, lb_clock_ns(&e->clock, t1 - t0));
 			countdown = every;
 		}
 		if (rc) {
@@ -139,13 +268,13 @@ static void run_loop(struct worker *w, void *ctx)
 		}
 		bool failed = false;
 		unsigned depth = 1;
-		for (; depth < reentry; depth++)
-			if ((rc = ops->lock(in->lock, ctx)) != 0) {
+		for (; depth < e->reentry; depth++)
+			if ((rc = ops->lock(e->lock, e->ctx)) != 0) {
 				worker_fail(w, rc, "nested lock");
 				failed = true;
 				break;
 			}
-		if (counting) {
+		if (e->counting) {
 			/* Relaxed: the semaphore's own acquire/release orders one holder's decrement
 			 * before the next holder's increment; if it does not, the count overshoots,
 			 * which is exactly the failure being looked for. */
@@ -154,26 +283,77 @@ static void run_loop(struct worker *w, void *ctx)
 			if (inside > w->max_inside)
 				w->max_inside = inside;
 		}
-		for (unsigned l = 0; l < lines; l++)
-			wl_plain_increment(&in->lines[l]);
-		x = workload_spin(cs_iters, x);
-		if (counting)
+		write_lines(e->lines, e->cs_lines);
+		x = workload_spin(e->cs_iters, x);
+		if (e->counting)
 			atomic_fetch_sub_explicit(&in->occ->inside, 1, memory_order_relaxed);
 		while (depth-- > 0)
-			if ((rc = ops->unlock(in->lock, ctx)) != 0) {
+			if ((rc = ops->unlock(e->lock, e->ctx)) != 0) {
 				worker_fail(w, rc, "unlock");
 				failed = true;
 			}
 		/* Counted even when a release failed: the critical section ran, and the exclusion
 		 * check compares its increments with this count. */
 		done++;
-		atomic_store_explicit(&pr->ops, done, memory_order_relaxed);
-		if (failed)
+		atomic_store_explicit(e->progress, done, memory_order_relaxed);
+		if (failed || done == e->limit)
 			break;
-		x = workload_spin(ncs_iters, x);
+		x = workload_spin(e->ncs_iters, x);
 	}
-	w->total_ops = done;
-	w->sink = x;
+	return (struct loop_state){ .done = done, .x = x, .end = end };
+}
+
+static void run_loop(struct worker *w, void *ctx)
+{
+	struct child *c = w->c;
+	struct wl_instance *in = &c->inst[w->index % c->p->instances];
+	const struct loop_env e = {
+		.ops = c->p->lock,
+		.lock = in->lock,
+		.ctx = ctx,
+		.in = in,
+		.lines = in->lines,
+		.cs_lines = c->p->cs_lines,
+		.phase = &c->sh->phase,
+		.progress = &c->sh->thread[w->index].ops,
+		.clock = c->clock,
+		.hist = w->hist,
+		.cs_iters = c->cs_iters,
+		.ncs_iters = c->ncs_iters,
+		.limit = c->op_limit,
+		.reentry = c->p->reentry,
+		.counting = c->p->permits > 1,
+	};
+	const bool mutex = e.reentry == 1 && !e.counting;
+	struct loop_state st = { .done = 0, .x = w->index + 1, .end = LOOP_PHASE, .err = 0 };
+	for (;;) {
+		int phase = atomic_load_explicit(e.phase, memory_order_relaxed);
+		if (phase >= PH_STOP)
+			break;
+		/* Pairs with the coordinator's release store of the phase: lat_every, written
+		 * before it, is visible now. */
+		atomic_thread_fence(memory_order_acquire);
+		uint64_t every = atomic_load_explicit(&c->sh->lat_every, memory_order_relaxed);
+		bool sample = phase == PH_MEASURE && e.hist && every;
+		/* Staggered, so that threads do not all time the same round of acquisitions. */
+		uint64_t countdown = every ? 1 + w->index % every : 0;
+		/* loop_mutex counts rounds of LOOP_UNROLL operations: it can time one acquisition
+		 * in `every` only when that is a whole number of rounds (the automatic rate above
+		 * LOOP_UNROLL is one; other --timing-every values take loop_general). */
+		uint64_t rounds = every / LOOP_UNROLL;
+		if (!mutex || (sample && every % LOOP_UNROLL != 0))
+			st = loop_general(w, &e, phase, sample, every, countdown, st);
+		else if (sample)
+			st = loop_mutex_timed(&e, phase, rounds, 1 + w->index % rounds, st);
+		else
+			st = loop_mutex_untimed(&e, phase, st);
+		if (st.err)
+			worker_fail(w, st.err, st.err_what);
+		if (st.end == LOOP_DONE)
+			break;
+	}
+	w->total_ops = st.done;
+	w->sink = st.x;
 }
 
 static void *worker_main(void *arg)
@@ -431,7 +611,7 @@ static bool open_misses(struct child *c, struct run_result *r)
  * smaller of two views: the process's wall time per operation (every acquisition serialised,
  * a hand-over on the critical path: contended locks) and the CPU time per operation (what one
  * thread spends: uncontended locks, and a machine where other processes take CPU time). */
-static unsigned choose_lat_every(double pair_ns, uint64_t ops, uint64_t wall_ns, double cpu_ns)
+unsigned measure_choose_lat_every(double pair_ns, uint64_t ops, uint64_t wall_ns, double cpu_ns)
 {
 	if (ops == 0 || wall_ns == 0 || isnan(pair_ns))
 		return 1;
@@ -439,6 +619,9 @@ static unsigned choose_lat_every(double pair_ns, uint64_t ops, uint64_t wall_ns,
 	if (cpu_ns > 0 && cpu_ns / (double)ops < per_op)
 		per_op = cpu_ns / (double)ops;
 	double k = ceil(pair_ns / (TIMING_BUDGET * per_op));
+	/* Above one round, a whole number of rounds: run_loop's fast loop counts in rounds. */
+	if (k > LOOP_UNROLL)
+		k = ceil(k / LOOP_UNROLL) * LOOP_UNROLL;
 	return k < 1 ? 1 : k > LAT_EVERY_MAX ? LAT_EVERY_MAX : (unsigned)k;
 }
 
@@ -510,7 +693,7 @@ static void coordinate(struct child *c, struct run_result *r, unsigned created)
 		sleep_until(t_go + warm);
 		uint64_t t2 = lb_mono_ns(), o2 = sum_ops(c);
 		double cpu2 = sum_cpu_ns(c);
-		every = choose_lat_every(r->timing_overhead_ns, o2 - o1, t2 - t1, cpu2 - cpu1);
+		every = measure_choose_lat_every(r->timing_overhead_ns, o2 - o1, t2 - t1, cpu2 - cpu1);
 	} else {
 		sleep_until(t_go + p->warmup_ns);
 	}
@@ -537,11 +720,20 @@ static void coordinate(struct child *c, struct run_result *r, unsigned created)
 	r->status = RUN_OK;
 }
 
-void measure_point(struct topo *t, const struct run_params *p, const struct thread_plan *plan,
-		   struct runner_shared *sh, struct run_result *r)
+int measure_calibrate(struct measure_calib *cal)
 {
-	struct child c = { .p = p, .topo = t, .sh = sh };
-	struct workload_calib calib;
+	int rc = workload_calibrate(&cal->work);
+	if (rc == 0)
+		rc = lb_clock_init(&cal->clock);
+	if (rc == 0)
+		cal->pair_ns = lb_clock_pair_cost_ns(&cal->clock);
+	return rc;
+}
+
+void measure_point(struct topo *t, const struct run_params *p, const struct thread_plan *plan,
+		   const struct measure_calib *cal, struct runner_shared *sh, struct run_result *r)
+{
+	struct child c = { .p = p, .topo = t, .sh = sh, .op_limit = UINT64_MAX, .clock = cal->clock };
 	r->thread_ops = calloc(p->threads, sizeof(uint64_t));
 	c.w = aligned_alloc(LB_CACHELINE, p->threads * sizeof *c.w);
 	if (!r->thread_ops || !c.w) {
@@ -549,17 +741,10 @@ void measure_point(struct topo *t, const struct run_params *p, const struct thre
 		return;
 	}
 	memset(c.w, 0, p->threads * sizeof *c.w);
-	int rc = workload_calibrate(&calib);
-	if (rc == 0)
-		rc = lb_clock_init(&c.clock);
-	if (rc) {
-		run_result_note(r, "calibration failed: %s", strerror(-rc));
-		return;
-	}
-	c.cs_iters = workload_iters(&calib, p->cs_ns);
-	c.ncs_iters = workload_iters(&calib, p->ncs_ns);
+	c.cs_iters = workload_iters(&cal->work, p->cs_ns);
+	c.ncs_iters = workload_iters(&cal->work, p->ncs_ns);
 	if (p->timing)
-		r->timing_overhead_ns = lb_clock_pair_cost_ns(&c.clock);
+		r->timing_overhead_ns = cal->pair_ns;
 	if (make_instances(&c, r) != 0) {
 		run_result_note(r, "could not set up the lock instances");
 		return;
@@ -574,7 +759,7 @@ void measure_point(struct topo *t, const struct run_params *p, const struct thre
 		w->c = &c;
 		w->index = created;
 		w->cpu = plan->cpu[created];
-		rc = pthread_create(&w->thread, NULL, worker_main, w);
+		int rc = pthread_create(&w->thread, NULL, worker_main, w);
 		if (rc) {
 			run_result_note(r, "pthread_create (thread %u): %s", created, strerror(rc));
 			break;
@@ -615,4 +800,58 @@ void measure_point(struct topo *t, const struct run_params *p, const struct thre
 			r->status = RUN_ERROR;
 	}
 	free(h);
+}
+
+int measure_loop_inline(const struct run_params *p, uint64_t cs_iters, uint64_t ncs_iters,
+			const struct lb_clock *clock, unsigned lat_every, uint64_t ops,
+			uint64_t *loop_cpu_ns)
+{
+	struct child c = { .p = p, .cs_iters = cs_iters, .ncs_iters = ncs_iters, .op_limit = ops };
+	struct worker w = { .c = &c };
+	struct run_result r = { .status = RUN_ERROR }; /* only for make_instances' notes */
+	int rc = -ENOMEM;
+	bool made = false;
+	if (p->threads != 1 || ops == 0 || ops % LOOP_UNROLL || (lat_every && !clock))
+		return -EINVAL;
+	c.sh = aligned_alloc(LB_CACHELINE, sizeof *c.sh + sizeof c.sh->thread[0]);
+	void *ctx = lb_ctx_alloc(p->lock);
+	if (!c.sh || !ctx)
+		goto out;
+	memset(c.sh, 0, sizeof *c.sh + sizeof c.sh->thread[0]);
+	atomic_init(&c.sh->phase, PH_MEASURE);
+	atomic_init(&c.sh->lat_every, lat_every);
+	if (lat_every) {
+		w.hist = malloc(sizeof *w.hist);
+		if (!w.hist)
+			goto out;
+		lat_hist_init(w.hist);
+		c.clock = *clock;
+	}
+	if ((rc = make_instances(&c, &r)) != 0)
+		goto out;
+	made = true;
+	if (p->lock->ctx_init && (rc = p->lock->ctx_init(ctx)) != 0)
+		goto out;
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	run_loop(&w, ctx);
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	*loop_cpu_ns = (uint64_t)(t1.tv_sec - t0.tv_sec) * 1000000000u + (uint64_t)t1.tv_nsec -
+		       (uint64_t)t0.tv_nsec;
+	if (p->lock->ctx_destroy)
+		p->lock->ctx_destroy(ctx);
+	rc = w.err ? w.err : w.total_ops == ops ? 0 : -EIO;
+out:
+	for (unsigned m = 0; c.inst && m < p->instances; m++) {
+		if (made)
+			p->lock->destroy(c.inst[m].lock);
+		lb_free(c.inst[m].lock);
+		free(c.inst[m].lines);
+		free(c.inst[m].occ);
+	}
+	free(c.inst);
+	free(w.hist);
+	lb_free(ctx);
+	free(c.sh);
+	return rc;
 }

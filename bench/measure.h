@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "params.h"
+#include "workload.h"
 
 struct topo;
 
@@ -42,8 +43,37 @@ struct runner_shared {
 	struct runner_progress thread[];
 };
 
-/* Measure the point into *r (initialised by run_result_init); the caller sends it on. */
+/* What a point needs measured about the machine before it runs: how many work-loop iterations
+ * make a nanosecond, the timestamp clock, and what timing one acquisition costs. */
+struct measure_calib {
+	struct workload_calib work;
+	struct lb_clock clock;
+	double pair_ns; /* lb_clock_pair_cost_ns */
+};
+
+/* Measure all three (about 45 ms: the work loop 16, the TSC against CLOCK_MONOTONIC 20, the
+ * timestamp pair 7). 0, or a negative errno when the clock does not advance. */
+int measure_calibrate(struct measure_calib *cal);
+
+/* Measure the point into *r (initialised by run_result_init) with the calibration `cal`; the
+ * caller sends it on. */
 void measure_point(struct topo *t, const struct run_params *p, const struct thread_plan *plan,
-		   struct runner_shared *sh, struct run_result *r);
+		   const struct measure_calib *cal, struct runner_shared *sh, struct run_result *r);
+
+/* The automatic latency sampling rate: time one acquisition in K, K chosen from the warm-up's
+ * operations `ops` in `wall_ns` of wall time and `cpu_ns` of the workers' CPU time (NAN if
+ * unknown) so that timing, pair_ns per timed acquisition, costs under 2 % of an operation. */
+unsigned measure_choose_lat_every(double pair_ns, uint64_t ops, uint64_t wall_ns, double cpu_ns);
+
+/* tests/bench_floor.c's hook: the worker loop of point p (threads must be 1) run in the calling
+ * thread for exactly `ops` operations (a multiple of 4: the fast loop checks its limit once a
+ * round of 4), in the MEASURE phase, the work loops given as iteration counts, one acquisition
+ * in lat_every timed with `clock` (lat_every 0: none, and clock may be NULL): no fork, no
+ * calibration, no coordinator. *loop_cpu_ns is the loop's CPU time (the calling thread's CPU
+ * clock, so time spent preempted does not count). 0, or a negative errno (a lock call failing,
+ * allocation, init, fewer operations than asked, bad arguments). */
+int measure_loop_inline(const struct run_params *p, uint64_t cs_iters, uint64_t ncs_iters,
+			const struct lb_clock *clock, unsigned lat_every, uint64_t ops,
+			uint64_t *loop_cpu_ns);
 
 #endif

@@ -223,8 +223,8 @@ static int decode_result(const char *buf, size_t len, unsigned threads, struct r
 }
 
 static void child_process(struct topo *t, const struct run_params *p,
-			  const struct thread_plan *plan, unsigned rep, struct runner_shared *sh,
-			  int fd, pid_t parent)
+			  const struct thread_plan *plan, const struct measure_calib *cal, unsigned rep,
+			  struct runner_shared *sh, int fd, pid_t parent)
 {
 	/* The parent may catch SIGINT to stop between points; the child just dies with it. And it
 	 * must not outlive a parent that was killed: its workers may spin for ever. */
@@ -236,7 +236,7 @@ static void child_process(struct topo *t, const struct run_params *p,
 		_exit(4); /* the parent died before the request took effect */
 	struct run_result r;
 	run_result_init(&r, rep);
-	measure_point(t, p, plan, sh, &r);
+	measure_point(t, p, plan, cal, sh, &r);
 	int err = send_result(fd, &r, p->threads);
 	_exit(err ? 3 : 0);
 }
@@ -254,10 +254,26 @@ static void note_exit(struct run_result *r, int ws)
 	}
 }
 
+/* The calibration every point of this process uses: measured at the first point, in the parent,
+ * and inherited by each child through fork. Once, not in every child: it costs about 45 ms (a
+ * third of a default sweep point, whose window and warm-up are 130 ms), and every point of a
+ * sweep then does the same work for the same --cs, so points compare like for like. 0 until
+ * measured, 1 measured, a negative errno when it failed. */
+static struct measure_calib run_calib;
+static int run_calib_state;
+
 int runner_run_point(struct topo *t, const struct run_params *p, const struct thread_plan *plan,
 		     unsigned rep, struct run_result *r)
 {
 	run_result_init(r, rep);
+	if (run_calib_state == 0) {
+		int rc = measure_calibrate(&run_calib);
+		run_calib_state = rc ? rc : 1;
+	}
+	if (run_calib_state < 0) {
+		run_result_note(r, "calibration failed: %s", strerror(-run_calib_state));
+		return 0; /* the machine's failure, not the harness's: r->status is RUN_ERROR */
+	}
 	const unsigned n = p->threads;
 	size_t shsize = sizeof(struct runner_shared) + n * sizeof(struct runner_progress);
 	struct runner_shared *sh =
@@ -288,7 +304,7 @@ int runner_run_point(struct topo *t, const struct run_params *p, const struct th
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		child_process(t, p, plan, rep, sh, fds[1], parent);
+		child_process(t, p, plan, &run_calib, rep, sh, fds[1], parent);
 	}
 	close(fds[1]);
 

@@ -1,8 +1,9 @@
 /* runner.h — one measurement point (one repetition) in a child process, under a watchdog.
  *
- * runner_run_point forks. The child calibrates the work and the clock, creates every worker
- * thread (each binds itself to its planned CPU), releases them together, runs the warm-up and
- * the measurement window, stops and joins them, checks exclusion, and writes its run_result
+ * runner_run_point forks. The work loop and the clock are calibrated once per process, in the
+ * parent at its first point (runner.c says why). The child creates every worker thread (each
+ * binds itself to its planned CPU), releases them together, runs the warm-up and the
+ * measurement window, stops and joins them, checks exclusion, and writes its run_result
  * (with per-thread operation counts and the latency histogram) back through a pipe. The parent
  * reads the workers' progress counters from memory it shares with the child; when none of them
  * moves for the watchdog period it kills the child and records RUN_STUCK. A lock whose waiter

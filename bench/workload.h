@@ -5,9 +5,10 @@
  * of multiply-adds (each step needs the previous result, so the CPU cannot overlap or skip
  * steps, and an empty asm makes the value opaque so the compiler cannot fold the loop into a
  * formula). It touches no memory and no `volatile`. workload_calibrate() times the loop against
- * CLOCK_MONOTONIC once per child process: the iteration count is doubled until one run takes
- * >= 2 ms, then the fastest of 5 runs gives iterations per ns (the fastest, because preemption
- * and interrupts only ever add time). On this VM one step is about 1.3 ns; on a machine whose
+ * CLOCK_MONOTONIC once per lockbench process (runner.c, before its first point's fork, so that
+ * every point does the same work for the same --cs): the iteration count is doubled until one
+ * run takes >= 2 ms, then the fastest of 5 runs gives iterations per ns (the fastest, because
+ * preemption and interrupts only ever add time). On this VM one step is about 1.3 ns; on a machine whose
  * clock scales with load the figure holds for the frequency during calibration.
  *
  * Shared lines. Each lock instance has its own block of lines on their own cache lines: line 0

@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # scripts/test.sh — install, build and run every test of lockbench (the README's second command;
 # .ci/run calls it). Stages: gcc and clang builds with -Werror (Concurrency Kit present), a build
-# without Concurrency Kit, ThreadSanitizer on the stress tests, AddressSanitizer+UBSan on
-# everything, the spin models, and the main job end to end (quick sweep → report → browser).
+# without Concurrency Kit, ThreadSanitizer on the lock tests, AddressSanitizer+UBSan on
+# everything, the libFuzzer targets (corpus replay, then a bounded fuzz run), the spin models,
+# and the main job end to end (quick sweep → report → browser).
 # Prints how long each stage took and ends with `N passed, M failed`.
 #   bash scripts/test.sh            everything
 #   STAGES="gcc models" bash scripts/test.sh   a subset (names as printed)
+# Stages: gcc clang nock tsan asan fuzz models e2e.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -74,6 +76,11 @@ stage nock meson_build_test "$out/nock" gcc -Dwerror=true -Dck=disabled -- --sui
 stage tsan meson_build_test "$out/tsan" clang -Db_sanitize=thread -Db_lundef=false -- --suite locks
 stage asan meson_build_test "$out/asan" clang -Db_sanitize=address,undefined -Db_lundef=false \
 	-Dc_args=-fno-sanitize-recover=all --
+fuzz_stage() { # the libFuzzer targets: replay the corpus as tests, then fuzz 15 s each (seed printed)
+	meson_build_test "$out/fuzz" clang -Dfuzz=true -- --suite fuzz || return 1
+	one_check bash tests/fuzz/run.sh "$out/fuzz" "${LB_FUZZ_SECONDS:-15}"
+}
+stage fuzz fuzz_stage
 if [[ -f models/check.sh ]]; then
 	stage models one_check bash models/check.sh
 fi
