@@ -406,9 +406,12 @@ int cmd_sweep(int argc, char **argv)
 		char dir[1024];
 		snprintf(dir, sizeof dir, "%s", s.o.resume);
 		rc = sweep_read_args(dir, &rargc, &rargv, &args_storage);
-		if (rc)
+		if (rc) {
+			free(rargv);
+			free(args_storage);
 			return usage_error("--resume: '%s' is not a sweep result set (no readable "
 					   "sweep.args: %s)", dir, strerror(-rc));
+		}
 		sweep_opts_init(&s.o);
 		if (sweep_parse(rargc, rargv, &s.o, true) != 0) {
 			fprintf(stderr, "lockbench: --resume: %s/sweep.args holds options this "
@@ -420,9 +423,12 @@ int cmd_sweep(int argc, char **argv)
 		snprintf(s.o.out, sizeof s.o.out, "%s", dir);
 	}
 
+	int exit_code = LB_EXIT_OK;
 	rc = topo_open_system(&s.topo, err, sizeof err);
-	if (rc)
-		return runtime_error("sweep: %s", err);
+	if (rc) {
+		exit_code = runtime_error("sweep: %s", err);
+		goto out;
+	}
 	unsigned ncpus = topo_allowed_count(s.topo);
 	if (s.o.nthreads == 0)
 		sweep_default_threads(&s.o, ncpus);
@@ -440,22 +446,30 @@ int cmd_sweep(int argc, char **argv)
 	s.npts = sweep_build_points(&s.o, s.pts);
 	s.total = s.npts * s.o.reps;
 	s.done = calloc(s.total ? s.total : 1, 1);
-	if (!s.pts || !s.done)
-		return runtime_error("sweep: out of memory");
+	if (!s.pts || !s.done) {
+		exit_code = runtime_error("sweep: out of memory");
+		goto out;
+	}
 	for (size_t i = 0; i < s.npts; i++) {
 		struct run_params p;
 		point_params(&s.o, &s.pts[i], &p);
-		if (runner_check(&p, err, sizeof err) != 0)
-			return usage_error("sweep: %s: %s", s.pts[i].key, err);
+		if (runner_check(&p, err, sizeof err) != 0) {
+			exit_code = usage_error("sweep: %s: %s", s.pts[i].key, err);
+			goto out;
+		}
 	}
 
 	rc = setup_dir(&s, argc, argv, resuming, err, sizeof err);
-	if (rc)
-		return rc == -EEXIST ? usage_error("%s", err) : runtime_error("sweep: %s", err);
+	if (rc) {
+		exit_code = rc == -EEXIST ? usage_error("%s", err) : runtime_error("sweep: %s", err);
+		goto out;
+	}
 	if (resuming) {
 		rc = sweep_load_done(s.o.out, s.pts, s.npts, s.o.reps, s.done, &s.ndone, err, sizeof err);
-		if (rc)
-			return runtime_error("--resume: %s", err);
+		if (rc) {
+			exit_code = runtime_error("--resume: %s", err);
+			goto out;
+		}
 	}
 
 	double per_run_s = (double)(s.o.warmup_ns + s.o.duration_ns + SWEEP_EST_OVERHEAD_NS) / 1e9;
@@ -485,11 +499,13 @@ int cmd_sweep(int argc, char **argv)
 	const char *state = stop_signal ? "interrupted" : write_failed ? "failed" : "complete";
 	int meta_rc = write_meta(s.o.out, s.topo, &s.o, s.npts, s.ndone, s.total, state,
 				 now_s() - t0);
-	int points = sweep_summarize(s.o.out, err, sizeof err);
-	int exit_code = LB_EXIT_OK;
 	if (write_failed) {
+		/* Said before the summary, which reuses err. */
 		exit_code = runtime_error("sweep: %s; finished points are in %s/results.csv",
 					  err[0] ? err : strerror(-write_failed), s.o.out);
+	}
+	int points = sweep_summarize(s.o.out, err, sizeof err);
+	if (write_failed) {
 	} else if (points < 0) {
 		exit_code = runtime_error("sweep: summary: %s", err);
 	} else if (meta_rc) {
@@ -506,7 +522,7 @@ int cmd_sweep(int argc, char **argv)
 	} else if (exit_code == LB_EXIT_OK && !s.o.no_report) {
 		fprintf(stderr, "sweep: building plots and report\n");
 		if (report_build(s.o.out, err, sizeof err) != 0)
-			exit_code = runtime_error("report: %s (the results are in %s/)", err, s.o.out);
+			exit_code = runtime_error("%s (the results are in %s/)", err, s.o.out);
 	}
 	if (exit_code == LB_EXIT_OK && s.failures) {
 		fprintf(stderr, "lockbench: sweep: %u runs were stuck, violated exclusion or failed "
@@ -514,12 +530,15 @@ int cmd_sweep(int argc, char **argv)
 		exit_code = LB_EXIT_RUNTIME;
 	}
 	if (!stop_signal && points >= 0) {
-		printf("%s/\n", s.o.out);
-		if (!s.o.no_report && exit_code != LB_EXIT_USAGE)
+		if (printf("%s/\n", s.o.out) < 0 || fflush(stdout) != 0)
+			exit_code = runtime_error("sweep: writing to stdout: %s", strerror(errno));
+		if (!s.o.no_report && exit_code == LB_EXIT_OK)
 			fprintf(stderr, "sweep: %.0f s; report: %s/report.html (and report.md)\n",
 				now_s() - t0, s.o.out);
 	}
-	topo_close(s.topo);
+out:
+	if (s.topo)
+		topo_close(s.topo);
 	free(s.pts);
 	free(s.done);
 	free(rargv);

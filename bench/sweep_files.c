@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -470,14 +471,23 @@ int sweep_read_args(const char *dir, int *argc, char ***argv, char **storage)
 {
 	char path[1200];
 	snprintf(path, sizeof path, "%s/sweep.args", dir);
+	/* A FIFO or a device would make the read below wait or never end. */
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_size > (1 << 20))
+		return -EINVAL;
 	FILE *f = fopen(path, "r");
 	if (!f)
 		return -errno;
 	char *text = NULL;
 	size_t cap = 0;
 	ssize_t n = getdelim(&text, &cap, '\0', f);
+	bool more = n > 0 && fgetc(f) != EOF;
 	fclose(f);
-	if (n < 0) {
+	/* Every sweep.args this program writes ends with the seed; anything else (empty, cut
+	 * short, a NUL byte inside) would resume as a different sweep. */
+	if (n <= 0 || more || memchr(text, '\0', (size_t)n) || !strstr(text, "--seed=")) {
 		free(text);
 		return -EINVAL;
 	}

@@ -1,6 +1,7 @@
 /* sweep_plan.c — what a sweep runs: its options, the default thread counts and critical
  * sections, the list of points, and the shuffled order of each repetition. */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -111,7 +112,7 @@ static int parse_locks(const char *arg, struct sweep_opts *o)
 		o->locks[o->nlocks++] = ops;
 	}
 	free(copy);
-	if (o->nlocks == 0 || arg[0] == ',' || arg[strlen(arg) - 1] == ',')
+	if (o->nlocks == 0 || arg[0] == ',' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
 		return usage_error("--locks: '%s' is not a comma-separated list of locks", arg), -1;
 	return 0;
 }
@@ -137,7 +138,8 @@ static int parse_cs_list(const char *arg, struct sweep_opts *o)
 		o->cs_ns[o->ncs++] = ns;
 	}
 	free(copy);
-	if (rc == 0 && (o->ncs == 0 || arg[0] == ',' || arg[strlen(arg) - 1] == ','))
+	if (rc == 0 && (o->ncs == 0 || arg[0] == ',' || arg[strlen(arg) - 1] == ',' ||
+			strstr(arg, ",,")))
 		rc = usage_error("--cs: '%s' is not a comma-separated list of durations", arg);
 	return rc ? -1 : 0;
 }
@@ -226,7 +228,7 @@ int sweep_parse(int argc, char **argv, struct sweep_opts *o, bool resuming)
 			char *end;
 			errno = 0;
 			unsigned long long s = strtoull(optarg, &end, 10);
-			if (errno || end == optarg || *end || optarg[0] == '-')
+			if (errno || end == optarg || *end || !isdigit((unsigned char)optarg[0]))
 				return usage_error("--seed: '%s' is not an unsigned integer", optarg), -1;
 			o->seed = s;
 			o->seed_given = true;
