@@ -275,11 +275,11 @@ static struct loop_state loop_general(struct worker *w, const struct loop_env *e
 				break;
 			}
 		if (e->counting) {
-			/* Relaxed: the semaphore's own acquire/release orders one holder's decrement
-			 * before the next holder's increment; if it does not, the count overshoots,
-			 * which is exactly the failure being looked for. */
-			unsigned inside =
-				atomic_fetch_add_explicit(&in->occ->inside, 1, memory_order_relaxed) + 1;
+			/* Relaxed: the semaphore's own acquire/release orders one holder's
+			 * decrement before the next holder's increment; if it does not, the count
+			 * overshoots, which is exactly the failure being looked for. */
+			unsigned inside = atomic_fetch_add_explicit(&in->occ->inside, 1,
+								    memory_order_relaxed) + 1;
 			if (inside > w->max_inside)
 				w->max_inside = inside;
 		}
@@ -693,7 +693,8 @@ static void coordinate(struct child *c, struct run_result *r, unsigned created)
 		sleep_until(t_go + warm);
 		uint64_t t2 = lb_mono_ns(), o2 = sum_ops(c);
 		double cpu2 = sum_cpu_ns(c);
-		every = measure_choose_lat_every(r->timing_overhead_ns, o2 - o1, t2 - t1, cpu2 - cpu1);
+		every = measure_choose_lat_every(r->timing_overhead_ns, o2 - o1, t2 - t1,
+						 cpu2 - cpu1);
 	} else {
 		sleep_until(t_go + p->warmup_ns);
 	}
@@ -733,7 +734,9 @@ int measure_calibrate(struct measure_calib *cal)
 void measure_point(struct topo *t, const struct run_params *p, const struct thread_plan *plan,
 		   const struct measure_calib *cal, struct runner_shared *sh, struct run_result *r)
 {
-	struct child c = { .p = p, .topo = t, .sh = sh, .op_limit = UINT64_MAX, .clock = cal->clock };
+	struct child c = {
+		.p = p, .topo = t, .sh = sh, .op_limit = UINT64_MAX, .clock = cal->clock
+	};
 	r->thread_ops = calloc(p->threads, sizeof(uint64_t));
 	c.w = aligned_alloc(LB_CACHELINE, p->threads * sizeof *c.w);
 	if (!r->thread_ops || !c.w) {

@@ -223,8 +223,8 @@ static int decode_result(const char *buf, size_t len, unsigned threads, struct r
 }
 
 static void child_process(struct topo *t, const struct run_params *p,
-			  const struct thread_plan *plan, const struct measure_calib *cal, unsigned rep,
-			  struct runner_shared *sh, int fd, pid_t parent)
+			  const struct thread_plan *plan, const struct measure_calib *cal,
+			  unsigned rep, struct runner_shared *sh, int fd, pid_t parent)
 {
 	/* The parent may catch SIGINT to stop between points; the child just dies with it. And it
 	 * must not outlive a parent that was killed: its workers may spin for ever. */

@@ -7,7 +7,9 @@ set -euo pipefail
 pkgs=(gcc libc6-dev pkg-config meson ninja-build git libhwloc-dev gnuplot-nox fonts-dejavu-core libck-dev
 	util-linux procps)
 if [[ ${1:-} == --test ]]; then
-	pkgs+=(clang libclang-rt-14-dev spin chromium fonts-liberation hwloc)
+	# llvm: llvm-symbolizer, which the sanitizers need to name functions (TSan suppressions match
+	# function names; without it they match nothing).
+	pkgs+=(clang libclang-rt-14-dev llvm spin chromium fonts-liberation hwloc)
 fi
 
 missing=()

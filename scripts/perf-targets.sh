@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/perf-targets.sh — check every performance target of issue 6 (docs/PERFORMANCE.md) and
 # print one line per target: the measured median ratio (or time), its spread, the goal, and
-# met/missed. `meson benchmark perf_targets` runs it with the build's binaries.
+# met/missed. `meson test -C build --benchmark perf_targets` runs it with the build's binaries.
 #
 #   bash scripts/perf-targets.sh [--lockbench PATH] [--bench-floor PATH] [--reps N (11)]
 #                                [--duration TIME (500ms)] [--no-sweep] [--keep DIR]

@@ -10,23 +10,25 @@
  * `ops->lock(l, ctx); ops->unlock(l, ctx);` in a counted loop, through the same registry
  * pointer, so that neither can be devirtualized.
  *
- * Both sides run in this thread, interleaved A B, B A, …, and each is timed with the thread's
- * CPU clock (time spent preempted by the other processes on this shared machine does not count).
- * The figure is the median over the repetitions of harness / bare, with min–max. It is printed
- * twice: latency timing off, and on at the rate a real run of `null` would choose (one
- * acquisition in K timed, K from the measured operation cost as measure.c chooses it).
+ * All three loops (bare, worker loop with timing off, worker loop with timing on at the rate a
+ * real run of `null` would choose) run in this thread, alternated in chunks of N / 20
+ * operations in a rotating order, each chunk timed with the thread's CPU clock (time spent
+ * preempted by the other processes on this shared machine does not count). Short chunks make a
+ * change of the machine's speed hit all three alike. The figure is the median over the
+ * repetitions of worker / bare, with min–max.
  *
- *   bench_floor [--ops N] [--reps R] [--every K]
- *                                      the benchmark (`meson benchmark`, scripts/perf-targets.sh);
- *                                      --every K times one acquisition in K instead of the rate
- *                                      a real run would choose
- *   bench_floor --check                the test: the hook runs exactly N operations and refuses
- *                                      what it cannot run; nothing is timed or asserted on speed
- * `--lock NAME` measures another lock the same way (one thread: uncontended), which says how
- * much of its cost is the harness; only the null lock's ratio has a target.
- * For instruction counts: valgrind --tool=callgrind bench_floor --ops 1000000 --reps 1, then
- * callgrind_annotate: loop_mutex_timed / loop_mutex_untimed (the worker loop) against bare_loop,
- * and the lock's own functions.
+ *   bench_floor [--ops N] [--reps R] [--every K] [--lock NAME]
+ *       the benchmark (`meson test --benchmark harness_floor`, scripts/perf-targets.sh).
+ *       --every K times one acquisition in K instead; --lock NAME measures another lock the
+ *       same way (one thread: uncontended), which says how much of its cost is the harness;
+ *       only the null lock's ratio has a target.
+ *   bench_floor --check
+ *       the test: the hook runs exactly N operations on every lock and refuses what it cannot
+ *       run; nothing is timed and no speed is asserted.
+ * For instruction counts: valgrind --tool=callgrind bench_floor --ops 400000 --reps 1, then
+ * callgrind_annotate --inclusive=yes: loop_mutex_untimed / loop_mutex_timed (the worker loop)
+ * against bare_loop, each divided by the operations it ran (4 N / 20 + N for the first and the
+ * bare loop, N for the timed one).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -147,8 +149,8 @@ int main(int argc, char **argv)
 		else if (strcmp(argv[i], "--lock") == 0 && i + 1 < argc)
 			lock_name = argv[++i];
 		else {
-			fprintf(stderr, "usage: bench_floor [--ops N] [--reps R] [--every K] [--lock NAME] "
-					"| --check\n");
+			fprintf(stderr, "usage: bench_floor [--ops N] [--reps R] [--every K] "
+					"[--lock NAME] | --check\n");
 			return 2;
 		}
 	}
@@ -211,7 +213,8 @@ int main(int argc, char **argv)
 				else if (which == 1)
 					rc = measure_loop_inline(&p, 0, 0, NULL, 0, chunk, &t);
 				else
-					rc = measure_loop_inline(&p, 0, 0, &clock, every, chunk, &t);
+					rc = measure_loop_inline(&p, 0, 0, &clock, every, chunk,
+								 &t);
 				if (rc) {
 					fprintf(stderr, "bench_floor: the worker loop failed: %s\n",
 						strerror(-rc));
