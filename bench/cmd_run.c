@@ -2,7 +2,8 @@
  * its own (runner.c), written as a table, CSV or JSON on stdout. Diagnostics go to stderr.
  *
  * Exit status: 0 when every repetition is ok; 1 when any was stuck, violated exclusion, failed
- * or was interrupted (the rows that did finish are still written); 2 on a usage error.
+ * (the rows that did finish are still written); 130 / 143 when SIGINT / SIGTERM interrupted
+ * it; 2 on a usage error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -17,9 +18,11 @@
 #include "runner.h"
 #include "topo.h"
 
+static volatile sig_atomic_t run_signal;
+
 static void on_signal(int sig)
 {
-	(void)sig;
+	run_signal = sig;
 	runner_interrupt();
 }
 
@@ -79,8 +82,11 @@ static int run_reps(struct topo *t, struct run_params *p, const struct thread_pl
 	free(res);
 	if (err)
 		return write_error(err);
-	if (runner_interrupted())
-		return runtime_error("run: interrupted after %u of %u repetitions", done, p->reps);
+	if (runner_interrupted()) {
+		/* 128 + the signal, as a shell reports a process the signal ended: 130 / 143. */
+		runtime_error("run: interrupted after %u of %u repetitions", done, p->reps);
+		return run_signal ? 128 + run_signal : LB_EXIT_RUNTIME;
+	}
 	if (bad)
 		fprintf(stderr, "lockbench: run: %u of %u repetitions did not finish ok\n", bad,
 			done);
