@@ -350,12 +350,19 @@ static int flush_atomic(const char *dir, const char *name, FILE *f, char **text,
 	return rc;
 }
 
-int sweep_summarize(const char *dir, char *err, size_t errlen)
+/* DIR/results.csv, checked to be a results file of this format version. */
+static int read_results(const char *dir, struct csv_table *t, char *err, size_t errlen)
 {
 	char path[1200];
 	snprintf(path, sizeof path, "%s/results.csv", dir);
+	return csv_read(path, "results", t, err, errlen);
+}
+
+int sweep_summarize(const char *dir, char *err, size_t errlen)
+{
+	char path[1200];
 	struct csv_table t;
-	int rc = csv_read(path, "results", &t, err, errlen);
+	int rc = read_results(dir, &t, err, errlen);
 	if (rc)
 		return rc;
 	int c[RC_COUNT];
@@ -532,11 +539,9 @@ int sweep_trim_partial_line(const char *path)
 int sweep_load_done(const char *dir, const struct sweep_point *pts, size_t npts, unsigned reps,
 		     unsigned char *done, size_t *ndone, char *err, size_t errlen)
 {
-	char path[1200];
-	snprintf(path, sizeof path, "%s/results.csv", dir);
 	*ndone = 0;
 	struct csv_table t;
-	int rc = csv_read(path, "results", &t, err, errlen);
+	int rc = read_results(dir, &t, err, errlen);
 	if (rc)
 		return rc;
 	int cpoint = csv_need_col(&t, "point", err, errlen);
