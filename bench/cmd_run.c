@@ -4,6 +4,13 @@
  * Exit status: 0 when every repetition is ok; 1 when any was stuck, violated exclusion, failed
  * (the rows that did finish are still written); 130 / 143 when SIGINT / SIGTERM interrupted
  * it; 2 on a usage error.
+ *
+ * What an interrupted run promises: every repetition that finished before the signal is written
+ * whole with its own status, and stderr says `run: interrupted after N of R repetitions`, N
+ * counting exactly those rows. When the signal fell inside a repetition, one more row follows
+ * them, the last, with status `interrupted`; when it fell between two repetitions, or after a
+ * repetition's measuring process had already sent its result, there is no such row: a finished
+ * measurement is kept, not thrown away.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -50,7 +57,7 @@ static int run_reps(struct topo *t, struct run_params *p, const struct thread_pl
 	struct run_result *res = calloc(p->reps, sizeof *res);
 	struct run_meta meta;
 	int err = 0;
-	unsigned done = 0, bad = 0;
+	unsigned done = 0, finished = 0, bad = 0;
 	if (!res)
 		return runtime_error("out of memory");
 	meta_collect(&meta, t);
@@ -61,9 +68,11 @@ static int run_reps(struct topo *t, struct run_params *p, const struct thread_pl
 	for (unsigned rep = 1; !err && rep <= p->reps && !runner_interrupted(); rep++) {
 		struct run_result *r = &res[done++];
 		int rc = runner_run_point(t, p, plan, rep, r);
-		if (rc)
+		if (rc && r->status == RUN_OK) /* otherwise the status line below says it */
 			fprintf(stderr, "lockbench: run: rep %u: %s\n", rep, strerror(-rc));
-		if (r->status != RUN_OK) {
+		if (r->status != RUN_INTERRUPTED)
+			finished++;
+		if (r->status != RUN_OK && r->status != RUN_INTERRUPTED) {
 			bad++;
 			fprintf(stderr, "lockbench: run: %s, rep %u: %s: %s\n", p->lock->name, rep,
 				run_status_name(r->status), r->status_detail);
@@ -84,7 +93,7 @@ static int run_reps(struct topo *t, struct run_params *p, const struct thread_pl
 		return write_error(err);
 	if (runner_interrupted()) {
 		/* 128 + the signal, as a shell reports a process the signal ended: 130 / 143. */
-		runtime_error("run: interrupted after %u of %u repetitions", done, p->reps);
+		runtime_error("run: interrupted after %u of %u repetitions", finished, p->reps);
 		return run_signal ? 128 + run_signal : LB_EXIT_RUNTIME;
 	}
 	if (bad)

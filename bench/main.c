@@ -1,5 +1,6 @@
 /* main.c — lockbench's subcommand table, and nothing else. */
 #include <stdio.h>
+#include <errno.h>
 #include <string.h>
 
 #include "cli.h"
@@ -67,11 +68,8 @@ static int load_plugins(int *argc, char **argv)
 	return 0;
 }
 
-int main(int argc, char **argv)
+static int dispatch(int argc, char **argv)
 {
-	int rc = load_plugins(&argc, argv);
-	if (rc)
-		return rc;
 	if (argc < 2) {
 		usage(stderr);
 		return LB_EXIT_USAGE;
@@ -90,4 +88,18 @@ int main(int argc, char **argv)
 			return c->fn(argc - 1, argv + 1);
 	return usage_error("'%s' is not a command; try: list, topo, run, sweep, report, compare, c2c",
 			   argv[1]);
+}
+
+int main(int argc, char **argv)
+{
+	int rc = load_plugins(&argc, argv);
+	if (rc)
+		return rc;
+	rc = dispatch(argc, argv);
+	/* Help, the version and closing lines are printed without a check of their own: a command
+	 * that says it succeeded must not have lost them to a full or closed stdout. */
+	errno = 0;
+	if ((fflush(stdout) != 0 || ferror(stdout)) && rc == LB_EXIT_OK)
+		rc = runtime_error("writing to stdout: %s", strerror(errno ? errno : EIO));
+	return rc;
 }

@@ -72,6 +72,7 @@ static void ob_printf(struct obuf *b, const char *fmt, ...)
 static int ob_flush(struct obuf *b, FILE *f)
 {
 	int err = b->err;
+	errno = 0; /* a stale errno must not be reported as this write's */
 	if (!err && b->len && fwrite(b->s, 1, b->len, f) != b->len)
 		err = errno ? -errno : -EIO;
 	if (!err && fflush(f) != 0)

@@ -403,12 +403,43 @@ static int spawn_gnuplot(const char *who, char *const argv[], char *err, size_t 
 			   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), last);
 }
 
+/* gnuplot exits 0 when a write of its output fails (a full disk): a plot counts as written only
+ * when it ends as its format ends, PNG with its IEND chunk, SVG with its closing tag. Other
+ * formats are taken as they are. */
+static bool plot_is_whole(const char *path)
+{
+	static const unsigned char png_end[12] = { 0, 0, 0, 0, 'I', 'E', 'N', 'D',
+						   0xae, 0x42, 0x60, 0x82 };
+	const char *ext = strrchr(path, '.');
+	bool png = ext && strcmp(ext, ".png") == 0, svg = ext && strcmp(ext, ".svg") == 0;
+	if (!png && !svg)
+		return true;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	unsigned char tail[64];
+	off_t size = lseek(fd, 0, SEEK_END);
+	off_t from = size > (off_t)sizeof tail ? size - (off_t)sizeof tail : 0;
+	ssize_t n = size > 0 ? pread(fd, tail, (size_t)(size - from), from) : 0;
+	close(fd);
+	if (n <= 0)
+		return false;
+	if (png)
+		return n >= 12 && memcmp(tail + n - 12, png_end, 12) == 0;
+	while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == ' ' || tail[n - 1] == '\r'))
+		n--;
+	return n >= 6 && memcmp(tail + n - 6, "</svg>", 6) == 0;
+}
+
 int report_run_gnuplot(const char *who, char *const argv[], const char *tmp, const char *final,
 		       char *err, size_t errlen)
 {
 	int rc = spawn_gnuplot(who, argv, err, errlen);
 	if (!rc && !is_file(tmp))
 		rc = report_fail(err, errlen, -EIO, "%s: gnuplot wrote no %s", who, tmp);
+	if (!rc && !plot_is_whole(tmp))
+		rc = report_fail(err, errlen, -EIO, "%s: gnuplot's %s is cut short: writing it "
+				 "failed (is the file system full?)", who, tmp);
 	if (!rc && rename(tmp, final) != 0)
 		rc = report_fail(err, errlen, -errno, "%s: rename %s: %s", who, tmp, strerror(errno));
 	if (rc)

@@ -376,6 +376,11 @@ int runner_run_point(struct topo *t, const struct run_params *p, const struct th
 		;
 	close(fds[0]);
 
+	/* Ctrl-C on a terminal, and `timeout`, signal the whole process group: the child may die of
+	 * the signal before this loop notices the parent got it too. That is an interruption, not
+	 * a failed measurement. */
+	if (how == READING && WIFSIGNALED(ws) && runner_interrupted())
+		how = KILLED_INTERRUPT;
 	if (how == KILLED_STUCK) {
 		r->status = RUN_STUCK;
 		describe_stuck(r, p, sh, wd_ns);

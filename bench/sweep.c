@@ -112,11 +112,39 @@ static int write_meta(const char *dir, const struct topo *t, const struct sweep_
 	return rc;
 }
 
+/* results.csv and latency_hist.csv are appended to through a file descriptor, one whole row
+ * (or one whole histogram) per write_all, so a failed write can be undone exactly: the file is
+ * cut back to where the row began and never keeps half a row. */
+struct result_log {
+	int fd;
+	char path[1200];
+};
+
+static int log_append(struct result_log *l, const char *text, size_t len, char *err,
+		      size_t errlen)
+{
+	off_t before = lseek(l->fd, 0, SEEK_END);
+	int rc = write_all(l->fd, text, len);
+	if (rc) {
+		/* Best effort: what ftruncate leaves, --resume trims to the last newline. */
+		if (before >= 0 && ftruncate(l->fd, before) != 0)
+			(void)0;
+		snprintf(err, errlen, "writing %.800s: %s", l->path, strerror(-rc));
+	}
+	return rc;
+}
+
+/* The text an open_memstream collected, or -ENOMEM (the only way it fails). */
+static int memstream_close(FILE *m)
+{
+	return fclose(m) == 0 ? 0 : -ENOMEM;
+}
+
 /* One results.csv row: the harness's columns, then the sweep's. */
-static int append_row(FILE *f, const struct run_params *p, const struct thread_plan *plan,
-		      const struct run_result *r, const struct sweep_point *pt, size_t order,
-		      uint64_t seed, double c2c_before, double c2c_after, double steal_pct,
-		      double other_pct)
+static int append_row(struct result_log *l, const struct run_params *p,
+		      const struct thread_plan *plan, const struct run_result *r,
+		      const struct sweep_point *pt, size_t order, uint64_t seed, double c2c_before,
+		      double c2c_after, double steal_pct, double other_pct, char *err, size_t errlen)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -140,51 +168,95 @@ static int append_row(FILE *f, const struct run_params *p, const struct thread_p
 	if (isfinite(other_pct))
 		fprintf(m, "%.2f", other_pct);
 	fputc('\n', m);
-	if (fclose(m) != 0)
-		rc = -ENOMEM;
-	if (rc == 0 && (fwrite(text, 1, len, f) != len || fflush(f) != 0))
-		rc = -errno ? -errno : -EIO;
+	int mrc = memstream_close(m);
+	if (rc == 0)
+		rc = mrc;
+	if (rc)
+		snprintf(err, errlen, "formatting a row of %.800s: %s", l->path, strerror(-rc));
+	else
+		rc = log_append(l, text, len, err, errlen);
 	free(text);
 	return rc;
 }
 
-static int append_hist(FILE *f, const struct sweep_point *pt, unsigned rep,
-		       const struct latency_hist *h)
+static int append_hist(struct result_log *l, const struct sweep_point *pt, unsigned rep,
+		       const struct latency_hist *h, char *err, size_t errlen)
 {
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	if (!m)
+		return -errno;
 	for (unsigned i = 0; i < LAT_HIST_BUCKETS; i++) {
 		if (!h->bucket[i])
 			continue;
 		uint64_t lo, hi;
 		lat_hist_bucket_range(i, &lo, &hi);
-		if (fprintf(f, "%s,%u,%u,%llu,%u,%llu,%llu,%llu\n", pt->lock->name, pt->permits,
-			    pt->threads, (unsigned long long)pt->cs_ns, rep, (unsigned long long)lo,
-			    (unsigned long long)hi, (unsigned long long)h->bucket[i]) < 0)
-			return -EIO;
+		fprintf(m, "%s,%u,%u,%llu,%u,%llu,%llu,%llu\n", pt->lock->name, pt->permits,
+			pt->threads, (unsigned long long)pt->cs_ns, rep, (unsigned long long)lo,
+			(unsigned long long)hi, (unsigned long long)h->bucket[i]);
 	}
-	return fflush(f) == 0 ? 0 : -EIO;
+	int rc = memstream_close(m);
+	if (rc)
+		snprintf(err, errlen, "formatting %.800s: %s", l->path, strerror(-rc));
+	else
+		rc = log_append(l, text, len, err, errlen);
+	free(text);
+	return rc;
 }
 
-static FILE *open_log(const char *dir, const char *name, const char *kind, const char *header,
-		      int *err)
+/* Open DIR/NAME for appending, writing the format line and header when it is new. */
+static int open_log(struct result_log *l, const char *dir, const char *name, const char *kind,
+		    const char *header, char *err, size_t errlen)
 {
-	char path[1200];
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	*err = sweep_trim_partial_line(path);
-	if (*err)
-		return NULL;
-	FILE *f = fopen(path, "a");
-	if (!f) {
-		*err = -errno;
-		return NULL;
+	snprintf(l->path, sizeof l->path, "%s/%s", dir, name);
+	int rc = sweep_trim_partial_line(l->path);
+	if (rc) {
+		snprintf(err, errlen, "%.800s: %s", l->path, strerror(-rc));
+		return rc;
 	}
-	if (ftello(f) == 0 &&
-	    (fprintf(f, "# lockbench-results v%d %s\n%s\n", LB_RESULTS_FORMAT_VERSION, kind,
-		     header) < 0 || fflush(f) != 0)) {
-		*err = -EIO;
-		fclose(f);
-		return NULL;
+	/* O_NONBLOCK: a FIFO in the set's place must be refused, not waited on for a reader. */
+	l->fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
+	if (l->fd < 0) {
+		rc = errno == ENXIO ? -EINVAL : -errno; /* ENXIO: a FIFO nobody reads */
+		snprintf(err, errlen, "cannot write %.800s: %s", l->path,
+			 rc == -EINVAL ? "not a regular file" : strerror(-rc));
+		return rc;
 	}
-	return f;
+	struct stat st;
+	if (fstat(l->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    fcntl(l->fd, F_SETFL, O_APPEND) != 0) {
+		snprintf(err, errlen, "cannot write %.800s: not a regular file", l->path);
+		close(l->fd);
+		l->fd = -1;
+		return -EINVAL;
+	}
+	off_t size = lseek(l->fd, 0, SEEK_END);
+	if (size == 0) {
+		char head[1024];
+		int n = snprintf(head, sizeof head, "# lockbench-results v%d %s\n%s\n",
+				 LB_RESULTS_FORMAT_VERSION, kind, header);
+		rc = log_append(l, head, (size_t)n, err, errlen);
+	} else if (size < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%.800s: %s", l->path, strerror(-rc));
+	}
+	if (rc) {
+		close(l->fd);
+		l->fd = -1;
+	}
+	return rc;
+}
+
+static int close_log(struct result_log *l, char *err, size_t errlen)
+{
+	if (l->fd < 0)
+		return 0;
+	int rc = close(l->fd) == 0 ? 0 : -errno;
+	l->fd = -1;
+	if (rc)
+		snprintf(err, errlen, "closing %.800s: %s", l->path, strerror(-rc));
+	return rc;
 }
 
 /* ---- progress ----------------------------------------------------------------------------- */
@@ -239,7 +311,7 @@ struct sweep_run {
 	size_t npts;
 	unsigned char *done;
 	size_t ndone, total;
-	FILE *results, *hist;
+	struct result_log results, hist;
 	int probe_a, probe_b;
 	double last_probe_ns; /* the previous run's "after" probe, this run's "before" */
 	unsigned failures;
@@ -307,13 +379,11 @@ static int run_one(struct sweep_run *s, size_t k, unsigned rep, size_t order,
 		steal = 100.0 * (double)(t1.steal - t0.steal) / (double)(t1.total - t0.total);
 		other = 100.0 * fmax(0.0, busy_ns - (double)(cpu1 - cpu0)) / total_ns;
 	}
-	int rc = append_row(s->results, &p, &plan, &r, pt, order, s->o.seed, c2c_before, c2c_after,
-			    steal, other);
+	int rc = append_row(&s->results, &p, &plan, &r, pt, order, s->o.seed, c2c_before,
+			    c2c_after, steal, other, err, errlen);
 	if (rc == 0 && r.lat_hist && pt->threads == s->o.cdf_threads && pt->permits == 1 &&
 	    pt->cs_ns == s->o.cs_ns[0])
-		rc = append_hist(s->hist, pt, rep + 1, r.lat_hist);
-	if (rc)
-		snprintf(err, errlen, "writing results: %s", strerror(-rc));
+		rc = append_hist(&s->hist, pt, rep + 1, r.lat_hist, err, errlen);
 	if (r.status != RUN_OK) {
 		s->failures++;
 		if (isatty(2))
@@ -381,21 +451,17 @@ static int setup_dir(struct sweep_run *s, int argc, char **argv, bool resuming, 
 			return rc;
 		}
 	}
-	int rc;
-	s->results = open_log(dir, "results.csv", "results", OUTPUT_CSV_HEADER RESULTS_SWEEP_COLUMNS,
-			      &rc);
-	if (s->results)
-		s->hist = open_log(dir, "latency_hist.csv", "latency_hist", HIST_HEADER, &rc);
-	if (!s->hist) {
-		snprintf(err, errlen, "%.800s: cannot write results: %s", dir, strerror(-rc));
-		return rc;
-	}
-	return 0;
+	int rc = open_log(&s->results, dir, "results.csv", "results",
+			  OUTPUT_CSV_HEADER RESULTS_SWEEP_COLUMNS, err, errlen);
+	if (rc == 0)
+		rc = open_log(&s->hist, dir, "latency_hist.csv", "latency_hist", HIST_HEADER, err,
+			      errlen);
+	return rc;
 }
 
 int cmd_sweep(int argc, char **argv)
 {
-	struct sweep_run s = { 0 };
+	struct sweep_run s = { .results.fd = -1, .hist.fd = -1 };
 	char err[1024] = "";
 	sweep_opts_init(&s.o);
 	int rc = sweep_parse(argc, argv, &s.o, false);
@@ -490,16 +556,22 @@ int cmd_sweep(int argc, char **argv)
 	install_signals();
 	double t0 = now_s();
 	rc = write_meta(s.o.out, s.topo, &s.o, s.npts, s.ndone, s.total, "running", 0);
-	if (rc == 0)
+	if (rc)
+		snprintf(err, sizeof err, "writing %.800s/meta.json: %s", s.o.out, strerror(-rc));
+	else
 		rc = sweep_loop(&s, t0, err, sizeof err);
 	if (rc == 0 && !stop_signal && !s.o.no_probe) {
 		fprintf(stderr, "sweep: the physical floor: c2c round trips and each lock's handoff\n");
 		rc = sweep_floor(s.o.out, s.topo, s.o.locks, s.o.nlocks, err, sizeof err);
 	}
 	int write_failed = rc;
-	fclose(s.hist);
-	if (fclose(s.results) != 0 && !write_failed)
-		write_failed = -EIO;
+	char close_err[sizeof err] = "";
+	int hist_rc = close_log(&s.hist, close_err, sizeof close_err);
+	int results_rc = close_log(&s.results, close_err, sizeof close_err);
+	if (!write_failed && (hist_rc || results_rc)) {
+		write_failed = results_rc ? results_rc : hist_rc;
+		snprintf(err, sizeof err, "%s", close_err);
+	}
 
 	const char *state = stop_signal ? "interrupted" : write_failed ? "failed" : "complete";
 	int meta_rc = write_meta(s.o.out, s.topo, &s.o, s.npts, s.ndone, s.total, state,
@@ -542,6 +614,8 @@ int cmd_sweep(int argc, char **argv)
 				now_s() - t0, s.o.out);
 	}
 out:
+	close_log(&s.hist, err, sizeof err);
+	close_log(&s.results, err, sizeof err);
 	if (s.topo)
 		topo_close(s.topo);
 	free(s.pts);

@@ -21,6 +21,23 @@
 #include "stats.h"
 #include "sweep.h"
 
+int write_all(int fd, const char *buf, size_t len)
+{
+	size_t off = 0;
+	while (off < len) {
+		ssize_t n = write(fd, buf + off, len - off);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (n == 0)
+			return -EIO; /* write(2) wrote nothing and gave no reason */
+		off += (size_t)n;
+	}
+	return 0;
+}
+
 int write_file_atomic(const char *dir, const char *name, const char *text, size_t len)
 {
 	char tmp[1200], path[1200];
@@ -29,31 +46,16 @@ int write_file_atomic(const char *dir, const char *name, const char *text, size_
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	size_t off = 0;
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			int rc = -errno;
-			close(fd);
-			unlink(tmp);
-			return rc;
-		}
-		off += (size_t)n;
-	}
-	if (fsync(fd) != 0 && errno != EINVAL) {
-		int rc = -errno;
-		close(fd);
+	int rc = write_all(fd, text, len);
+	if (rc == 0 && fsync(fd) != 0 && errno != EINVAL)
+		rc = -errno;
+	if (close(fd) != 0 && rc == 0)
+		rc = -errno;
+	if (rc == 0 && rename(tmp, path) != 0)
+		rc = -errno;
+	if (rc)
 		unlink(tmp);
-		return rc;
-	}
-	if (close(fd) != 0 || rename(tmp, path) != 0) {
-		int rc = -errno;
-		unlink(tmp);
-		return rc;
-	}
-	return 0;
+	return rc;
 }
 
 int cpu_ticks_read(struct cpu_ticks *t)
