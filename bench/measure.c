@@ -126,15 +126,18 @@ struct loop_state {
 
 /* The critical section's writes: the exclusion counter, then the --cs-lines lines. The default
  * single extra line is written straight, not by a loop: on this VM (AMD EPYC) a two-line loop
- * cost 0.6 ns of a 2.5 ns floor, most of it its taken back-edge. */
-static inline __attribute__((always_inline)) void write_lines(struct wl_line *lines, unsigned k)
+ * cost 0.6 ns of a 2.5 ns floor, most of it its taken back-edge. Returns the exclusion counter
+ * as loaded, the seed of the critical section's work (cs_work). */
+static inline __attribute__((always_inline)) uint64_t write_lines(struct wl_line *lines,
+								  unsigned k)
 {
-	wl_plain_increment(&lines[0]);
+	uint64_t seen = wl_plain_increment(&lines[0]);
 	if (__builtin_expect(k == 1, 1))
 		wl_plain_increment(&lines[1]);
 	else
 		for (unsigned l = 1; l <= k; l++)
 			wl_plain_increment(&lines[l]);
+	return seen;
 }
 
 /* workload_spin, laid out for --cs 0 / --ncs 0: no work falls through, and work is a jump to
@@ -143,6 +146,18 @@ static inline __attribute__((always_inline)) void write_lines(struct wl_line *li
 static inline __attribute__((always_inline)) uint64_t work(uint64_t iters, uint64_t x)
 {
 	return __builtin_expect(iters != 0, 0) ? workload_spin(iters, x) : x;
+}
+
+/* The critical section's work, its chain started from `seen`, the shared line's value loaded
+ * under the lock. The chain is pure arithmetic on registers: without this data dependency an
+ * out-of-order core runs it while the acquiring atomic (or the spin's last load) is still in
+ * flight (as many instructions as its reorder buffer holds), so --cs would partly hide inside the
+ * lock's own latency. With it the work starts only once the load returns, and that load is
+ * ordered after the acquisition. Mixing costs one xor, and nothing when there is no work. */
+static inline __attribute__((always_inline)) uint64_t cs_work(uint64_t iters, uint64_t x,
+							      uint64_t seen)
+{
+	return __builtin_expect(iters != 0, 0) ? workload_spin(iters, x ^ seen) : x;
 }
 
 /* The loop of mutual-exclusion runs (--reentry 1, one permit): every run of a mutex or spinlock.
@@ -193,8 +208,7 @@ loop_mutex(const struct loop_env *e, int seen, bool timed, bool one_line, uint64
 				st.err_what = "lock";
 				break;
 			}
-			write_lines(lines, k);
-			x = work(cs_iters, x);
+			x = cs_work(cs_iters, x, write_lines(lines, k));
 			rc = unlock(l, ctx);
 			/* Counted even when the release failed: the critical section ran, and the
 			 * exclusion check compares its increments with this count. */
@@ -283,8 +297,7 @@ static struct loop_state loop_general(struct worker *w, const struct loop_env *e
 			if (inside > w->max_inside)
 				w->max_inside = inside;
 		}
-		write_lines(e->lines, e->cs_lines);
-		x = workload_spin(e->cs_iters, x);
+		x = cs_work(e->cs_iters, x, write_lines(e->lines, e->cs_lines));
 		if (e->counting)
 			atomic_fetch_sub_explicit(&in->occ->inside, 1, memory_order_relaxed);
 		while (depth-- > 0)

@@ -78,12 +78,16 @@ struct wl_instance {
  * lost. That lost update is what makes a broken lock visible. An atomic or `volatile` word
  * would hide it (atomics cannot lose updates) or change what is measured. The accesses are data
  * races in C11 terms exactly when the lock fails to exclude, which is the thing being tested;
- * ThreadSanitizer builds are told not to instrument this function. */
-__attribute__((no_sanitize("thread"))) static inline void wl_plain_increment(struct wl_line *l)
+ * ThreadSanitizer builds are told not to instrument this function.
+ * Returns the value it loaded: the critical section's work is seeded from it (measure.c), so the
+ * work cannot start before the load, which itself cannot complete before the acquisition. */
+__attribute__((no_sanitize("thread"))) static inline uint64_t
+wl_plain_increment(struct wl_line *l)
 {
 	uint64_t v = l->value;
 	__asm__ __volatile__("" ::: "memory");
 	l->value = v + 1;
+	return v;
 }
 
 /* The timestamp source for acquisition latency. */
