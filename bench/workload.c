@@ -79,19 +79,32 @@ static bool cpuinfo_flag(const char *flags_line, const char *flag)
 	return false;
 }
 
-int lb_tsc_invariant(char *flags, size_t flags_len, char *why, size_t why_len)
+/* The first "flags" line of /proc/cpuinfo into line; false when there is none. */
+static bool cpuinfo_flags_line(char *line, size_t len)
 {
-	char line[8192] = "";
 	bool found = false;
 	FILE *f = fopen("/proc/cpuinfo", "r");
 	if (f) {
-		while (fgets(line, sizeof line, f))
+		while (fgets(line, (int)len, f))
 			if (strncmp(line, "flags", 5) == 0) {
 				found = true;
 				break;
 			}
 		fclose(f);
 	}
+	return found;
+}
+
+int lb_cpuinfo_flag(const char *flag)
+{
+	char line[8192];
+	return cpuinfo_flags_line(line, sizeof line) ? cpuinfo_flag(line, flag) : -1;
+}
+
+int lb_tsc_invariant(char *flags, size_t flags_len, char *why, size_t why_len)
+{
+	char line[8192] = "";
+	bool found = cpuinfo_flags_line(line, sizeof line);
 	bool constant = found && cpuinfo_flag(line, "constant_tsc");
 	bool nonstop = found && cpuinfo_flag(line, "nonstop_tsc");
 	char cs[64];
@@ -162,25 +175,51 @@ int lb_clock_init(struct lb_clock *c)
 	return 0;
 }
 
-double lb_clock_pair_cost_ns(const struct lb_clock *c)
+static uint64_t gcd_u64(uint64_t a, uint64_t b)
+{
+	while (b) {
+		uint64_t t = a % b;
+		a = b;
+		b = t;
+	}
+	return a;
+}
+
+int lb_clock_floor(const struct lb_clock *c, struct lb_timer_floor *f)
 {
 	enum { PAIRS = 50000, RUNS = 3 };
+	f->pair_ns = f->p50_ns = f->tick_ns = NAN;
 	struct latency_hist *h = malloc(sizeof *h);
 	if (!h)
-		return NAN;
+		return -ENOMEM;
 	lat_hist_init(h);
 	double best = INFINITY;
+	uint64_t tick = 0; /* GCD of the raw differences so far; gcd(0, d) = d */
 	for (int run = 0; run < RUNS; run++) {
 		uint64_t m0 = lb_mono_ns();
 		for (int i = 0; i < PAIRS; i++) {
 			uint64_t a = lb_clock_start(c);
 			uint64_t b = lb_clock_stop(c);
 			lat_hist_record(h, lb_clock_ns(c, b - a));
+			/* Only while it can still shrink: once 1, every further gcd is 1. */
+			if (tick != 1)
+				tick = gcd_u64(tick, b - a);
 		}
 		double ns = (double)(lb_mono_ns() - m0) / PAIRS;
 		if (ns < best)
 			best = ns;
 	}
+	f->pair_ns = best;
+	f->p50_ns = lat_hist_percentile_part(h, LB_P50);
+	/* tick 0: every difference was 0, a clock that did not move between two reads. */
+	f->tick_ns = tick ? (double)tick * c->ns_per_tick : NAN;
 	free(h);
-	return best;
+	return 0;
+}
+
+double lb_clock_pair_cost_ns(const struct lb_clock *c)
+{
+	struct lb_timer_floor f;
+	lb_clock_floor(c, &f);
+	return f.pair_ns;
 }
