@@ -98,7 +98,8 @@ static int run_reps(struct topo *t, struct run_params *p, const struct thread_pl
 		else if (p->format == FORMAT_JSON)
 			err = output_json(stdout, &meta, p, plan, res, done);
 	}
-	warn_busy(p, plan, res, done);
+	if (!err && !runner_interrupted()) /* then the one error line is all there is to say */
+		warn_busy(p, plan, res, done);
 	for (unsigned i = 0; i < done; i++)
 		run_result_free(&res[i]);
 	free(res);
