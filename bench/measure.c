@@ -644,12 +644,7 @@ static bool open_misses(struct child *c, struct run_result *r)
 	return true;
 }
 
-/* Choose lat_every from the warm-up's second half, where `ops` operations took `wall_ns` of
- * time and `cpu_ns` of the workers' CPU time (NAN if unknown). A timed acquisition costs pair_ns
- * more; keep pair_ns / K within TIMING_BUDGET of the time one operation costs, taken as the
- * smaller of two views: the process's wall time per operation (every acquisition serialised,
- * a hand-over on the critical path: contended locks) and the CPU time per operation (what one
- * thread spends: uncontended locks, and a machine where other processes take CPU time). */
+/* measure.h: an operation this cheap is what the fallback rate keeps under budget. */
 #define MEASURE_FALLBACK_OP_NS 10.0
 
 /* Rounded up to whole rounds above one round: run_loop's fast loop counts in rounds. */
@@ -662,7 +657,8 @@ static unsigned lat_every_of(double k)
 
 bool measure_probe_starved(uint64_t ops, uint64_t wall_ns, double cpu_ns)
 {
-	return ops == 0 && (isnan(cpu_ns) || cpu_ns < 0.5 * (double)wall_ns);
+	/* wall_ns 0: the coordinator overslept both edges, and the probe says nothing. */
+	return ops == 0 && (isnan(cpu_ns) || wall_ns == 0 || cpu_ns < 0.5 * (double)wall_ns);
 }
 
 unsigned measure_lat_every_fallback(double pair_ns)
@@ -672,6 +668,12 @@ unsigned measure_lat_every_fallback(double pair_ns)
 	return lat_every_of(ceil(pair_ns / (TIMING_BUDGET * MEASURE_FALLBACK_OP_NS)));
 }
 
+/* Choose lat_every from the warm-up's second half, where `ops` operations took `wall_ns` of
+ * time and `cpu_ns` of the workers' CPU time (NAN if unknown). A timed acquisition costs pair_ns
+ * more; keep pair_ns / K within TIMING_BUDGET of the time one operation costs, taken as the
+ * smaller of two views: the process's wall time per operation (every acquisition serialised,
+ * a hand-over on the critical path: contended locks) and the CPU time per operation (what one
+ * thread spends: uncontended locks, and a machine where other processes take CPU time). */
 unsigned measure_choose_lat_every(double pair_ns, uint64_t ops, uint64_t wall_ns, double cpu_ns)
 {
 	if (isnan(pair_ns))

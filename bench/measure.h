@@ -66,7 +66,8 @@ void measure_point(struct topo *t, const struct run_params *p, const struct thre
  * unknown) so that timing, pair_ns per timed acquisition, costs under 2 % of an operation. */
 unsigned measure_choose_lat_every(double pair_ns, uint64_t ops, uint64_t wall_ns, double cpu_ns);
 /* Whether a probe that saw no operation (ops 0) was starved rather than slow: its workers got
- * under half of one CPU over the probe's wall time (or their CPU time is unknown). A point so
+ * under half of one CPU over the probe's wall time (or their CPU time is unknown, or the probe
+ * had no wall time at all). A point so
  * slow that no acquisition completes in the probe still burns CPU spinning; a worker that got
  * no CPU says nothing about the rate. For starved probes measure_choose_lat_every returns
  * measure_lat_every_fallback() instead of 1: timing every acquisition of a 50 ns critical

@@ -104,6 +104,7 @@ static void test_fallback(void)
 	CHECK(measure_probe_starved(0, 5000000, 0));
 	CHECK_EQ(measure_choose_lat_every(pair, 0, 5000000, 0), sparse);
 	CHECK_EQ(measure_choose_lat_every(pair, 0, 5000000, NAN), sparse);
+	CHECK_EQ(measure_choose_lat_every(pair, 0, 0, 0), sparse); /* a probe of no time at all */
 	/* No operation while the workers spun the whole probe: genuinely slow, time every one. */
 	CHECK(!measure_probe_starved(0, 5000000, 10e6));
 	CHECK_EQ(measure_choose_lat_every(pair, 0, 5000000, 10e6), 1);
