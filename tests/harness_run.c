@@ -155,7 +155,16 @@ static void test_correct_lock(void)
 	const struct lb_lock_ops *ops = find(0, LB_NOT_A_LOCK | LB_TEST_ONLY | LB_COUNTING);
 	printf("a correct lock, figures consistent:\n");
 	params(&p, ops, 2);
-	run(&p, &r);
+	/* On a loaded machine the workers can get no CPU for a whole 100 ms window (worker_util 0,
+	 * seen here at load 8 on 2 CPUs): that says nothing about the lock, so such a run is
+	 * made again, a bounded number of times. */
+	for (int attempt = 1;; attempt++) {
+		run(&p, &r);
+		if (r.status != RUN_OK || r.ops > 0 || attempt == ATTEMPTS)
+			break;
+		printf("  no acquisition in the window (worker_util %.3f): again\n", r.worker_util);
+		run_result_free(&r);
+	}
 	CHECK_EQ(r.status, RUN_OK);
 	CHECK(r.measured && r.exclusion_ok && r.lost_updates == 0);
 	uint64_t sum = 0;
