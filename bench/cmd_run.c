@@ -23,6 +23,7 @@
 #include "commands.h"
 #include "output.h"
 #include "runner.h"
+#include "stats.h"
 #include "topo.h"
 
 static volatile sig_atomic_t run_signal;
@@ -50,6 +51,26 @@ static int emit_row(const struct run_params *p, const struct thread_plan *plan,
 		break; /* written whole at the end */
 	}
 	return 0;
+}
+
+/* One line when a repetition's workers got too little of their CPUs (run_is_busy: the rule is
+ * stats.h's, shared with whoever else asks). */
+static void warn_busy(const struct run_params *p, const struct thread_plan *plan,
+		      const struct run_result *res, unsigned n)
+{
+	unsigned busy = 0;
+	double low = 1.0;
+	for (unsigned i = 0; i < n; i++)
+		if (run_is_busy(res[i].worker_util, p->threads, plan->allowed_cpus,
+				(p->lock->props & LB_SPINS) != 0)) {
+			busy++;
+			low = res[i].worker_util < low ? res[i].worker_util : low;
+		}
+	if (busy)
+		fprintf(stderr, "lockbench: run: warning: %u of %u repetitions ran on a busy machine "
+				"(worker_util down to %.2f, under %.2f): other processes took the "
+				"workers' CPU time, so the figures are not the lock's alone\n",
+			busy, n, low, LB_BUSY_UTIL_MIN);
 }
 
 static int run_reps(struct topo *t, struct run_params *p, const struct thread_plan *plan)
@@ -86,6 +107,8 @@ static int run_reps(struct topo *t, struct run_params *p, const struct thread_pl
 		else if (p->format == FORMAT_JSON)
 			err = output_json(stdout, &meta, p, plan, res, done);
 	}
+	if (!err && !runner_interrupted()) /* then the one error line is all there is to say */
+		warn_busy(p, plan, res, done);
 	for (unsigned i = 0; i < done; i++)
 		run_result_free(&res[i]);
 	free(res);

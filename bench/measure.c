@@ -61,6 +61,7 @@ struct child {
 	struct lb_clock clock;
 	uint64_t cs_iters, ncs_iters;
 	uint64_t op_limit; /* UINT64_MAX; a fixed count for measure_loop_inline */
+	unsigned util_cpus; /* CPUs the workers can run on at once, for worker_util */
 	pthread_mutex_t gate_mu;
 	pthread_cond_t gate_cv;
 	unsigned ready;
@@ -126,15 +127,18 @@ struct loop_state {
 
 /* The critical section's writes: the exclusion counter, then the --cs-lines lines. The default
  * single extra line is written straight, not by a loop: on this VM (AMD EPYC) a two-line loop
- * cost 0.6 ns of a 2.5 ns floor, most of it its taken back-edge. */
-static inline __attribute__((always_inline)) void write_lines(struct wl_line *lines, unsigned k)
+ * cost 0.6 ns of a 2.5 ns floor, most of it its taken back-edge. Returns the exclusion counter
+ * as loaded, the seed of the critical section's work (cs_work). */
+static inline __attribute__((always_inline)) uint64_t write_lines(struct wl_line *lines,
+								  unsigned k)
 {
-	wl_plain_increment(&lines[0]);
+	uint64_t seen = wl_plain_increment(&lines[0]);
 	if (__builtin_expect(k == 1, 1))
 		wl_plain_increment(&lines[1]);
 	else
 		for (unsigned l = 1; l <= k; l++)
 			wl_plain_increment(&lines[l]);
+	return seen;
 }
 
 /* workload_spin, laid out for --cs 0 / --ncs 0: no work falls through, and work is a jump to
@@ -143,6 +147,18 @@ static inline __attribute__((always_inline)) void write_lines(struct wl_line *li
 static inline __attribute__((always_inline)) uint64_t work(uint64_t iters, uint64_t x)
 {
 	return __builtin_expect(iters != 0, 0) ? workload_spin(iters, x) : x;
+}
+
+/* The critical section's work, its chain started from `seen`, the shared line's value loaded
+ * under the lock. The chain is pure arithmetic on registers: without this data dependency an
+ * out-of-order core runs it while the acquiring atomic (or the spin's last load) is still in
+ * flight (as many instructions as its reorder buffer holds), so --cs would partly hide inside the
+ * lock's own latency. With it the work starts only once the load returns, and that load is
+ * ordered after the acquisition. Mixing costs one xor, and nothing when there is no work. */
+static inline __attribute__((always_inline)) uint64_t cs_work(uint64_t iters, uint64_t x,
+							      uint64_t seen)
+{
+	return __builtin_expect(iters != 0, 0) ? workload_spin(iters, x ^ seen) : x;
 }
 
 /* The loop of mutual-exclusion runs (--reentry 1, one permit): every run of a mutex or spinlock.
@@ -159,7 +175,9 @@ static inline __attribute__((always_inline)) uint64_t work(uint64_t iters, uint6
  *    (counted in rounds) are checked once a round. The phase is noticed a few operations late,
  *    which does not matter: the window's edges are the coordinator's snapshots of `progress`,
  *    still stored after every operation.
- * The timed acquisition is the first of its round. */
+ * The timed acquisition is the first of its round. Its timestamps bracket the lock call alone,
+ * but the sample is recorded after unlock: a histogram update between lock and the critical
+ * section kept a timed holder in the lock ~20-35 ns longer, which the next waiter paid for. */
 #define LOOP_UNROLL 4
 
 static inline __attribute__((always_inline)) struct loop_state
@@ -180,11 +198,13 @@ loop_mutex(const struct loop_env *e, int seen, bool timed, bool one_line, uint64
 		int rc = 0;
 #pragma GCC unroll 4
 		for (unsigned i = 0; i < LOOP_UNROLL; i++) {
+			uint64_t t0 = 0, t1 = 0;
+			bool took = false;
 			if (timed && i == 0 && __builtin_expect(--countdown == 0, 0)) {
-				uint64_t t0 = lb_clock_start(&e->clock);
+				t0 = lb_clock_start(&e->clock);
 				rc = lock(l, ctx);
-				uint64_t t1 = lb_clock_stop(&e->clock);
-				lat_hist_record(e->hist, lb_clock_ns(&e->clock, t1 - t0));
+				t1 = lb_clock_stop(&e->clock);
+				took = true;
 				countdown = every_rounds;
 			} else {
 				rc = lock(l, ctx);
@@ -193,13 +213,14 @@ loop_mutex(const struct loop_env *e, int seen, bool timed, bool one_line, uint64
 				st.err_what = "lock";
 				break;
 			}
-			write_lines(lines, k);
-			x = work(cs_iters, x);
+			x = cs_work(cs_iters, x, write_lines(lines, k));
 			rc = unlock(l, ctx);
 			/* Counted even when the release failed: the critical section ran, and the
 			 * exclusion check compares its increments with this count. */
 			done++;
 			atomic_store_explicit(progress, done, memory_order_relaxed);
+			if (timed && i == 0 && __builtin_expect(took, 0))
+				lat_hist_record(e->hist, lb_clock_ns(&e->clock, t1 - t0));
 			if (__builtin_expect(rc != 0, 0)) {
 				st.err_what = "unlock";
 				break;
@@ -255,11 +276,10 @@ static struct loop_state loop_general(struct worker *w, const struct loop_env *e
 			break;
 		}
 		bool timed = sample && --countdown == 0;
-		uint64_t t0 = timed ? lb_clock_start(&e->clock) : 0;
+		uint64_t t0 = timed ? lb_clock_start(&e->clock) : 0, t1 = 0;
 		int rc = ops->lock(e->lock, e->ctx);
 		if (timed) {
-			uint64_t t1 = lb_clock_stop(&e->clock);
-			lat_hist_record(e->hist, lb_clock_ns(&e->clock, t1 - t0));
+			t1 = lb_clock_stop(&e->clock);
 			countdown = every;
 		}
 		if (rc) {
@@ -283,8 +303,7 @@ static struct loop_state loop_general(struct worker *w, const struct loop_env *e
 			if (inside > w->max_inside)
 				w->max_inside = inside;
 		}
-		write_lines(e->lines, e->cs_lines);
-		x = workload_spin(e->cs_iters, x);
+		x = cs_work(e->cs_iters, x, write_lines(e->lines, e->cs_lines));
 		if (e->counting)
 			atomic_fetch_sub_explicit(&in->occ->inside, 1, memory_order_relaxed);
 		while (depth-- > 0)
@@ -296,6 +315,9 @@ static struct loop_state loop_general(struct worker *w, const struct loop_env *e
 		 * check compares its increments with this count. */
 		done++;
 		atomic_store_explicit(e->progress, done, memory_order_relaxed);
+		/* After the release, as in loop_mutex. */
+		if (timed)
+			lat_hist_record(e->hist, lb_clock_ns(&e->clock, t1 - t0));
 		if (failed || done == e->limit)
 			break;
 		x = workload_spin(e->ncs_iters, x);
@@ -555,7 +577,7 @@ static void check_exclusion(struct child *c, struct run_result *r)
 
 /* Window figures from the two snapshots. */
 static void fill_window(struct child *c, const struct snapshot *a, const struct snapshot *b,
-			struct run_result *r)
+			bool misses_opened, struct run_result *r)
 {
 	const unsigned n = c->p->threads;
 	uint64_t cpu = 0, vol = 0, invol = 0, misses = 0;
@@ -573,13 +595,20 @@ static void fill_window(struct child *c, const struct snapshot *a, const struct 
 		cpu += b->cpu_ns[i] - a->cpu_ns[i];
 		vol += b->vol[i] - a->vol[i];
 		invol += b->invol[i] - a->invol[i];
-		misses += b->misses[i] - a->misses[i];
+		/* A multiplexed counter is a scaled estimate and can step back. */
+		misses += stats_counter_delta(a->misses[i], b->misses[i]);
 	}
 	r->measured = true;
 	r->duration_s = (double)(b->t_ns - a->t_ns) / 1e9;
 	r->mops = (double)r->ops / r->duration_s / 1e6;
 	r->fairness = stats_jain(r->thread_ops, n);
+	r->fairness_maxmin = stats_fairness_maxmin(r->thread_ops, n);
+	r->fairness_cv = stats_fairness_cv(r->thread_ops, n);
 	r->cpu_ns_per_op = a->cpu_ok && b->cpu_ok && r->ops ? (double)cpu / (double)r->ops : NAN;
+	r->worker_util = a->cpu_ok && b->cpu_ok ? stats_worker_util((double)cpu,
+								     (double)(b->t_ns - a->t_ns),
+								     n, c->util_cpus)
+						: NAN;
 	r->csw_measured = a->csw_ok && b->csw_ok;
 	r->csw_vol = r->csw_measured ? vol : 0;
 	r->csw_invol = r->csw_measured ? invol : 0;
@@ -587,6 +616,16 @@ static void fill_window(struct child *c, const struct snapshot *a, const struct 
 		a->misses_ok && b->misses_ok && r->ops ? (double)misses / (double)r->ops : NAN;
 	if (!r->ops)
 		run_result_note(r, "no acquisition completed in the window");
+	else if (isinf(r->fairness_maxmin)) {
+		unsigned idle = 0;
+		for (unsigned i = 0; i < n; i++)
+			idle += r->thread_ops[i] == 0;
+		run_result_note(r, "fairness_maxmin empty (infinite): %u of %u threads completed no "
+				   "acquisition in the window", idle, n);
+	}
+	/* Opened but not read at both edges: the text must not go on saying "available". */
+	if (misses_opened && !(a->misses_ok && b->misses_ok))
+		snprintf(r->hw_counters, sizeof r->hw_counters, "unavailable: reading it failed");
 }
 
 /* Open the cache-miss counters; false (and the reason in r->hw_counters) when unavailable. */
@@ -605,6 +644,30 @@ static bool open_misses(struct child *c, struct run_result *r)
 	return true;
 }
 
+/* measure.h: an operation this cheap is what the fallback rate keeps under budget. */
+#define MEASURE_FALLBACK_OP_NS 10.0
+
+/* Rounded up to whole rounds above one round: run_loop's fast loop counts in rounds. */
+static unsigned lat_every_of(double k)
+{
+	if (k > LOOP_UNROLL)
+		k = ceil(k / LOOP_UNROLL) * LOOP_UNROLL;
+	return k < 1 ? 1 : k > LAT_EVERY_MAX ? LAT_EVERY_MAX : (unsigned)k;
+}
+
+bool measure_probe_starved(uint64_t ops, uint64_t wall_ns, double cpu_ns)
+{
+	/* wall_ns 0: the coordinator overslept both edges, and the probe says nothing. */
+	return ops == 0 && (isnan(cpu_ns) || wall_ns == 0 || cpu_ns < 0.5 * (double)wall_ns);
+}
+
+unsigned measure_lat_every_fallback(double pair_ns)
+{
+	if (isnan(pair_ns))
+		return 1;
+	return lat_every_of(ceil(pair_ns / (TIMING_BUDGET * MEASURE_FALLBACK_OP_NS)));
+}
+
 /* Choose lat_every from the warm-up's second half, where `ops` operations took `wall_ns` of
  * time and `cpu_ns` of the workers' CPU time (NAN if unknown). A timed acquisition costs pair_ns
  * more; keep pair_ns / K within TIMING_BUDGET of the time one operation costs, taken as the
@@ -613,16 +676,18 @@ static bool open_misses(struct child *c, struct run_result *r)
  * thread spends: uncontended locks, and a machine where other processes take CPU time). */
 unsigned measure_choose_lat_every(double pair_ns, uint64_t ops, uint64_t wall_ns, double cpu_ns)
 {
-	if (ops == 0 || wall_ns == 0 || isnan(pair_ns))
+	if (isnan(pair_ns))
+		return 1;
+	if (measure_probe_starved(ops, wall_ns, cpu_ns))
+		return measure_lat_every_fallback(pair_ns);
+	/* No operation while the workers ran: each takes longer than the probe, and timing
+	 * every one costs nothing next to that. */
+	if (ops == 0 || wall_ns == 0)
 		return 1;
 	double per_op = (double)wall_ns / (double)ops;
 	if (cpu_ns > 0 && cpu_ns / (double)ops < per_op)
 		per_op = cpu_ns / (double)ops;
-	double k = ceil(pair_ns / (TIMING_BUDGET * per_op));
-	/* Above one round, a whole number of rounds: run_loop's fast loop counts in rounds. */
-	if (k > LOOP_UNROLL)
-		k = ceil(k / LOOP_UNROLL) * LOOP_UNROLL;
-	return k < 1 ? 1 : k > LAT_EVERY_MAX ? LAT_EVERY_MAX : (unsigned)k;
+	return lat_every_of(ceil(pair_ns / (TIMING_BUDGET * per_op)));
 }
 
 /* The workers' CPU time so far, or NAN when a clock cannot be read. */
@@ -695,6 +760,11 @@ static void coordinate(struct child *c, struct run_result *r, unsigned created)
 		double cpu2 = sum_cpu_ns(c);
 		every = measure_choose_lat_every(r->timing_overhead_ns, o2 - o1, t2 - t1,
 						 cpu2 - cpu1);
+		if (measure_probe_starved(o2 - o1, t2 - t1, cpu2 - cpu1))
+			run_result_note(r, "lat_every %u: the warm-up probe saw no acquisition in %.1f "
+					   "ms, the workers ran %.1f ms of CPU in it (starved, not "
+					   "slow): the sparse fallback rate, not every acquisition",
+					every, (double)(t2 - t1) / 1e6, (cpu2 - cpu1) / 1e6);
 	} else {
 		sleep_until(t_go + p->warmup_ns);
 	}
@@ -710,11 +780,12 @@ static void coordinate(struct child *c, struct run_result *r, unsigned created)
 	atomic_store_explicit(&sh->phase, PH_DRAIN, memory_order_release);
 	snap_costs(c, &b, misses);
 	atomic_store_explicit(&sh->phase, PH_STOP, memory_order_release);
-	fill_window(c, &a, &b, r);
+	fill_window(c, &a, &b, misses, r);
 	snapshot_free(&a);
 	snapshot_free(&b);
 	if (misses) {
-		snprintf(r->hw_counters, sizeof r->hw_counters, "available");
+		/* r->hw_counters keeps perfev_open's text: "available (user space only)" is
+		 * what a cache-miss figure with perf_event_paranoid >= 2 means. */
 		for (unsigned i = 0; i < p->threads; i++)
 			perfev_close(&c->w[i].misses);
 	}
@@ -727,8 +798,24 @@ int measure_calibrate(struct measure_calib *cal)
 	if (rc == 0)
 		rc = lb_clock_init(&cal->clock);
 	if (rc == 0)
-		cal->pair_ns = lb_clock_pair_cost_ns(&cal->clock);
+		rc = lb_clock_floor(&cal->clock, &cal->floor);
 	return rc;
+}
+
+/* The CPUs the workers can run on at once: the distinct CPUs they are bound to, or all allowed
+ * when the OS places them. */
+static unsigned util_cpus(const struct thread_plan *plan)
+{
+	unsigned distinct = 0;
+	for (unsigned i = 0; i < plan->threads; i++) {
+		if (plan->cpu[i] < 0)
+			return plan->allowed_cpus;
+		bool seen = false;
+		for (unsigned j = 0; j < i && !seen; j++)
+			seen = plan->cpu[j] == plan->cpu[i];
+		distinct += !seen;
+	}
+	return distinct;
 }
 
 void measure_point(struct topo *t, const struct run_params *p, const struct thread_plan *plan,
@@ -747,7 +834,11 @@ void measure_point(struct topo *t, const struct run_params *p, const struct thre
 	c.cs_iters = workload_iters(&cal->work, p->cs_ns);
 	c.ncs_iters = workload_iters(&cal->work, p->ncs_ns);
 	if (p->timing)
-		r->timing_overhead_ns = cal->pair_ns;
+		r->timing_overhead_ns = cal->floor.pair_ns;
+	/* Reported with timing off too: it is the machine's, and says what a latency is worth. */
+	r->timer_p50_ns = cal->floor.p50_ns;
+	r->timer_tick_ns = cal->floor.tick_ns;
+	c.util_cpus = util_cpus(plan);
 	if (make_instances(&c, r) != 0) {
 		run_result_note(r, "could not set up the lock instances");
 		return;

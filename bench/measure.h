@@ -16,6 +16,7 @@
 #define LB_MEASURE_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "params.h"
@@ -48,7 +49,7 @@ struct runner_shared {
 struct measure_calib {
 	struct workload_calib work;
 	struct lb_clock clock;
-	double pair_ns; /* lb_clock_pair_cost_ns */
+	struct lb_timer_floor floor; /* lb_clock_floor: the pair's cost, p50 and tick */
 };
 
 /* Measure all three (about 45 ms: the work loop 16, the TSC against CLOCK_MONOTONIC 20, the
@@ -64,6 +65,17 @@ void measure_point(struct topo *t, const struct run_params *p, const struct thre
  * operations `ops` in `wall_ns` of wall time and `cpu_ns` of the workers' CPU time (NAN if
  * unknown) so that timing, pair_ns per timed acquisition, costs under 2 % of an operation. */
 unsigned measure_choose_lat_every(double pair_ns, uint64_t ops, uint64_t wall_ns, double cpu_ns);
+/* Whether a probe that saw no operation (ops 0) was starved rather than slow: its workers got
+ * under half of one CPU over the probe's wall time (or their CPU time is unknown, or the probe
+ * had no wall time at all). A point so
+ * slow that no acquisition completes in the probe still burns CPU spinning; a worker that got
+ * no CPU says nothing about the rate. For starved probes measure_choose_lat_every returns
+ * measure_lat_every_fallback() instead of 1: timing every acquisition of a 50 ns critical
+ * section costs +17-25 % per operation. */
+bool measure_probe_starved(uint64_t ops, uint64_t wall_ns, double cpu_ns);
+/* The sparse rate: what the budget asks for an operation of MEASURE_FALLBACK_OP_NS (10 ns, an
+ * uncontended acquire-release of an atomic word), so that it is under budget for any lock. */
+unsigned measure_lat_every_fallback(double pair_ns);
 
 /* tests/bench_floor.c's hook: the worker loop of point p (threads must be 1) run in the calling
  * thread for exactly `ops` operations (a multiple of 4: the fast loop checks its limit once a

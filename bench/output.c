@@ -192,6 +192,11 @@ int output_csv_row(FILE *f, const struct run_params *p, const struct thread_plan
 	csv_u64(&b, known, r->bind_failures);
 	csv_str(&b, r->hw_counters);
 	csv_str(&b, r->status_detail);
+	csv_dbl(&b, "%.1f", r->timer_p50_ns);
+	csv_dbl(&b, "%.3f", r->timer_tick_ns);
+	csv_dbl(&b, "%.4f", m ? r->worker_util : NAN);
+	csv_dbl(&b, "%.4f", m ? r->fairness_maxmin : NAN); /* infinite: empty, status_detail says */
+	csv_dbl(&b, "%.4f", m ? r->fairness_cv : NAN);
 	ob_printf(&b, "\n");
 	return ob_flush(&b, f);
 }
@@ -265,6 +270,18 @@ int output_table_row(FILE *f, const struct run_params *p, const struct run_resul
 	return ob_flush(&b, f);
 }
 
+/* max/min for people: "1.38", or "inf (a thread did none)". */
+static const char *fmt_maxmin(double v, char *buf, size_t len)
+{
+	if (isinf(v))
+		snprintf(buf, len, "inf (a thread did none)");
+	else if (isnan(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.3f", v);
+	return buf;
+}
+
 int output_table_footer(FILE *f, const struct run_params *p, const struct run_result *r,
 			unsigned n)
 {
@@ -283,65 +300,25 @@ int output_table_footer(FILE *f, const struct run_params *p, const struct run_re
 			      "costs %.1f ns\n",
 			  first->lat_every, (unsigned long long)first->lat_samples, first->rep,
 			  first->timing_overhead_ns);
+	const struct run_result *any = n ? &r[0] : NULL; /* the timer is known even when stuck */
+	if (any && !isnan(any->timer_p50_ns))
+		/* Samples are whole ns, so nothing finer than 1 ns is resolved either. */
+		ob_printf(&b, "timer: an empty timed interval reads %.0f ns (p50) and the clock steps "
+			      "by %.3g ns: a latency near %.0f ns is mostly the timestamp pair, and "
+			      "latency differences under %.3g ns are below the clock's resolution\n",
+			  any->timer_p50_ns, any->timer_tick_ns, any->timer_p50_ns,
+			  fmax(any->timer_tick_ns, 1.0));
 	if (first)
 		ob_printf(&b, "cache misses: %s\n", first->hw_counters);
 	ob_printf(&b, "fairness: Jain's index over per-thread operations in the window (1 = equal "
 		      "shares, 1/threads = one thread did all)\n");
+	for (unsigned i = 0; i < n; i++)
+		if (r[i].measured)
+			ob_printf(&b, "  rep %u: max/min per-thread ops %s, stddev/mean %.4f; worker "
+				      "CPU utilisation %.3f\n",
+				  r[i].rep, fmt_maxmin(r[i].fairness_maxmin, (char[32]){ 0 }, 32),
+				  r[i].fairness_cv, r[i].worker_util);
 	return ob_flush(&b, f);
-}
-
-/* ---- metadata ----------------------------------------------------------------------------- */
-
-static void cpu_model(char *buf, size_t len)
-{
-	char line[512];
-	snprintf(buf, len, "unknown");
-	FILE *f = fopen("/proc/cpuinfo", "r");
-	if (!f)
-		return;
-	while (fgets(line, sizeof line, f)) {
-		if (strncmp(line, "model name", 10) == 0 || strncmp(line, "Model", 5) == 0) {
-			const char *v = strchr(line, ':');
-			if (v) {
-				v += strspn(v + 1, " \t") + 1;
-				snprintf(buf, len, "%.*s", (int)strcspn(v, "\n"), v);
-				break;
-			}
-		}
-	}
-	fclose(f);
-}
-
-int meta_collect(struct run_meta *m, const struct topo *t)
-{
-	memset(m, 0, sizeof *m);
-	if (gethostname(m->host, sizeof m->host - 1) != 0)
-		snprintf(m->host, sizeof m->host, "unknown");
-	cpu_model(m->cpu_model, sizeof m->cpu_model);
-	if (t) {
-		topo_summary(t, m->topology, sizeof m->topology);
-		topo_allowed_str(t, m->allowed_cpus, sizeof m->allowed_cpus);
-		m->allowed_count = topo_allowed_count(t);
-	}
-	struct utsname u;
-	if (uname(&u) == 0)
-		snprintf(m->kernel, sizeof m->kernel, "%s %s %s %s", u.sysname, u.release, u.version,
-			 u.machine);
-	lb_clocksource(m->clocksource, sizeof m->clocksource);
-	char flags[128], why[128];
-	int inv = lb_tsc_invariant(flags, sizeof flags, why, sizeof why);
-	snprintf(m->tsc, sizeof m->tsc, "%.100s (%.80s)", inv ? "invariant" : why, flags);
-	snprintf(m->timing_clock, sizeof m->timing_clock, "%s", inv ? "rdtsc" : "clock_gettime");
-	snprintf(m->hw_counters, sizeof m->hw_counters, "not measured");
-	m->compiler = LB_COMPILER;
-	m->cflags = LB_CFLAGS;
-	m->version = LB_VERSION;
-	m->git_revision = LB_GIT_REVISION;
-	time_t now = time(NULL);
-	struct tm tm;
-	if (gmtime_r(&now, &tm))
-		strftime(m->date_utc, sizeof m->date_utc, "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return 0;
 }
 
 /* ---- JSON --------------------------------------------------------------------------------- */
@@ -431,6 +408,25 @@ static void js_bool(struct obuf *b, const char *key, bool have, bool v)
 	ob_printf(b, "%s", !have ? "null" : v ? "true" : "false");
 }
 
+/* meta_collect's "name: text" lines as an object, name → text. */
+static void js_mitigations(struct obuf *b, const char *lines)
+{
+	js_open(b, "mitigations", '{');
+	for (const char *l = lines; *l;) {
+		size_t len = strcspn(l, "\n");
+		const char *colon = memchr(l, ':', len);
+		if (colon) {
+			char name[128], text[512];
+			snprintf(name, sizeof name, "%.*s", (int)(colon - l), l);
+			const char *v = colon + 1 + (colon[1] == ' ');
+			snprintf(text, sizeof text, "%.*s", (int)(l + len - v), v);
+			js_str(b, name, text);
+		}
+		l += len + (l[len] == '\n');
+	}
+	js_close(b, '}');
+}
+
 static void js_meta(struct obuf *b, const struct run_meta *m)
 {
 	js_open(b, "meta", '{');
@@ -444,6 +440,9 @@ static void js_meta(struct obuf *b, const struct run_meta *m)
 	js_str(b, "tsc", m->tsc);
 	js_str(b, "timing_clock", m->timing_clock);
 	js_str(b, "hw_counters", m->hw_counters);
+	js_str(b, "glibc", m->glibc);
+	js_str(b, "virtualization", m->virtualization);
+	js_mitigations(b, m->mitigations);
 	js_str(b, "compiler", m->compiler);
 	js_str(b, "cflags", m->cflags);
 	js_str(b, "lockbench_version", m->version);
@@ -503,6 +502,8 @@ static void js_result(struct obuf *b, const struct run_params *p, const struct r
 	js_u64(b, "ops", m, r->ops);
 	js_dbl(b, "mops", "%.6f", m ? r->mops : NAN);
 	js_dbl(b, "fairness", "%.6f", m ? r->fairness : NAN);
+	js_dbl(b, "fairness_maxmin", "%.4f", m ? r->fairness_maxmin : NAN);
+	js_dbl(b, "fairness_cv", "%.4f", m ? r->fairness_cv : NAN);
 	js_u64(b, "thread_ops_min", m, r->thread_ops_min);
 	js_u64(b, "thread_ops_max", m, r->thread_ops_max);
 	js_u64(b, "lat_samples", m && p->timing, r->lat_samples);
@@ -513,7 +514,10 @@ static void js_result(struct obuf *b, const struct run_params *p, const struct r
 	js_dbl(b, "lat_p999_ns", "%.1f", r->lat_p999_ns);
 	js_dbl(b, "lat_max_ns", "%.1f", r->lat_max_ns);
 	js_dbl(b, "timing_overhead_ns", "%.2f", r->timing_overhead_ns);
+	js_dbl(b, "timer_p50_ns", "%.1f", r->timer_p50_ns);
+	js_dbl(b, "timer_tick_ns", "%.3f", r->timer_tick_ns);
 	js_dbl(b, "cpu_ns_per_op", "%.2f", m ? r->cpu_ns_per_op : NAN);
+	js_dbl(b, "worker_util", "%.4f", m ? r->worker_util : NAN);
 	js_u64(b, "csw_vol", m && r->csw_measured, r->csw_vol);
 	js_u64(b, "csw_invol", m && r->csw_measured, r->csw_invol);
 	js_dbl(b, "cache_misses_per_op", "%.4f", m ? r->cache_misses_per_op : NAN);

@@ -27,7 +27,8 @@ struct topo;
 	"csw_vol,csw_invol,cache_misses_per_op,exclusion_ok,lost_updates,status"
 #define OUTPUT_CSV_HEADER                                                                  \
 	OUTPUT_CSV_COLUMNS_REQUIRED ",lat_every,timing_overhead_ns,max_inside,bind_failures,"  \
-				    "hw_counters,status_detail"
+				    "hw_counters,status_detail,timer_p50_ns,timer_tick_ns,worker_util,"  \
+				    "fairness_maxmin,fairness_cv"
 #define OUTPUT_CSV_KIND "results"
 
 /* What was measured on, for reproducibility. */
@@ -42,6 +43,11 @@ struct run_meta {
 	char tsc[192];            /* "invariant (constant_tsc nonstop_tsc, clocksource tsc)" */
 	char timing_clock[32];    /* "rdtsc" or "clock_gettime" */
 	char hw_counters[64];     /* "available", "unavailable: <reason>", "not measured" */
+	char glibc[32];           /* gnu_get_libc_version(): "2.39" */
+	char virtualization[64];  /* "none" (bare metal), "kvm", "xen", …, or "unknown" */
+	/* /sys/devices/system/cpu/vulnerabilities: one line per file, "name: text"; empty when
+	 * the kernel has no such folder. */
+	char mitigations[4096];
 	const char *compiler, *cflags, *version, *git_revision; /* version.h */
 	char date_utc[32];        /* ISO 8601, "2024-05-01T12:00:00Z" */
 };

@@ -87,6 +87,8 @@ struct run_result {
 	uint64_t ops;              /* outermost acquisitions in the window, all threads */
 	double mops;               /* ops / duration_s / 1e6 */
 	double fairness;           /* Jain's index over per-thread ops, 1 = perfectly fair */
+	double fairness_maxmin;    /* max/min per-thread ops; INFINITY when a thread did none */
+	double fairness_cv;        /* stddev/mean of per-thread ops (population), 0 = fair */
 	uint64_t thread_ops_min, thread_ops_max;
 	uint64_t *thread_ops;      /* [threads], owned by the result */
 
@@ -94,8 +96,12 @@ struct run_result {
 	unsigned lat_every;        /* one acquisition in lat_every was timed */
 	double lat_p50_ns, lat_p90_ns, lat_p99_ns, lat_p999_ns, lat_max_ns;
 	double timing_overhead_ns; /* cost of one timestamp pair, measured on this machine */
+	double timer_p50_ns;       /* median of back-to-back empty timed intervals: the floor
+				      under every latency figure */
+	double timer_tick_ns;      /* the clock's granularity: GCD of raw tick differences */
 
 	double cpu_ns_per_op;      /* CPU time of all workers in the window / ops */
+	double worker_util;        /* workers' CPU time / (min(threads, CPUs) × window), 0–1 */
 	uint64_t csw_vol, csw_invol;  /* context switches of all workers in the window */
 	double cache_misses_per_op;   /* NAN: hardware counters unavailable */
 	char hw_counters[64];         /* "available" or why not */

@@ -41,13 +41,28 @@ void lat_hist_merge(struct latency_hist *dst, const struct latency_hist *src)
 		dst->max_ns = src->max_ns;
 }
 
+uint64_t stats_rank(uint64_t count, uint32_t part)
+{
+	if (count == 0 || part == 0)
+		return 0;
+	/* count = q·DEN + r: q·part is exact, and r·part < DEN² fits, so nothing overflows. */
+	uint64_t q = count / LB_PCT_DEN, r = count % LB_PCT_DEN;
+	uint64_t rank = q * part + (r * part + LB_PCT_DEN - 1) / LB_PCT_DEN;
+	return rank < 1 ? 1 : rank;
+}
+
 double lat_hist_percentile(const struct latency_hist *h, double p)
 {
-	if (h->count == 0 || !(p > 0.0) || p > 100.0)
+	if (!(p > 0.0) || p > 100.0)
 		return NAN;
-	uint64_t rank = (uint64_t)ceil(p / 100.0 * (double)h->count);
-	if (rank < 1)
-		rank = 1;
+	return lat_hist_percentile_part(h, (uint32_t)llround(p * (LB_PCT_DEN / 100)));
+}
+
+double lat_hist_percentile_part(const struct latency_hist *h, uint32_t part)
+{
+	if (h->count == 0 || part == 0 || part > LB_PCT_DEN)
+		return NAN;
+	uint64_t rank = stats_rank(h->count, part);
 	if (rank > h->count)
 		rank = h->count;
 	uint64_t seen = 0;
@@ -103,20 +118,20 @@ void stats_fill_latency(struct run_result *r, const struct latency_hist *h)
 				(unsigned long long)n, LB_MIN_SAMPLES_P90);
 		return;
 	}
-	r->lat_p50_ns = lat_hist_percentile(h, 50.0);
-	r->lat_p90_ns = lat_hist_percentile(h, 90.0);
+	r->lat_p50_ns = lat_hist_percentile_part(h, LB_P50);
+	r->lat_p90_ns = lat_hist_percentile_part(h, LB_P90);
 	if (n < LB_MIN_SAMPLES_P99) {
 		run_result_note(r, "p99, p99.9 empty: %llu latency samples < %d",
 				(unsigned long long)n, LB_MIN_SAMPLES_P99);
 		return;
 	}
-	r->lat_p99_ns = lat_hist_percentile(h, 99.0);
+	r->lat_p99_ns = lat_hist_percentile_part(h, LB_P99);
 	if (n < LB_MIN_SAMPLES_P999) {
 		run_result_note(r, "p99.9 empty: %llu latency samples < %d", (unsigned long long)n,
 				LB_MIN_SAMPLES_P999);
 		return;
 	}
-	r->lat_p999_ns = lat_hist_percentile(h, 99.9);
+	r->lat_p999_ns = lat_hist_percentile_part(h, LB_P999);
 }
 
 double stats_jain(const uint64_t *x, size_t n)
@@ -129,6 +144,56 @@ double stats_jain(const uint64_t *x, size_t n)
 	if (n == 0 || sumsq == 0)
 		return NAN;
 	return (double)(sum * sum / ((long double)n * sumsq));
+}
+
+double stats_fairness_maxmin(const uint64_t *x, size_t n)
+{
+	uint64_t lo = UINT64_MAX, hi = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (x[i] < lo)
+			lo = x[i];
+		if (x[i] > hi)
+			hi = x[i];
+	}
+	if (n == 0 || hi == 0)
+		return NAN;
+	return lo == 0 ? INFINITY : (double)hi / (double)lo;
+}
+
+double stats_fairness_cv(const uint64_t *x, size_t n)
+{
+	if (n == 0)
+		return NAN;
+	long double sum = 0, ss = 0;
+	for (size_t i = 0; i < n; i++)
+		sum += (long double)x[i];
+	long double mean = sum / (long double)n;
+	if (mean == 0)
+		return NAN;
+	/* Two passes: Σx² − n·mean² cancels badly for equal shares of a billion operations. */
+	for (size_t i = 0; i < n; i++)
+		ss += ((long double)x[i] - mean) * ((long double)x[i] - mean);
+	return (double)(sqrtl(ss / (long double)n) / mean);
+}
+
+double stats_worker_util(double cpu_ns, double window_ns, unsigned threads, unsigned cpus)
+{
+	unsigned usable = threads < cpus ? threads : cpus;
+	if (isnan(cpu_ns) || !(window_ns > 0) || usable == 0)
+		return NAN;
+	return cpu_ns / ((double)usable * window_ns);
+}
+
+bool run_is_busy(double worker_util, unsigned threads, unsigned allowed_cpus, bool spins)
+{
+	if (isnan(worker_util) || !(worker_util < LB_BUSY_UTIL_MIN))
+		return false;
+	return threads == 1 || (spins && threads <= allowed_cpus);
+}
+
+uint64_t stats_counter_delta(uint64_t before, uint64_t after)
+{
+	return after > before ? after - before : 0;
 }
 
 /* The non-NAN values of v, sorted ascending, in a new array (NULL when none or out of memory). */

@@ -10,6 +10,7 @@
 #ifndef LB_STATS_H
 #define LB_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -57,8 +58,25 @@ static inline void lat_hist_record(struct latency_hist *h, uint64_t v)
 /* The values a bucket stands for: [*lo, *hi]. */
 void lat_hist_bucket_range(unsigned index, uint64_t *lo, uint64_t *hi);
 void lat_hist_merge(struct latency_hist *dst, const struct latency_hist *src);
-/* The nearest-rank percentile (the value at rank ceil(p/100 · count)), as its bucket's midpoint
- * clamped to [min, max]; p in (0, 100]. NAN when empty. */
+
+/* Percentiles are named in integer parts of LB_PCT_DEN, so that the rank is integer arithmetic:
+ * ceil(p/100 · count) in floating point puts p99.9 one rank too high for most counts that are
+ * multiples of 1000 (99.9/100 is 0.99900000000000011, and at 1000 samples p99.9 became the max). */
+#define LB_PCT_DEN 100000u
+#define LB_PCT(whole, thousandths) ((uint32_t)(whole) * 1000u + (uint32_t)(thousandths))
+#define LB_P50 LB_PCT(50, 0)
+#define LB_P90 LB_PCT(90, 0)
+#define LB_P99 LB_PCT(99, 0)
+#define LB_P999 LB_PCT(99, 900)
+#define LB_P100 LB_PCT(100, 0)
+
+/* The nearest rank of percentile part/LB_PCT_DEN among count values: ceil(count · part /
+ * LB_PCT_DEN), at least 1, exact for every count (no overflow). 0 when count or part is 0. */
+uint64_t stats_rank(uint64_t count, uint32_t part);
+/* The nearest-rank percentile (the value at rank stats_rank(count, part)), as its bucket's
+ * midpoint clamped to [min, max]; part in (0, LB_PCT_DEN]. NAN when empty or out of range. */
+double lat_hist_percentile_part(const struct latency_hist *h, uint32_t part);
+/* The same with p in percent, rounded to the nearest thousandth of a percent first. */
 double lat_hist_percentile(const struct latency_hist *h, double p);
 
 /* Fill r->lat_samples and the percentile fields from h (NULL: timing was off, all NAN). A
@@ -66,8 +84,33 @@ double lat_hist_percentile(const struct latency_hist *h, double p);
 void stats_fill_latency(struct run_result *r, const struct latency_hist *h);
 
 /* Jain's fairness index (Σx)² / (n·Σx²): 1 when all equal, 1/n when one thread did everything.
- * NAN when n is 0 or every x is 0. */
+ * NAN when n is 0 or every x is 0. It reads 0.97 for two shares 1.38x apart, so the two below
+ * stand beside it. */
 double stats_jain(const uint64_t *x, size_t n);
+/* max x / min x: the busiest thread's share over the idlest's. NAN when n is 0 or every x is 0;
+ * INFINITY when some thread, not all, did nothing (the outputs write it empty and say so). */
+double stats_fairness_maxmin(const uint64_t *x, size_t n);
+/* Coefficient of variation: population standard deviation / mean (0 when all equal). NAN when
+ * n is 0 or the mean is 0. Jain's index is 1 / (1 + cv²) of the same x. */
+double stats_fairness_cv(const uint64_t *x, size_t n);
+
+/* The workers' CPU time in the window over what they could have had: cpu_ns / (min(threads,
+ * cpus) · window_ns), cpus being the CPUs they may run on. 1 when each ran all the time it could;
+ * a few 1e-4 above 1 from the edges' read order. NAN when an input is unknown or 0. */
+double stats_worker_util(double cpu_ns, double window_ns, unsigned threads, unsigned cpus);
+
+/* A run "looks busy" when its workers got less than this share of their CPUs. */
+#define LB_BUSY_UTIL_MIN 0.9
+/* The busy rule, one place for every caller: worker_util below LB_BUSY_UTIL_MIN at 1 thread
+ * (whatever the lock), or for a spinning lock (LB_SPINS) with threads <= allowed_cpus, where
+ * waiters burn their CPU and any shortfall is time other processes took. A sleeping lock's
+ * contended waiters are idle by design, and oversubscribed spinners cannot all run. An
+ * unknown (NAN) utilisation is not busy. */
+bool run_is_busy(double worker_util, unsigned threads, unsigned allowed_cpus, bool spins);
+
+/* A counter's growth from `before` to `after`; 0 when it went backwards (a multiplexed perf
+ * counter's scaled estimate can), never a wrapped unsigned difference. */
+uint64_t stats_counter_delta(uint64_t before, uint64_t after);
 
 /* Append "; "-separated text to r->status_detail (truncating, never overflowing). */
 void run_result_note(struct run_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

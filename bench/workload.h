@@ -78,12 +78,16 @@ struct wl_instance {
  * lost. That lost update is what makes a broken lock visible. An atomic or `volatile` word
  * would hide it (atomics cannot lose updates) or change what is measured. The accesses are data
  * races in C11 terms exactly when the lock fails to exclude, which is the thing being tested;
- * ThreadSanitizer builds are told not to instrument this function. */
-__attribute__((no_sanitize("thread"))) static inline void wl_plain_increment(struct wl_line *l)
+ * ThreadSanitizer builds are told not to instrument this function.
+ * Returns the value it loaded: the critical section's work is seeded from it (measure.c), so the
+ * work cannot start before the load, which itself cannot complete before the acquisition. */
+__attribute__((no_sanitize("thread"))) static inline uint64_t
+wl_plain_increment(struct wl_line *l)
 {
 	uint64_t v = l->value;
 	__asm__ __volatile__("" ::: "memory");
 	l->value = v + 1;
+	return v;
 }
 
 /* The timestamp source for acquisition latency. */
@@ -144,20 +148,35 @@ static inline uint64_t lb_clock_stop(const struct lb_clock *c)
 	return c->tsc ? lb_rdtsc_stop() : lb_mono_ns();
 }
 
+/* Rounded to the nearest ns, not truncated (truncation read every sample up to a tick low). Not
+ * llround(): this runs on the timed path, and +0.5 then truncation is the same for ticks >= 0
+ * without a libm call. */
 static inline uint64_t lb_clock_ns(const struct lb_clock *c, uint64_t ticks)
 {
-	return c->tsc ? (uint64_t)((double)ticks * c->ns_per_tick) : ticks;
+	return c->tsc ? (uint64_t)((double)ticks * c->ns_per_tick + 0.5) : ticks;
 }
 
 /* Whether the TSC can be trusted as a clock here. Returns 1 (yes) or 0 and says why not, and
  * fills `flags` with what was found ("constant_tsc nonstop_tsc, clocksource tsc"). */
 int lb_tsc_invariant(char *flags, size_t flags_len, char *why, size_t why_len);
+/* Whether the first "flags" line of /proc/cpuinfo has `flag` as a word: 1, 0, or -1 when there
+ * is no such line (not x86, or no /proc). */
+int lb_cpuinfo_flag(const char *flag);
 /* The kernel's current clocksource ("tsc", "hpet", …), or "unknown". */
 void lb_clocksource(char *buf, size_t len);
 
 /* Choose and calibrate the clock (TSC against CLOCK_MONOTONIC over ~20 ms when invariant). */
 int lb_clock_init(struct lb_clock *c);
-/* The cost of timing one acquisition: a timestamp pair plus a histogram update, in ns. */
+/* What the clock itself puts under every latency figure, from back-to-back empty intervals. */
+struct lb_timer_floor {
+	double pair_ns; /* timing one acquisition: a timestamp pair plus a histogram update */
+	double p50_ns;  /* median of the empty intervals: a latency at or below it is the timer's */
+	double tick_ns; /* granularity: the GCD of the raw tick differences, in ns (clock_getres
+			   says 1 ns whatever the clock really steps by) */
+};
+/* Measure it (~7 ms). 0, or -ENOMEM (the fields are NAN then). */
+int lb_clock_floor(const struct lb_clock *c, struct lb_timer_floor *f);
+/* lb_clock_floor's pair_ns alone (NAN on failure). */
 double lb_clock_pair_cost_ns(const struct lb_clock *c);
 
 #endif

@@ -2,7 +2,8 @@
  * threads (CSV, short windows) finishes ok with its exclusion check passed and one well-formed
  * row; `null` prints the race demonstration; a lock that never releases is stopped by the
  * watchdog (status stuck, exit 1, the lock named); the broken lock fails with a violation
- * (exit 1); usage errors exit 2; oversubscription is marked; JSON carries the format version.
+ * (exit 1); usage errors exit 2; oversubscription is marked; JSON carries the format version;
+ * a 1-thread run sharing its CPU with a planted spinner warns, in one line, that it ran busy.
  *
  * usage: harness_run_cli PATH/TO/lockbench [BROKEN_LOCKS_PLUGIN.so]
  */
@@ -12,11 +13,13 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <signal.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "output.h"
+#include "stats.h"
 #include "test_util.h"
 
 #define VERSION_LINE "# lockbench-results v1 results\n"
@@ -184,6 +187,43 @@ static void every_lock(unsigned allowed)
 	printf("  %u well-formed runs\n", rows);
 }
 
+/* A 1-thread run on a CPU that a spinning process of ours shares: the worker gets about half of
+ * it, under LB_BUSY_UTIL_MIN, so `run` must say so in one warning line (and still exit 0). */
+static void busy_warning(const cpu_set_t *allowed_set)
+{
+	int cpu = 0;
+	while (cpu < CPU_SETSIZE && !CPU_ISSET(cpu, allowed_set))
+		cpu++;
+	char cpus[16];
+	snprintf(cpus, sizeof cpus, "%d", cpu);
+	printf("1 thread sharing CPU %d with a spinner: one busy warning on stderr:\n", cpu);
+	fflush(stdout);
+	pid_t spinner = fork();
+	if (spinner == 0) {
+		cpu_set_t one;
+		CPU_ZERO(&one);
+		CPU_SET(cpu, &one);
+		sched_setaffinity(0, sizeof one, &one);
+		for (;;)
+			__asm__ __volatile__("" ::: "memory");
+	}
+	if (!CHECK(spinner > 0))
+		return;
+	struct outcome o = lb("run", "--lock", lb_locks[0]->name, "--threads", "1", "--cpus", cpus,
+			      "--duration", "300ms", "--warmup", "20ms", "--format", "csv", NULL);
+	kill(spinner, SIGKILL);
+	waitpid(spinner, NULL, 0);
+	char b[64];
+	const char *w = strstr(o.err, "lockbench: run: warning: ");
+	printf("  worker_util %s; %.*s\n", field(o.out, "worker_util", b, sizeof b),
+	       w ? (int)strcspn(w, "\n") : 0, w ? w : "(no warning)");
+	CHECK_EQ(o.status, 0);
+	CHECK(w != NULL);
+	CHECK(w && strstr(w + 1, "lockbench: run: warning: ") == NULL); /* one line, not one a rep */
+	CHECK(atof(field(o.out, "worker_util", b, sizeof b)) < LB_BUSY_UTIL_MIN);
+	done(&o);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -197,6 +237,7 @@ int main(int argc, char **argv)
 	char b[256];
 
 	every_lock(allowed);
+	busy_warning(&set);
 
 	printf("null, 2 threads, table: the race demonstration, exit 0:\n");
 	struct outcome o = lb("run", "--lock", "null", "--threads", "2", "--duration", "100ms",

@@ -2,12 +2,17 @@
  * row has as many fields as the header, unmeasured values are empty (never 0), fields with
  * commas are quoted, write errors
  * are reported, the JSON has null for unmeasured values and the format version, and the table
- * marks oversubscription. The file starts with the version line every reader checks.
+ * marks oversubscription. The file starts with the version line every reader checks. The JSON
+ * document, with planted mitigation texts that need escaping, is parsed by python3 (when it is
+ * installed) and must have the metadata and the per-repetition keys; a truncated copy must not
+ * parse, which shows the check can fail.
  */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "output.h"
 #include "runner.h"
@@ -108,6 +113,52 @@ static int do_table(FILE *f, void *arg)
 	return rc ? rc : output_table_footer(f, a->p, a->r, a->n);
 }
 
+/* Run python3 on the document: it must parse and hold the new keys. 0 = passed, 1 = failed,
+ * -1 = python3 is not installed. */
+static int python_check(const char *json, size_t len)
+{
+	char path[] = "/tmp/harness_stats_output_XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return 1;
+	FILE *f = fdopen(fd, "w");
+	if (!f || fwrite(json, 1, len, f) != len || fclose(f) != 0) {
+		unlink(path);
+		return 1;
+	}
+	char cmd[1024];
+	snprintf(cmd, sizeof cmd,
+		 "python3 -c 'import json,sys\n"
+		 "d = json.load(open(sys.argv[1]))\n"
+		 "m = d[\"meta\"]\n"
+		 "assert m[\"glibc\"] and m[\"virtualization\"]\n"
+		 "assert m[\"mitigations\"] == {\"spectre_v2\": \"Mitigation: \\\"quoted\\\" back\\\\slash\\ttab\", \"mds\": \"Not affected\"}, m[\"mitigations\"]\n"
+		 "r = d[\"results\"][1]\n"
+		 "for k in (\"timer_p50_ns\", \"timer_tick_ns\", \"worker_util\", \"fairness_maxmin\", \"fairness_cv\"): assert k in r, k\n"
+		 "assert r[\"worker_util\"] == 0.6123 and r[\"fairness_maxmin\"] is None\n"
+		 "' %s 2>&1", path);
+	fflush(stdout); /* python's complaints land after what was printed before */
+	int st = system(cmd);
+	unlink(path);
+	if (st == -1 || !WIFEXITED(st))
+		return 1;
+	return WEXITSTATUS(st) == 127 ? -1 : WEXITSTATUS(st) != 0;
+}
+
+static void check_json_python(const char *json)
+{
+	int rc = python_check(json, strlen(json));
+	if (rc < 0) {
+		printf("json: python3 not installed, not parsed\n");
+		return;
+	}
+	CHECK_EQ(rc, 0);
+	printf("json: python3 parsed it; meta has glibc, virtualization, mitigations (escaped)\n");
+	tu_negative_begin();
+	CHECK_EQ(python_check(json, strlen(json) - 10), 0); /* truncated: must not parse */
+	CHECK_EQ(tu_negative_end(), 1);
+}
+
 int main(void)
 {
 	static char hf[MAX_FIELDS][256], rf[MAX_FIELDS][256];
@@ -201,6 +252,28 @@ int main(void)
 	CHECK(rf[column(hf, nh, "cache_misses_per_op")][0] == '\0');
 	CHECK(rf[column(hf, nh, "fairness")][0] == '\0'); /* NAN: no thread did anything */
 	CHECK(rf[column(hf, nh, "max_inside")][0] == '\0'); /* permits 1: not counted */
+	/* The appended columns come after status_detail, in this order. */
+	static const char *const appended[] = { "status_detail", "timer_p50_ns", "timer_tick_ns",
+						"worker_util", "fairness_maxmin", "fairness_cv" };
+	for (size_t i = 1; i < sizeof appended / sizeof *appended; i++)
+		CHECK_EQ(column(hf, nh, appended[i]), column(hf, nh, appended[0]) + (int)i);
+	CHECK_EQ(column(hf, nh, "fairness_cv"), nh - 1);
+	CHECK(rf[column(hf, nh, "fairness_maxmin")][0] == '\0'); /* NAN: nobody did anything */
+	r[1].timer_p50_ns = 30.4;
+	r[1].timer_tick_ns = 10.0 / 3.0;
+	r[1].worker_util = 0.61234;
+	r[1].fairness_maxmin = INFINITY; /* a thread did nothing: empty, status_detail says so */
+	r[1].fairness_cv = 0.25;
+	free(row);
+	row = write_to_string(do_row, &a, &rc);
+	CHECK_EQ(rc, 0);
+	CHECK_EQ(csv_split(row, rf), nh);
+	CHECK(strcmp(rf[column(hf, nh, "timer_p50_ns")], "30.4") == 0);
+	CHECK(strcmp(rf[column(hf, nh, "timer_tick_ns")], "3.333") == 0);
+	CHECK(strcmp(rf[column(hf, nh, "worker_util")], "0.6123") == 0);
+	CHECK(rf[column(hf, nh, "fairness_maxmin")][0] == '\0');
+	CHECK(strcmp(rf[column(hf, nh, "fairness_cv")], "0.2500") == 0);
+	printf("appended columns: %s", row);
 
 	/* Write errors are reported, not swallowed. */
 	FILE *full = fopen("/dev/full", "w");
@@ -214,6 +287,12 @@ int main(void)
 	/* JSON. */
 	struct run_meta m;
 	meta_collect(&m, NULL);
+	printf("meta: glibc '%s', virtualization '%s', %zu bytes of mitigations\n", m.glibc,
+	       m.virtualization, strlen(m.mitigations));
+	CHECK(m.glibc[0] != '\0' && m.virtualization[0] != '\0');
+	/* Planted: texts that need JSON escaping (quote, backslash, tab). */
+	snprintf(m.mitigations, sizeof m.mitigations,
+		 "spectre_v2: Mitigation: \"quoted\" back\\slash\ttab\nmds: Not affected\n");
 	a.r = r;
 	a.n = 2;
 	a.m = &m;
@@ -234,6 +313,7 @@ int main(void)
 	CHECK(strstr(json, "\"cpu_model\": ") != NULL && strstr(json, "\"git_revision\": ") != NULL);
 	CHECK(strstr(json, "nan") == NULL && strstr(json, "inf") == NULL);
 	printf("json: %zu bytes, balanced, nulls for unmeasured, format_version 1\n", strlen(json));
+	check_json_python(json);
 
 	/* Table: oversubscription is marked, and the detail is shown. */
 	char *table = write_to_string(do_table, &a, &rc);
