@@ -13,19 +13,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
-checks=0
-failed=0
-check() { # check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	checks=$((checks + 1))
-	if "$@"; then
-		echo "  ok: $what"
-	else
-		failed=$((failed + 1))
-		echo "  FAILED: $what" >&2
-	fi
-}
+. "$(dirname "$0")/sweep_check.sh"
 
 taskset -c 0 sh -c 'while :; do :; done' &
 loop=$!

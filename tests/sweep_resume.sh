@@ -9,19 +9,7 @@ set -u
 lb=${1:?usage: sweep_resume.sh LOCKBENCH}
 work=$(mktemp -d /tmp/lb-sweep-resume.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-checks=0
-failed=0
-check() { # check DESCRIPTION COMMAND...
-	local what=$1
-	shift
-	checks=$((checks + 1))
-	if "$@"; then
-		echo "  ok: $what"
-	else
-		failed=$((failed + 1))
-		echo "  FAILED: $what" >&2
-	fi
-}
+. "$(dirname "$0")/sweep_check.sh"
 rows() { grep -vc '^#' "$1" | awk '{print $1 - 1}'; } # data rows (minus the header)
 
 small=(--locks tas,futex --threads 1,2 --cs 50ns --reps 2 --duration 20ms --warmup 5ms
