@@ -16,7 +16,13 @@ lb_self = ARG0
 lb_here = system(sprintf("dirname '%s'", ARG0))
 # max/min of the threads' operation counts where summary.csv has it (it tells a 2x gap apart,
 # which Jain's index squeezes near 1); sets written before it get Jain's index.
-lb_has_maxmin = system(sprintf("awk -f '%s/lbcsv.awk' -v mode=has -v cols=fairness_maxmin_median '%s'", lb_here, lb_data)) eq "1"
+# Every row must have it: a panel with none would leave gnuplot nothing to draw.
+lb_mm_awk(args) = sprintf("awk -f '%s/lbcsv.awk' %s '%s'", lb_here, args, lb_data)
+lb_has_maxmin = system(lb_mm_awk("-v mode=has -v cols=fairness_maxmin_median")) eq "1"
+if (lb_has_maxmin) {
+	lb_has_maxmin = system(lb_mm_awk("-v mode=count -v 'where=fairness_maxmin_median!='")) eq \
+		system(lb_mm_awk("-v mode=count"))
+}
 if (lb_has_maxmin) {
 	lb_metric = "fairness_maxmin"
 	lb_title = "Fairness vs threads: max/min of the threads' acquisitions (1 = all equal)"

@@ -5,7 +5,7 @@
 # lb_logy (1 = log scale) and lb_yrange ("" = automatic), plus what lb_common.gp expects.
 # One panel per critical-section length (cs_ns), one line per lock (and permits), error bars from
 # the repetitions: the 95 % CI of the median where summary.csv has one (spread = ci95), else
-# min..max. Points whose repetitions disagree, whose machine was noisy or whose status is not ok
+# min..max. Points whose repetitions disagree, whose machine was noisy or busy, or whose status is not ok
 # get a black ring. Threads > CPUs (the oversubscribed region) is shaded.
 
 load lb_here . "/lb_common.gp"
@@ -56,7 +56,7 @@ lb_series_pipe(i, cs) = lb_pipe(sprintf("-v sort=1 -v 'where=lock=%s;permits=%s;
 
 set multiplot title lb_title . \
 	"\nerror bars: 95 % CI of the median where there are enough repetitions, else min-max;" . \
-	"\na ring flags a point whose repetitions disagree, whose machine was noisy, or with a failed repetition"
+	"\na ring flags a point whose repetitions disagree, whose machine was noisy or busy, or with a failed repetition"
 unset key
 do for [p = 1:lb_npanels] {
 	cs = word(lb_cs, p)
