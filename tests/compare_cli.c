@@ -336,7 +336,7 @@ static void test_usage(void)
 	RUN(FIX("a"), FIX("b"), FIX("a"));
 	check_error(2, "expected two result directories, got 3", NULL);
 	RUN(FIX("a"), FIX("b"), "--metric", "speed");
-	check_error(2, "--metric: 'speed' is not one of mops, lat_p99_ns, fairness, cpu_ns_per_op",
+	check_error(2, "--metric: 'speed' is not one of mops, lat_p99_ns, fairness, fairness_maxmin, cpu_ns_per_op",
 		    NULL);
 	RUN(FIX("a"), FIX("b"), "--metric");
 	check_error(2, "--metric: expected a value", NULL);
