@@ -60,7 +60,6 @@ static void install_signals(void)
 
 /* ---- the result set on disk --------------------------------------------------------------- */
 
-
 static int write_meta(const char *dir, const struct topo *t, const struct sweep_opts *o,
 		      size_t npts, size_t runs_done, size_t runs_total, const char *state,
 		      double wall_s)
