@@ -274,7 +274,7 @@ static int load_summary(struct report_set *s, char *err, size_t errlen)
 		ocol[k] = csv_col(t, opt_cols[k]);
 	if (t->nrows == 0)
 		return report_fail(err, errlen, -EINVAL, "%s: no data rows", path);
-	s->timer_res_ns = NAN;
+	s->timer_res_ns = s->timer_p50_ns = s->timer_tick_ns = NAN;
 	s->pts = calloc(t->nrows, sizeof *s->pts);
 	if (!s->pts)
 		return report_fail(err, errlen, -ENOMEM, "report: out of memory");
@@ -285,10 +285,12 @@ static int load_summary(struct report_set *s, char *err, size_t errlen)
 		s->npts++;
 		if (p->regime != REGIME_OVERSUBSCRIBED && p->threads > s->cpus)
 			s->cpus = p->threads;
+		if (isfinite(p->timer_p50_ns) && !(p->timer_p50_ns <= s->timer_p50_ns))
+			s->timer_p50_ns = p->timer_p50_ns;
+		if (isfinite(p->timer_tick_ns) && !(p->timer_tick_ns <= s->timer_tick_ns))
+			s->timer_tick_ns = p->timer_tick_ns;
 		/* The coarser of the two is what a latency difference must beat to be real. */
-		double res = fmax(p->timer_p50_ns, p->timer_tick_ns);
-		if (isfinite(res) && !(res <= s->timer_res_ns))
-			s->timer_res_ns = res;
+		s->timer_res_ns = fmax(s->timer_p50_ns, s->timer_tick_ns);
 		/* (cs, ncs) pairs in cs order; at equal cs the lock-cost pair (ncs 0) first. */
 		size_t i = 0;
 		while (i < s->ncs && (s->cs[i] < p->cs_ns ||

@@ -147,7 +147,8 @@ struct report_set {
 	double cs[REPORT_MAX_CS];     /* the (critical section, ncs) pairs, ascending by cs */
 	double ncs_of[REPORT_MAX_CS];
 	size_t ncs;
-	double timer_res_ns;          /* max(timer p50 cost, tick) over the set; NAN: unavailable */
+	double timer_p50_ns, timer_tick_ns; /* the largest over the set; NAN: unavailable */
+	double timer_res_ns;          /* the larger of the two */
 	struct report_plot plots[REPORT_MAX_PLOTS];
 	size_t nplots;
 };

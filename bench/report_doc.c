@@ -348,9 +348,10 @@ static int verdict_table(struct doc *d, const struct report_set *s, char *err, s
 	para_end(d);
 	para_start(d, "note");
 	if (isfinite(s->timer_res_ns))
-		textf(d, "Timer resolution: %.3g ns (the larger of the median cost of one timestamp "
-			 "and the clock's tick, timer_p50_ns and timer_tick_ns); p99 latency "
-			 "differences below it are marked as ties in practice.", s->timer_res_ns);
+		textf(d, "Timer resolution: %.3g ns, the larger of the median cost of one timestamp "
+			 "(timer_p50_ns: %.3g ns) and the clock's tick (timer_tick_ns: %.3g ns), the "
+			 "largest seen at any point; p99 latency differences below it are marked as "
+			 "ties in practice.", s->timer_res_ns, s->timer_p50_ns, s->timer_tick_ns);
 	else
 		text(d, "Timer resolution: unavailable (this result set has no timer_p50_ns or "
 			"timer_tick_ns columns: it predates them), so latency differences are not "
