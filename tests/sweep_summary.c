@@ -115,6 +115,9 @@ static void write_load_row(FILE *f, char **cols, size_t ncols, const struct plan
 		DBL("thread_ops_min", p->ops_min);
 		DBL("thread_ops_max", p->ops_max);
 		DBL("fairness_maxmin", p->maxmin_col);
+		else if (!strcmp(c, "timer_p50_ns") && !strcmp(p->lock, "ttas")) snprintf(v, sizeof v, "18");
+		else if (!strcmp(c, "timer_tick_ns") && !strcmp(p->lock, "ttas")) snprintf(v, sizeof v, "10");
+		else if (!strcmp(c, "fairness_cv") && !strcmp(p->lock, "ttas")) snprintf(v, sizeof v, "0.25");
 #undef DBL
 		fprintf(f, "%s%s", i ? "," : "", v);
 	}
@@ -131,7 +134,9 @@ static void busy_and_maxmin(const char *dir)
 	char path[256];
 	snprintf(path, sizeof path, "%s/results.csv", dir);
 	FILE *f = fopen(path, "w");
-	char header[] = OUTPUT_CSV_HEADER SWEEP_COLS ",worker_util,fairness_maxmin";
+	/* The measuring side's columns, in the order it appends them. */
+	char header[] = OUTPUT_CSV_HEADER SWEEP_COLS
+		",timer_p50_ns,timer_tick_ns,worker_util,fairness_maxmin,fairness_cv";
 	fprintf(f, "# lockbench-results v1 results\n%s\n", header);
 	char hcopy[sizeof header];
 	memcpy(hcopy, header, sizeof header);
@@ -189,8 +194,11 @@ static void busy_and_maxmin(const char *dir)
 		  "a starved thread (min 0) counts as 1 operation: max/min = max");
 	CHECK(strstr(field(&t, "mcs", 2, "note"), "starved") != NULL);
 	CHECK(num(&t, "ttas", 2, "fairness_maxmin_median") == 2.5);
-	CHECK(isnan(num(&t, "tas", 1, "fairness_cv_median"))); /* absent: unavailable */
+	CHECK(isnan(num(&t, "tas", 1, "fairness_cv_median"))); /* empty: unavailable */
 	CHECK(isnan(num(&t, "tas", 1, "timer_p50_ns_median")));
+	CHECK(num(&t, "ttas", 2, "timer_p50_ns_median") == 18);
+	CHECK(num(&t, "ttas", 2, "timer_tick_ns_median") == 10);
+	CHECK(num(&t, "ttas", 2, "fairness_cv_median") == 0.25);
 	csv_free(&t);
 
 	/* The rule itself, NAN meaning "not measured". */
