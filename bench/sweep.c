@@ -84,7 +84,8 @@ static int write_meta(const char *dir, const struct topo *t, const struct sweep_
 		(unsigned long long)o->seed, o->reps, npts);
 	fprintf(f, "    \"runs_done\": %zu,\n    \"runs_total\": %zu,\n    \"wall_s\": %.1f,\n",
 		runs_done, runs_total, wall_s);
-	fprintf(f, "    \"quick\": %s,\n    \"placement\": \"%s\",\n", o->quick ? "true" : "false",
+	fprintf(f, "    \"quick\": %s,\n    \"lock_cost\": %s,\n    \"placement\": \"%s\",\n",
+		o->quick ? "true" : "false", o->no_lock_cost ? "false" : "true",
 		placement_name(o->placement));
 	fprintf(f, "    \"duration_s\": %.3f,\n    \"warmup_s\": %.3f,\n    \"ncs_ns\": %llu,\n",
 		(double)o->duration_ns / 1e9, (double)o->warmup_ns / 1e9,
