@@ -398,7 +398,10 @@ size_t sweep_build_points(const struct sweep_opts *o, struct sweep_point *pts)
 	}
 	if (o->no_lock_cost)
 		return n;
-	unsigned cost_threads[2] = { 1, o->ncpus ? o->ncpus : 1 };
+	/* At most the harness's thread limit, as for the default thread counts: a 200-CPU box
+	 * still gets its lock-cost points rather than a refused plan. */
+	unsigned cost_n = o->ncpus ? o->ncpus : 1;
+	unsigned cost_threads[2] = { 1, cost_n > LB_MAX_THREADS ? LB_MAX_THREADS : cost_n };
 	unsigned ncost = cost_threads[1] > 1 ? 2 : 1;
 	const struct lb_lock_ops *floor_ops = NULL;
 	for (size_t i = 0; lb_lock_at(i) && !floor_ops; i++)
