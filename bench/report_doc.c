@@ -399,9 +399,15 @@ static int lock_cost_section(struct doc *d, const struct report_set *s)
 	heading(d, 2, "lock-cost", "Lock cost: ns per lock + unlock (cs 0, ncs 0)");
 	const struct report_point *floor1 = NULL, *floorn = NULL;
 	size_t n = 0;
-	for (size_t i = 0; i < s->npts; i++)
-		if (s->pts[i].lock_cost && s->pts[i].permits == 1 && s->pts[i].threads == 1)
+	unsigned many = 1; /* the lock-cost points' other thread count: the CPUs, or the limit */
+	for (size_t i = 0; i < s->npts; i++) {
+		const struct report_point *p = &s->pts[i];
+		if (p->lock_cost && p->permits == 1 && p->threads == 1)
 			n++;
+		if (p->lock_cost && p->permits == 1 && p->threads > many &&
+		    p->regime != REGIME_OVERSUBSCRIBED)
+			many = p->threads;
+	}
 	if (n == 0) {
 		para_start(d, "note");
 		text(d, "Not measured for this result set (no points at cs 0 and ncs 0: it predates "
@@ -419,7 +425,7 @@ static int lock_cost_section(struct doc *d, const struct report_set *s)
 			continue;
 		if (p->floor) {
 			floor1 = p;
-			floorn = cost_point(s, p->lock, s->cpus);
+			floorn = cost_point(s, p->lock, many);
 			continue;
 		}
 		c[m].name = p->lock;
@@ -450,7 +456,7 @@ static int lock_cost_section(struct doc *d, const struct report_set *s)
 	para_end(d);
 	char fl[64], hd[64];
 	fmt_ns(f1, fl, sizeof fl);
-	snprintf(hd, sizeof hd, "at %u threads (per thread)", s->cpus);
+	snprintf(hd, sizeof hd, "at %u threads (per thread)", many);
 	const char *head[] = { "rank", "lock", "1 thread: ns per lock+unlock (min–max)",
 			       "floor (null)", "minus floor", hd };
 	table_start(d, "points", head, 6);
@@ -468,21 +474,21 @@ static int lock_cost_section(struct doc *d, const struct report_set *s)
 		snprintf(cells[3], sizeof cells[3], "%s", floor1 ? fl : "unavailable");
 		fmt_ns(c[k].median - f1, cells[4], sizeof cells[4]);
 		/* Per thread: threads × wall time / operations of all threads. */
-		const struct report_point *pn = cost_point(s, c[k].name, s->cpus);
+		const struct report_point *pn = cost_point(s, c[k].name, many);
 		double nmed = NAN, nlo, nhi;
-		if (pn && s->cpus > 1 && strcmp(pn->status, "ok") == 0)
+		if (pn && many > 1 && strcmp(pn->status, "ok") == 0)
 			ns_per_op(pn, &nmed, &nlo, &nhi);
-		fmt_ns(nmed * s->cpus, cells[5], sizeof cells[5]);
+		fmt_ns(nmed * many, cells[5], sizeof cells[5]);
 		row(d, cells, 6, false);
 	}
 	table_end(d);
 	if (floor1) {
 		para_start(d, "note");
 		char fa[64], fb[64];
-		fmt_ns(fn * s->cpus, fb, sizeof fb);
+		fmt_ns(fn * many, fb, sizeof fb);
 		textf(d, "Floor: null at 1 thread %s per operation", fl);
-		if (isfinite(fn) && s->cpus > 1)
-			textf(d, ", at %u threads %s per operation per thread", s->cpus, fb);
+		if (isfinite(fn) && many > 1)
+			textf(d, ", at %u threads %s per operation per thread", many, fb);
 		fmt_ns(f1hi - f1lo, fa, sizeof fa);
 		textf(d, " (its repetitions spread over %s).", fa);
 		para_end(d);
