@@ -3,7 +3,7 @@
  * the table, compare.csv, compare.md and the plot.
  *
  * A and B are result sets (docs/SWEEP_FILES.md) from two machines, two kernels or two versions
- * of a lock. Points are matched on (lock, permits, threads, cs_ns); for each one the table gives
+ * of a lock. Points are matched on (lock, permits, threads, cs_ns, ncs_ns); for each one the table gives
  * B's median over A's and the range the two spreads allow, B.lo / A.hi .. B.hi / A.lo. A
  * difference is named only when the two spreads do not overlap — the report's tie rule,
  * verdict_overlap — because on these shared VMs two medians a few percent apart swap places from
@@ -40,6 +40,9 @@ static const struct cmp_metric metrics[] = {
 	{ "mops", "throughput", "Mops/s", VERDICT_HIGHER_BETTER, "faster", "slower" },
 	{ "lat_p99_ns", "p99 acquisition latency", "ns", VERDICT_LOWER_BETTER, "faster", "slower" },
 	{ "fairness", "fairness (Jain's index)", "", VERDICT_HIGHER_BETTER, "fairer", "less fair" },
+	/* Sets from before max/min lack the column: compare names it as missing. */
+	{ "fairness_maxmin", "fairness (max/min per-thread operations)", "", VERDICT_LOWER_BETTER,
+	  "fairer", "less fair" },
 	{ "cpu_ns_per_op", "CPU time per acquisition", "ns", VERDICT_LOWER_BETTER, "cheaper",
 	  "costlier" },
 };
@@ -100,7 +103,8 @@ static int get_count(const struct csv_table *t, size_t r, int c, double max, dou
 	return 0;
 }
 
-/* Order of points for matching: the key (lock, permits, cs_ns, threads). */
+/* Order of points for matching: the key (lock, permits, cs_ns, ncs_ns, threads). ncs_ns keeps a
+ * lock-cost point (cs 0, ncs 0) apart from a user's own --cs 0. */
 static int key_cmp(const struct cmp_point *x, const struct cmp_point *y)
 {
 	int c = strcmp(x->lock, y->lock);
@@ -110,6 +114,8 @@ static int key_cmp(const struct cmp_point *x, const struct cmp_point *y)
 		return x->permits < y->permits ? -1 : 1;
 	if (x->cs_ns != y->cs_ns)
 		return x->cs_ns < y->cs_ns ? -1 : 1;
+	if (!isnan(x->ncs_ns) && !isnan(y->ncs_ns) && x->ncs_ns != y->ncs_ns)
+		return x->ncs_ns < y->ncs_ns ? -1 : 1;
 	if (x->threads != y->threads)
 		return x->threads < y->threads ? -1 : 1;
 	return 0;
@@ -143,6 +149,7 @@ static int load_points(struct cmp_set *s, const struct cmp_metric *m, char *err,
 	int ci_lo = csv_col(t, name);
 	snprintf(name, sizeof name, "%s_ci_hi", m->name);
 	int ci_hi = csv_col(t, name);
+	int cncs = csv_col(t, "ncs_ns");
 
 	s->pts = calloc(t->nrows ? t->nrows : 1, sizeof *s->pts);
 	if (!s->pts)
@@ -166,6 +173,9 @@ static int load_points(struct cmp_set *s, const struct cmp_metric *m, char *err,
 		    (rc = csv_double(t, r, col[C_MAX], &max, err, errlen)) ||
 		    (ci_lo >= 0 && (rc = csv_double(t, r, ci_lo, &lo, err, errlen))) ||
 		    (ci_hi >= 0 && (rc = csv_double(t, r, ci_hi, &hi, err, errlen))))
+			return rc;
+		p->ncs_ns = NAN;
+		if (cncs >= 0 && (rc = csv_double(t, r, cncs, &p->ncs_ns, err, errlen)))
 			return rc;
 		if (isnan(p->cs_ns))
 			return report_fail(err, errlen, -EINVAL, "%s:%u: column 'cs_ns' is empty",
@@ -191,9 +201,9 @@ static int load_points(struct cmp_set *s, const struct cmp_metric *m, char *err,
 			unsigned first = s->pts[i - 1].line < p->line ? s->pts[i - 1].line : p->line;
 			unsigned second = s->pts[i - 1].line < p->line ? p->line : s->pts[i - 1].line;
 			return report_fail(err, errlen, -EINVAL,
-					   "%s:%u: point %s/%u/%u/%g appears again "
+					   "%s:%u: point %s/%u/%u/%g/%g appears again "
 					   "(first on line %u)", t->path, second, p->lock, p->permits,
-					   p->threads, p->cs_ns, first);
+					   p->threads, p->cs_ns, p->ncs_ns, first);
 		}
 	return 0;
 }
@@ -308,7 +318,7 @@ static struct cmp_row *match(struct cmp_set *a, struct cmp_set *b, const struct 
 /* --- the command ----------------------------------------------------------------------------- */
 
 static const char usage_line[] =
-	"usage: lockbench compare A B [--out DIR] [--metric mops|lat_p99_ns|fairness|cpu_ns_per_op]";
+	"usage: lockbench compare A B [--out DIR] [--metric mops|lat_p99_ns|fairness|fairness_maxmin|cpu_ns_per_op]";
 
 /* Render into memory, then write DIR/NAME through a temporary name and a rename. */
 static int save(const char *dir, const char *name, FILE *f, char **buf, size_t *len, char *err,
@@ -404,10 +414,10 @@ int cmd_compare(int argc, char **argv)
 				;
 			if (m == metrics + NMETRICS)
 				return usage_error("--metric: '%s' is not one of mops, lat_p99_ns, "
-						   "fairness, cpu_ns_per_op", optarg);
+						   "fairness, fairness_maxmin, cpu_ns_per_op", optarg);
 		} else if (opt == OPT_HELP || opt == 'h') {
 			printf("%s\n\nPut two result sets (directories `lockbench sweep` wrote) side by "
-			       "side. Points are matched\non (lock, permits, threads, cs_ns); each gets "
+			       "side. Points are matched\non (lock, permits, threads, cs_ns, ncs_ns); each gets "
 			       "A's and B's median [spread], B/A with\nthe range the spreads allow, and "
 			       "a verdict (\"%s\" when the spreads overlap).\nWrites compare.csv, "
 			       "compare.md and compare.png/.svg (A solid, B dashed; gnuplot) to\n"

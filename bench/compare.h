@@ -30,6 +30,7 @@ struct cmp_point {
 	long lock_index;
 	unsigned permits, threads, line;
 	double cs_ns;
+	double ncs_ns; /* NAN in a summary.csv without the column: matches any */
 	double median, lo, hi; /* the metric; NAN median: not measured */
 	bool disagree, noisy, matched;
 };

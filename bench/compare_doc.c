@@ -77,7 +77,10 @@ static void fill_cells(char k[K_COLS][96], const struct cmp_row *r)
 	snprintf(k[K_LOCK], 96, "%s", p->lock);
 	snprintf(k[K_PERMITS], 96, "%u", p->permits);
 	snprintf(k[K_THREADS], 96, "%u", p->threads);
-	snprintf(k[K_CS], 96, "%g", p->cs_ns);
+	if (p->cs_ns == 0 && p->ncs_ns == 0)
+		snprintf(k[K_CS], 96, "0 (ncs 0: lock cost)");
+	else
+		snprintf(k[K_CS], 96, "%g", p->cs_ns);
 	fmt_value(k[K_A], 96, r->a);
 	fmt_value(k[K_B], 96, r->b);
 	if (isnan(r->ratio))
@@ -223,7 +226,7 @@ void cmp_write_text(FILE *f, const struct cmp_set *a, const struct cmp_set *b,
 void cmp_write_csv(FILE *f, const struct cmp_row *rows, size_t n, const struct cmp_metric *m)
 {
 	output_csv_version_line(f, "compare");
-	fprintf(f, "lock,lock_index,permits,threads,cs_ns,metric,a_median,a_lo,a_hi,b_median,b_lo,"
+	fprintf(f, "lock,lock_index,permits,threads,cs_ns,ncs_ns,metric,a_median,a_lo,a_hi,b_median,b_lo,"
 		   "b_hi,ratio,ratio_lo,ratio_hi,verdict,note\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct cmp_row *r = &rows[i];
@@ -236,8 +239,10 @@ void cmp_write_csv(FILE *f, const struct cmp_row *rows, size_t n, const struct c
 		char note[96];
 		fmt_note(note, sizeof note, r);
 		output_csv_field(f, p->lock);
-		fprintf(f, ",%ld,%u,%u,%g,%s", p->lock_index, p->permits, p->threads, p->cs_ns,
-			m->name);
+		fprintf(f, ",%ld,%u,%u,%g,", p->lock_index, p->permits, p->threads, p->cs_ns);
+		if (!isnan(p->ncs_ns))
+			fprintf(f, "%g", p->ncs_ns);
+		fprintf(f, ",%s", m->name);
 		for (size_t j = 0; j < sizeof v / sizeof v[0]; j++)
 			if (isnan(v[j]))
 				fputc(',', f);

@@ -162,9 +162,17 @@ static const char *const fixed_cols[C_STATS] = {
 static const char *const stat_prefix[5] = { "mops", "fairness", "lat_p50_ns", "lat_p99_ns",
 					    "cpu_ns_per_op" };
 static const char *const stat_suffix[5] = { "median", "min", "max", "ci_lo", "ci_hi" };
+/* Read when present (NAN / 0 otherwise): sets written before these columns still report. */
+enum { O_MAXMIN, O_MAXMIN_MIN, O_MAXMIN_MAX, O_CV, O_UTIL, O_OTHER, O_TIMER_P50, O_TIMER_TICK,
+       O_BUSY, O_COUNT };
+static const char *const opt_cols[O_COUNT] = {
+	"fairness_maxmin_median", "fairness_maxmin_min", "fairness_maxmin_max", "fairness_cv_median",
+	"worker_util_median", "other_cpu_pct_max", "timer_p50_ns_median", "timer_tick_ns_median",
+	"busy",
+};
 
-static int parse_point(const struct csv_table *t, size_t r, const int *col, struct report_point *p,
-		       char *err, size_t errlen)
+static int parse_point(const struct csv_table *t, size_t r, const int *col, const int *ocol,
+		       struct report_point *p, char *err, size_t errlen)
 {
 	char **f = t->rows[r];
 	double v;
@@ -225,13 +233,26 @@ static int parse_point(const struct csv_table *t, size_t r, const int *col, stru
 				return rc;
 		}
 	}
+	double *odst[O_BUSY] = { &p->maxmin.median, &p->maxmin.min, &p->maxmin.max, &p->cv,
+				 &p->util, &p->other_pct, &p->timer_p50_ns, &p->timer_tick_ns };
+	p->maxmin.ci_lo = p->maxmin.ci_hi = NAN;
+	for (int k = 0; k < O_BUSY; k++) {
+		*odst[k] = NAN;
+		if (ocol[k] >= 0 && (rc = csv_double(t, r, ocol[k], odst[k], err, errlen)))
+			return rc;
+	}
+	if (ocol[O_BUSY] >= 0 && (rc = get_flag(t, r, ocol[O_BUSY], &p->busy, err, errlen)))
+		return rc;
+	p->lock_cost = p->cs_ns == 0 && p->ncs_ns == 0;
+	const struct lb_lock_ops *ops = lb_find_lock(p->lock);
+	p->floor = ops && (ops->props & LB_NOT_A_LOCK);
 	return 0;
 }
 
 static int load_summary(struct report_set *s, char *err, size_t errlen)
 {
 	char path[4096];
-	int col[C_COUNT];
+	int col[C_COUNT], ocol[O_COUNT];
 	int rc = join(path, sizeof path, s->dir, "summary.csv", err, errlen);
 	if (rc || (rc = csv_read(path, "summary", &s->summary, err, errlen)))
 		return rc;
@@ -249,24 +270,38 @@ static int load_summary(struct report_set *s, char *err, size_t errlen)
 			if (col[C_STATS + st * 5 + k] < 0 && (k < 3 || st == 0))
 				return -EINVAL;
 		}
+	for (int k = 0; k < O_COUNT; k++)
+		ocol[k] = csv_col(t, opt_cols[k]);
 	if (t->nrows == 0)
 		return report_fail(err, errlen, -EINVAL, "%s: no data rows", path);
+	s->timer_res_ns = s->timer_p50_ns = s->timer_tick_ns = NAN;
 	s->pts = calloc(t->nrows, sizeof *s->pts);
 	if (!s->pts)
 		return report_fail(err, errlen, -ENOMEM, "report: out of memory");
 	for (size_t r = 0; r < t->nrows; r++) {
 		struct report_point *p = &s->pts[s->npts];
-		if ((rc = parse_point(t, r, col, p, err, errlen)))
+		if ((rc = parse_point(t, r, col, ocol, p, err, errlen)))
 			return rc;
 		s->npts++;
 		if (p->regime != REGIME_OVERSUBSCRIBED && p->threads > s->cpus)
 			s->cpus = p->threads;
+		if (isfinite(p->timer_p50_ns) && !(p->timer_p50_ns <= s->timer_p50_ns))
+			s->timer_p50_ns = p->timer_p50_ns;
+		if (isfinite(p->timer_tick_ns) && !(p->timer_tick_ns <= s->timer_tick_ns))
+			s->timer_tick_ns = p->timer_tick_ns;
+		/* The coarser of the two is what a latency difference must beat to be real. */
+		s->timer_res_ns = fmax(s->timer_p50_ns, s->timer_tick_ns);
+		/* (cs, ncs) pairs in cs order; at equal cs the lock-cost pair (ncs 0) first. */
 		size_t i = 0;
-		while (i < s->ncs && s->cs[i] < p->cs_ns)
+		while (i < s->ncs && (s->cs[i] < p->cs_ns ||
+				      (s->cs[i] == p->cs_ns && s->ncs_of[i] < p->ncs_ns)))
 			i++;
-		if ((i == s->ncs || s->cs[i] != p->cs_ns) && s->ncs < REPORT_MAX_CS) {
+		if ((i == s->ncs || s->cs[i] != p->cs_ns || s->ncs_of[i] != p->ncs_ns) &&
+		    s->ncs < REPORT_MAX_CS) {
 			memmove(&s->cs[i + 1], &s->cs[i], (s->ncs - i) * sizeof s->cs[0]);
+			memmove(&s->ncs_of[i + 1], &s->ncs_of[i], (s->ncs - i) * sizeof s->ncs_of[0]);
 			s->cs[i] = p->cs_ns;
+			s->ncs_of[i] = p->ncs_ns;
 			s->ncs++;
 		}
 	}
@@ -331,16 +366,25 @@ static const struct {
 	{ "latency_p99", "latency_p99.gp", "summary.csv", "p99 acquisition latency",
 	  "The slow tail: 1 acquisition in 100 waited at least this long (log scale)." },
 	{ "fairness", "fairness.gp", "summary.csv", "Fairness",
-	  "Jain's index over the threads' acquisition counts: 1 when every thread got the same "
-	  "share, 1/N when one thread got all of it." },
+	  "The best-served thread's acquisitions divided by the worst-served one's (max/min): 1 "
+	  "when every thread got the same share; a set without it shows Jain's index (1 when "
+	  "equal, 1/N when one thread got all)." },
 	{ "cpu", "cpu.gp", "summary.csv", "CPU time per acquisition",
 	  "CPU time of all workers divided by acquisitions (log scale): spinning burns CPU while "
 	  "waiting, sleeping does not." },
 	{ "latency_cdf", "latency_cdf.gp", "latency_cdf.csv", "Latency distribution",
 	  "For each latency, the fraction of timed acquisitions that took at most that long." },
+	{ "latency_percentiles", "latency_percentiles.gp", "latency_cdf.csv",
+	  "Latency by percentile",
+	  "The same distribution read by percentile, HdrHistogram-style: each step is the latency "
+	  "that 50, 90, 99, 99.9, 99.99 % of acquisitions stayed within (both axes log), so the "
+	  "tail gets as much room as the median." },
 	{ "c2c_heatmap", "c2c_heatmap.gp", "c2c.csv", "Core-to-core round trip",
 	  "One cache line bounced between two CPUs: the floor under any lock handoff between them." },
 };
+
+_Static_assert(sizeof plot_defs / sizeof plot_defs[0] <= REPORT_MAX_PLOTS,
+	       "report_set.plots has room for REPORT_MAX_PLOTS plots: raise it");
 
 /* posix_spawnp rather than fork + exec: a gnuplot missing from PATH comes back as ENOENT from the
  * spawn itself, so it is told apart from a gnuplot that ran and failed. */

@@ -80,7 +80,16 @@ struct report_point {
 	double cs_ns, ncs_ns, csw_vol, csw_invol;
 	struct report_stat mops, fairness, p50, p99, cpu;
 	bool ci95, disagree, noisy;
+	/* Optional summary.csv columns (NAN / false in sets written before them). */
+	struct report_stat maxmin;   /* fairness_maxmin: max/min of the threads' operations */
+	double cv, util, other_pct, timer_p50_ns, timer_tick_ns;
+	bool busy;
+	bool lock_cost; /* cs 0 and ncs 0: what a lock + unlock costs */
+	bool floor;     /* a not-a-lock (null): the harness's own loop, outside every verdict */
 };
+
+/* A point is flagged (ringed, highlighted, listed) when it is any of these. */
+bool report_point_flagged(const struct report_point *p);
 
 /* One cell of the "what wins where" table: a regime at one critical-section length, one metric.
  * The regime is represented by one thread count: 1 (uncontended), the most threads within the
@@ -94,12 +103,19 @@ struct verdict_cell {
 	bool used_ci[VERDICT_MAX];                   /* its spread is the 95 % CI, not min..max */
 	size_t nexcluded;
 	const struct report_point *excluded[VERDICT_MAX];
+	bool maxmin;                                 /* fairness judged by max/min (lower better) */
 	struct verdict v;
 };
 
-/* Fill *cell from the points (pure: no I/O). Returns 0 or -EINVAL (too many locks). */
+/* Fill *cell from the points (pure: no I/O). Returns 0 or -EINVAL (too many locks). Floor
+ * points (null) never compete. Fairness is judged by max/min per-thread operations where the set
+ * has it, else (older sets) by Jain's index. verdict_cell takes points of any ncs_ns;
+ * verdict_cell_at only those at ncs_ns. */
 int verdict_cell(const struct report_point *pts, size_t n, enum report_regime regime,
 		 double cs_ns, enum report_metric metric, struct verdict_cell *cell);
+int verdict_cell_at(const struct report_point *pts, size_t n, enum report_regime regime,
+		    double cs_ns, double ncs_ns, enum report_metric metric,
+		    struct verdict_cell *cell);
 
 /* --- shared by report.c (loading, plots, files) and report_doc.c (the documents) ------------ */
 
@@ -117,7 +133,7 @@ struct report_plot {
 };
 
 #define REPORT_MAX_CS 16
-#define REPORT_MAX_PLOTS 8
+#define REPORT_MAX_PLOTS 8 /* report.c asserts its plot list fits */
 
 struct report_set {
 	const char *dir;
@@ -128,8 +144,11 @@ struct report_set {
 	bool have_meta;
 	int complete;                 /* 1, 0, or -1 when meta.json does not say */
 	unsigned cpus;                /* the most threads not called oversubscribed */
-	double cs[REPORT_MAX_CS];     /* the critical-section lengths, ascending */
+	double cs[REPORT_MAX_CS];     /* the (critical section, ncs) pairs, ascending by cs */
+	double ncs_of[REPORT_MAX_CS];
 	size_t ncs;
+	double timer_p50_ns, timer_tick_ns; /* the largest over the set; NAN: unavailable */
+	double timer_res_ns;          /* the larger of the two */
 	struct report_plot plots[REPORT_MAX_PLOTS];
 	size_t nplots;
 };

@@ -203,9 +203,12 @@ static void fmt_with_spread(enum report_metric m, const struct verdict_candidate
 
 /* --- the "what wins where" table ----------------------------------------------------------- */
 
-static void cell_text(const struct verdict_cell *c, enum report_metric m, char *out, size_t len)
+static void cell_text(const struct verdict_cell *c, enum report_metric m, double timer_res_ns,
+		      char *out, size_t len)
 {
 	char v[160];
+	/* Max/min: lower is fairer; say which figure it is, Jain's index reads the other way. */
+	const char *what = m == METRIC_FAIRNESS && c->maxmin ? "max/min " : "";
 	size_t o = 0;
 	out[0] = '\0';
 #define ADD(...) (o += (size_t)snprintf(out + o, o < len ? len - o : 0, __VA_ARGS__), o = o < len ? o : len - 1)
@@ -218,11 +221,15 @@ static void cell_text(const struct verdict_cell *c, enum report_metric m, char *
 	} else if (c->v.kind == VERDICT_WINNER) {
 		size_t w = c->v.tied[0];
 		fmt_with_spread(m, &c->cand[w], c->used_ci[w], v, sizeof v);
-		ADD(DOC_B "%s" DOC_B " %s", c->cand[w].name, v);
+		ADD(DOC_B "%s" DOC_B " %s%s", c->cand[w].name, what, v);
 		if (c->v.runner_up != SIZE_MAX) {
 			size_t r = c->v.runner_up;
 			fmt_with_spread(m, &c->cand[r], c->used_ci[r], v, sizeof v);
-			ADD("; next: %s %s", c->cand[r].name, v);
+			ADD("; next: %s %s%s", c->cand[r].name, what, v);
+			if (m == METRIC_P99 && isfinite(timer_res_ns) &&
+			    fabs(c->cand[r].median - c->cand[w].median) < timer_res_ns)
+				ADD(" (the difference is below the timer's resolution, %.3g ns: a tie "
+				    "in practice)", timer_res_ns);
 		}
 	} else if (c->v.ntied == c->v.considered && c->v.considered > 3) {
 		double lo = INFINITY, hi = -INFINITY;
@@ -234,10 +241,13 @@ static void cell_text(const struct verdict_cell *c, enum report_metric m, char *
 		const char *unit = scaled(m, lo, hi, a, sizeof a);
 		scaled(m, hi, hi, b, sizeof b);
 		if (strcmp(a, b) == 0)
-			ADD("tie: all %zu locks (all %s%s%s)", c->v.ntied, a, *unit ? " " : "", unit);
+			ADD("tie: all %zu locks (all %s%s%s%s)", c->v.ntied, what, a, *unit ? " " : "",
+			    unit);
 		else
-			ADD("tie: all %zu locks (medians %s–%s%s%s, spreads overlap)", c->v.ntied, a, b,
-			    *unit ? " " : "", unit);
+			ADD("tie: all %zu locks (medians %s%s–%s%s%s, spreads overlap)", c->v.ntied,
+			    what, a, b, *unit ? " " : "", unit);
+		if (m == METRIC_P99 && isfinite(timer_res_ns) && hi - lo < timer_res_ns)
+			ADD("; all within the timer's resolution (%.3g ns)", timer_res_ns);
 	} else {
 		/* The first three with their numbers; the rest by name, so a cell stays readable
 		 * with 20 locks and still lists every tied one. */
@@ -246,7 +256,7 @@ static void cell_text(const struct verdict_cell *c, enum report_metric m, char *
 			size_t i = c->v.tied[k];
 			if (k < 3) {
 				fmt_with_spread(m, &c->cand[i], c->used_ci[i], v, sizeof v);
-				ADD("%s%s %s", k ? ", " : "", c->cand[i].name, v);
+				ADD("%s%s %s%s", k ? ", " : "", c->cand[i].name, what, v);
 			} else {
 				ADD("%s%s", k == 3 ? "; also " : ", ", c->cand[i].name);
 			}
@@ -270,6 +280,20 @@ static const char *regime_label(const struct report_set *s, enum report_regime r
 	return buf;
 }
 
+/* The row label of a (cs, ncs) pair: the ncs only where the set has more than one. */
+static void cs_label(const struct report_set *s, size_t k, char *buf, size_t len)
+{
+	bool several = false;
+	for (size_t i = 0; i < s->ncs; i++)
+		several |= s->ncs_of[i] != s->ncs_of[k];
+	if (s->cs[k] == 0 && s->ncs_of[k] == 0)
+		snprintf(buf, len, "0 ns, ncs 0 (lock cost)");
+	else if (several)
+		snprintf(buf, len, "%g ns (ncs %g ns)", s->cs[k], s->ncs_of[k]);
+	else
+		snprintf(buf, len, "%g ns", s->cs[k]);
+}
+
 static int verdict_table(struct doc *d, const struct report_set *s, char *err, size_t errlen)
 {
 	static const char *const head[] = { "critical section", "regime", "best throughput",
@@ -284,18 +308,22 @@ static int verdict_table(struct doc *d, const struct report_set *s, char *err, s
 	for (size_t k = 0; k < s->ncs; k++)
 		for (enum report_regime r = 0; r < REGIME_COUNT; r++) {
 			char cells[6][512];
-			snprintf(cells[0], sizeof cells[0], "%g ns", s->cs[k]);
+			cs_label(s, k, cells[0], sizeof cells[0]);
 			unsigned threads = 0;
 			for (enum report_metric m = 0; m < METRIC_COUNT; m++) {
-				if (verdict_cell(s->pts, s->npts, r, s->cs[k], m, cell) != 0) {
+				if (verdict_cell_at(s->pts, s->npts, r, s->cs[k], s->ncs_of[k], m,
+						    cell) != 0) {
 					free(cell);
 					snprintf(err, errlen, "report: more than %d locks at one point",
 						 VERDICT_MAX);
 					return -EINVAL;
 				}
 				threads = cell->threads;
-				cell_text(cell, m, cells[2 + m], sizeof cells[0]);
+				cell_text(cell, m, s->timer_res_ns, cells[2 + m], sizeof cells[0]);
 			}
+			/* The lock-cost points run at 1 thread and the CPUs only: no empty rows. */
+			if (!threads && s->cs[k] == 0 && s->ncs_of[k] == 0)
+				continue;
 			if (threads)
 				regime_label(s, r, threads, cells[1], sizeof cells[1]);
 			else
@@ -313,8 +341,159 @@ static int verdict_table(struct doc *d, const struct report_set *s, char *err, s
 		"repetitions; only throughput has one), min–max the range of the repetitions. Only "
 		"mutual exclusion (permits = 1) competes, and points whose status is not ok are left "
 		"out. Each regime is judged at one thread count: 1, the most threads within the CPUs, "
-		"and the most threads of all.");
+		"and the most threads of all. Fairest: the lowest max/min of the threads' operation "
+		"counts where the set has it (a starved thread counts as 1 operation), else the highest "
+		"Jain index (sets from before max/min). null, the harness's loop without a lock, is "
+		"the lock-cost floor and never competes.");
 	para_end(d);
+	para_start(d, "note");
+	if (isfinite(s->timer_res_ns))
+		textf(d, "Timer resolution: %.3g ns, the larger of the median cost of one timestamp "
+			 "(timer_p50_ns: %.3g ns) and the clock's tick (timer_tick_ns: %.3g ns), the "
+			 "largest seen at any point; p99 latency differences below it are marked as "
+			 "ties in practice.", s->timer_res_ns, s->timer_p50_ns, s->timer_tick_ns);
+	else
+		text(d, "Timer resolution: unavailable (this result set has no timer_p50_ns or "
+			"timer_tick_ns columns: it predates them), so latency differences are not "
+			"checked against it.");
+	para_end(d);
+	return 0;
+}
+
+/* --- the lock-cost table ------------------------------------------------------------------- */
+
+/* ns per lock + unlock from throughput: 1e3 / Mops at one thread is the wall time of one
+ * operation of the window (lock, unlock, the loop), whose clock and count are exact; CPU time
+ * per operation comes from per-thread CPU clocks read around the window and is coarser. */
+static void ns_per_op(const struct report_point *p, double *med, double *lo, double *hi)
+{
+	*med = p->mops.median > 0 ? 1e3 / p->mops.median : NAN;
+	*lo = p->mops.max > 0 ? 1e3 / p->mops.max : *med;
+	*hi = p->mops.min > 0 ? 1e3 / p->mops.min : *med;
+}
+
+static const struct report_point *cost_point(const struct report_set *s, const char *lock,
+					      unsigned threads)
+{
+	for (size_t i = 0; i < s->npts; i++)
+		if (s->pts[i].lock_cost && s->pts[i].permits == 1 && s->pts[i].threads == threads &&
+		    strcmp(s->pts[i].lock, lock) == 0)
+			return &s->pts[i];
+	return NULL;
+}
+
+static int cost_cmp(const void *a, const void *b)
+{
+	const struct verdict_candidate *x = a, *y = b;
+	if (isnan(x->median) != isnan(y->median))
+		return isnan(x->median) ? 1 : -1;
+	if (x->median != y->median)
+		return x->median < y->median ? -1 : 1;
+	return strcmp(x->name, y->name);
+}
+
+/* Every lock at cs 0, ncs 0, ranked by ns per lock + unlock at 1 thread; null's figure beside
+ * it and subtracted, which leaves what the lock itself costs. */
+static int lock_cost_section(struct doc *d, const struct report_set *s)
+{
+	heading(d, 2, "lock-cost", "Lock cost: ns per lock + unlock (cs 0, ncs 0)");
+	const struct report_point *floor1 = NULL, *floorn = NULL;
+	size_t n = 0;
+	unsigned many = 1; /* the lock-cost points' other thread count: the CPUs, or the limit */
+	for (size_t i = 0; i < s->npts; i++) {
+		const struct report_point *p = &s->pts[i];
+		if (p->lock_cost && p->permits == 1 && p->threads == 1)
+			n++;
+		if (p->lock_cost && p->permits == 1 && p->threads > many &&
+		    p->regime != REGIME_OVERSUBSCRIBED)
+			many = p->threads;
+	}
+	if (n == 0) {
+		para_start(d, "note");
+		text(d, "Not measured for this result set (no points at cs 0 and ncs 0: it predates "
+			"the lock-cost points, or the sweep ran with --no-lock-cost).");
+		para_end(d);
+		return 0;
+	}
+	struct verdict_candidate *c = calloc(n, sizeof *c);
+	if (!c)
+		return -ENOMEM;
+	size_t m = 0;
+	for (size_t i = 0; i < s->npts; i++) {
+		const struct report_point *p = &s->pts[i];
+		if (!p->lock_cost || p->permits != 1 || p->threads != 1)
+			continue;
+		if (p->floor) {
+			floor1 = p;
+			floorn = cost_point(s, p->lock, many);
+			continue;
+		}
+		c[m].name = p->lock;
+		ns_per_op(p, &c[m].median, &c[m].lo, &c[m].hi);
+		if (strcmp(p->status, "ok") != 0)
+			c[m].median = NAN;
+		m++;
+	}
+	qsort(c, m, sizeof *c, cost_cmp);
+	double f1 = NAN, f1lo = NAN, f1hi = NAN, fn = NAN, fnlo, fnhi;
+	if (floor1)
+		ns_per_op(floor1, &f1, &f1lo, &f1hi);
+	if (floorn)
+		ns_per_op(floorn, &fn, &fnlo, &fnhi);
+	struct verdict v;
+	verdict_decide(c, m < VERDICT_MAX ? m : VERDICT_MAX, VERDICT_LOWER_BETTER, &v);
+	para_start(d, "note");
+	text(d, "Each lock alone (1 thread) and at the CPUs, with no work inside or between "
+		"acquisitions: the time of one lock + unlock, 1000 / Mops of the window (wall time of "
+		"exactly counted operations; CPU time per operation is coarser). The floor is null, "
+		"the same loop with no lock; the last column subtracts it, leaving the lock's own cost.");
+	if (v.kind == VERDICT_WINNER)
+		textf(d, " Cheapest uncontended: " DOC_B "%s" DOC_B " (its min–max overlaps no other "
+			 "lock's).", c[v.tied[0]].name);
+	else if (v.kind == VERDICT_TIE)
+		textf(d, " Cheapest uncontended: a tie of %zu (min–max spreads overlap the leader's).",
+		      v.ntied);
+	para_end(d);
+	char fl[64], hd[64];
+	fmt_ns(f1, fl, sizeof fl);
+	snprintf(hd, sizeof hd, "at %u threads (per thread)", many);
+	const char *head[] = { "rank", "lock", "1 thread: ns per lock+unlock (min–max)",
+			       "floor (null)", "minus floor", hd };
+	table_start(d, "points", head, 6);
+	for (size_t k = 0; k < m; k++) {
+		char cells[6][512], a[64], b[64], e[64];
+		snprintf(cells[0], sizeof cells[0], "%zu", k + 1);
+		snprintf(cells[1], sizeof cells[1], "%s", c[k].name);
+		fmt_ns(c[k].median, a, sizeof a);
+		fmt_ns(c[k].lo, b, sizeof b);
+		fmt_ns(c[k].hi, e, sizeof e);
+		if (isfinite(c[k].median))
+			snprintf(cells[2], sizeof cells[2], "%s (%s – %s)", a, b, e);
+		else
+			snprintf(cells[2], sizeof cells[2], "not measured");
+		snprintf(cells[3], sizeof cells[3], "%s", floor1 ? fl : "unavailable");
+		fmt_ns(c[k].median - f1, cells[4], sizeof cells[4]);
+		/* Per thread: threads × wall time / operations of all threads. */
+		const struct report_point *pn = cost_point(s, c[k].name, many);
+		double nmed = NAN, nlo, nhi;
+		if (pn && many > 1 && strcmp(pn->status, "ok") == 0)
+			ns_per_op(pn, &nmed, &nlo, &nhi);
+		fmt_ns(nmed * many, cells[5], sizeof cells[5]);
+		row(d, cells, 6, false);
+	}
+	table_end(d);
+	if (floor1) {
+		para_start(d, "note");
+		char fa[64], fb[64];
+		fmt_ns(fn * many, fb, sizeof fb);
+		textf(d, "Floor: null at 1 thread %s per operation", fl);
+		if (isfinite(fn) && many > 1)
+			textf(d, ", at %u threads %s per operation per thread", many, fb);
+		fmt_ns(f1hi - f1lo, fa, sizeof fa);
+		textf(d, " (its repetitions spread over %s).", fa);
+		para_end(d);
+	}
+	free(c);
 	return 0;
 }
 
@@ -324,7 +503,7 @@ static size_t count_flagged(const struct report_set *s)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < s->npts; i++)
-		n += s->pts[i].disagree || s->pts[i].noisy || strcmp(s->pts[i].status, "ok") != 0;
+		n += report_point_flagged(&s->pts[i]);
 	return n;
 }
 
@@ -356,11 +535,12 @@ static void flag_notes(struct doc *d, const struct report_set *s)
 	for (size_t i = 0; i < s->npts && shown < 12; i++) {
 		const struct report_point *p = &s->pts[i];
 		bool bad = strcmp(p->status, "ok") != 0;
-		if (!p->disagree && !p->noisy && !bad)
+		if (!report_point_flagged(p))
 			continue;
 		shown++;
 		fputs(d->html ? "<li>" : "- ", d->f);
-		textf(d, "%s, %u threads, cs %g ns:", p->lock, p->threads, p->cs_ns);
+		textf(d, "%s, %u threads, cs %g ns, ncs %g ns:", p->lock, p->threads, p->cs_ns,
+		      p->ncs_ns);
 		if (p->disagree) {
 			char lo[64], hi[64], med[64];
 			fmt_metric(METRIC_MOPS, p->mops.min, lo, sizeof lo);
@@ -370,6 +550,8 @@ static void flag_notes(struct doc *d, const struct report_set *s)
 		}
 		if (p->noisy)
 			text(d, " the machine changed under the run (core-to-core time or steal);");
+		if (p->busy && !strstr(p->note, "busy"))
+			text(d, " busy (results/README.md);");
 		if (bad)
 			textf(d, " status %s (%u of %u repetitions ok);", p->status, p->reps_ok, p->reps);
 		if (p->note[0])
@@ -491,8 +673,9 @@ static int points_cmp(const void *a, const void *b)
 
 static int all_points(struct doc *d, const struct report_set *s)
 {
-	static const char *const head[] = { "lock", "permits", "threads", "regime", "cs",
-					    "reps ok", "throughput (spread)", "fairness", "p50",
+	static const char *const head[] = { "lock", "permits", "threads", "regime", "cs / ncs",
+					    "reps ok", "throughput (spread)",
+					    "fairness: Jain, max/min, cv", "p50",
 					    "p99", "CPU / acquisition", "flags", "note" };
 	const struct report_point **order = malloc((s->npts ? s->npts : 1) * sizeof *order);
 	if (!order)
@@ -511,18 +694,25 @@ static int all_points(struct doc *d, const struct report_set *s)
 		snprintf(c[1], sizeof c[1], "%u", p->permits);
 		snprintf(c[2], sizeof c[2], "%u", p->threads);
 		snprintf(c[3], sizeof c[3], "%s", report_regime_name(p->regime));
-		snprintf(c[4], sizeof c[4], "%g ns", p->cs_ns);
+		snprintf(c[4], sizeof c[4], "%g / %g ns", p->cs_ns, p->ncs_ns);
 		snprintf(c[5], sizeof c[5], "%u/%u", p->reps_ok, p->reps);
 		fmt_with_spread(METRIC_MOPS, &m, ci, c[6], sizeof c[6]);
-		fmt_metric(METRIC_FAIRNESS, p->fairness.median, c[7], sizeof c[7]);
+		char jain[32], mm[32] = "–", cv[32] = "–";
+		fmt_metric(METRIC_FAIRNESS, p->fairness.median, jain, sizeof jain);
+		if (isfinite(p->maxmin.median))
+			snprintf(mm, sizeof mm, "%.3g", p->maxmin.median);
+		if (isfinite(p->cv))
+			snprintf(cv, sizeof cv, "%.3g", p->cv);
+		snprintf(c[7], sizeof c[7], "%s, %s, %s", jain, mm, cv);
 		fmt_ns(p->p50.median, c[8], sizeof c[8]);
 		fmt_ns(p->p99.median, c[9], sizeof c[9]);
 		fmt_ns(p->cpu.median, c[10], sizeof c[10]);
-		snprintf(c[11], sizeof c[11], "%s%s%s%s", p->disagree ? "disagree " : "",
-			 p->noisy ? "noisy " : "", strcmp(p->status, "ok") ? p->status : "",
-			 (p->disagree || p->noisy || strcmp(p->status, "ok")) ? "" : "–");
+		snprintf(c[11], sizeof c[11], "%s%s%s%s%s%s", p->disagree ? "disagree " : "",
+			 p->noisy ? "noisy " : "", p->busy ? "busy " : "",
+			 strcmp(p->status, "ok") ? p->status : "", p->floor ? "floor " : "",
+			 report_point_flagged(p) || p->floor ? "" : "–");
 		snprintf(c[12], sizeof c[12], "%s", p->note);
-		row(d, c, 13, p->disagree || p->noisy || strcmp(p->status, "ok") != 0);
+		row(d, c, 13, report_point_flagged(p));
 	}
 	table_end(d);
 	free(order);
@@ -734,6 +924,10 @@ static int document(struct doc *d, const struct report_set *s, char *err, size_t
 	int rc = verdict_table(d, s, err, errlen);
 	if (rc)
 		return rc;
+	if ((rc = lock_cost_section(d, s))) {
+		snprintf(err, errlen, "report: out of memory");
+		return rc;
+	}
 	flag_notes(d, s);
 	heading(d, 2, "plots", "Plots");
 	if ((rc = plots(d, s, err, errlen)))
@@ -743,7 +937,10 @@ static int document(struct doc *d, const struct report_set *s, char *err, size_t
 	para_start(d, "note");
 	text(d, "Medians across repetitions. Highlighted rows are flagged: disagree = the "
 		"repetitions' throughput spread exceeds 25 % of the median; noisy = the machine "
-		"changed under the point; a status other than ok = a repetition failed.");
+		"changed under the point; busy = other processes took a share of the CPUs or the "
+		"workers were off the CPU (results/README.md); a status other than ok = a repetition "
+		"failed. Fairness: Jain's index, max/min of the threads' operation counts, and their "
+		"stddev/mean (– where the set does not have it).");
 	para_end(d);
 	if ((rc = all_points(d, s))) {
 		snprintf(err, errlen, "report: out of memory");

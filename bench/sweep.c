@@ -60,9 +60,6 @@ static void install_signals(void)
 
 /* ---- the result set on disk --------------------------------------------------------------- */
 
-#define RESULTS_SWEEP_COLUMNS ",point,order,seed,c2c_before_ns,c2c_after_ns,steal_pct,other_cpu_pct"
-#define HIST_HEADER "lock,permits,threads,cs_ns,rep,bucket_lo_ns,bucket_hi_ns,count"
-
 static int write_meta(const char *dir, const struct topo *t, const struct sweep_opts *o,
 		      size_t npts, size_t runs_done, size_t runs_total, const char *state,
 		      double wall_s)
@@ -87,7 +84,8 @@ static int write_meta(const char *dir, const struct topo *t, const struct sweep_
 		(unsigned long long)o->seed, o->reps, npts);
 	fprintf(f, "    \"runs_done\": %zu,\n    \"runs_total\": %zu,\n    \"wall_s\": %.1f,\n",
 		runs_done, runs_total, wall_s);
-	fprintf(f, "    \"quick\": %s,\n    \"placement\": \"%s\",\n", o->quick ? "true" : "false",
+	fprintf(f, "    \"quick\": %s,\n    \"lock_cost\": %s,\n    \"placement\": \"%s\",\n",
+		o->quick ? "true" : "false", o->no_lock_cost ? "false" : "true",
 		placement_name(o->placement));
 	fprintf(f, "    \"duration_s\": %.3f,\n    \"warmup_s\": %.3f,\n    \"ncs_ns\": %llu,\n",
 		(double)o->duration_ns / 1e9, (double)o->warmup_ns / 1e9,
@@ -192,9 +190,10 @@ static int append_hist(struct result_log *l, const struct sweep_point *pt, unsig
 			continue;
 		uint64_t lo, hi;
 		lat_hist_bucket_range(i, &lo, &hi);
-		fprintf(m, "%s,%u,%u,%llu,%u,%llu,%llu,%llu\n", pt->lock->name, pt->permits,
-			pt->threads, (unsigned long long)pt->cs_ns, rep, (unsigned long long)lo,
-			(unsigned long long)hi, (unsigned long long)h->bucket[i]);
+		fprintf(m, "%s,%u,%u,%llu,%llu,%u,%llu,%llu,%llu\n", pt->lock->name, pt->permits,
+			pt->threads, (unsigned long long)pt->cs_ns, (unsigned long long)pt->ncs_ns, rep,
+			(unsigned long long)lo, (unsigned long long)hi,
+			(unsigned long long)h->bucket[i]);
 	}
 	int rc = memstream_close(m);
 	if (rc)
@@ -325,9 +324,9 @@ static void point_params(const struct sweep_opts *o, const struct sweep_point *p
 	p->threads = pt->threads;
 	p->permits = pt->permits;
 	p->cs_ns = pt->cs_ns;
-	p->ncs_ns = o->ncs_ns;
-	p->duration_ns = o->duration_ns;
-	p->warmup_ns = o->warmup_ns;
+	p->ncs_ns = pt->ncs_ns;
+	p->duration_ns = pt->duration_ns;
+	p->warmup_ns = pt->warmup_ns;
 	p->placement = o->placement;
 	p->reps = 1;
 	p->format = FORMAT_CSV;
@@ -382,7 +381,7 @@ static int run_one(struct sweep_run *s, size_t k, unsigned rep, size_t order,
 	int rc = append_row(&s->results, &p, &plan, &r, pt, order, s->o.seed, c2c_before,
 			    c2c_after, steal, other, err, errlen);
 	if (rc == 0 && r.lat_hist && pt->threads == s->o.cdf_threads && pt->permits == 1 &&
-	    pt->cs_ns == s->o.cs_ns[0])
+	    pt->cs_ns == s->o.cs_ns[0] && !pt->lock_cost)
 		rc = append_hist(&s->hist, pt, rep + 1, r.lat_hist, err, errlen);
 	if (r.status != RUN_OK) {
 		s->failures++;
@@ -454,8 +453,8 @@ static int setup_dir(struct sweep_run *s, int argc, char **argv, bool resuming, 
 	int rc = open_log(&s->results, dir, "results.csv", "results",
 			  OUTPUT_CSV_HEADER RESULTS_SWEEP_COLUMNS, err, errlen);
 	if (rc == 0)
-		rc = open_log(&s->hist, dir, "latency_hist.csv", "latency_hist", HIST_HEADER, err,
-			      errlen);
+		rc = open_log(&s->hist, dir, "latency_hist.csv", "latency_hist", SWEEP_HIST_HEADER,
+			      err, errlen);
 	return rc;
 }
 
@@ -500,6 +499,7 @@ int cmd_sweep(int argc, char **argv)
 		goto out;
 	}
 	unsigned ncpus = topo_allowed_count(s.topo);
+	s.o.ncpus = ncpus;
 	if (s.o.nthreads == 0)
 		sweep_default_threads(&s.o, ncpus);
 	if (s.o.cdf_threads == 0)
@@ -512,7 +512,7 @@ int cmd_sweep(int argc, char **argv)
 	if (c2c_default_pair(s.topo, &s.probe_a, &s.probe_b) != 0)
 		s.probe_a = s.probe_b = -1;
 
-	size_t maxpts = (size_t)s.o.nlocks * 2 * s.o.ncs * s.o.nthreads;
+	size_t maxpts = sweep_max_points(&s.o);
 	s.pts = calloc(maxpts ? maxpts : 1, sizeof *s.pts);
 	s.npts = sweep_build_points(&s.o, s.pts);
 	s.total = s.npts * s.o.reps;
@@ -543,12 +543,14 @@ int cmd_sweep(int argc, char **argv)
 		}
 	}
 
-	double per_run_s = (double)(s.o.warmup_ns + s.o.duration_ns + SWEEP_EST_OVERHEAD_NS) / 1e9;
 	char plan_s[32];
-	fmt_secs(per_run_s * (double)(s.total - s.ndone), plan_s, sizeof plan_s);
-	fprintf(stderr, "sweep: %u locks x %u thread counts x %u critical sections = %zu points, "
-			"%u reps: %zu runs%s, about %s -> %s/\n",
-		s.o.nlocks, s.o.nthreads, s.o.ncs, s.npts, s.o.reps, s.total - s.ndone,
+	fmt_secs(sweep_estimate_ns(s.pts, s.npts, s.o.reps, s.done) / 1e9, plan_s, sizeof plan_s);
+	size_t ncost = 0;
+	for (size_t i = 0; i < s.npts; i++)
+		ncost += s.pts[i].lock_cost;
+	fprintf(stderr, "sweep: %u locks x %u thread counts x %u critical sections + %zu lock-cost "
+			"points = %zu points, %u reps: %zu runs%s, about %s -> %s/\n",
+		s.o.nlocks, s.o.nthreads, s.o.ncs, ncost, s.npts, s.o.reps, s.total - s.ndone,
 		resuming ? " still to do" : "", plan_s, s.o.out);
 	fprintf(stderr, "sweep: %u CPUs allowed; thread counts above %u are oversubscribed; seed %llu\n",
 		ncpus, ncpus, (unsigned long long)s.o.seed);

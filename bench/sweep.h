@@ -30,7 +30,8 @@ struct sweep_opts {
 	uint64_t ncs_ns, duration_ns, warmup_ns;
 	unsigned reps, permits, cdf_threads;
 	enum placement placement;
-	bool quick, no_report, no_probe;
+	bool quick, no_report, no_probe, no_lock_cost;
+	unsigned ncpus; /* allowed CPUs: the lock-cost points' second thread count */
 	uint64_t seed;
 	bool seed_given;
 	char out[1024];
@@ -40,9 +41,19 @@ struct sweep_opts {
 struct sweep_point {
 	const struct lb_lock_ops *lock;
 	unsigned permits, threads;
-	uint64_t cs_ns;
-	char key[160]; /* lock/permits/threads/cs_ns: the `point` column */
+	uint64_t cs_ns, ncs_ns;
+	uint64_t duration_ns, warmup_ns;
+	bool lock_cost; /* a --cs 0 --ncs 0 point: what one lock + unlock costs */
+	char key[160]; /* lock/permits/threads/cs_ns/ncs_ns: the `point` column */
 };
+
+/* Lock-cost points: every lock (and `null`, the harness's own loop, as the floor) at --cs 0
+ * --ncs 0, at 1 thread and at the allowed CPUs. With 150 ns of calibrated work per operation a
+ * lock that costs 5-15 ns is invisible; without it the locks differ by 2x. At cs 0 an operation
+ * takes tens of ns, so a shorter window still holds millions of them: the quick window keeps
+ * the default sweep within its 2 minutes on 2 CPUs. */
+#define SWEEP_LOCK_COST_DURATION_NS (40 * 1000000ull)
+#define SWEEP_LOCK_COST_WARMUP_NS (15 * 1000000ull)
 
 /* The defaults, sized so the whole sweep fits 2 minutes on 2 CPUs (and --quick 20 s). */
 #define SWEEP_DEFAULT_CS_SHORT_NS 50
@@ -65,9 +76,18 @@ int sweep_parse(int argc, char **argv, struct sweep_opts *o, bool resuming);
 void sweep_usage(FILE *f);
 /* 1 .. CPUs (powers of two past 8), CPUs + 1, 2 × CPUs; --quick: 1, CPUs, 2 × CPUs. */
 void sweep_default_threads(struct sweep_opts *o, unsigned ncpus);
-/* Every lock × permits variant × critical section × thread count, into pts (room for
- * nlocks × 2 × ncs × nthreads). Returns how many. */
+/* Every lock × permits variant × critical section × thread count, then the lock-cost points
+ * (unless --no-lock-cost), into pts (room for sweep_max_points). Returns how many. */
+size_t sweep_max_points(const struct sweep_opts *o);
 size_t sweep_build_points(const struct sweep_opts *o, struct sweep_point *pts);
+/* The planned wall time of the runs not yet done (done may be NULL: none), in ns. */
+double sweep_estimate_ns(const struct sweep_point *pts, size_t npts, unsigned reps,
+			 const unsigned char *done);
+/* A point key as this lockbench writes it; an old 4-field key (lock/permits/threads/cs_ns, from
+ * before ncs joined the key) gets the row's ncs_ns appended, so old sets still read. */
+void sweep_point_key(char *buf, size_t len, const char *lock, unsigned permits, unsigned threads,
+		     unsigned long long cs_ns, unsigned long long ncs_ns);
+void sweep_normalize_key(char *buf, size_t len, const char *key, const char *ncs_ns);
 /* idx = a permutation of 0..n-1 drawn from `seed` (splitmix64: the same on every machine). */
 void sweep_shuffle(size_t *idx, size_t n, uint64_t seed);
 
@@ -77,6 +97,9 @@ void sweep_default_out_dir(char *buf, size_t len);
 int sweep_write_args(const char *dir, int argc, char **argv, uint64_t seed);
 int sweep_read_args(const char *dir, int *argc, char ***argv, char **storage);
 int sweep_trim_partial_line(const char *path);
+/* The columns a sweep writes; --resume refuses a set whose files have other ones. */
+#define RESULTS_SWEEP_COLUMNS ",point,order,seed,c2c_before_ns,c2c_after_ns,steal_pct,other_cpu_pct"
+#define SWEEP_HIST_HEADER "lock,permits,threads,cs_ns,ncs_ns,rep,bucket_lo_ns,bucket_hi_ns,count"
 int sweep_load_done(const char *dir, const struct sweep_point *pts, size_t npts, unsigned reps,
 		    unsigned char *done, size_t *ndone, char *err, size_t errlen);
 
@@ -86,6 +109,18 @@ int sweep_load_done(const char *dir, const struct sweep_point *pts, size_t npts,
 #define SWEEP_NOISY_C2C_RATIO 2.0
 /* … or when more than this share of CPU time was stolen by the hypervisor. */
 #define SWEEP_NOISY_STEAL_PCT 5.0
+
+/* A point is busy (the machine could not give it what it measures) when other processes took
+ * more than this share of the CPUs during a repetition... */
+#define SWEEP_BUSY_OTHER_PCT 25.0
+/* ... or its workers were on a CPU less than this share of the window (worker_util) at 1 thread
+ * (any lock: a lone thread never waits) or, for spinning locks, at threads within the CPUs. */
+#define SWEEP_BUSY_UTIL 0.9
+/* The rule, in one place (stats.h's run_is_busy() is the same rule for a single run; join them
+ * when both are in). util and other_pct may be NAN (not measured): that part of the rule is
+ * then silent. */
+bool point_is_busy(unsigned threads, bool oversubscribed, bool spins, double util,
+		   double other_pct);
 
 /* What /proc/stat says about all CPUs, in clock ticks. */
 struct cpu_ticks {

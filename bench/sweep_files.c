@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "cli.h"
 #include "csvread.h"
+#include "output.h"
 #include "stats.h"
 #include "sweep.h"
 
@@ -58,21 +60,53 @@ int write_file_atomic(const char *dir, const char *name, const char *text, size_
 	return rc;
 }
 
+/* The allowed CPUs' lines of /proc/stat (the aggregate line when the affinity or the per-CPU
+ * lines are not to be had): "other processes took N % of the CPUs" must mean the CPUs the
+ * sweep may use, not a machine it was fenced out of by taskset or a cpuset. */
 int cpu_ticks_read(struct cpu_ticks *t)
 {
 	FILE *f = fopen("/proc/stat", "r");
 	if (!f)
 		return -errno;
-	unsigned long long v[10] = { 0 };
-	int n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
-		       &v[2], &v[3], &v[4], &v[5], &v[6], &v[7], &v[8], &v[9]);
+	cpu_set_t allowed;
+	bool have_set = sched_getaffinity(0, sizeof allowed, &allowed) == 0;
+	struct cpu_ticks all = { 0 }, mine = { 0 };
+	bool have_all = false, have_mine = false;
+	char line[512];
+	while (fgets(line, sizeof line, f)) {
+		if (strncmp(line, "cpu", 3) != 0)
+			break; /* the cpu lines come first */
+		unsigned long long v[10] = { 0 };
+		int cpu = -1, used = 0;
+		if (line[3] == ' ')
+			used = sscanf(line + 3, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
+				      &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
+		else if (sscanf(line + 3, "%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0],
+				&v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) >= 9)
+			used = 8;
+		if (used < 8)
+			continue;
+		/* user nice system idle iowait irq softirq steal [guest guest_nice: already in user] */
+		struct cpu_ticks c = {
+			.busy = v[0] + v[1] + v[2] + v[5] + v[6],
+			.steal = v[7],
+			.total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7],
+		};
+		struct cpu_ticks *into = cpu < 0 ? &all : &mine;
+		if (cpu >= 0 && (!have_set || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed)))
+			continue;
+		into->busy += c.busy;
+		into->steal += c.steal;
+		into->total += c.total;
+		if (cpu < 0)
+			have_all = true;
+		else
+			have_mine = true;
+	}
 	fclose(f);
-	if (n < 8)
+	if (!have_all && !have_mine)
 		return -EINVAL;
-	/* user nice system idle iowait irq softirq steal [guest guest_nice: already in user] */
-	t->busy = v[0] + v[1] + v[2] + v[5] + v[6];
-	t->steal = v[7];
-	t->total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7];
+	*t = have_mine ? mine : all;
 	return 0;
 }
 
@@ -87,17 +121,58 @@ uint64_t children_cpu_ns(void)
 
 /* ---- summary.csv ------------------------------------------------------------------------------ */
 
+/* Values per repetition gathered for one point (the vals array's stride count). */
+#define NVALS 12
+
+/* The median of the finite values (the optional columns are empty in old sets): NAN if none. */
+static double stats_median_finite(const double *v, size_t n)
+{
+	double tmp[n ? n : 1];
+	size_t m = 0;
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(v[i]))
+			tmp[m++] = v[i];
+	return m ? stats_median(tmp, m) : NAN;
+}
+
 /* The columns summary.csv reads from results.csv. */
 enum rcol {
 	RC_LOCK, RC_THREADS, RC_PLACEMENT, RC_OVERSUB, RC_CS, RC_NCS, RC_PERMITS, RC_POINT,
 	RC_STATUS, RC_MOPS, RC_FAIRNESS, RC_P50, RC_P99, RC_CPU, RC_CSWV, RC_CSWI, RC_C2C_BEFORE,
-	RC_C2C_AFTER, RC_STEAL, RC_COUNT
+	RC_C2C_AFTER, RC_STEAL, RC_OPS_MIN, RC_OPS_MAX, RC_COUNT
 };
 static const char *const rcol_name[RC_COUNT] = {
 	"lock", "threads", "placement", "oversubscribed", "cs_ns", "ncs_ns", "permits", "point",
 	"status", "mops", "fairness", "lat_p50_ns", "lat_p99_ns", "cpu_ns_per_op", "csw_vol",
-	"csw_invol", "c2c_before_ns", "c2c_after_ns", "steal_pct",
+	"csw_invol", "c2c_before_ns", "c2c_after_ns", "steal_pct", "thread_ops_min", "thread_ops_max",
 };
+/* Read when present: older sets, and sets written before the measuring side added them, lack
+ * them, and their summary fields are then empty ("unavailable"). */
+enum ocol { OC_OTHER, OC_UTIL, OC_MAXMIN, OC_CV, OC_TIMER_P50, OC_TIMER_TICK, OC_COUNT };
+static const char *const ocol_name[OC_COUNT] = {
+	"other_cpu_pct", "worker_util", "fairness_maxmin", "fairness_cv", "timer_p50_ns",
+	"timer_tick_ns",
+};
+
+bool point_is_busy(unsigned threads, bool oversubscribed, bool spins, double util,
+		   double other_pct)
+{
+	if (isfinite(other_pct) && other_pct > SWEEP_BUSY_OTHER_PCT)
+		return true;
+	/* A sleeping lock's waiters leave the CPU on purpose above 1 thread: no utilisation rule;
+	 * oversubscribed threads share CPUs by definition. */
+	bool util_applies = threads <= 1 || (spins && !oversubscribed);
+	return util_applies && isfinite(util) && util < SWEEP_BUSY_UTIL;
+}
+
+/* max/min of the threads' operation counts; a thread that completed none counts as 1, so the
+ * ratio stays finite and is a lower bound (the note says `starved`). */
+static double maxmin_of(double ops_min, double ops_max)
+{
+	if (!isfinite(ops_min) || !isfinite(ops_max) || ops_max <= 0)
+		return NAN;
+	return ops_max / fmax(ops_min, 1.0);
+}
 
 struct spread {
 	double median, min, max, lo, hi;
@@ -150,19 +225,22 @@ static long lock_index_of(const char *name, const struct csv_table *t, int col)
 	return 1000;
 }
 
-static int summarize_points(const struct csv_table *t, const int *c, FILE *f, char *err,
-			    size_t errlen)
+static int summarize_points(const struct csv_table *t, const int *c, const int *oc, FILE *f,
+			    char *err, size_t errlen)
 {
 	fprintf(f, "# lockbench-results v%d summary\n", CSV_FORMAT_VERSION);
 	fprintf(f, "lock,lock_index,permits,threads,regime,oversubscribed,cs_ns,ncs_ns,placement,"
 		   "reps,reps_ok,mops_median,mops_min,mops_max,mops_ci_lo,mops_ci_hi,"
-		   "fairness_median,fairness_min,fairness_max,lat_p50_ns_median,lat_p50_ns_min,"
+		   "fairness_median,fairness_min,fairness_max,fairness_maxmin_median,"
+		   "fairness_maxmin_min,fairness_maxmin_max,fairness_cv_median,"
+		   "lat_p50_ns_median,lat_p50_ns_min,"
 		   "lat_p50_ns_max,lat_p99_ns_median,lat_p99_ns_min,lat_p99_ns_max,"
 		   "cpu_ns_per_op_median,cpu_ns_per_op_min,cpu_ns_per_op_max,csw_vol_median,"
-		   "csw_invol_median,spread,disagree,noisy,status,note\n");
+		   "csw_invol_median,worker_util_median,other_cpu_pct_max,timer_p50_ns_median,"
+		   "timer_tick_ns_median,spread,disagree,noisy,busy,status,note\n");
 	unsigned char *seen = calloc(t->nrows ? t->nrows : 1, 1);
 	size_t *rows = calloc(t->nrows ? t->nrows : 1, sizeof *rows);
-	double *vals = calloc((t->nrows ? t->nrows : 1) * 8, sizeof *vals);
+	double *vals = calloc((t->nrows ? t->nrows : 1) * NVALS, sizeof *vals);
 	if (!seen || !rows || !vals) {
 		free(seen);
 		free(rows);
@@ -170,23 +248,50 @@ static int summarize_points(const struct csv_table *t, const int *c, FILE *f, ch
 		snprintf(err, errlen, "out of memory");
 		return -ENOMEM;
 	}
+	char **keys = calloc(t->nrows ? t->nrows : 1, sizeof *keys);
+	if (!keys) {
+		free(seen);
+		free(rows);
+		free(vals);
+		snprintf(err, errlen, "out of memory");
+		return -ENOMEM;
+	}
+	/* Old sets' 4-field keys get their ncs_ns, so both kinds group the same way. */
+	for (size_t r = 0; r < t->nrows; r++) {
+		char key[256];
+		sweep_normalize_key(key, sizeof key, t->rows[r][c[RC_POINT]], t->rows[r][c[RC_NCS]]);
+		if (!(keys[r] = strdup(key))) {
+			snprintf(err, errlen, "out of memory");
+			goto bad;
+		}
+	}
 	int points = 0;
 	for (size_t r0 = 0; r0 < t->nrows; r0++) {
 		if (seen[r0])
 			continue;
 		size_t n = 0;
 		for (size_t r = r0; r < t->nrows; r++)
-			if (!seen[r] && strcmp(t->rows[r][c[RC_POINT]], t->rows[r0][c[RC_POINT]]) == 0) {
+			if (!seen[r] && strcmp(keys[r], keys[r0]) == 0) {
 				seen[r] = 1;
 				rows[n++] = r;
 			}
+		const struct lb_lock_ops *ops = lb_find_lock(t->rows[r0][c[RC_LOCK]]);
+		/* A lock that only spins keeps its CPU while it waits; one that may sleep does not. */
+		bool spins = ops && (ops->props & LB_SPINS) && !(ops->props & LB_SLEEPS);
+		unsigned threads = 0, cpus_oversub = 0;
+		parse_uint(t->rows[r0][c[RC_THREADS]], 0, 1u << 30, &threads);
+		parse_uint(t->rows[r0][c[RC_OVERSUB]], 0, 1, &cpus_oversub);
 		/* Only good repetitions are summarised; the status column says what the rest did. */
 		size_t ok = 0;
 		int worst = 0;
 		const char *worst_s = "ok";
 		double *mops = vals, *fair = vals + n, *p50 = vals + 2 * n, *p99 = vals + 3 * n,
-		       *cpu = vals + 4 * n, *cswv = vals + 5 * n, *cswi = vals + 6 * n;
-		double c2c_lo = INFINITY, c2c_hi = 0, steal_max = 0;
+		       *cpu = vals + 4 * n, *cswv = vals + 5 * n, *cswi = vals + 6 * n,
+		       *maxmin = vals + 7 * n, *cv = vals + 8 * n, *util = vals + 9 * n,
+		       *tp50 = vals + 10 * n, *ttick = vals + 11 * n;
+		double c2c_lo = INFINITY, c2c_hi = 0, steal_max = 0, other_max = NAN,
+		       busy_util = NAN, busy_other = NAN;
+		bool busy = false, starved = false;
 		for (size_t i = 0; i < n; i++) {
 			const char *st = t->rows[rows[i]][c[RC_STATUS]];
 			if (status_rank(st) > worst) {
@@ -211,6 +316,30 @@ static int summarize_points(const struct csv_table *t, const int *c, FILE *f, ch
 				if (csv_double(t, rows[i], cols[k], &vals[(size_t)k * n + ok], err,
 					       errlen) != 0)
 					goto bad;
+			double o[OC_COUNT], ops_min = NAN, ops_max = NAN;
+			for (int k = 0; k < OC_COUNT; k++)
+				if ((o[k] = NAN, oc[k] >= 0) &&
+				    csv_double(t, rows[i], oc[k], &o[k], err, errlen) != 0)
+					goto bad;
+			if (csv_double(t, rows[i], c[RC_OPS_MIN], &ops_min, err, errlen) ||
+			    csv_double(t, rows[i], c[RC_OPS_MAX], &ops_max, err, errlen))
+				goto bad;
+			/* The measuring side's own max/min when it wrote one, else from the counts. */
+			maxmin[ok] = isfinite(o[OC_MAXMIN]) ? o[OC_MAXMIN] : maxmin_of(ops_min, ops_max);
+			starved |= ops_min == 0 && ops_max > 0;
+			cv[ok] = o[OC_CV];
+			util[ok] = o[OC_UTIL];
+			tp50[ok] = o[OC_TIMER_P50];
+			ttick[ok] = o[OC_TIMER_TICK];
+			if (isfinite(o[OC_OTHER]))
+				other_max = isfinite(other_max) ? fmax(other_max, o[OC_OTHER]) : o[OC_OTHER];
+			/* Like noisy: one disturbed repetition is enough to read the point with care. */
+			if (!busy && point_is_busy(threads, cpus_oversub, spins, o[OC_UTIL],
+						   o[OC_OTHER])) {
+				busy = true;
+				busy_util = o[OC_UTIL];
+				busy_other = o[OC_OTHER];
+			}
 			ok++;
 		}
 		/* Values were packed at stride n with `ok` entries each. */
@@ -228,9 +357,6 @@ static int summarize_points(const struct csv_table *t, const int *c, FILE *f, ch
 		bool noisy = c2c_shift || steal_max > SWEEP_NOISY_STEAL_PCT;
 
 		const char *const *row = (const char *const *)t->rows[r0];
-		unsigned threads = 0, cpus_oversub = 0;
-		parse_uint(row[c[RC_THREADS]], 0, 1u << 30, &threads);
-		parse_uint(row[c[RC_OVERSUB]], 0, 1, &cpus_oversub);
 		const char *regime = cpus_oversub ? "oversubscribed"
 				     : threads <= 1 ? "uncontended" : "contended";
 		fprintf(f, "%s,%ld,%s,%s,%s,%s,%s,%s,%s,%zu,%zu", row[c[RC_LOCK]],
@@ -240,11 +366,22 @@ static int summarize_points(const struct csv_table *t, const int *c, FILE *f, ch
 		put(f, "%.6f", sm.median), put(f, "%.6f", sm.min), put(f, "%.6f", sm.max);
 		put(f, "%.6f", sm.lo), put(f, "%.6f", sm.hi);
 		put(f, "%.4f", sf.median), put(f, "%.4f", sf.min), put(f, "%.4f", sf.max);
+		struct spread smm;
+		size_t nmm = 0;
+		for (size_t i = 0; i < ok; i++)
+			if (isfinite(maxmin[i]))
+				maxmin[nmm++] = maxmin[i];
+		spread_of(maxmin, nmm, false, &smm);
+		put(f, "%.4f", smm.median), put(f, "%.4f", smm.min), put(f, "%.4f", smm.max);
+		put(f, "%.4f", stats_median_finite(cv, ok));
 		put(f, "%.1f", s50.median), put(f, "%.1f", s50.min), put(f, "%.1f", s50.max);
 		put(f, "%.1f", s99.median), put(f, "%.1f", s99.min), put(f, "%.1f", s99.max);
 		put(f, "%.2f", sc.median), put(f, "%.2f", sc.min), put(f, "%.2f", sc.max);
 		put(f, "%.0f", stats_median(cswv, ok)), put(f, "%.0f", stats_median(cswi, ok));
-		fprintf(f, ",%s,%d,%d,%s,", ci ? "ci95" : "minmax", disagree, noisy, worst_s);
+		put(f, "%.3f", stats_median_finite(util, ok)), put(f, "%.2f", other_max);
+		put(f, "%.1f", stats_median_finite(tp50, ok));
+		put(f, "%.1f", stats_median_finite(ttick, ok));
+		fprintf(f, ",%s,%d,%d,%d,%s,", ci ? "ci95" : "minmax", disagree, noisy, busy, worst_s);
 		/* The note explains the flags in words, so the report can show them as they are. */
 		char note[256] = "";
 		size_t nl = 0;
@@ -260,16 +397,32 @@ static int summarize_points(const struct csv_table *t, const int *c, FILE *f, ch
 		if (steal_max > SWEEP_NOISY_STEAL_PCT && nl < sizeof note)
 			nl += (size_t)snprintf(note + nl, sizeof note - nl, "steal %.1f%%; ",
 					       steal_max);
+		if (busy && isfinite(busy_other) && busy_other > SWEEP_BUSY_OTHER_PCT && nl < sizeof note)
+			nl += (size_t)snprintf(note + nl, sizeof note - nl,
+					       "busy: other processes used %.0f%% of the CPUs; ",
+					       busy_other);
+		else if (busy && nl < sizeof note)
+			nl += (size_t)snprintf(note + nl, sizeof note - nl,
+					       "busy: workers on a CPU %.2f of the window; ", busy_util);
+		if (starved && nl < sizeof note)
+			nl += (size_t)snprintf(note + nl, sizeof note - nl,
+					       "starved: a thread completed no operation in a window; ");
 		if (nl >= 2 && nl < sizeof note)
 			note[nl - 2] = '\0';
 		fprintf(f, "\"%s\"\n", note);
 		points++;
 	}
+	for (size_t r = 0; r < t->nrows; r++)
+		free(keys[r]);
+	free(keys);
 	free(seen);
 	free(rows);
 	free(vals);
 	return points;
 bad:
+	for (size_t r = 0; r < t->nrows; r++)
+		free(keys[r]);
+	free(keys);
 	free(seen);
 	free(rows);
 	free(vals);
@@ -380,7 +533,10 @@ int sweep_summarize(const char *dir, char *err, size_t errlen)
 		csv_free(&t);
 		return -ENOMEM;
 	}
-	int points = summarize_points(&t, c, f, err, errlen);
+	int oc[OC_COUNT];
+	for (int i = 0; i < OC_COUNT; i++)
+		oc[i] = csv_col(&t, ocol_name[i]);
+	int points = summarize_points(&t, c, oc, f, err, errlen);
 	rc = flush_atomic(dir, "summary.csv", f, &text, &len);
 	if (points >= 0 && rc) {
 		snprintf(err, errlen, "%s/summary.csv: %s", dir, strerror(-rc));
@@ -537,6 +693,32 @@ int sweep_trim_partial_line(const char *path)
 	return rc;
 }
 
+/* Appending rows of one layout to a file of another would leave a file no reader can trust:
+ * --resume refuses a set written by a lockbench with other columns (an older one, or one from
+ * before the measuring side's columns), naming the first difference. */
+static int check_layout(const struct csv_table *t, const char *want, char *err, size_t errlen)
+{
+	char *copy = strdup(want), *save = NULL;
+	if (!copy)
+		return -ENOMEM;
+	size_t k = 0;
+	const char *name = strtok_r(copy, ",", &save);
+	while (name && k < t->ncols && strcmp(t->header[k], name) == 0) {
+		name = strtok_r(NULL, ",", &save);
+		k++;
+	}
+	int rc = 0;
+	if (name || k != t->ncols) {
+		snprintf(err, errlen, "%s: its columns differ from the ones this lockbench writes "
+			 "(column %zu is '%.60s', expected '%.60s'); finish it with the lockbench "
+			 "that started it, or start a new sweep with --out", t->path, k + 1,
+			 k < t->ncols ? t->header[k] : "(none)", name ? name : "(none)");
+		rc = -EPROTO;
+	}
+	free(copy);
+	return rc;
+}
+
 /* Which (point, rep) pairs results.csv already holds, as done[point * reps + rep]. */
 int sweep_load_done(const char *dir, const struct sweep_point *pts, size_t npts, unsigned reps,
 		     unsigned char *done, size_t *ndone, char *err, size_t errlen)
@@ -546,9 +728,28 @@ int sweep_load_done(const char *dir, const struct sweep_point *pts, size_t npts,
 	int rc = read_results(dir, &t, err, errlen);
 	if (rc)
 		return rc;
+	rc = check_layout(&t, OUTPUT_CSV_HEADER RESULTS_SWEEP_COLUMNS, err, errlen);
+	if (rc) {
+		csv_free(&t);
+		return rc;
+	}
+	char path[1200];
+	snprintf(path, sizeof path, "%s/latency_hist.csv", dir);
+	if (access(path, F_OK) == 0) {
+		struct csv_table h;
+		if ((rc = csv_read(path, "latency_hist", &h, err, errlen)) == 0) {
+			rc = check_layout(&h, SWEEP_HIST_HEADER, err, errlen);
+			csv_free(&h);
+		}
+		if (rc) {
+			csv_free(&t);
+			return rc;
+		}
+	}
 	int cpoint = csv_need_col(&t, "point", err, errlen);
 	int crep = cpoint >= 0 ? csv_need_col(&t, "rep", err, errlen) : -1;
 	int cstatus = crep >= 0 ? csv_need_col(&t, "status", err, errlen) : -1;
+	int cncs = csv_col(&t, "ncs_ns");
 	if (cstatus < 0) {
 		csv_free(&t);
 		return -EINVAL;
@@ -558,8 +759,11 @@ int sweep_load_done(const char *dir, const struct sweep_point *pts, size_t npts,
 		if (parse_uint(t.rows[r][crep], 1, reps, &rep) != 0)
 			continue;
 		rep--;
+		char key[256];
+		sweep_normalize_key(key, sizeof key, t.rows[r][cpoint],
+				    cncs >= 0 ? t.rows[r][cncs] : "");
 		for (size_t i = 0; i < npts; i++)
-			if (strcmp(pts[i].key, t.rows[r][cpoint]) == 0 && !done[i * reps + rep]) {
+			if (strcmp(pts[i].key, key) == 0 && !done[i * reps + rep]) {
 				done[i * reps + rep] = 1;
 				(*ndone)++;
 			}

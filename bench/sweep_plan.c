@@ -17,7 +17,7 @@
 enum sweep_opt {
 	OPT_LOCKS = 256, OPT_THREADS, OPT_CS, OPT_NCS, OPT_REPS, OPT_DURATION, OPT_WARMUP,
 	OPT_PLACEMENT, OPT_PERMITS, OPT_QUICK, OPT_OUT, OPT_RESUME, OPT_SEED, OPT_NO_REPORT,
-	OPT_NO_PROBE, OPT_CDF_THREADS, OPT_HELP,
+	OPT_NO_PROBE, OPT_NO_LOCK_COST, OPT_CDF_THREADS, OPT_HELP,
 };
 
 static const struct option sweep_options[] = {
@@ -36,6 +36,7 @@ static const struct option sweep_options[] = {
 	{ "seed", required_argument, NULL, OPT_SEED },
 	{ "no-report", no_argument, NULL, OPT_NO_REPORT },
 	{ "no-probe", no_argument, NULL, OPT_NO_PROBE },
+	{ "no-lock-cost", no_argument, NULL, OPT_NO_LOCK_COST },
 	{ "cdf-threads", required_argument, NULL, OPT_CDF_THREADS },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
@@ -46,7 +47,8 @@ void sweep_usage(FILE *f)
 {
 	fprintf(f,
 		"usage: lockbench sweep [OPTIONS]\n"
-		"Runs every registered lock (not `null`) over thread counts and two critical sections,\n"
+		"Runs every registered lock over thread counts and two critical sections, and at cs 0\n"
+		"(the lock-cost points, `null` beside them as the floor: its only use in a sweep),\n"
 		"several repetitions each, into results/<host>-<UTC time>/ with plots and a report.\n\n"
 		"  --locks NAME,...     locks to run (default: every lock but not-a-lock ones)\n"
 		"  --threads N,...      thread counts (default: 1..CPUs, CPUs+1, 2xCPUs; powers of two\n"
@@ -60,6 +62,11 @@ void sweep_usage(FILE *f)
 		"  --permits N          also run the counting semaphores with N permits, labelled\n"
 		"                       (default: 1 only, so every point is mutual exclusion)\n"
 		"  --quick              fewer points: threads 1, CPUs, 2xCPUs; one critical section\n"
+		"  --no-lock-cost       skip the lock-cost points. By default every lock (of --locks,\n"
+		"                       when given) also runs at cs 0 and ncs 0, at 1 thread and at\n"
+		"                       CPUs threads (window %llums, warm-up %llums), with `null` (no\n"
+		"                       lock: the harness's own loop) beside them as the floor; the\n"
+		"                       report ranks the locks there by ns per lock+unlock\n"
 		"  --cdf-threads N      thread count of the latency-distribution plot (default: CPUs)\n"
 		"  --seed S             seed of the shuffled order (default: from the clock; recorded)\n"
 		"  --out DIR            result set directory (default: results/<host>-<UTC time>)\n"
@@ -72,7 +79,8 @@ void sweep_usage(FILE *f)
 		SWEEP_DEFAULT_CS_SHORT_NS, SWEEP_DEFAULT_CS_LONG_NS, SWEEP_DEFAULT_CS_SHORT_NS, SWEEP_DEFAULT_NCS_NS,
 		SWEEP_DEFAULT_REPS, SWEEP_QUICK_REPS, SWEEP_DEFAULT_DURATION_NS / NS_PER_MS,
 		SWEEP_QUICK_DURATION_NS / NS_PER_MS, SWEEP_DEFAULT_WARMUP_NS / NS_PER_MS,
-		SWEEP_QUICK_WARMUP_NS / NS_PER_MS);
+		SWEEP_QUICK_WARMUP_NS / NS_PER_MS, SWEEP_LOCK_COST_DURATION_NS / NS_PER_MS,
+		SWEEP_LOCK_COST_WARMUP_NS / NS_PER_MS);
 }
 
 static const char *sweep_opt_name(int val)
@@ -218,6 +226,7 @@ int sweep_parse(int argc, char **argv, struct sweep_opts *o, bool resuming)
 		case OPT_QUICK: o->quick = true; break;
 		case OPT_NO_REPORT: o->no_report = true; break;
 		case OPT_NO_PROBE: o->no_probe = true; break;
+		case OPT_NO_LOCK_COST: o->no_lock_cost = true; break;
 		case OPT_CDF_THREADS:
 			if (parse_uint(optarg, 1, LB_MAX_THREADS, &u) != 0)
 				return usage_error("--cdf-threads: '%s' is not an integer in 1..%d",
@@ -325,6 +334,55 @@ void sweep_default_threads(struct sweep_opts *o, unsigned ncpus)
 	o->nthreads = u;
 }
 
+void sweep_point_key(char *buf, size_t len, const char *lock, unsigned permits, unsigned threads,
+		     unsigned long long cs_ns, unsigned long long ncs_ns)
+{
+	snprintf(buf, len, "%s/%u/%u/%llu/%llu", lock, permits, threads, cs_ns, ncs_ns);
+}
+
+void sweep_normalize_key(char *buf, size_t len, const char *key, const char *ncs_ns)
+{
+	size_t slashes = 0;
+	for (const char *c = key; *c; c++)
+		slashes += *c == '/';
+	if (slashes == 3)
+		snprintf(buf, len, "%s/%s", key, ncs_ns);
+	else
+		snprintf(buf, len, "%s", key);
+}
+
+size_t sweep_max_points(const struct sweep_opts *o)
+{
+	/* Two permits variants per lock; lock-cost: two thread counts per lock and for null. */
+	return (size_t)o->nlocks * 2 * o->ncs * o->nthreads + ((size_t)o->nlocks + 1) * 2;
+}
+
+static void add_point(struct sweep_point *pts, size_t *n, const struct lb_lock_ops *ops,
+		      unsigned permits, unsigned threads, uint64_t cs_ns, uint64_t ncs_ns,
+		      const struct sweep_opts *o, bool lock_cost)
+{
+	char key[sizeof pts->key];
+	sweep_point_key(key, sizeof key, ops->name, permits, threads, (unsigned long long)cs_ns,
+			(unsigned long long)ncs_ns);
+	/* A user's own --cs 0 --ncs 0 point is already the lock-cost point: run it once. */
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp(pts[i].key, key) == 0)
+			return;
+	struct sweep_point *p = &pts[(*n)++];
+	p->lock = ops;
+	p->permits = permits;
+	p->threads = threads;
+	p->cs_ns = cs_ns;
+	p->ncs_ns = ncs_ns;
+	p->lock_cost = lock_cost;
+	/* Never longer than the user asked for: --duration 5ms stays a 5 ms sweep. */
+	p->duration_ns = lock_cost && o->duration_ns > SWEEP_LOCK_COST_DURATION_NS
+				 ? SWEEP_LOCK_COST_DURATION_NS : o->duration_ns;
+	p->warmup_ns = lock_cost && o->warmup_ns > SWEEP_LOCK_COST_WARMUP_NS
+			       ? SWEEP_LOCK_COST_WARMUP_NS : o->warmup_ns;
+	snprintf(p->key, sizeof p->key, "%s", key);
+}
+
 size_t sweep_build_points(const struct sweep_opts *o, struct sweep_point *pts)
 {
 	size_t n = 0;
@@ -334,17 +392,41 @@ size_t sweep_build_points(const struct sweep_opts *o, struct sweep_point *pts)
 		unsigned nvar = (o->permits > 1 && (ops->props & LB_COUNTING)) ? 2 : 1;
 		for (unsigned v = 0; v < nvar; v++)
 			for (unsigned ci = 0; ci < o->ncs; ci++)
-				for (unsigned ti = 0; ti < o->nthreads; ti++) {
-					struct sweep_point *p = &pts[n++];
-					p->lock = ops;
-					p->permits = variants[v];
-					p->threads = o->threads[ti];
-					p->cs_ns = o->cs_ns[ci];
-					snprintf(p->key, sizeof p->key, "%s/%u/%u/%llu", ops->name,
-						 p->permits, p->threads, (unsigned long long)p->cs_ns);
-				}
+				for (unsigned ti = 0; ti < o->nthreads; ti++)
+					add_point(pts, &n, ops, variants[v], o->threads[ti],
+						  o->cs_ns[ci], o->ncs_ns, o, false);
+	}
+	if (o->no_lock_cost)
+		return n;
+	/* At most the harness's thread limit, as for the default thread counts: a 200-CPU box
+	 * still gets its lock-cost points rather than a refused plan. */
+	unsigned cost_n = o->ncpus ? o->ncpus : 1;
+	unsigned cost_threads[2] = { 1, cost_n > LB_MAX_THREADS ? LB_MAX_THREADS : cost_n };
+	unsigned ncost = cost_threads[1] > 1 ? 2 : 1;
+	const struct lb_lock_ops *floor_ops = NULL;
+	for (size_t i = 0; lb_lock_at(i) && !floor_ops; i++)
+		if (lb_lock_at(i)->props & LB_NOT_A_LOCK)
+			floor_ops = lb_lock_at(i);
+	for (unsigned li = 0; li <= o->nlocks; li++) {
+		const struct lb_lock_ops *ops = li < o->nlocks ? o->locks[li] : floor_ops;
+		if (!ops)
+			continue;
+		for (unsigned ti = 0; ti < ncost; ti++)
+			add_point(pts, &n, ops, 1, cost_threads[ti], 0, 0, o, true);
 	}
 	return n;
+}
+
+double sweep_estimate_ns(const struct sweep_point *pts, size_t npts, unsigned reps,
+			 const unsigned char *done)
+{
+	double ns = 0;
+	for (size_t i = 0; i < npts; i++)
+		for (unsigned r = 0; r < reps; r++)
+			if (!done || !done[i * reps + r])
+				ns += (double)(pts[i].warmup_ns + pts[i].duration_ns +
+					       SWEEP_EST_OVERHEAD_NS);
+	return ns;
 }
 
 /* splitmix64: a recorded seed gives the same order on every machine. */

@@ -100,15 +100,35 @@ static const struct report_stat *metric_stat(const struct report_point *p, enum 
 	}
 }
 
+bool report_point_flagged(const struct report_point *p)
+{
+	return p->disagree || p->noisy || p->busy || strcmp(p->status, "ok") != 0;
+}
+
+/* At this point: its cs, and its ncs unless any ncs will do (NAN); never the floor. */
+static bool in_cell(const struct report_point *p, enum report_regime regime, double cs_ns,
+		    double ncs_ns)
+{
+	return p->regime == regime && p->cs_ns == cs_ns && p->permits == 1 && !p->floor &&
+	       (isnan(ncs_ns) || p->ncs_ns == ncs_ns);
+}
+
 int verdict_cell(const struct report_point *pts, size_t n, enum report_regime regime,
 		 double cs_ns, enum report_metric metric, struct verdict_cell *cell)
+{
+	return verdict_cell_at(pts, n, regime, cs_ns, NAN, metric, cell);
+}
+
+int verdict_cell_at(const struct report_point *pts, size_t n, enum report_regime regime,
+		    double cs_ns, double ncs_ns, enum report_metric metric,
+		    struct verdict_cell *cell)
 {
 	memset(cell, 0, sizeof *cell);
 	cell->v.runner_up = SIZE_MAX;
 	/* The regime's representative thread count. */
 	for (size_t i = 0; i < n; i++) {
 		const struct report_point *p = &pts[i];
-		if (p->regime != regime || p->cs_ns != cs_ns || p->permits != 1)
+		if (!in_cell(p, regime, cs_ns, ncs_ns))
 			continue;
 		if (cell->threads == 0 ||
 		    (regime == REGIME_UNCONTENDED ? p->threads < cell->threads
@@ -117,10 +137,15 @@ int verdict_cell(const struct report_point *pts, size_t n, enum report_regime re
 	}
 	if (cell->threads == 0)
 		return 0;
+	/* max/min says how far apart the best and worst served threads are, which Jain's index
+	 * compresses near 1; sets from before it have Jain only. */
+	for (size_t i = 0; i < n && metric == METRIC_FAIRNESS; i++)
+		if (in_cell(&pts[i], regime, cs_ns, ncs_ns) && pts[i].threads == cell->threads &&
+		    isfinite(pts[i].maxmin.median))
+			cell->maxmin = true;
 	for (size_t i = 0; i < n; i++) {
 		const struct report_point *p = &pts[i];
-		if (p->regime != regime || p->cs_ns != cs_ns || p->permits != 1 ||
-		    p->threads != cell->threads)
+		if (!in_cell(p, regime, cs_ns, ncs_ns) || p->threads != cell->threads)
 			continue;
 		if (strcmp(p->status, "ok") != 0) {
 			if (cell->nexcluded == VERDICT_MAX)
@@ -130,7 +155,7 @@ int verdict_cell(const struct report_point *pts, size_t n, enum report_regime re
 		}
 		if (cell->ncand == VERDICT_MAX)
 			return -EINVAL;
-		const struct report_stat *s = metric_stat(p, metric);
+		const struct report_stat *s = cell->maxmin ? &p->maxmin : metric_stat(p, metric);
 		bool ci = metric == METRIC_MOPS && p->ci95 && isfinite(s->ci_lo) && isfinite(s->ci_hi);
 		cell->cand[cell->ncand] = (struct verdict_candidate){
 			.name = p->lock,
@@ -142,7 +167,7 @@ int verdict_cell(const struct report_point *pts, size_t n, enum report_regime re
 		cell->pt[cell->ncand++] = p;
 	}
 	return verdict_decide(cell->cand, cell->ncand,
-			      metric == METRIC_MOPS || metric == METRIC_FAIRNESS ? VERDICT_HIGHER_BETTER
-										  : VERDICT_LOWER_BETTER,
+			      metric == METRIC_MOPS || (metric == METRIC_FAIRNESS && !cell->maxmin)
+				      ? VERDICT_HIGHER_BETTER : VERDICT_LOWER_BETTER,
 			      &cell->v);
 }

@@ -5,7 +5,7 @@
 #   `lockbench compare A B` runs it; it is runnable by hand on the summary.csv of any two
 #   lockbench result sets (docs/SWEEP_FILES.md). LABEL_A and LABEL_B name the sets in the title
 #   (default A and B); METRIC is a summary.csv column prefix: mops (default), lat_p99_ns,
-#   fairness, cpu_ns_per_op. The terminal follows OUT's extension unless one was chosen with -e
+#   fairness, fairness_maxmin, cpu_ns_per_op. The terminal follows OUT's extension unless one was chosen with -e
 #   before -c. Error bars are each set's spread (the 95 % CI of the median where summary.csv has
 #   one, else min..max); B's points sit a little to the right so that both stay visible. The
 #   oversubscribed region (threads > CPUs) is shaded, once per set when their CPU counts differ.
@@ -39,10 +39,13 @@ if (lb_metric eq "mops") {
 	lb_ylabel = "Jain's fairness index over per-thread acquisitions"
 	lb_logy = 0
 	lb_yrange = "[0:1.05]"
+} else { if (lb_metric eq "fairness_maxmin") {
+	lb_title = "Fairness vs threads: max/min of the threads' acquisitions (lower is fairer; log scale)"
+	lb_ylabel = "max/min per-thread acquisitions"
 } else {
-	print sprintf("%s: METRIC '%s' is not one of mops, lat_p99_ns, fairness, cpu_ns_per_op", lb_self, lb_metric)
+	print sprintf("%s: METRIC '%s' is not one of mops, lat_p99_ns, fairness, fairness_maxmin, cpu_ns_per_op", lb_self, lb_metric)
 	exit status 2
-} } } }
+} } } } }
 
 # lb_common.gp checks lb_data (A here); B gets the same check below.
 lb_data = cmp_a

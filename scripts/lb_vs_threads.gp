@@ -5,7 +5,7 @@
 # lb_logy (1 = log scale) and lb_yrange ("" = automatic), plus what lb_common.gp expects.
 # One panel per critical-section length (cs_ns), one line per lock (and permits), error bars from
 # the repetitions: the 95 % CI of the median where summary.csv has one (spread = ci95), else
-# min..max. Points whose repetitions disagree, whose machine was noisy or whose status is not ok
+# min..max. Points whose repetitions disagree, whose machine was noisy or busy, or whose status is not ok
 # get a black ring. Threads > CPUs (the oversubscribed region) is shaded.
 
 load lb_here . "/lb_common.gp"
@@ -54,14 +54,17 @@ if (lb_cpus > 0 && lb_cpus < lb_maxthreads) {
 lb_series_pipe(i, cs) = lb_pipe(sprintf("-v sort=1 -v 'where=lock=%s;permits=%s;cs_ns=%s' -v cols=threads,%s_median,%s_lo,%s_hi", \
 	word(lb_names, i), word(lb_permits, i), cs, lb_metric, lb_metric, lb_metric))
 
+# The lock-cost points (cs 0 with ncs 0 only) are named as such; a user's own --cs 0 is not.
+lb_panel_title(cs) = (cs + 0 == 0 && system(lb_awk(sprintf("-v mode=distinct -v cols=ncs_ns -v 'where=cs_ns=%s'", cs))) eq "0") ? \
+	"critical section 0 ns, ncs 0: lock cost" : sprintf("critical section %s ns", cs)
 set multiplot title lb_title . \
 	"\nerror bars: 95 % CI of the median where there are enough repetitions, else min-max;" . \
-	"\na ring flags a point whose repetitions disagree, whose machine was noisy, or with a failed repetition"
+	"\na ring flags a point whose repetitions disagree, whose machine was noisy or busy, or with a failed repetition"
 unset key
 do for [p = 1:lb_npanels] {
 	cs = word(lb_cs, p)
 	eval lb_panel_margins(p)
-	set title sprintf("critical section %s ns", cs)
+	set title lb_panel_title(cs)
 	# The ring layer only when something is flagged: an empty pipe would draw a warning.
 	lb_rings = lb_nflag == 0 ? "" : sprintf(", \"%s\" using 1:2 with points pt 6 ps 2.4 lw 1.5 lc rgb '#000000' notitle", \
 		lb_pipe(sprintf("-v flagged=1 -v 'where=cs_ns=%s' -v cols=threads,%s_median", cs, lb_metric)))

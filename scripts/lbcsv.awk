@@ -13,11 +13,13 @@
 #     mode=max       the largest value of the first of `cols` (empty when no row is kept)
 #     mode=count     how many rows are kept
 #     mode=check     `ok`, or the reason the file is not a readable lockbench-results v1 file
+#     mode=has       `1` when the header has the first of `cols`, else `0` (optional columns)
 #     cols=a,b       columns to print; NAME_lo / NAME_hi are the spread to draw: NAME_ci_lo/hi
 #                    when the row's spread is ci95 and they are present, else NAME_min / NAME_max
 #     where=a=x;b!=y keep rows where every condition holds (numeric comparison when both sides
 #                    are numbers, so cs_ns=100 matches 1e2)
-#     flagged=1      keep only rows marked disagree=1 or noisy=1 or whose status is not ok
+#     flagged=1      keep only rows marked disagree=1, noisy=1 or busy=1 (when the column is
+#                    there) or whose status is not ok
 #     sort=1         sort the printed rows numerically on their first column
 # Errors go to stderr as `lbcsv.awk: FILE:LINE: why` and exit 1.
 
@@ -88,7 +90,8 @@ function keep(    i, c, op, k, v, got) {
 		} else if ((op == "=") != (got == v))
 			return 0
 	}
-	if (flagged && !(col("disagree") == "1" || col("noisy") == "1" || col("status") != "ok"))
+	if (flagged && !(col("disagree") == "1" || col("noisy") == "1" || col("status") != "ok" ||
+			 (("busy" in colidx) && col("busy") == "1")))
 		return 0
 	return 1
 }
@@ -131,6 +134,7 @@ FNR == 1 {
 }
 
 mode == "check" { next }
+mode == "has" { exit 0 }
 
 {
 	delete f
@@ -166,6 +170,7 @@ mode == "check" { next }
 END {
 	if (failed) exit 1
 	if (checked) exit 0
+	if (mode == "has") { print ((want[1] in colidx) ? 1 : 0); exit 0 }
 	if (mode == "check") {
 		if (NR == 0) print "empty file"
 		else if (!header) print "no header row"

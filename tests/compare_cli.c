@@ -293,7 +293,16 @@ static void test_garbled(void)
 	memcpy(dup, sum, len);
 	memcpy(dup + len, line3, l3);
 	RUN(plant("dup", dup, len + l3, NULL), FIX("b"), "--out", TMP("g"));
-	check_error(1, "dup/summary.csv:10:", "tas/1/1/100 appears again (first on line 3)");
+	check_error(1, "dup/summary.csv:10:", "tas/1/1/100/100 appears again (first on line 3)");
+	/* The same lock, permits, threads and cs at another ncs is another point (the lock-cost
+	 * points run at ncs 0 beside a user's own cs): not a duplicate. */
+	char *ncs = dup + len;
+	for (int i = 0; i < 7; i++)
+		ncs = strchr(ncs, ',') + 1;
+	size_t old = (size_t)(strchr(ncs, ',') - ncs);
+	memmove(ncs + 1, ncs + old, (size_t)(dup + len + l3 - (ncs + old)));
+	ncs[0] = '0';
+	CHECK_EQ(RUN(plant("ncs0", dup, len + l3 - old + 1, NULL), FIX("b"), "--out", TMP("n0")), 0);
 
 	/* A column missing from the header (renamed, so every row keeps its field count). */
 	snprintf(bad, sizeof bad, "%s", sum);
@@ -327,7 +336,7 @@ static void test_usage(void)
 	RUN(FIX("a"), FIX("b"), FIX("a"));
 	check_error(2, "expected two result directories, got 3", NULL);
 	RUN(FIX("a"), FIX("b"), "--metric", "speed");
-	check_error(2, "--metric: 'speed' is not one of mops, lat_p99_ns, fairness, cpu_ns_per_op",
+	check_error(2, "--metric: 'speed' is not one of mops, lat_p99_ns, fairness, fairness_maxmin, cpu_ns_per_op",
 		    NULL);
 	RUN(FIX("a"), FIX("b"), "--metric");
 	check_error(2, "--metric: expected a value", NULL);

@@ -13,6 +13,8 @@
 # Each case must end in bounded time (every command runs under `timeout`), with a clear one-line
 # error on stderr, the documented exit status, and nothing already finished lost.
 # LB_FAULTS="threads output gnuplot watchdog signals" (the default) chooses the sections.
+# The sweeps here run with --no-lock-cost: they count the runs of the plan they give, and the
+# lock-cost points (on by default) would add runs, and stuck ones for never-release.
 set -u
 lb=${1:?usage: reliability_faults.sh LOCKBENCH BROKEN_LOCKS_SO FIXTURE_DIR}
 plugin=${2:?usage: reliability_faults.sh LOCKBENCH BROKEN_LOCKS_SO FIXTURE_DIR}
@@ -83,7 +85,7 @@ section_threads() {
 		# finished points are kept, the failed ones recorded, the sweep goes on and exits 1.
 		mkdir -m 777 "$work/np"
 		timeout 120 env "$no_lsan" setpriv --reuid=65534 --regid=65534 --clear-groups prlimit --nproc=$((base + 3)) \
-			"$lb" sweep --locks tas,futex --threads 1,4 --cs 50ns --reps 1 --duration 10ms \
+			"$lb" sweep --no-lock-cost --locks tas,futex --threads 1,4 --cs 50ns --reps 1 --duration 10ms \
 			--warmup 2ms --no-report --no-probe --out "$work/np/set" >"$work/nps.out" 2>"$work/nps.err"
 		rc=$?
 		res=$work/np/set/results.csv
@@ -173,7 +175,7 @@ section_output() {
 		dd if=/dev/zero of="$mnt/filler" bs=4k count=12 status=none 2>/dev/null
 		set_dir=$mnt/set
 		t0=$(($(date +%s%N) / 1000000))
-		timeout 120 "$lb" sweep --locks tas,ttas,ticket --threads 1,2 --cs 50ns,1us --reps 3 \
+		timeout 120 "$lb" sweep --no-lock-cost --locks tas,ttas,ticket --threads 1,2 --cs 50ns,1us --reps 3 \
 			--duration 1ms --warmup 1ms --no-report --no-probe --seed 7 --out "$set_dir" \
 			>"$work/f.out" 2>"$work/f.err"
 		rc=$?
@@ -225,7 +227,7 @@ section_gnuplot() {
 		bash -c "cd '$work/g' && md5sum --quiet -c '$work/g.md5'"
 	check "report without gnuplot: no file added (no temporary left)" \
 		test "$(ls -A "$work/g" | wc -l)" = "$(wc -l <"$work/g.md5")"
-	timeout 60 env PATH="$work/nobin" "$lb" sweep --locks tas --threads 1,2 --cs 50ns --reps 1 --duration 5ms \
+	timeout 60 env PATH="$work/nobin" "$lb" sweep --no-lock-cost --locks tas --threads 1,2 --cs 50ns --reps 1 --duration 5ms \
 		--warmup 1ms --no-probe --out "$work/gs" >"$work/gs.out" 2>"$work/gs.err"
 	rc=$?
 	check "sweep without gnuplot: exit 1 (got $rc)" test "$rc" = 1
@@ -258,7 +260,7 @@ section_watchdog() {
 	# In a sweep among good locks (its watchdog: 5 s): every point of both repetitions is recorded,
 	# so the points after the stuck one ran; the good ones are ok; the sweep exits 1.
 	t0=$(($(date +%s%N) / 1000000))
-	timeout 120 "$lb" --plugin "$plugin" sweep --locks tas,never-release,futex --threads 2 --cs 50ns \
+	timeout 120 "$lb" --plugin "$plugin" sweep --no-lock-cost --locks tas,never-release,futex --threads 2 --cs 50ns \
 		--reps 2 --duration 20ms --warmup 5ms --no-report --no-probe --out "$work/ws" \
 		>"$work/ws.out" 2>"$work/ws.err"
 	rc=$?
@@ -272,7 +274,7 @@ section_watchdog() {
 	check "sweep with never-release: never-release stuck in both reps" \
 		test "$(grep -cE '^never-release,.*,stuck,' "$res")" = 2
 	check "sweep with never-release: the stuck points named on stderr" \
-		grep -q "never-release/1/2/50 rep [12]: stuck: lock never-release" "$work/ws.err"
+		grep -q "never-release/1/2/50/100 rep [12]: stuck: lock never-release" "$work/ws.err"
 	check "sweep with never-release: summary.csv has the 3 points" \
 		test "$(complete_rows "$work/ws/summary.csv")" = 3
 	check "sweep with never-release: bounded (${ms} ms < 30000)" test "$ms" -lt 30000

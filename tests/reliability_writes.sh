@@ -29,15 +29,16 @@ faulted() { # faulted FILE BYTES COMMAND...: run COMMAND with writes to FILE fai
 		LB_FAULT_AFTER="$after" "$@"
 }
 
-# A tiny sweep that writes every file a default one does: 2 locks x 2 thread counts x 2 reps, the
-# physical floor (c2c.csv, handoff.csv) and the report.
+# A tiny sweep that writes every file a default one does: 2 locks x 2 thread counts x 2 reps and
+# their lock-cost points, the physical floor (c2c.csv, handoff.csv) and the report.
 S=(sweep --locks tas,futex --threads 1,2 --cs 50ns --reps 2 --duration 5ms --warmup 1ms --seed 3)
-runs=8
 
 echo "reliability_writes: a reference sweep, unfaulted, for each file's size"
 timeout 120 "$lb" "${S[@]}" --out "$work/ref" >/dev/null 2>"$work/ref.err"
 rc=$?
 check "reference sweep: exit 0 (got $rc)" test "$rc" = 0
+runs=$(complete_rows --whole "$work/ref/results.csv") # the plan's runs, lock-cost points too
+check "reference sweep: $runs whole rows, more than the 8 of its main points" test "$runs" -gt 8
 size() { stat -c %s "$work/ref/$1" 2>/dev/null || echo 0; }
 
 # FILE BYTES...: 0 fails the first write (a log's header, or the whole of an atomic file); `mid`

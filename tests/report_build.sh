@@ -49,7 +49,7 @@ d=$(fresh good)
 run "$d"
 ok "exit 0 (got $rc: $errout)" test "$rc" = 0
 ok "report.html and report.md written" test -s "$d/report.html" -a -s "$d/report.md"
-for p in throughput latency_p50 latency_p99 fairness cpu latency_cdf c2c_heatmap; do
+for p in throughput latency_p50 latency_p99 fairness cpu latency_cdf latency_percentiles c2c_heatmap; do
 	ok "$p.png and $p.svg" test -s "$d/$p.png" -a -s "$d/$p.svg"
 done
 ok "no temporary files left" no_partial "$d"
@@ -68,8 +68,48 @@ ok "the noise flags are noted" has "$d/report.md" '3 of 48 points are flagged'
 ok "flagged rows are highlighted" has "$d/report.html" '<tr class="flag"><td>sem</td>'
 ok "report.md links the plots" has "$d/report.md" '![Throughput vs threads](throughput.png)'
 ok "a complete set has no incomplete note" bash -c "! grep -q 'incomplete' '$d/report.md'"
+# The fixture predates the lock-cost points and the measuring side's columns: it still reports.
+ok "an old set: lock cost not measured, said so" has "$d/report.md" 'Not measured for this result set (no points at cs 0 and ncs 0'
+ok "an old set: the timer resolution is unavailable" has "$d/report.md" 'Timer resolution: unavailable'
+ok "an old set: max/min and cv shown as unavailable" has "$d/report.md" '| 1.000, –, – |'
+ok "the percentile plot is in the report" has "$d/report.md" '![Latency by percentile](latency_percentiles.png)'
 # The image check must be able to fail: report.md has links, not embedded images.
 ok "negative control: the image check fails on report.md" bash -c "! (( \$(grep -o '<img [^>]*src=\"data:image/png;base64,' '$d/report.md' | wc -l) >= 6 ))"
+
+echo "lock-cost points and the measuring side's columns, planted:"
+d=$(fresh lockcost)
+# New columns appended to every fixture row (empty: unavailable), then lock-cost rows: tas
+# 100 Mops/s = 10 ns, ticket 50 = 20 ns, null 500 = 2 ns (the floor); timer p50 15 ns, tick 20 ns;
+# p99 tas 30 ns, ticket 40 ns: 10 ns apart, below the 20 ns resolution. ticket at 2 threads busy.
+awk 'NR == 2 { print $0 ",busy,fairness_maxmin_median,fairness_maxmin_min,fairness_maxmin_max,timer_p50_ns_median,timer_tick_ns_median"; next }
+	NR > 2 { print $0 ",0,,,,15,20"; next } { print }' "$fixture/summary.csv" >"$d/summary.csv"
+cost_row() { # LOCK THREADS REGIME MOPS P99 BUSY NOTE
+	local m=$4
+	printf '%s,0,1,%s,%s,0,0,0,compact,3,3,%s,%s,%s,,,1,1,1,20,20,20,%s,%s,%s,%s,%s,%s,0,0,minmax,0,0,ok,"%s",%s,1.2,1.1,1.3,15,20\n' \
+		"$1" "$2" "$3" "$m" "$(awk "BEGIN { print $m * 0.98 }")" "$(awk "BEGIN { print $m * 1.02 }")" \
+		"$5" "$5" "$5" "$(awk "BEGIN { print 1000 / $m }")" "$(awk "BEGIN { print 1000 / $m }")" \
+		"$(awk "BEGIN { print 1000 / $m }")" "$7" "$6" >>"$d/summary.csv"
+}
+cost_row tas 1 uncontended 100 30 0 ""
+cost_row ticket 1 uncontended 50 40 0 ""
+cost_row null 1 uncontended 500 20 0 ""
+cost_row tas 2 contended 20 300 0 ""
+cost_row ticket 2 contended 30 200 1 "busy: other processes used 48% of the CPUs"
+cost_row null 2 contended 900 20 0 ""
+run "$d"
+ok "exit 0 ($errout)" test "$rc" = 0
+ok "the lock-cost table ranks tas first: 10 ns, floor 2 ns, 8 ns without it" has "$d/report.md" '| 1 | tas | 10 ns (9.8 ns – 10.2 ns) | 2 ns | 8 ns |'
+ok "… ticket second: 20 ns, 18 ns without the floor" has "$d/report.md" '| 2 | ticket | 20 ns (19.6 ns – 20.4 ns) | 2 ns | 18 ns |'
+ok "… and names the cheapest" has "$d/report.md" 'Cheapest uncontended: **tas**'
+ok "null never competes: tas leads the lock-cost throughput cell" has "$d/report.md" '| 0 ns, ncs 0 (lock cost) | uncontended: 1 thread | **tas** 100 Mops/s'
+ok "null is not in the lock-cost ranking" bash -c "! grep -q '^| [0-9]* | null |' '$d/report.md'"
+ok "the timer resolution is stated, with both figures" has "$d/report.md" 'Timer resolution: 20 ns, the larger of the median cost of one timestamp (timer\_p50\_ns: 15 ns) and the clock'"'"'s tick (timer\_tick\_ns: 20 ns)'
+ok "a p99 lead below it is marked" has "$d/report.md" '**tas** 30 ns (min–max 30–30); next: ticket 40 ns (min–max 40–40) (the difference is below the timer'
+ok "fairest by max/min where the set has it" has "$d/report.md" 'max/min 1.200'
+ok "the busy point is flagged and says why" has "$d/report.md" 'ticket, 2 threads, cs 0 ns, ncs 0 ns: busy: other processes used 48% of the CPUs'
+ok "… counted with the others (3 + 1 of 54)" has "$d/report.md" '4 of 54 points are flagged'
+ok "… and ringed in the plots (lbcsv.awk flagged=1 keeps it)" \
+	test "$(awk -f "$scripts/lbcsv.awk" -v mode=count -v flagged=1 "$d/summary.csv")" = 4
 
 echo "report again on the same folder (rebuild):"
 run "$d"

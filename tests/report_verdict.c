@@ -163,7 +163,8 @@ static struct report_point pt(const char *lock, unsigned threads, enum report_re
 		.threads = threads, .reps = 3, .reps_ok = 3, .regime = r, .cs_ns = 100,
 		.mops = { mops, lo, hi, NAN, NAN }, .fairness = { 1, 1, 1, NAN, NAN },
 		.p50 = { 50, 40, 60, NAN, NAN }, .p99 = { 1000 / mops, 900 / mops, 1100 / mops, NAN, NAN },
-		.cpu = { 100, 90, 110, NAN, NAN },
+		.cpu = { 100, 90, 110, NAN, NAN }, .maxmin = { NAN, NAN, NAN, NAN, NAN },
+		.ncs_ns = 100,
 	};
 	return p;
 }
@@ -236,6 +237,38 @@ static void test_cell(void)
 	CHECK_EQ(cell.threads, 0);
 	CHECK_EQ(cell.v.kind, VERDICT_NONE);
 	printf("  a regime without points: not measured\n");
+
+	/* The floor never competes; fairness by max/min (lower is fairer) where the points have
+	 * it, even against Jain's index; ncs keeps a lock-cost point apart from a user's cs. */
+	struct report_point more[] = {
+		pt("a", 1, REGIME_UNCONTENDED, 30, 29, 31),
+		pt("null", 1, REGIME_UNCONTENDED, 500, 490, 510),
+		pt("a", 2, REGIME_CONTENDED, 10, 9, 11),
+		pt("b", 2, REGIME_CONTENDED, 10, 9, 11),
+		pt("b", 1, REGIME_UNCONTENDED, 90, 89, 91), /* ncs 0: another point */
+	};
+	more[1].floor = true;
+	more[4].ncs_ns = 0;
+	verdict_cell_at(more, N(more), REGIME_UNCONTENDED, 100, 100, METRIC_MOPS, &cell);
+	CHECK_EQ(cell.ncand, 1);
+	CHECK_STR(cell.cand[cell.v.tied[0]].name, "a");
+	printf("  null (the floor) is never a candidate; ncs 0 is another cell\n");
+	verdict_cell_at(more, N(more), REGIME_UNCONTENDED, 100, 0, METRIC_MOPS, &cell);
+	CHECK_EQ(cell.ncand, 1);
+	CHECK_STR(cell.cand[cell.v.tied[0]].name, "b");
+	more[2].fairness = (struct report_stat){ 0.9, 0.9, 0.9, NAN, NAN };
+	more[2].maxmin = (struct report_stat){ 1.1, 1.0, 1.2, NAN, NAN };
+	more[3].fairness = (struct report_stat){ 0.99, 0.99, 0.99, NAN, NAN };
+	more[3].maxmin = (struct report_stat){ 3, 2.5, 3.5, NAN, NAN };
+	verdict_cell(more, N(more), REGIME_CONTENDED, 100, METRIC_FAIRNESS, &cell);
+	CHECK(cell.maxmin);
+	CHECK_EQ(cell.v.kind, VERDICT_WINNER);
+	CHECK_STR(cell.cand[cell.v.tied[0]].name, "a");
+	more[2].maxmin.median = more[3].maxmin.median = NAN;
+	verdict_cell(more, N(more), REGIME_CONTENDED, 100, METRIC_FAIRNESS, &cell);
+	CHECK(!cell.maxmin);
+	CHECK_STR(cell.cand[cell.v.tied[0]].name, "b");
+	printf("  fairest: the lower max/min (a) over the higher Jain (b); Jain without max/min\n");
 }
 
 int main(void)

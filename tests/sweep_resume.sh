@@ -2,7 +2,9 @@
 # sweep_resume.sh LOCKBENCH — the sweep's files, and its interruption and resume path:
 # a small sweep writes every file; SIGINT and SIGTERM mid-run keep every finished row, mark the
 # set incomplete and exit 130 / 143; --resume finishes it without repeating a (point, rep);
-# bad --resume / --out targets are usage errors. Bounded by tiny windows, not wall time.
+# bad --resume / --out targets are usage errors; a set of another column layout is refused; the
+# lock-cost points (cs 0, ncs 0, null as the floor) are planned, keyed apart from a user's own
+# --cs 0 and run once when the user asks for the same point. Bounded by tiny windows.
 set -u
 lb=${1:?usage: sweep_resume.sh LOCKBENCH}
 work=$(mktemp -d /tmp/lb-sweep-resume.XXXXXX)
@@ -12,6 +14,11 @@ rows() { grep -vc '^#' "$1" | awk '{print $1 - 1}'; } # data rows (minus the hea
 
 small=(--locks tas,futex --threads 1,2 --cs 50ns --reps 2 --duration 20ms --warmup 5ms
 	--no-report --no-probe)
+# Lock-cost points run at 1 thread and at the allowed CPUs (one count when that is 1), for each
+# lock and for null.
+ncpus=$(nproc)
+cost_threads=$((ncpus > 1 ? 2 : 1))
+cost_points=$((3 * cost_threads))
 
 echo "sweep_resume: a small sweep writes the result set"
 "$lb" sweep "${small[@]}" --out "$work/a" >/dev/null 2>"$work/a.err"
@@ -20,8 +27,34 @@ check "small sweep exits 0 (got $rc)" test $rc = 0
 for f in results.csv summary.csv latency_cdf.csv meta.json sweep.args; do
 	check "$f written" test -s "$work/a/$f"
 done
-check "results.csv has 2 locks x 2 threads x 2 reps = 8 rows" test "$(rows "$work/a/results.csv")" = 8
-check "summary.csv has 4 points" test "$(rows "$work/a/summary.csv")" = 4
+check "results.csv has (2 locks x 2 threads + $cost_points lock-cost) x 2 reps rows" \
+	test "$(rows "$work/a/results.csv")" = $(((4 + cost_points) * 2))
+check "summary.csv has 4 + $cost_points points" test "$(rows "$work/a/summary.csv")" = $((4 + cost_points))
+check "the plan line counts the lock-cost points" grep -q "+ $cost_points lock-cost points = $((4 + cost_points)) points" "$work/a.err"
+check "lock-cost points at cs 0 ncs 0: tas/1/1/0/0 and tas/1/$ncpus/0/0" \
+	bash -c "grep -q ',tas/1/1/0/0,' '$work/a/results.csv' && grep -q ',tas/1/$ncpus/0/0,' '$work/a/results.csv'"
+check "null runs at the lock-cost points only" \
+	test "$(grep -c '^null,' "$work/a/results.csv")" = "$(grep -c ',null/1/[0-9]*/0/0,' "$work/a/results.csv")"
+check "null runs at all (the floor)" grep -q '^null,' "$work/a/results.csv"
+check "the other points carry their ncs in the key: tas/1/2/50/100" grep -q ',tas/1/2/50/100,' "$work/a/results.csv"
+
+echo "sweep_resume: lock-cost points and a user's own --cs 0"
+"$lb" sweep --locks tas --threads 1 --cs 0 --ncs 100ns --reps 1 --duration 5ms --warmup 1ms \
+	--no-report --no-probe --out "$work/cs0" >/dev/null 2>&1
+check "--cs 0 --ncs 100ns is its own point (tas/1/1/0/100), beside tas/1/1/0/0" \
+	bash -c "grep -q ',tas/1/1/0/100,' '$work/cs0/results.csv' && grep -q ',tas/1/1/0/0,' '$work/cs0/results.csv'"
+check "… two summary rows at cs 0 for tas at 1 thread" \
+	test "$(grep -c '^tas,[0-9]*,1,1,uncontended,0,0,' "$work/cs0/summary.csv")" = 2
+"$lb" sweep --locks tas --threads 1 --cs 0 --ncs 0 --reps 1 --duration 5ms --warmup 1ms \
+	--no-report --no-probe --out "$work/cs00" >/dev/null 2>&1
+check "--cs 0 --ncs 0 is the lock-cost point, run once" \
+	test "$(grep -c ',tas/1/1/0/0,' "$work/cs00/results.csv")" = 1
+"$lb" sweep --locks tas --threads 1 --cs 50ns --reps 1 --duration 5ms --warmup 1ms --no-lock-cost \
+	--no-report --no-probe --out "$work/nocost" >/dev/null 2>&1
+check "--no-lock-cost: one point, no null" \
+	bash -c "test \"\$(grep -vc '^#' '$work/nocost/results.csv')\" = 2 && ! grep -q '^null,' '$work/nocost/results.csv'"
+check "sweep --help documents --no-lock-cost" bash -c "'$lb' sweep --help | grep -q -- --no-lock-cost"
+
 check "meta.json says complete" grep -q '"complete": true' "$work/a/meta.json"
 check "no temporary files left" test -z "$(find "$work/a" -name '.*.tmp')"
 "$lb" sweep "${small[@]}" --out "$work/a" >/dev/null 2>"$work/again.err"
@@ -32,7 +65,7 @@ check "… naming --resume" grep -q -- '--resume' "$work/again.err"
 interrupt() { # interrupt SIGNAL EXPECTED-EXIT DIR
 	local sig=$1 want=$2 dir=$3
 	"$lb" sweep --locks tas,futex,ticket,pthread-mutex --threads 1,2 --cs 50ns --reps 3 \
-		--duration 150ms --warmup 10ms --no-report --no-probe --out "$dir" \
+		--duration 150ms --warmup 10ms --no-report --no-probe --no-lock-cost --out "$dir" \
 		>/dev/null 2>"$dir.err" &
 	local pid=$! i
 	for i in $(seq 1 300); do # wait for three finished rows (at most 30 s)
@@ -83,6 +116,23 @@ printf 'tas,1,garbage\n"unterminated\n' >>"$work/garbled/results.csv"
 rc=$?
 check "--resume on a garbled results.csv fails cleanly (exit $rc, not a crash)" test $rc = 1
 check "… naming the file" grep -q 'results.csv' "$work/g.err"
+
+# A set written with other columns (an older lockbench, or before the measuring side's new
+# results.csv columns) must not get rows of this layout appended.
+cp -r "$work/a" "$work/oldcols"
+rm -f "$work/oldcols/latency_hist.csv"
+sed -i '2s/,other_cpu_pct$//; 3,$s/,[^,]*$//' "$work/oldcols/results.csv"
+sed -i '$d' "$work/oldcols/results.csv" # one run left to do
+before=$(md5sum <"$work/oldcols/results.csv")
+"$lb" sweep --resume "$work/oldcols" >/dev/null 2>"$work/o.err"
+rc=$?
+check "--resume on a set of another column layout is refused (exit $rc)" test $rc = 1
+check "… saying the columns differ, naming the column" grep -q "columns differ.*'other_cpu_pct'" "$work/o.err"
+check "… and leaving results.csv as it was" test "$(md5sum <"$work/oldcols/results.csv")" = "$before"
+cp -r "$work/a" "$work/oldhist"
+sed -i -E '2s/,ncs_ns,/,/; 3,$s/^(([^,]*,){4})[^,]*,/\1/' "$work/oldhist/latency_hist.csv"
+"$lb" sweep --resume "$work/oldhist" >/dev/null 2>"$work/oh.err"
+check "--resume on a latency_hist.csv of the old layout is refused" grep -q "latency_hist.csv: its columns differ" "$work/oh.err"
 
 echo "sweep_resume: $checks checks, $failed failed"
 ((failed == 0))

@@ -86,6 +86,131 @@ static double num(const struct csv_table *t, const char *lock, unsigned threads,
 	return s && *s ? atof(s) : NAN;
 }
 
+/* A row of the busy / max-min set: the columns that rule reads, the rest empty or fixed. */
+struct planted_load {
+	const char *lock, *key;
+	unsigned threads, oversub;
+	double other, util, ops_min, ops_max, maxmin_col;
+};
+
+static void write_load_row(FILE *f, char **cols, size_t ncols, const struct planted_load *p)
+{
+	for (size_t i = 0; i < ncols; i++) {
+		const char *c = cols[i];
+		char v[128] = "";
+#define DBL(name, x) else if (!strcmp(c, name) && isfinite(x)) snprintf(v, sizeof v, "%.17g", x)
+		if (!strcmp(c, "lock")) snprintf(v, sizeof v, "%s", p->lock);
+		else if (!strcmp(c, "threads")) snprintf(v, sizeof v, "%u", p->threads);
+		else if (!strcmp(c, "placement")) snprintf(v, sizeof v, "compact");
+		else if (!strcmp(c, "oversubscribed")) snprintf(v, sizeof v, "%u", p->oversub);
+		else if (!strcmp(c, "cs_ns")) snprintf(v, sizeof v, "50");
+		else if (!strcmp(c, "ncs_ns")) snprintf(v, sizeof v, "100");
+		else if (!strcmp(c, "permits")) snprintf(v, sizeof v, "1");
+		else if (!strcmp(c, "rep")) snprintf(v, sizeof v, "1");
+		else if (!strcmp(c, "status")) snprintf(v, sizeof v, "ok");
+		else if (!strcmp(c, "point")) snprintf(v, sizeof v, "%s", p->key);
+		else if (!strcmp(c, "mops") || !strcmp(c, "fairness")) snprintf(v, sizeof v, "1");
+		DBL("other_cpu_pct", p->other);
+		DBL("worker_util", p->util);
+		DBL("thread_ops_min", p->ops_min);
+		DBL("thread_ops_max", p->ops_max);
+		DBL("fairness_maxmin", p->maxmin_col);
+		else if (!strcmp(c, "timer_p50_ns") && !strcmp(p->lock, "ttas")) snprintf(v, sizeof v, "18");
+		else if (!strcmp(c, "timer_tick_ns") && !strcmp(p->lock, "ttas")) snprintf(v, sizeof v, "10");
+		else if (!strcmp(c, "fairness_cv") && !strcmp(p->lock, "ttas")) snprintf(v, sizeof v, "0.25");
+#undef DBL
+		fprintf(f, "%s%s", i ? "," : "", v);
+	}
+	fputc('\n', f);
+}
+
+/* The busy rule and max/min fairness on planted rows, each a hair either side of its threshold,
+ * in a set that also has the measuring side's worker_util and fairness_maxmin columns and mixes
+ * old 4-field point keys with new ones. */
+static void busy_and_maxmin(const char *dir)
+{
+	printf("busy flag and max/min fairness on planted rows:\n");
+	const double eps = 1e-3;
+	char path[256];
+	snprintf(path, sizeof path, "%s/results.csv", dir);
+	FILE *f = fopen(path, "w");
+	/* The measuring side's columns, in the order it appends them. */
+	char header[] = OUTPUT_CSV_HEADER SWEEP_COLS
+		",timer_p50_ns,timer_tick_ns,worker_util,fairness_maxmin,fairness_cv";
+	fprintf(f, "# lockbench-results v1 results\n%s\n", header);
+	char hcopy[sizeof header];
+	memcpy(hcopy, header, sizeof header);
+	size_t ncols;
+	char **cols = split_header(hcopy, &ncols);
+	const double lo = SWEEP_BUSY_OTHER_PCT - eps, hi = SWEEP_BUSY_OTHER_PCT + eps;
+	const double ulo = SWEEP_BUSY_UTIL - eps, uat = SWEEP_BUSY_UTIL;
+	const struct planted_load rows[] = {
+		/* other processes: just under, just over the share */
+		{ "tas", "tas/1/1/50", 1, 0, lo, NAN, 100, 100, NAN },       /* old key */
+		{ "tas", "tas/1/1/50/100", 1, 0, lo, NAN, 100, 100, NAN },   /* same point, new key */
+		{ "ticket", "ticket/1/1/50/100", 1, 0, hi, NAN, 100, 100, NAN },
+		/* utilisation of a spinning lock within the CPUs: just under, exactly at */
+		{ "tas", "tas/1/2/50/100", 2, 0, NAN, ulo, 100, 150, NAN },
+		{ "mcs", "mcs/1/2/50/100", 2, 0, NAN, uat, 0, 500, NAN },
+		/* a sleeping lock above 1 thread is not judged by utilisation; at 1 thread it is */
+		{ "futex", "futex/1/2/50/100", 2, 0, NAN, 0.5, 100, 100, NAN },
+		{ "futex", "futex/1/1/50/100", 1, 0, NAN, ulo, 100, 100, NAN },
+		/* oversubscribed: threads share CPUs by definition */
+		{ "tas", "tas/1/4/50/100", 4, 1, NAN, 0.5, 100, 100, NAN },
+		/* the measuring side's own max/min wins over the counts */
+		{ "ttas", "ttas/1/2/50/100", 2, 0, NAN, NAN, 100, 100, 2.5 },
+	};
+	for (size_t i = 0; i < sizeof rows / sizeof rows[0]; i++)
+		write_load_row(f, cols, ncols, &rows[i]);
+	fclose(f);
+	free(cols);
+	snprintf(path, sizeof path, "%s/latency_hist.csv", dir);
+	unlink(path);
+
+	char err[512];
+	int points = sweep_summarize(dir, err, sizeof err);
+	CHECK_MSG(points == 8, "sweep_summarize returned %d (%s): old and new keys of one point "
+		  "should be one point", points, err);
+	struct csv_table t;
+	snprintf(path, sizeof path, "%s/summary.csv", dir);
+	CHECK_MSG(csv_read(path, "summary", &t, err, sizeof err) == 0, "%s", err);
+	CHECK(num(&t, "tas", 1, "reps") == 2);
+	CHECK_MSG(num(&t, "tas", 1, "busy") == 0, "other %.3f%% <= %.0f%%: not busy", lo,
+		  SWEEP_BUSY_OTHER_PCT);
+	CHECK_MSG(num(&t, "ticket", 1, "busy") == 1, "other %.3f%% > %.0f%%: busy", hi,
+		  SWEEP_BUSY_OTHER_PCT);
+	CHECK(strstr(field(&t, "ticket", 1, "note"), "busy: other processes") != NULL);
+	CHECK(fabs(num(&t, "ticket", 1, "other_cpu_pct_max") - hi) < 0.01);
+	CHECK_MSG(num(&t, "tas", 2, "busy") == 1, "spinning, util %.3f < %.1f: busy", ulo,
+		  SWEEP_BUSY_UTIL);
+	CHECK_MSG(num(&t, "mcs", 2, "busy") == 0, "util exactly %.1f: not busy", uat);
+	CHECK_MSG(num(&t, "futex", 2, "busy") == 0, "sleeping lock at 2 threads: util not judged");
+	CHECK_MSG(num(&t, "futex", 1, "busy") == 1, "any lock at 1 thread, util %.3f: busy", ulo);
+	CHECK_MSG(num(&t, "tas", 4, "busy") == 0, "oversubscribed: util not judged");
+	CHECK(fabs(num(&t, "tas", 2, "worker_util_median") - ulo) < 1e-3);
+	CHECK(num(&t, "tas", 1, "fairness_maxmin_median") == 1);
+	CHECK(num(&t, "tas", 2, "fairness_maxmin_median") == 1.5);
+	CHECK_MSG(num(&t, "mcs", 2, "fairness_maxmin_median") == 500,
+		  "a starved thread (min 0) counts as 1 operation: max/min = max");
+	CHECK(strstr(field(&t, "mcs", 2, "note"), "starved") != NULL);
+	CHECK(num(&t, "ttas", 2, "fairness_maxmin_median") == 2.5);
+	CHECK(isnan(num(&t, "tas", 1, "fairness_cv_median"))); /* empty: unavailable */
+	CHECK(isnan(num(&t, "tas", 1, "timer_p50_ns_median")));
+	CHECK(num(&t, "ttas", 2, "timer_p50_ns_median") == 18);
+	CHECK(num(&t, "ttas", 2, "timer_tick_ns_median") == 10);
+	CHECK(num(&t, "ttas", 2, "fairness_cv_median") == 0.25);
+	csv_free(&t);
+
+	/* The rule itself, NAN meaning "not measured". */
+	CHECK(!point_is_busy(1, false, true, NAN, NAN));
+	CHECK(point_is_busy(1, false, false, ulo, NAN));
+	CHECK(!point_is_busy(1, false, false, uat, NAN));
+	CHECK(point_is_busy(8, true, false, NAN, hi));
+	CHECK(!point_is_busy(8, true, true, 0.1, lo));
+	CHECK(!point_is_busy(2, false, false, 0.1, NAN));
+	CHECK(point_is_busy(2, false, true, 0.1, NAN));
+}
+
 int main(void)
 {
 	char dir[] = "/tmp/lb-sweep-summary-XXXXXX";
@@ -197,6 +322,8 @@ int main(void)
 	fclose(f);
 	CHECK(sweep_summarize(dir, err, sizeof err) < 0);
 	CHECK_MSG(strstr(err, "v99") || strstr(err, "version"), "message: %s", err);
+
+	busy_and_maxmin(dir);
 
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
