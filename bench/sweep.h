@@ -113,12 +113,9 @@ int sweep_load_done(const char *dir, const struct sweep_point *pts, size_t npts,
 /* A point is busy (the machine could not give it what it measures) when other processes took
  * more than this share of the CPUs during a repetition... */
 #define SWEEP_BUSY_OTHER_PCT 25.0
-/* ... or its workers were on a CPU less than this share of the window (worker_util) at 1 thread
- * (any lock: a lone thread never waits) or, for spinning locks, at threads within the CPUs. */
-#define SWEEP_BUSY_UTIL 0.9
-/* The rule, in one place (stats.h's run_is_busy() is the same rule for a single run; join them
- * when both are in). util and other_pct may be NAN (not measured): that part of the rule is
- * then silent. */
+/* ... or when run_is_busy() (stats.h) says so of its worker_util: below LB_BUSY_UTIL_MIN at 1
+ * thread (any lock: a lone thread never waits) or, for spinning locks, at threads within the
+ * CPUs. util and other_pct may be NAN (not measured): that part of the rule is then silent. */
 bool point_is_busy(unsigned threads, bool oversubscribed, bool spins, double util,
 		   double other_pct);
 

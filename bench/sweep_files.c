@@ -159,10 +159,11 @@ bool point_is_busy(unsigned threads, bool oversubscribed, bool spins, double uti
 {
 	if (isfinite(other_pct) && other_pct > SWEEP_BUSY_OTHER_PCT)
 		return true;
-	/* A sleeping lock's waiters leave the CPU on purpose above 1 thread: no utilisation rule;
-	 * oversubscribed threads share CPUs by definition. */
-	bool util_applies = threads <= 1 || (spins && !oversubscribed);
-	return util_applies && isfinite(util) && util < SWEEP_BUSY_UTIL;
+	/* The utilisation half is run_is_busy's (the rule `lockbench run` warns by). A row records
+	 * whether it was oversubscribed, not how many CPUs were allowed: within the CPUs means at
+	 * most `threads` of them, oversubscribed at most threads - 1. */
+	unsigned allowed = oversubscribed && threads > 1 ? threads - 1 : threads;
+	return run_is_busy(util, threads, allowed, spins);
 }
 
 /* max/min of the threads' operation counts; a thread that completed none counts as 1, so the

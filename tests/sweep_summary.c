@@ -9,6 +9,7 @@
 
 #include "csvread.h"
 #include "output.h"
+#include "stats.h"
 #include "sweep.h"
 #include "test_util.h"
 
@@ -143,7 +144,7 @@ static void busy_and_maxmin(const char *dir)
 	size_t ncols;
 	char **cols = split_header(hcopy, &ncols);
 	const double lo = SWEEP_BUSY_OTHER_PCT - eps, hi = SWEEP_BUSY_OTHER_PCT + eps;
-	const double ulo = SWEEP_BUSY_UTIL - eps, uat = SWEEP_BUSY_UTIL;
+	const double ulo = LB_BUSY_UTIL_MIN - eps, uat = LB_BUSY_UTIL_MIN;
 	const struct planted_load rows[] = {
 		/* other processes: just under, just over the share */
 		{ "tas", "tas/1/1/50", 1, 0, lo, NAN, 100, 100, NAN },       /* old key */
@@ -182,7 +183,7 @@ static void busy_and_maxmin(const char *dir)
 	CHECK(strstr(field(&t, "ticket", 1, "note"), "busy: other processes") != NULL);
 	CHECK(fabs(num(&t, "ticket", 1, "other_cpu_pct_max") - hi) < 0.01);
 	CHECK_MSG(num(&t, "tas", 2, "busy") == 1, "spinning, util %.3f < %.1f: busy", ulo,
-		  SWEEP_BUSY_UTIL);
+		  LB_BUSY_UTIL_MIN);
 	CHECK_MSG(num(&t, "mcs", 2, "busy") == 0, "util exactly %.1f: not busy", uat);
 	CHECK_MSG(num(&t, "futex", 2, "busy") == 0, "sleeping lock at 2 threads: util not judged");
 	CHECK_MSG(num(&t, "futex", 1, "busy") == 1, "any lock at 1 thread, util %.3f: busy", ulo);
