@@ -62,7 +62,7 @@ static void warn_busy(const struct run_params *p, const struct thread_plan *plan
 	double low = 1.0;
 	for (unsigned i = 0; i < n; i++)
 		if (run_is_busy(res[i].worker_util, p->threads, plan->allowed_cpus,
-				(p->lock->props & LB_SPINS) != 0)) {
+				(p->lock->props & LB_SPINS) && !(p->lock->props & LB_SLEEPS))) {
 			busy++;
 			low = res[i].worker_util < low ? res[i].worker_util : low;
 		}

@@ -760,11 +760,15 @@ static void coordinate(struct child *c, struct run_result *r, unsigned created)
 		double cpu2 = sum_cpu_ns(c);
 		every = measure_choose_lat_every(r->timing_overhead_ns, o2 - o1, t2 - t1,
 						 cpu2 - cpu1);
-		if (measure_probe_starved(o2 - o1, t2 - t1, cpu2 - cpu1))
+		if (measure_probe_starved(o2 - o1, t2 - t1, cpu2 - cpu1)) {
+			char ran[64] = "an unknown amount of CPU";
+			if (!isnan(cpu2 - cpu1))
+				snprintf(ran, sizeof ran, "%.1f ms of CPU", (cpu2 - cpu1) / 1e6);
 			run_result_note(r, "lat_every %u: the warm-up probe saw no acquisition in %.1f "
-					   "ms, the workers ran %.1f ms of CPU in it (starved, not "
-					   "slow): the sparse fallback rate, not every acquisition",
-					every, (double)(t2 - t1) / 1e6, (cpu2 - cpu1) / 1e6);
+					   "ms, the workers ran %s in it (starved, not slow): the "
+					   "sparse fallback rate, not every acquisition",
+					every, (double)(t2 - t1) / 1e6, ran);
+		}
 	} else {
 		sleep_until(t_go + p->warmup_ns);
 	}

@@ -1,6 +1,7 @@
 /* meta.c — what a result was measured on, for reproducibility: meta_collect (see output.h).
- * Every source is read by the program itself; a source that is missing leaves "unknown" (or an
- * empty text), never an error: metadata must not stop a measurement.
+ * The sources are files under /proc and /sys, uname, glibc's own version call and, for the
+ * virtualisation type, systemd-detect-virt when it is installed; a source that is missing
+ * leaves "unknown" (or an empty text), never an error: metadata must not stop a measurement.
  */
 #define _GNU_SOURCE
 #include <dirent.h>

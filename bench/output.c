@@ -282,6 +282,16 @@ static const char *fmt_maxmin(double v, char *buf, size_t len)
 	return buf;
 }
 
+/* A utilisation, or "unavailable" when the workers' CPU time could not be read. */
+static const char *fmt_util(double v, char *buf, size_t len)
+{
+	if (isnan(v))
+		snprintf(buf, len, "unavailable");
+	else
+		snprintf(buf, len, "%.3f", v);
+	return buf;
+}
+
 int output_table_footer(FILE *f, const struct run_params *p, const struct run_result *r,
 			unsigned n)
 {
@@ -301,13 +311,17 @@ int output_table_footer(FILE *f, const struct run_params *p, const struct run_re
 			  first->lat_every, (unsigned long long)first->lat_samples, first->rep,
 			  first->timing_overhead_ns);
 	const struct run_result *any = n ? &r[0] : NULL; /* the timer is known even when stuck */
-	if (any && !isnan(any->timer_p50_ns))
+	if (any && !isnan(any->timer_p50_ns) && !isnan(any->timer_tick_ns))
 		/* Samples are whole ns, so nothing finer than 1 ns is resolved either. */
 		ob_printf(&b, "timer: an empty timed interval reads %.0f ns (p50) and the clock steps "
 			      "by %.3g ns: a latency near %.0f ns is mostly the timestamp pair, and "
 			      "latency differences under %.3g ns are below the clock's resolution\n",
 			  any->timer_p50_ns, any->timer_tick_ns, any->timer_p50_ns,
 			  fmax(any->timer_tick_ns, 1.0));
+	else if (any && !isnan(any->timer_p50_ns))
+		ob_printf(&b, "timer: an empty timed interval reads %.0f ns (p50): a latency near it "
+			      "is mostly the timestamp pair; the clock's step: unavailable\n",
+			  any->timer_p50_ns);
 	if (first)
 		ob_printf(&b, "cache misses: %s\n", first->hw_counters);
 	ob_printf(&b, "fairness: Jain's index over per-thread operations in the window (1 = equal "
@@ -315,9 +329,9 @@ int output_table_footer(FILE *f, const struct run_params *p, const struct run_re
 	for (unsigned i = 0; i < n; i++)
 		if (r[i].measured)
 			ob_printf(&b, "  rep %u: max/min per-thread ops %s, stddev/mean %.4f; worker "
-				      "CPU utilisation %.3f\n",
+				      "CPU utilisation %s\n",
 				  r[i].rep, fmt_maxmin(r[i].fairness_maxmin, (char[32]){ 0 }, 32),
-				  r[i].fairness_cv, r[i].worker_util);
+				  r[i].fairness_cv, fmt_util(r[i].worker_util, (char[32]){ 0 }, 32));
 	return ob_flush(&b, f);
 }
 

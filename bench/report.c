@@ -290,7 +290,9 @@ static int load_summary(struct report_set *s, char *err, size_t errlen)
 		if (isfinite(p->timer_tick_ns) && !(p->timer_tick_ns <= s->timer_tick_ns))
 			s->timer_tick_ns = p->timer_tick_ns;
 		/* The coarser of the two is what a latency difference must beat to be real. */
-		s->timer_res_ns = fmax(s->timer_p50_ns, s->timer_tick_ns);
+		/* The tick alone: timer_p50_ns is an offset inside every sample, the same for
+		 * every lock, so it cancels when two locks are compared; the tick does not. */
+		s->timer_res_ns = s->timer_tick_ns;
 		/* (cs, ncs) pairs in cs order; at equal cs the lock-cost pair (ncs 0) first. */
 		size_t i = 0;
 		while (i < s->ncs && (s->cs[i] < p->cs_ns ||

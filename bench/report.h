@@ -148,7 +148,7 @@ struct report_set {
 	double ncs_of[REPORT_MAX_CS];
 	size_t ncs;
 	double timer_p50_ns, timer_tick_ns; /* the largest over the set; NAN: unavailable */
-	double timer_res_ns;          /* the larger of the two */
+	double timer_res_ns;          /* the tick: the smallest difference a latency can show */
 	struct report_plot plots[REPORT_MAX_PLOTS];
 	size_t nplots;
 };

@@ -347,11 +347,16 @@ static int verdict_table(struct doc *d, const struct report_set *s, char *err, s
 		"the lock-cost floor and never competes.");
 	para_end(d);
 	para_start(d, "note");
-	if (isfinite(s->timer_res_ns))
-		textf(d, "Timer resolution: %.3g ns, the larger of the median cost of one timestamp "
-			 "(timer_p50_ns: %.3g ns) and the clock's tick (timer_tick_ns: %.3g ns), the "
-			 "largest seen at any point; p99 latency differences below it are marked as "
-			 "ties in practice.", s->timer_res_ns, s->timer_p50_ns, s->timer_tick_ns);
+	if (isfinite(s->timer_res_ns)) {
+		char pair[64] = "unavailable";
+		if (isfinite(s->timer_p50_ns))
+			snprintf(pair, sizeof pair, "%.3g ns", s->timer_p50_ns);
+		textf(d, "Timer resolution: %.3g ns, the clock's tick (timer_tick_ns, the largest seen "
+			 "at any point); p99 latency differences below it are marked as ties in "
+			 "practice. Every latency also includes the timestamp pair itself "
+			 "(timer_p50_ns: %s): a figure near it is mostly the timer, the same for "
+			 "every lock.", s->timer_res_ns, pair);
+	}
 	else
 		text(d, "Timer resolution: unavailable (this result set has no timer_p50_ns or "
 			"timer_tick_ns columns: it predates them), so latency differences are not "

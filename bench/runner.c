@@ -348,6 +348,23 @@ int runner_run_point(struct topo *t, const struct run_params *p, const struct th
 				len += (size_t)got;
 		}
 		if (runner_interrupted()) {
+			/* A child that already sent its whole result is not killed for it: what is
+			 * in the pipe is read without waiting, and its end means the measurement is
+			 * finished and kept (the promise cmd_run.c states). */
+			bool eof = false;
+			while (buf && len < cap) {
+				struct pollfd now = { .fd = fds[0], .events = POLLIN };
+				if (poll(&now, 1, 0) <= 0)
+					break;
+				ssize_t got = read(fds[0], buf + len, cap - len);
+				if (got <= 0) {
+					eof = got == 0;
+					break;
+				}
+				len += (size_t)got;
+			}
+			if (eof)
+				break;
 			how = KILLED_INTERRUPT;
 			break;
 		}

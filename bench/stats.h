@@ -102,7 +102,8 @@ double stats_worker_util(double cpu_ns, double window_ns, unsigned threads, unsi
 /* A run "looks busy" when its workers got less than this share of their CPUs. */
 #define LB_BUSY_UTIL_MIN 0.9
 /* The busy rule, one place for every caller: worker_util below LB_BUSY_UTIL_MIN at 1 thread
- * (whatever the lock), or for a spinning lock (LB_SPINS) with threads <= allowed_cpus, where
+ * (whatever the lock), or for a lock that only spins (LB_SPINS without LB_SLEEPS; the caller
+ * decides) with threads <= allowed_cpus, where
  * waiters burn their CPU and any shortfall is time other processes took. A sleeping lock's
  * contended waiters are idle by design, and oversubscribed spinners cannot all run. An
  * unknown (NAN) utilisation is not busy. */

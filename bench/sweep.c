@@ -376,13 +376,24 @@ static int run_one(struct sweep_run *s, size_t k, unsigned rep, size_t order,
 		double total_ns = (double)(t1.total - t0.total) * ns_per_tick;
 		double busy_ns = (double)(t1.busy - t0.busy) * ns_per_tick;
 		steal = 100.0 * (double)(t1.steal - t0.steal) / (double)(t1.total - t0.total);
-		other = 100.0 * fmax(0.0, busy_ns - (double)(cpu1 - cpu0)) / total_ns;
+		/* A lower bound: each CPU's /proc/stat count may be a tick off at either reading,
+		 * and a short point spans only a few ticks, so that slack is taken off before
+		 * anything is called other processes' time (and a busy flag raised on it). */
+		double slack_ns = 2.0 * (double)topo_allowed_count(s->topo) * ns_per_tick;
+		other = 100.0 * fmax(0.0, busy_ns - (double)(cpu1 - cpu0) - slack_ns) / total_ns;
 	}
+	/* The results.csv row is the record that a run is done (--resume reads only it), so it
+	 * stands only when the run's histogram was written too: a failed histogram takes the row
+	 * back out, and --resume runs the repetition again. */
+	off_t row_start = lseek(s->results.fd, 0, SEEK_END);
 	int rc = append_row(&s->results, &p, &plan, &r, pt, order, s->o.seed, c2c_before,
 			    c2c_after, steal, other, err, errlen);
 	if (rc == 0 && r.lat_hist && pt->threads == s->o.cdf_threads && pt->permits == 1 &&
-	    pt->cs_ns == s->o.cs_ns[0] && !pt->lock_cost)
+	    pt->cs_ns == s->o.cs_ns[0] && !pt->lock_cost) {
 		rc = append_hist(&s->hist, pt, rep + 1, r.lat_hist, err, errlen);
+		if (rc && row_start >= 0 && ftruncate(s->results.fd, row_start) != 0)
+			(void)0; /* best effort: the histogram's own error is the one to report */
+	}
 	if (r.status != RUN_OK) {
 		s->failures++;
 		if (isatty(2))
@@ -390,8 +401,10 @@ static int run_one(struct sweep_run *s, size_t k, unsigned rep, size_t order,
 		fprintf(stderr, "lockbench: sweep: %s rep %u: %s%s%s\n", pt->key, rep + 1,
 			run_status_name(r.status), r.status_detail[0] ? ": " : "", r.status_detail);
 	}
-	s->done[k * s->o.reps + rep] = 1;
-	s->ndone++;
+	if (rc == 0) { /* recorded; a run whose row was taken back is not done */
+		s->done[k * s->o.reps + rep] = 1;
+		s->ndone++;
+	}
 	*r_out = r; /* the caller shows it, then frees it */
 	return rc;
 }
@@ -530,17 +543,29 @@ int cmd_sweep(int argc, char **argv)
 		}
 	}
 
-	rc = setup_dir(&s, argc, argv, resuming, err, sizeof err);
-	if (rc) {
-		exit_code = rc == -EEXIST ? usage_error("%s", err) : runtime_error("sweep: %s", err);
-		goto out;
-	}
+	/* What is done, and whether its layout is ours, is decided before setup_dir opens (or
+	 * creates) anything: a set refused must be left as it was, for the lockbench that wrote it.
+	 * Only a row cut by a crash is dropped first, as any version would drop it. */
 	if (resuming) {
-		rc = sweep_load_done(s.o.out, s.pts, s.npts, s.o.reps, s.done, &s.ndone, err, sizeof err);
+		char path[1200];
+		snprintf(path, sizeof path, "%.1000s/results.csv", s.o.out);
+		struct stat st;
+		rc = sweep_trim_partial_line(path);
+		/* No results.csv yet, or an empty one (its header's write failed): nothing done. */
+		if (rc == 0 && stat(path, &st) == 0 && st.st_size > 0)
+			rc = sweep_load_done(s.o.out, s.pts, s.npts, s.o.reps, s.done, &s.ndone, err,
+					     sizeof err);
+		else if (rc)
+			snprintf(err, sizeof err, "%.800s: %s", path, strerror(-rc));
 		if (rc) {
 			exit_code = runtime_error("--resume: %s", err);
 			goto out;
 		}
+	}
+	rc = setup_dir(&s, argc, argv, resuming, err, sizeof err);
+	if (rc) {
+		exit_code = rc == -EEXIST ? usage_error("%s", err) : runtime_error("sweep: %s", err);
+		goto out;
 	}
 
 	char plan_s[32];

@@ -736,7 +736,8 @@ int sweep_load_done(const char *dir, const struct sweep_point *pts, size_t npts,
 	}
 	char path[1200];
 	snprintf(path, sizeof path, "%s/latency_hist.csv", dir);
-	if (access(path, F_OK) == 0) {
+	struct stat st; /* empty: its header's write failed, open_log writes it again */
+	if (stat(path, &st) == 0 && st.st_size > 0) {
 		struct csv_table h;
 		if ((rc = csv_read(path, "latency_hist", &h, err, errlen)) == 0) {
 			rc = check_layout(&h, SWEEP_HIST_HEADER, err, errlen);

@@ -36,7 +36,7 @@ enum lb_lock_prop {
 	LB_NEEDS_CTX = 1u << 3,    /* needs a per-thread context (ctx_size > 0) */
 	LB_REENTRANT = 1u << 4,    /* the owner may take it again; unlock must be called as often */
 	LB_COUNTING = 1u << 5,     /* accepts permits > 1: not mutual exclusion when permits > 1 */
-	LB_NOT_A_LOCK = 1u << 6,   /* provides no exclusion at all (`null`); left out of sweeps */
+	LB_NOT_A_LOCK = 1u << 6,   /* no exclusion at all (`null`): swept only as the lock-cost floor */
 	LB_TSAN_OPAQUE = 1u << 7,  /* its atomics are inline asm that ThreadSanitizer cannot see */
 	LB_OWNER_CHECKED = 1u << 8, /* a non-owner unlock is refused with -EPERM */
 	LB_BOUNDED = 1u << 9,      /* a release beyond the initial count is refused, -EOVERFLOW */

@@ -2,7 +2,8 @@
  *
  * Algorithm: none. It measures the harness: the cost of the loop, the workload and the calls
  * through the vtable with nothing to wait for, the floor every real lock is compared against.
- * LB_NOT_A_LOCK: it excludes nothing, so sweeps leave it out and tests run it with one thread.
+ * LB_NOT_A_LOCK: it excludes nothing, so sweeps run it only at the lock-cost points (cs 0, ncs 0),
+ * as the floor outside every verdict, and tests run it with one thread.
  * State: none. init accepts only permits == 1, like every lock that is not LB_COUNTING, so the
  * generic contract ("a non-counting lock refuses permits > 1") holds without an exception.
  * Memory order: none. Two threads "holding" it race on whatever it was meant to guard.

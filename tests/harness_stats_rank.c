@@ -37,7 +37,10 @@ static uint64_t rank_integer(uint64_t count, uint32_t part, double pct)
 static uint64_t rank_float(uint64_t count, uint32_t part, double pct)
 {
 	(void)part;
-	uint64_t r = (uint64_t)ceil(pct / 100.0 * (double)count);
+	double x = ceil(pct / 100.0 * (double)count);
+	/* Near 2^64 the double rounds past the largest uint64_t; converting it would be undefined
+	 * (UBSan stops there), so the old code's answer is taken as the count. */
+	uint64_t r = x >= 18446744073709551616.0 ? count : (uint64_t)x;
 	return r < 1 ? 1 : r;
 }
 

@@ -40,6 +40,17 @@ check "reference sweep: exit 0 (got $rc)" test "$rc" = 0
 runs=$(complete_rows --whole "$work/ref/results.csv") # the plan's runs, lock-cost points too
 check "reference sweep: $runs whole rows, more than the 8 of its main points" test "$runs" -gt 8
 size() { stat -c %s "$work/ref/$1" 2>/dev/null || echo 0; }
+# The repetitions latency_hist.csv holds a distribution for: lock,permits,threads,cs,ncs,rep.
+hist_reps() { awk -F, '/^#/ || !h++ { next } { print $1","$2","$3","$4","$5","$6 }' "$1" 2>/dev/null | sort -u | wc -l; }
+# … and the ones it should: results.csv rows of the CDF point (2 threads, cs 50, ncs 100) with
+# timed samples (a repetition whose worker got no CPU may have none).
+timed_reps() {
+	awk -F, '/^#/ { next } !h++ { for (i = 1; i <= NF; i++) c[$i] = i; next }
+		$c["threads"] == 2 && $c["cs_ns"] == 50 && $c["ncs_ns"] == 100 && $c["permits"] == 1 &&
+		$c["lat_samples"] > 0 { n++ } END { print n + 0 }' "$1"
+}
+check "reference sweep: latency_hist.csv has a distribution for each timed repetition" \
+	test "$(hist_reps "$work/ref/latency_hist.csv")" = "$(timed_reps "$work/ref/results.csv")"
 
 # FILE BYTES...: 0 fails the first write (a log's header, or the whole of an atomic file); `mid`
 # fails in the middle, after writes that succeeded, at a byte count every run reaches whatever
@@ -86,6 +97,9 @@ for t in "${targets[@]}"; do
 		check "$name: --resume finishes the set: exit 0 (got $rc)" test "$rc" = 0
 		rows=$(complete_rows --whole "$dir/results.csv")
 		check "$name: … every run recorded once ($rows of $runs rows)" test "$rows" = "$runs"
+		got=$(hist_reps "$dir/latency_hist.csv") want=$(timed_reps "$dir/results.csv")
+		check "$name: … every timed repetition's latency distribution there too ($got of $want)" \
+			test "$got" = "$want"
 		check "$name: … complete, with summary and report" \
 			bash -c "grep -q '\"complete\": true' '$dir/meta.json' && test -s '$dir/summary.csv' && test -s '$dir/report.html'"
 	done
