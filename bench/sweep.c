@@ -132,10 +132,20 @@ static int log_append(struct result_log *l, const char *text, size_t len, char *
 	return rc;
 }
 
-/* The text an open_memstream collected, or -ENOMEM (the only way it fails). */
-static int memstream_close(FILE *m)
+/* Close the open_memstream m that collected *text, and append what it holds unless formatting
+ * failed (rc, or the close's -ENOMEM, the only way a memstream fails). Frees *text. */
+static int log_append_memstream(struct result_log *l, FILE *m, char **text, size_t *len, int rc,
+				char *err, size_t errlen)
 {
-	return fclose(m) == 0 ? 0 : -ENOMEM;
+	if (fclose(m) != 0 && rc == 0)
+		rc = -ENOMEM;
+	if (rc)
+		snprintf(err, errlen, "formatting a row of %.800s: %s", l->path, strerror(-rc));
+	else
+		rc = log_append(l, *text, *len, err, errlen);
+	free(*text);
+	*text = NULL;
+	return rc;
 }
 
 /* One results.csv row: the harness's columns, then the sweep's. */
@@ -166,15 +176,7 @@ static int append_row(struct result_log *l, const struct run_params *p,
 	if (isfinite(other_pct))
 		fprintf(m, "%.2f", other_pct);
 	fputc('\n', m);
-	int mrc = memstream_close(m);
-	if (rc == 0)
-		rc = mrc;
-	if (rc)
-		snprintf(err, errlen, "formatting a row of %.800s: %s", l->path, strerror(-rc));
-	else
-		rc = log_append(l, text, len, err, errlen);
-	free(text);
-	return rc;
+	return log_append_memstream(l, m, &text, &len, rc, err, errlen);
 }
 
 static int append_hist(struct result_log *l, const struct sweep_point *pt, unsigned rep,
@@ -195,13 +197,7 @@ static int append_hist(struct result_log *l, const struct sweep_point *pt, unsig
 			(unsigned long long)lo, (unsigned long long)hi,
 			(unsigned long long)h->bucket[i]);
 	}
-	int rc = memstream_close(m);
-	if (rc)
-		snprintf(err, errlen, "formatting %.800s: %s", l->path, strerror(-rc));
-	else
-		rc = log_append(l, text, len, err, errlen);
-	free(text);
-	return rc;
+	return log_append_memstream(l, m, &text, &len, 0, err, errlen);
 }
 
 /* Open DIR/NAME for appending, writing the format line and header when it is new. */

@@ -8,18 +8,8 @@
 set -u
 lockbench=$1 fixture=$2 scripts=$3 work=$4
 export LOCKBENCH_SCRIPTS=$scripts
-checks=0 failed=0
-
-check() { # DESCRIPTION COMMAND...: one check
-	checks=$((checks + 1))
-	if "$@"; then
-		echo "  ok: $desc"
-	else
-		failed=$((failed + 1))
-		echo "  FAILED: $desc" >&2
-	fi
-}
-ok() { desc=$1; shift; check "$@"; }
+source "$(dirname "$0")/lib.sh"
+ok() { check "$@"; } # DESCRIPTION COMMAND...: one check
 
 fresh() { # NAME: a new copy of the fixture under $work
 	rm -rf "${work:?}/$1"
