@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "cli.h"
-#include "commands.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
 #include "version.h"
 
 struct command {

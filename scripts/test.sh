@@ -84,8 +84,8 @@ stage fuzz fuzz_stage
 if [[ -f models/check.sh ]]; then
 	stage models one_check bash models/check.sh
 fi
-if [[ -x $out/gcc/bench/lockbench && -f scripts/e2e.sh ]]; then
-	stage e2e one_check bash scripts/e2e.sh "$out/gcc" "$out/e2e"
+if [[ -x $out/gcc/bench/lockbench && -f tests/e2e/e2e.sh ]]; then
+	stage e2e one_check bash tests/e2e/e2e.sh "$out/gcc" "$out/e2e"
 fi
 
 echo

@@ -9,9 +9,9 @@
  */
 #include <errno.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "fuzz_util.h"
-#include "runner.h"
+#include "run/runner.h"
 
 #define MAX_ARGS 64
 

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <stdbool.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "fuzz_util.h"
 
 /* The reference: 0 and the CPUs, or -1. Bounds as parse_cpulist_why documents them. */

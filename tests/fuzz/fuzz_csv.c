@@ -9,7 +9,7 @@
 #include <errno.h>
 #include <math.h>
 
-#include "csvread.h"
+#include "results/csvread.h"
 #include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

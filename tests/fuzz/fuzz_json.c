@@ -7,7 +7,7 @@
 #include <errno.h>
 
 #include "fuzz_util.h"
-#include "jsonread.h"
+#include "results/jsonread.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "csvread.h"
+#include "results/csvread.h"
 #include "fuzz_util.h"
-#include "sweep.h"
+#include "sweep/sweep.h"
 
 static char dir[256];
 

@@ -10,7 +10,7 @@
 #include <errno.h>
 #include <math.h>
 
-#include "cli.h"
+#include "cli/cli.h"
 #include "fuzz_util.h"
 
 #define NS_PER_S 1000000000ull

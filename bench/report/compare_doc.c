@@ -1,0 +1,306 @@
+/* compare_doc.c — what `lockbench compare` writes: the table (aligned on the terminal, markdown
+ * in compare.md), compare.csv and the overlay plot. The points, their matches and verdicts come
+ * from compare.c; nothing here decides anything.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "report/compare.h"
+#include "results/output.h"
+#include "report/report.h"
+
+/* --- rendering: one table writer for the terminal (aligned) and compare.md (markdown) -------- */
+
+enum { K_LOCK, K_PERMITS, K_THREADS, K_CS, K_A, K_B, K_RATIO, K_VERDICT, K_NOTE, K_COLS };
+#define K_KEY (1u << K_LOCK | 1u << K_PERMITS | 1u << K_THREADS | 1u << K_CS)
+
+static const char *const headings[K_COLS] = { "lock", "permits", "threads", "cs_ns",
+					      "A median [spread]", "B median [spread]",
+					      "B/A [range]", "verdict", "note" };
+
+/* 4 significant digits, but whole numbers up to 10^9 in full: "900000", not "9e+05". */
+static const char *fmt_num(char *buf, size_t len, double v)
+{
+	snprintf(buf, len, fabs(v) >= 1e4 && fabs(v) < 1e9 ? "%.0f" : "%.4g", v);
+	return buf;
+}
+
+static void fmt_value(char *buf, size_t len, const struct cmp_point *p)
+{
+	char x[24], lo[24], hi[24];
+	if (!p || isnan(p->median))
+		snprintf(buf, len, "-");
+	else if (p->lo == p->hi)
+		snprintf(buf, len, "%s [no spread]", fmt_num(x, sizeof x, p->median));
+	else
+		snprintf(buf, len, "%s [%s..%s]", fmt_num(x, sizeof x, p->median),
+			 fmt_num(lo, sizeof lo, p->lo), fmt_num(hi, sizeof hi, p->hi));
+}
+
+static const char *fmt_ratio(char *buf, size_t len, double v)
+{
+	if (isinf(v))
+		snprintf(buf, len, "inf");
+	else
+		snprintf(buf, len, v >= 0.01 && v < 100 ? "%.2f" : "%.3g", v);
+	return buf;
+}
+
+/* "A: reps disagree, noisy; B: stuck" — what makes a point's numbers less trustworthy. */
+static void fmt_note(char *buf, size_t len, const struct cmp_row *r)
+{
+	const struct cmp_point *side[2] = { r->a, r->b };
+	size_t o = 0;
+	buf[0] = '\0';
+	for (int s = 0; s < 2 && o < len; s++) {
+		const struct cmp_point *p = side[s];
+		bool bad = p && strcmp(p->status, "ok") != 0;
+		if (!p || (!p->disagree && !p->noisy && !bad))
+			continue;
+		o += (size_t)snprintf(buf + o, len - o, "%s%c:%s%s%s%.20s", o ? "; " : "",
+				      s ? 'B' : 'A', p->disagree ? " reps disagree" : "",
+				      p->noisy ? (p->disagree ? ", noisy" : " noisy") : "",
+				      bad ? (p->disagree || p->noisy ? ", " : " ") : "",
+				      bad ? p->status : "");
+	}
+}
+
+static void fill_cells(char k[K_COLS][96], const struct cmp_row *r)
+{
+	const struct cmp_point *p = r->a ? r->a : r->b;
+	char x[24], lo[24], hi[24];
+	snprintf(k[K_LOCK], 96, "%s", p->lock);
+	snprintf(k[K_PERMITS], 96, "%u", p->permits);
+	snprintf(k[K_THREADS], 96, "%u", p->threads);
+	if (p->cs_ns == 0 && p->ncs_ns == 0)
+		snprintf(k[K_CS], 96, "0 (ncs 0: lock cost)");
+	else
+		snprintf(k[K_CS], 96, "%g", p->cs_ns);
+	fmt_value(k[K_A], 96, r->a);
+	fmt_value(k[K_B], 96, r->b);
+	if (isnan(r->ratio))
+		snprintf(k[K_RATIO], 96, "-");
+	else
+		snprintf(k[K_RATIO], 96, "%s [%s..%s]", fmt_ratio(x, sizeof x, r->ratio),
+			 fmt_ratio(lo, sizeof lo, r->ratio_lo), fmt_ratio(hi, sizeof hi, r->ratio_hi));
+	snprintf(k[K_VERDICT], 96, "%s", r->verdict);
+	fmt_note(k[K_NOTE], 96, r);
+}
+
+static bool right_aligned(int c)
+{
+	return c == K_PERMITS || c == K_THREADS || c == K_CS;
+}
+
+/* One row of the columns in `mask`: aligned to w[] for the terminal, or a markdown row. */
+static void put_row(FILE *f, const char *const cells[K_COLS], const size_t w[K_COLS],
+		    unsigned mask, bool md)
+{
+	char line[1024];
+	size_t o = 0;
+	for (int c = 0; c < K_COLS; c++) {
+		if (!(mask & 1u << c))
+			continue;
+		if (md) {
+			fputs("| ", f);
+			for (const char *s = cells[c]; *s; s++) {
+				if (*s == '|') /* it would end the cell */
+					fputc('\\', f);
+				fputc(*s, f);
+			}
+			fputc(' ', f);
+		} else if (o < sizeof line) {
+			o += (size_t)snprintf(line + o, sizeof line - o, "%s%*s",
+					      c == 0 ? "" : c <= K_CS ? " " : "  ",
+					      right_aligned(c) ? (int)w[c] : -(int)w[c], cells[c]);
+		}
+	}
+	if (md) {
+		fputs("|\n", f);
+		return;
+	}
+	o = o < sizeof line ? o : sizeof line - 1;
+	while (o > 0 && line[o - 1] == ' ')
+		o--;
+	fprintf(f, "%.*s\n", (int)o, line);
+}
+
+/* The points in both sets, then each set's own (without the other set's columns). */
+static void write_table(FILE *f, const struct cmp_set *a, const struct cmp_set *b,
+			const struct cmp_row *rows, size_t n, bool md)
+{
+	static const unsigned masks[3] = { (1u << K_COLS) - 1, K_KEY | 1u << K_A | 1u << K_NOTE,
+					   K_KEY | 1u << K_B | 1u << K_NOTE };
+	size_t w[K_COLS];
+	char k[K_COLS][96];
+	const char *cells[K_COLS];
+	for (int c = 0; c < K_COLS; c++) {
+		w[c] = strlen(headings[c]);
+		cells[c] = k[c];
+	}
+	for (size_t i = 0; i < n; i++) {
+		fill_cells(k, &rows[i]);
+		for (int c = 0; c < K_COLS; c++)
+			w[c] = strlen(k[c]) > w[c] ? strlen(k[c]) : w[c];
+	}
+	for (int pass = 0; pass < 3; pass++) {
+		bool any = false;
+		for (size_t i = 0; i < n; i++) {
+			const struct cmp_row *r = &rows[i];
+			if (pass == 0 ? !(r->a && r->b) : pass == 1 ? r->b != NULL : r->a != NULL)
+				continue;
+			if (!any && pass)
+				fprintf(f, md ? "\n## Only in %s (%s)\n\n" : "\nonly in %s (%s):\n",
+					pass == 1 ? "A" : "B", pass == 1 ? a->label : b->label);
+			if (!any) {
+				put_row(f, headings, w, masks[pass], md);
+				for (int c = 0; md && c < K_COLS; c++)
+					if (masks[pass] & 1u << c)
+						fputs(right_aligned(c) ? "|--:" : "|---", f);
+				fputs(md ? "|\n" : "", f);
+			}
+			any = true;
+			fill_cells(k, r);
+			put_row(f, cells, w, masks[pass], md);
+		}
+		if (!any && pass == 0)
+			fputs("no point is in both sets\n", f);
+	}
+}
+
+/* "6 points in both: 2 faster, 1 slower, 3 no difference; 1 only in A, 2 only in B" */
+static void write_counts(FILE *f, const struct cmp_row *rows, size_t n, const struct cmp_metric *m)
+{
+	size_t both = 0, better = 0, worse = 0, same = 0, only_a = 0, only_b = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *v = rows[i].verdict;
+		only_a += !rows[i].b;
+		only_b += !rows[i].a;
+		both += rows[i].a && rows[i].b;
+		better += v == m->better;
+		worse += v == m->worse;
+		same += v == cmp_no_difference;
+	}
+	fprintf(f, "%zu points in both: %zu %s, %zu %s, %zu %s", both, better, m->better, worse,
+		m->worse, same, cmp_no_difference);
+	if (both - better - worse - same)
+		fprintf(f, ", %zu not measured", both - better - worse - same);
+	fprintf(f, "; %zu only in A, %zu only in B", only_a, only_b);
+}
+
+static void write_head(FILE *f, const struct cmp_set *a, const struct cmp_set *b,
+		       const struct cmp_metric *m, bool md)
+{
+	char what[128];
+	snprintf(what, sizeof what, "%s (%s%s%s is better), B relative to A", m->what, m->unit,
+		 *m->unit ? "; " : "", m->goal == VERDICT_HIGHER_BETTER ? "higher" : "lower");
+	if (md)
+		fprintf(f, "# lockbench compare: %s\n\n| | set | path | machine |\n|---|---|---|---|\n"
+			   "| A | %s | `%s` | %s |\n| B | %s | `%s` | %s |\n\n",
+			what, a->label, a->dir, a->about, b->label, b->dir, b->about);
+	else
+		fprintf(f, "compare: %s\n  A = %s  (%s: %s)\n  B = %s  (%s: %s)\n", what, a->label,
+			a->dir, a->about, b->label, b->dir, b->about);
+	/* One newline: a line break on the terminal, a soft break inside a markdown paragraph. */
+	fprintf(f, "spread: the 95 %% CI of the median where the set has one, else min..max of the "
+		   "repetitions;\nB/A [range]: B's median over A's [B.lo/A.hi..B.hi/A.lo]; \"%s\" "
+		   "when the two spreads overlap\n\n", cmp_no_difference);
+}
+
+/* The terminal's text. */
+void cmp_write_text(FILE *f, const struct cmp_set *a, const struct cmp_set *b,
+		    const struct cmp_row *rows, size_t n, const struct cmp_metric *m)
+{
+	write_head(f, a, b, m, false);
+	write_table(f, a, b, rows, n, false);
+	fputc('\n', f);
+	write_counts(f, rows, n, m);
+	fputc('\n', f);
+}
+
+void cmp_write_csv(FILE *f, const struct cmp_row *rows, size_t n, const struct cmp_metric *m)
+{
+	output_csv_version_line(f, "compare");
+	fprintf(f, "lock,lock_index,permits,threads,cs_ns,ncs_ns,metric,a_median,a_lo,a_hi,b_median,b_lo,"
+		   "b_hi,ratio,ratio_lo,ratio_hi,verdict,note\n");
+	for (size_t i = 0; i < n; i++) {
+		const struct cmp_row *r = &rows[i];
+		const struct cmp_point *p = r->a ? r->a : r->b;
+		const double v[] = { r->a ? r->a->median : NAN, r->a ? r->a->lo : NAN,
+				     r->a ? r->a->hi : NAN,     r->b ? r->b->median : NAN,
+				     r->b ? r->b->lo : NAN,     r->b ? r->b->hi : NAN,
+				     r->ratio,                  r->ratio_lo,
+				     r->ratio_hi };
+		char note[96];
+		fmt_note(note, sizeof note, r);
+		output_csv_field(f, p->lock);
+		fprintf(f, ",%ld,%u,%u,%g,", p->lock_index, p->permits, p->threads, p->cs_ns);
+		if (!isnan(p->ncs_ns))
+			fprintf(f, "%g", p->ncs_ns);
+		fprintf(f, ",%s", m->name);
+		for (size_t j = 0; j < sizeof v / sizeof v[0]; j++)
+			if (isnan(v[j]))
+				fputc(',', f);
+			else if (isinf(v[j]))
+				fputs(",inf", f);
+			else
+				fprintf(f, ",%.6g", v[j]);
+		fputc(',', f);
+		output_csv_field(f, r->verdict);
+		fputc(',', f);
+		output_csv_field(f, note);
+		fputc('\n', f);
+	}
+}
+
+/* compare.md: the terminal's text as markdown, with the plot. */
+void cmp_write_md(FILE *f, const struct cmp_set *a, const struct cmp_set *b,
+		  const struct cmp_row *rows, size_t n, const struct cmp_metric *m,
+		  const char *no_plot)
+{
+	write_head(f, a, b, m, true);
+	fputs("**", f);
+	write_counts(f, rows, n, m);
+	fputs("**\n\n", f);
+	if (no_plot)
+		fprintf(f, "No plot: %s.\n\n", no_plot);
+	else
+		fprintf(f, "![%s vs threads: A solid, B dashed](compare.png)\n\n", m->what);
+	write_table(f, a, b, rows, n, true);
+}
+
+/* --- the plot -------------------------------------------------------------------------------- */
+
+int cmp_draw_plots(const struct cmp_set *a, const struct cmp_set *b,
+		   const struct cmp_metric *m, const char *out, char *err, size_t errlen)
+{
+	const char *scripts = report_plots_dir();
+	char script[PATH_MAX], tmp[PATH_MAX], final[PATH_MAX];
+	struct stat st;
+	if (!scripts)
+		return report_fail(err, errlen, -ENOENT,
+				   "compare: the gnuplot scripts are not found; set LOCKBENCH_PLOTS "
+				   "to lockbench's plots/ folder");
+	snprintf(script, sizeof script, "%s/compare.gp", scripts);
+	if (stat(script, &st) != 0)
+		return report_fail(err, errlen, -ENOENT, "compare: %s is missing", script);
+	for (int e = 0; e < 2; e++) {
+		const char *ext = e ? "svg" : "png";
+		if ((size_t)snprintf(tmp, sizeof tmp, "%s/.partial-compare.%s", out, ext) >=
+			    sizeof tmp ||
+		    (size_t)snprintf(final, sizeof final, "%s/compare.%s", out, ext) >= sizeof final)
+			return report_fail(err, errlen, -ENAMETOOLONG,
+					   "compare: '%s': path too long", out);
+		char *argv[] = { "gnuplot", "-c", script, (char *)a->summary, (char *)b->summary, tmp,
+				 (char *)a->label, (char *)b->label, (char *)m->name, NULL };
+		int rc = report_run_gnuplot("compare", argv, tmp, final, err, errlen);
+		if (rc)
+			return rc;
+	}
+	return 0;
+}

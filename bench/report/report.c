@@ -1,0 +1,658 @@
+/* report.c — `lockbench report DIR`: check a result set's files, draw its plots with gnuplot and
+ * write report.html and report.md (their content is report_doc.c's).
+ *
+ * Every input file is read in full and checked before anything is drawn or written, so a
+ * truncated, garbled or foreign file stops the report with one line naming the file and the line,
+ * and a result set of another format version is refused outright. Every output goes to a
+ * `.partial-` name in DIR first and is renamed over the final name only when complete, so an
+ * interrupted report never leaves a half-written file behind a good name.
+ *
+ * `lockbench compare` reads and draws result sets too, and shares three pieces from here
+ * (report.h's last section): report_fail, the meta.json format check and the gnuplot runner.
+ */
+#include "report/report.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <spawn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+
+extern char **environ;
+
+int report_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+static int join(char *buf, size_t len, const char *dir, const char *name, char *err,
+		size_t errlen)
+{
+	if ((size_t)snprintf(buf, len, "%s/%s", dir, name) >= len)
+		return report_fail(err, errlen, -ENAMETOOLONG, "report: %s/%s: path too long", dir,
+				   name);
+	return 0;
+}
+
+static bool is_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static bool dir_has(const char *dir, const char *name)
+{
+	char path[4096];
+	return (size_t)snprintf(path, sizeof path, "%s/%s", dir, name) < sizeof path &&
+	       is_file(path);
+}
+
+const char *report_plots_dir(void)
+{
+	const char *env = getenv("LOCKBENCH_PLOTS");
+	if (env && *env)
+		return env;
+#ifdef LB_PLOTS_DIR
+	if (dir_has(LB_PLOTS_DIR, "throughput.gp"))
+		return LB_PLOTS_DIR;
+#endif
+#ifdef LB_DATA_DIR
+	if (dir_has(LB_DATA_DIR "/lockbench/plots", "throughput.gp"))
+		return LB_DATA_DIR "/lockbench/plots";
+#endif
+	return NULL;
+}
+
+/* --- reading the result set ---------------------------------------------------------------- */
+
+static int load_meta(struct report_set *s, char *err, size_t errlen)
+{
+	char path[4096];
+	int rc = join(path, sizeof path, s->dir, "meta.json", err, errlen);
+	if (rc)
+		return rc;
+	s->complete = -1;
+	if (!is_file(path))
+		return 0; /* the report says meta.json is missing */
+	rc = json_read_flat(path, &s->meta, err, errlen);
+	if (rc)
+		return rc;
+	s->have_meta = true;
+	if ((rc = report_check_meta_format(path, &s->meta, err, errlen)))
+		return rc;
+	/* The sweep writes sweep.complete; a flat "complete" is accepted too. */
+	const char *complete = json_get(&s->meta, "sweep.complete");
+	if (!complete)
+		complete = json_get(&s->meta, "complete");
+	if (complete)
+		s->complete = strcmp(complete, "true") == 0;
+	return 0;
+}
+
+int report_check_meta_format(const char *path, const struct json_flat *meta, char *err,
+			     size_t errlen)
+{
+	const char *format = json_get(meta, "format");
+	const char *version = json_get(meta, "format_version");
+	char want[64];
+	snprintf(want, sizeof want, "lockbench-results v%d", CSV_FORMAT_VERSION);
+	if (format && strcmp(format, want) != 0)
+		return report_fail(err, errlen, -EPROTO,
+				   "%s: format '%.60s'; this lockbench reads '%s' only", path,
+				   format, want);
+	if (version && atoi(version) != CSV_FORMAT_VERSION)
+		return report_fail(err, errlen, -EPROTO,
+				   "%s: format_version %.20s; this lockbench reads version %d only",
+				   path, version, CSV_FORMAT_VERSION);
+	return 0;
+}
+
+static int get_uint(const struct csv_table *t, size_t r, int c, unsigned *out, char *err,
+		    size_t errlen)
+{
+	double v;
+	int rc = csv_double(t, r, c, &v, err, errlen);
+	if (rc)
+		return rc;
+	if (!(v >= 0 && v <= 1e9 && v == floor(v)))
+		return report_fail(err, errlen, -EINVAL,
+				   "%s:%u: column '%s': '%s' is not a whole number", t->path,
+				   t->line[r], t->header[c], t->rows[r][c]);
+	*out = (unsigned)v;
+	return 0;
+}
+
+static int get_flag(const struct csv_table *t, size_t r, int c, bool *out, char *err,
+		    size_t errlen)
+{
+	const char *v = t->rows[r][c];
+	if (strcmp(v, "1") != 0 && strcmp(v, "0") != 0 && v[0] != '\0')
+		return report_fail(err, errlen, -EINVAL,
+				   "%s:%u: column '%s': '%.40s' is not 0 or 1", t->path, t->line[r],
+				   t->header[c], v);
+	*out = strcmp(v, "1") == 0;
+	return 0;
+}
+
+/* The summary.csv columns the report reads, in the order of struct report_point's parsing. */
+enum {
+	C_LOCK, C_INDEX, C_PERMITS, C_THREADS, C_REGIME, C_CS, C_NCS, C_PLACEMENT, C_REPS,
+	C_REPS_OK, C_CSW_VOL, C_CSW_INVOL, C_SPREAD, C_DISAGREE, C_NOISY, C_STATUS, C_NOTE,
+	C_STATS, /* then 5 statistics × {median, min, max, ci_lo, ci_hi} */
+	C_COUNT = C_STATS + 25
+};
+static const char *const fixed_cols[C_STATS] = {
+	"lock", "lock_index", "permits", "threads", "regime", "cs_ns", "ncs_ns", "placement",
+	"reps", "reps_ok", "csw_vol_median", "csw_invol_median", "spread", "disagree", "noisy",
+	"status", "note",
+};
+static const char *const stat_prefix[5] = { "mops", "fairness", "lat_p50_ns", "lat_p99_ns",
+					    "cpu_ns_per_op" };
+static const char *const stat_suffix[5] = { "median", "min", "max", "ci_lo", "ci_hi" };
+/* Read when present (NAN / 0 otherwise): sets written before these columns still report. */
+enum { O_MAXMIN, O_MAXMIN_MIN, O_MAXMIN_MAX, O_CV, O_UTIL, O_OTHER, O_TIMER_P50, O_TIMER_TICK,
+       O_BUSY, O_COUNT };
+static const char *const opt_cols[O_COUNT] = {
+	"fairness_maxmin_median", "fairness_maxmin_min", "fairness_maxmin_max", "fairness_cv_median",
+	"worker_util_median", "other_cpu_pct_max", "timer_p50_ns_median", "timer_tick_ns_median",
+	"busy",
+};
+
+static int parse_point(const struct csv_table *t, size_t r, const int *col, const int *ocol,
+		       struct report_point *p, char *err, size_t errlen)
+{
+	char **f = t->rows[r];
+	double v;
+	int rc = 0;
+	p->line = t->line[r];
+	p->lock = f[col[C_LOCK]];
+	p->placement = f[col[C_PLACEMENT]];
+	p->status = f[col[C_STATUS]][0] ? f[col[C_STATUS]] : "unknown";
+	p->note = f[col[C_NOTE]];
+	if (!p->lock[0])
+		return report_fail(err, errlen, -EINVAL, "%s:%u: column 'lock' is empty", t->path,
+				   p->line);
+	if ((rc = csv_double(t, r, col[C_INDEX], &v, err, errlen)))
+		return rc;
+	if (!(v >= 0 && v < 1e6 && v == floor(v)))
+		return report_fail(err, errlen, -EINVAL,
+				   "%s:%u: column 'lock_index': '%s' is not an index", t->path,
+				   p->line, f[col[C_INDEX]]);
+	p->lock_index = (long)v;
+	if ((rc = get_uint(t, r, col[C_PERMITS], &p->permits, err, errlen)) ||
+	    (rc = get_uint(t, r, col[C_THREADS], &p->threads, err, errlen)) ||
+	    (rc = get_uint(t, r, col[C_REPS], &p->reps, err, errlen)) ||
+	    (rc = get_uint(t, r, col[C_REPS_OK], &p->reps_ok, err, errlen)) ||
+	    (rc = csv_double(t, r, col[C_CS], &p->cs_ns, err, errlen)) ||
+	    (rc = csv_double(t, r, col[C_NCS], &p->ncs_ns, err, errlen)) ||
+	    (rc = csv_double(t, r, col[C_CSW_VOL], &p->csw_vol, err, errlen)) ||
+	    (rc = csv_double(t, r, col[C_CSW_INVOL], &p->csw_invol, err, errlen)) ||
+	    (rc = get_flag(t, r, col[C_DISAGREE], &p->disagree, err, errlen)) ||
+	    (rc = get_flag(t, r, col[C_NOISY], &p->noisy, err, errlen)))
+		return rc;
+	if (p->threads == 0 || !isfinite(p->cs_ns))
+		return report_fail(err, errlen, -EINVAL, "%s:%u: threads and cs_ns must be set",
+				   t->path, p->line);
+	const char *regime = f[col[C_REGIME]];
+	enum report_regime g;
+	for (g = 0; g < REGIME_COUNT; g++)
+		if (strcmp(regime, report_regime_name(g)) == 0)
+			break;
+	if (g == REGIME_COUNT)
+		return report_fail(err, errlen, -EINVAL,
+				   "%s:%u: column 'regime': '%.40s' is not one of uncontended, "
+				   "contended, oversubscribed", t->path, p->line, regime);
+	p->regime = g;
+	const char *spread = f[col[C_SPREAD]];
+	if (strcmp(spread, "ci95") != 0 && strcmp(spread, "minmax") != 0)
+		return report_fail(err, errlen, -EINVAL,
+				   "%s:%u: column 'spread': '%.40s' is not one of minmax, ci95",
+				   t->path, p->line, spread);
+	p->ci95 = strcmp(spread, "ci95") == 0;
+	struct report_stat *stats[5] = { &p->mops, &p->fairness, &p->p50, &p->p99, &p->cpu };
+	for (int s = 0; s < 5; s++) {
+		double *dst[5] = { &stats[s]->median, &stats[s]->min, &stats[s]->max,
+				   &stats[s]->ci_lo, &stats[s]->ci_hi };
+		for (int k = 0; k < 5; k++) {
+			int c = col[C_STATS + s * 5 + k];
+			*dst[k] = NAN;
+			if (c >= 0 && (rc = csv_double(t, r, c, dst[k], err, errlen)))
+				return rc;
+		}
+	}
+	double *odst[O_BUSY] = { &p->maxmin.median, &p->maxmin.min, &p->maxmin.max, &p->cv,
+				 &p->util, &p->other_pct, &p->timer_p50_ns, &p->timer_tick_ns };
+	p->maxmin.ci_lo = p->maxmin.ci_hi = NAN;
+	for (int k = 0; k < O_BUSY; k++) {
+		*odst[k] = NAN;
+		if (ocol[k] >= 0 && (rc = csv_double(t, r, ocol[k], odst[k], err, errlen)))
+			return rc;
+	}
+	if (ocol[O_BUSY] >= 0 && (rc = get_flag(t, r, ocol[O_BUSY], &p->busy, err, errlen)))
+		return rc;
+	p->lock_cost = p->cs_ns == 0 && p->ncs_ns == 0;
+	const struct lb_lock_ops *ops = lb_find_lock(p->lock);
+	p->floor = ops && (ops->props & LB_NOT_A_LOCK);
+	return 0;
+}
+
+static int load_summary(struct report_set *s, char *err, size_t errlen)
+{
+	char path[4096];
+	int col[C_COUNT], ocol[O_COUNT];
+	int rc = join(path, sizeof path, s->dir, "summary.csv", err, errlen);
+	if (rc || (rc = csv_read(path, "summary", &s->summary, err, errlen)))
+		return rc;
+	const struct csv_table *t = &s->summary;
+	for (int c = 0; c < C_STATS; c++)
+		if ((col[c] = csv_need_col(t, fixed_cols[c], err, errlen)) < 0)
+			return col[c];
+	for (int st = 0; st < 5; st++)
+		for (int k = 0; k < 5; k++) {
+			char name[64];
+			snprintf(name, sizeof name, "%s_%s", stat_prefix[st], stat_suffix[k]);
+			/* Only throughput has a confidence interval in summary.csv. */
+			col[C_STATS + st * 5 + k] = k >= 3 && st != 0 ? csv_col(t, name)
+								     : csv_need_col(t, name, err, errlen);
+			if (col[C_STATS + st * 5 + k] < 0 && (k < 3 || st == 0))
+				return -EINVAL;
+		}
+	for (int k = 0; k < O_COUNT; k++)
+		ocol[k] = csv_col(t, opt_cols[k]);
+	if (t->nrows == 0)
+		return report_fail(err, errlen, -EINVAL, "%s: no data rows", path);
+	s->timer_res_ns = s->timer_p50_ns = s->timer_tick_ns = NAN;
+	s->pts = calloc(t->nrows, sizeof *s->pts);
+	if (!s->pts)
+		return report_fail(err, errlen, -ENOMEM, "report: out of memory");
+	for (size_t r = 0; r < t->nrows; r++) {
+		struct report_point *p = &s->pts[s->npts];
+		if ((rc = parse_point(t, r, col, ocol, p, err, errlen)))
+			return rc;
+		s->npts++;
+		if (p->regime != REGIME_OVERSUBSCRIBED && p->threads > s->cpus)
+			s->cpus = p->threads;
+		if (isfinite(p->timer_p50_ns) && !(p->timer_p50_ns <= s->timer_p50_ns))
+			s->timer_p50_ns = p->timer_p50_ns;
+		if (isfinite(p->timer_tick_ns) && !(p->timer_tick_ns <= s->timer_tick_ns))
+			s->timer_tick_ns = p->timer_tick_ns;
+		/* The coarser of the two is what a latency difference must beat to be real. */
+		/* The tick alone: timer_p50_ns is an offset inside every sample, the same for
+		 * every lock, so it cancels when two locks are compared; the tick does not. */
+		s->timer_res_ns = s->timer_tick_ns;
+		/* (cs, ncs) pairs in cs order; at equal cs the lock-cost pair (ncs 0) first. */
+		size_t i = 0;
+		while (i < s->ncs && (s->cs[i] < p->cs_ns ||
+				      (s->cs[i] == p->cs_ns && s->ncs_of[i] < p->ncs_ns)))
+			i++;
+		if ((i == s->ncs || s->cs[i] != p->cs_ns || s->ncs_of[i] != p->ncs_ns) &&
+		    s->ncs < REPORT_MAX_CS) {
+			memmove(&s->cs[i + 1], &s->cs[i], (s->ncs - i) * sizeof s->cs[0]);
+			memmove(&s->ncs_of[i + 1], &s->ncs_of[i], (s->ncs - i) * sizeof s->ncs_of[0]);
+			s->cs[i] = p->cs_ns;
+			s->ncs_of[i] = p->ncs_ns;
+			s->ncs++;
+		}
+	}
+	return 0;
+}
+
+/* The other CSVs: optional, but when present they must be well-formed lockbench v1 files with
+ * numbers where numbers belong, so that the plots cannot silently draw garbage. */
+static int check_csv(const char *dir, const char *name, const char *kind,
+		     const char *const *numeric, char *err, size_t errlen)
+{
+	char path[4096];
+	struct csv_table t;
+	int rc = join(path, sizeof path, dir, name, err, errlen);
+	if (rc || !is_file(path))
+		return rc;
+	if ((rc = csv_read(path, kind, &t, err, errlen)))
+		return rc;
+	for (size_t i = 0; numeric[i] && !rc; i++) {
+		int c = csv_need_col(&t, numeric[i], err, errlen);
+		if (c < 0) {
+			rc = c;
+			break;
+		}
+		for (size_t r = 0; r < t.nrows && !rc; r++) {
+			double v;
+			rc = csv_double(&t, r, c, &v, err, errlen);
+		}
+	}
+	csv_free(&t);
+	return rc;
+}
+
+static int check_other_files(const struct report_set *s, char *err, size_t errlen)
+{
+	static const char *const cdf[] = { "lock_index", "permits", "threads", "cs_ns",
+					   "latency_ns", "cdf", NULL };
+	static const char *const c2c[] = { "cpu_a", "cpu_b", "samples", "rtt_ns_median", NULL };
+	static const char *const handoff[] = { "lock_index", "cpu_a", "cpu_b", "handoff_ns_median",
+					       NULL };
+	char path[4096];
+	int rc;
+	if ((rc = check_csv(s->dir, "latency_cdf.csv", "latency_cdf", cdf, err, errlen)) ||
+	    (rc = check_csv(s->dir, "c2c.csv", "c2c", c2c, err, errlen)) ||
+	    (rc = check_csv(s->dir, "handoff.csv", "handoff", handoff, err, errlen)) ||
+	    (rc = join(path, sizeof path, s->dir, "results.csv", err, errlen)))
+		return rc;
+	/* results.csv can be large and the report does not draw from it: its version is enough. */
+	return is_file(path) ? csv_check_file(path, "results", err, errlen) : 0;
+}
+
+/* --- plots ----------------------------------------------------------------------------------- */
+
+static const struct {
+	const char *name, *script, *data, *title, *caption;
+} plot_defs[] = {
+	{ "throughput", "throughput.gp", "summary.csv", "Throughput vs threads",
+	  "Acquisitions per second, all threads together (log scale). Spinlocks typically collapse "
+	  "once threads outnumber CPUs (shaded): a preempted holder or next-in-line stalls everyone." },
+	{ "latency_p50", "latency_p50.gp", "summary.csv", "Median acquisition latency",
+	  "Time from calling lock() to holding it, the median acquisition (log scale)." },
+	{ "latency_p99", "latency_p99.gp", "summary.csv", "p99 acquisition latency",
+	  "The slow tail: 1 acquisition in 100 waited at least this long (log scale)." },
+	{ "fairness", "fairness.gp", "summary.csv", "Fairness",
+	  "The best-served thread's acquisitions divided by the worst-served one's (max/min): 1 "
+	  "when every thread got the same share; a set without it shows Jain's index (1 when "
+	  "equal, 1/N when one thread got all)." },
+	{ "cpu", "cpu.gp", "summary.csv", "CPU time per acquisition",
+	  "CPU time of all workers divided by acquisitions (log scale): spinning burns CPU while "
+	  "waiting, sleeping does not." },
+	{ "latency_cdf", "latency_cdf.gp", "latency_cdf.csv", "Latency distribution",
+	  "For each latency, the fraction of timed acquisitions that took at most that long." },
+	{ "latency_percentiles", "latency_percentiles.gp", "latency_cdf.csv",
+	  "Latency by percentile",
+	  "The same distribution read by percentile, HdrHistogram-style: each step is the latency "
+	  "that 50, 90, 99, 99.9, 99.99 % of acquisitions stayed within (both axes log), so the "
+	  "tail gets as much room as the median." },
+	{ "c2c_heatmap", "c2c_heatmap.gp", "c2c.csv", "Core-to-core round trip",
+	  "One cache line bounced between two CPUs: the floor under any lock handoff between them." },
+};
+
+_Static_assert(sizeof plot_defs / sizeof plot_defs[0] <= REPORT_MAX_PLOTS,
+	       "report_set.plots has room for REPORT_MAX_PLOTS plots: raise it");
+
+/* posix_spawnp rather than fork + exec: a gnuplot missing from PATH comes back as ENOENT from the
+ * spawn itself, so it is told apart from a gnuplot that ran and failed. */
+static int spawn_gnuplot(const char *who, char *const argv[], char *err, size_t errlen)
+{
+	int pfd[2];
+	if (pipe(pfd) != 0)
+		return report_fail(err, errlen, -errno, "%s: pipe: %s", who, strerror(errno));
+	posix_spawn_file_actions_t fa;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
+	posix_spawn_file_actions_addclose(&fa, pfd[0]);
+	posix_spawn_file_actions_addclose(&fa, pfd[1]);
+	pid_t pid;
+	fflush(NULL);
+	int e = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	close(pfd[1]);
+	if (e) {
+		close(pfd[0]);
+		if (e == ENOENT)
+			return report_fail(err, errlen, -ENOENT,
+					   "%s: gnuplot is not installed (not found in PATH); "
+					   "install it (Debian: apt-get install gnuplot-nox) "
+					   "to draw the plots", who);
+		return report_fail(err, errlen, -e, "%s: cannot run gnuplot: %s", who, strerror(e));
+	}
+	char msg[2048];
+	size_t n = 0;
+	for (;;) {
+		if (n > sizeof msg - 512) { /* keep the tail: the error is gnuplot's last line */
+			memmove(msg, msg + n - 512, 512);
+			n = 512;
+		}
+		ssize_t got = read(pfd[0], msg + n, sizeof msg - 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	msg[n] = '\0';
+	close(pfd[0]);
+	int status;
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return report_fail(err, errlen, -errno, "%s: waitpid: %s", who,
+					   strerror(errno));
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	/* gnuplot's last non-empty line is the error; a warning may come first. */
+	char *last = "no message";
+	for (char *line = strtok(msg, "\n"); line; line = strtok(NULL, "\n"))
+		if (strspn(line, " \t^") != strlen(line))
+			last = line;
+	return report_fail(err, errlen, -EIO, "%s: gnuplot failed on %s (%s %d): %.300s", who,
+			   argv[2], WIFEXITED(status) ? "exit" : "signal",
+			   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), last);
+}
+
+/* gnuplot exits 0 when a write of its output fails (a full disk): a plot counts as written only
+ * when it ends as its format ends, PNG with its IEND chunk, SVG with its closing tag. Other
+ * formats are taken as they are. */
+static bool plot_is_whole(const char *path)
+{
+	static const unsigned char png_end[12] = { 0, 0, 0, 0, 'I', 'E', 'N', 'D',
+						   0xae, 0x42, 0x60, 0x82 };
+	const char *ext = strrchr(path, '.');
+	bool png = ext && strcmp(ext, ".png") == 0, svg = ext && strcmp(ext, ".svg") == 0;
+	if (!png && !svg)
+		return true;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	unsigned char tail[64];
+	off_t size = lseek(fd, 0, SEEK_END);
+	off_t from = size > (off_t)sizeof tail ? size - (off_t)sizeof tail : 0;
+	ssize_t n = size > 0 ? pread(fd, tail, (size_t)(size - from), from) : 0;
+	close(fd);
+	if (n <= 0)
+		return false;
+	if (png)
+		return n >= 12 && memcmp(tail + n - 12, png_end, 12) == 0;
+	while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == ' ' || tail[n - 1] == '\r'))
+		n--;
+	return n >= 6 && memcmp(tail + n - 6, "</svg>", 6) == 0;
+}
+
+int report_run_gnuplot(const char *who, char *const argv[], const char *tmp, const char *final,
+		       char *err, size_t errlen)
+{
+	int rc = spawn_gnuplot(who, argv, err, errlen);
+	if (!rc && !is_file(tmp))
+		rc = report_fail(err, errlen, -EIO, "%s: gnuplot wrote no %s", who, tmp);
+	if (!rc && !plot_is_whole(tmp))
+		rc = report_fail(err, errlen, -EIO, "%s: gnuplot's %s is cut short: writing it "
+				 "failed (is the file system full?)", who, tmp);
+	if (!rc && rename(tmp, final) != 0)
+		rc = report_fail(err, errlen, -errno, "%s: rename %s: %s", who, tmp, strerror(errno));
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+static int make_plots(struct report_set *s, const char *scripts, char *err, size_t errlen)
+{
+	static const char *const exts[] = { "png", "svg" };
+	for (size_t i = 0; i < sizeof plot_defs / sizeof plot_defs[0]; i++) {
+		struct report_plot *p = &s->plots[s->nplots++];
+		char script[4096], data[4096], tmp[4096], final[4096];
+		p->name = plot_defs[i].name;
+		p->title = plot_defs[i].title;
+		p->caption = plot_defs[i].caption;
+		int rc = join(script, sizeof script, scripts, plot_defs[i].script, err, errlen);
+		if (rc || (rc = join(data, sizeof data, s->dir, plot_defs[i].data, err, errlen)))
+			return rc;
+		if (!is_file(script))
+			return report_fail(err, errlen, -ENOENT, "report: %s is missing", script);
+		/* c2c_heatmap.gp draws "unavailable" itself; the CDF needs its file. */
+		if (!is_file(data) && strcmp(p->name, "c2c_heatmap") != 0) {
+			snprintf(p->why, sizeof p->why, "no %s in this result set", plot_defs[i].data);
+			continue;
+		}
+		for (size_t e = 0; e < 2; e++) {
+			char name[128];
+			snprintf(name, sizeof name, ".partial-%s.%s", p->name, exts[e]);
+			if ((rc = join(tmp, sizeof tmp, s->dir, name, err, errlen)))
+				return rc;
+			snprintf(name, sizeof name, "%s.%s", p->name, exts[e]);
+			if ((rc = join(final, sizeof final, s->dir, name, err, errlen)))
+				return rc;
+			char *argv[] = { "gnuplot", "-c", script, data, tmp, NULL };
+			if ((rc = report_run_gnuplot("report", argv, tmp, final, err, errlen)))
+				return rc;
+		}
+		p->made = true;
+	}
+	return 0;
+}
+
+/* --- writing --------------------------------------------------------------------------------- */
+
+static int write_atomic(const char *dir, const char *name, const char *buf, size_t len,
+			char *err, size_t errlen)
+{
+	char tmp[4096], final[4096], partial[256];
+	snprintf(partial, sizeof partial, ".partial-%s", name);
+	int rc = join(tmp, sizeof tmp, dir, partial, err, errlen);
+	if (rc || (rc = join(final, sizeof final, dir, name, err, errlen)))
+		return rc;
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return report_fail(err, errlen, -errno, "report: %s: %s", tmp, strerror(errno));
+	size_t off = 0;
+	while (off < len) {
+		ssize_t w = write(fd, buf + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			rc = report_fail(err, errlen, w < 0 ? -errno : -EIO,
+					 "report: writing %s: %s", tmp,
+					 w < 0 ? strerror(errno) : "short write");
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (!rc && fsync(fd) != 0)
+		rc = report_fail(err, errlen, -errno, "report: fsync %s: %s", tmp, strerror(errno));
+	if (close(fd) != 0 && !rc)
+		rc = report_fail(err, errlen, -errno, "report: closing %s: %s", tmp,
+				 strerror(errno));
+	if (!rc && rename(tmp, final) != 0)
+		rc = report_fail(err, errlen, -errno, "report: rename %s: %s", tmp,
+				 strerror(errno));
+	if (rc)
+		unlink(tmp);
+	return rc;
+}
+
+/* Render one document into memory, then write it atomically. */
+static int write_doc(const struct report_set *s, const char *name, bool html, char *err,
+		     size_t errlen)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	if (!f)
+		return report_fail(err, errlen, -errno, "report: open_memstream: %s",
+				   strerror(errno));
+	int rc = html ? report_write_html(s, f, err, errlen) : report_write_md(s, f);
+	bool bad = ferror(f) != 0;
+	if (fclose(f) != 0 || bad)
+		rc = rc ? rc : report_fail(err, errlen, -ENOMEM, "report: rendering %s failed",
+					   name);
+	if (!rc)
+		rc = write_atomic(s->dir, name, buf, len, err, errlen);
+	free(buf);
+	return rc;
+}
+
+int report_build(const char *dir, char *err, size_t errlen)
+{
+	struct report_set s = { .dir = dir, .complete = -1 };
+	struct stat st;
+	char summary[4096];
+	int rc;
+
+	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
+		return report_fail(err, errlen, -ENOTDIR, "report: '%s' is not a directory", dir);
+	if ((rc = join(summary, sizeof summary, dir, "summary.csv", err, errlen)))
+		return rc;
+	if (!is_file(summary))
+		return report_fail(err, errlen, -ENOTDIR,
+				   "report: '%s' is not a result set: it has no summary.csv", dir);
+
+	if (!(rc = load_meta(&s, err, errlen)) && !(rc = load_summary(&s, err, errlen)) &&
+	    !(rc = check_other_files(&s, err, errlen))) {
+		const char *scripts = report_plots_dir();
+		if (!scripts)
+			rc = report_fail(err, errlen, -ENOENT,
+					 "report: the gnuplot scripts are not found; "
+					 "set LOCKBENCH_PLOTS to lockbench's plots/ folder");
+		else
+			rc = make_plots(&s, scripts, err, errlen);
+	}
+	if (!rc)
+		rc = write_doc(&s, "report.html", true, err, errlen);
+	if (!rc)
+		rc = write_doc(&s, "report.md", false, err, errlen);
+
+	free(s.pts);
+	csv_free(&s.summary);
+	json_free(&s.meta);
+	return rc;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	const char *dir = NULL;
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			printf("usage: lockbench report DIR\n\n"
+			       "Rebuild the plots (gnuplot, PNG and SVG) and report.html / report.md of "
+			       "the result set in DIR\n(the folder `lockbench sweep` wrote: summary.csv, "
+			       "latency_cdf.csv, c2c.csv, meta.json).\nThe gnuplot scripts come from "
+			       "$LOCKBENCH_PLOTS, else lockbench's own plots/ folder.\n");
+			return LB_EXIT_OK;
+		}
+		if (argv[i][0] == '-' && argv[i][1] != '\0')
+			return usage_error("report: '%s' is not an option; usage: lockbench report DIR",
+					   argv[i]);
+		if (dir)
+			return usage_error("report: one result directory only ('%s', then '%s')", dir,
+					   argv[i]);
+		dir = argv[i];
+	}
+	if (!dir)
+		return usage_error("report: expected a result directory: lockbench report DIR");
+	char err[1024];
+	int rc = report_build(dir, err, sizeof err);
+	if (rc == -ENOTDIR)
+		return usage_error("%s", err);
+	if (rc)
+		return runtime_error("%s", err);
+	printf("report: %s/report.html, %s/report.md and the plots\n", dir, dir);
+	return LB_EXIT_OK;
+}

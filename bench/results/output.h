@@ -1,0 +1,79 @@
+/* output.h — table (people), CSV and JSON (programs), and the metadata that makes a result
+ * reproducible. results/README.md documents every column; keep it in step with OUTPUT_CSV_HEADER.
+ *
+ * Format version: every result CSV starts with one comment line `# lockbench-results v1 KIND`
+ * (docs/SWEEP_FILES.md; KIND is "results" for these rows), and every JSON document has
+ * "format": "lockbench-results v1" and "format_version": 1, from LB_RESULTS_FORMAT_VERSION.
+ * Readers (csvread.c, plots/lbcsv.awk, report.c) check it and refuse what they do not know;
+ * gnuplot skips the `#` line by itself.
+ *
+ * Unmeasured values are empty fields (null in JSON), never 0. Every writer returns 0 or a
+ * negative errno: the result of every write is checked.
+ */
+#ifndef LB_OUTPUT_H
+#define LB_OUTPUT_H
+
+#include <stdio.h>
+
+#include "run/params.h"
+
+struct topo;
+
+/* The leading columns, in this order, are fixed by the harness issue; more go at the end. */
+#define OUTPUT_CSV_COLUMNS_REQUIRED                                                        \
+	"lock,threads,placement,cpus,oversubscribed,cs_ns,ncs_ns,cs_lines,instances,permits,"  \
+	"reentry,warmup_s,duration_s,rep,ops,mops,fairness,thread_ops_min,thread_ops_max,"     \
+	"lat_samples,lat_p50_ns,lat_p90_ns,lat_p99_ns,lat_p999_ns,lat_max_ns,cpu_ns_per_op,"   \
+	"csw_vol,csw_invol,cache_misses_per_op,exclusion_ok,lost_updates,status"
+#define OUTPUT_CSV_HEADER                                                                  \
+	OUTPUT_CSV_COLUMNS_REQUIRED ",lat_every,timing_overhead_ns,max_inside,bind_failures,"  \
+				    "hw_counters,status_detail,timer_p50_ns,timer_tick_ns,worker_util,"  \
+				    "fairness_maxmin,fairness_cv"
+#define OUTPUT_CSV_KIND "results"
+
+/* What was measured on, for reproducibility. */
+struct run_meta {
+	char host[256];
+	char cpu_model[256];
+	char topology[256];       /* topo_summary() */
+	char allowed_cpus[512];   /* "0-1" */
+	unsigned allowed_count;
+	char kernel[512];         /* uname: sysname release version machine */
+	char clocksource[64];
+	char tsc[192];            /* "invariant (constant_tsc nonstop_tsc, clocksource tsc)" */
+	char timing_clock[32];    /* "rdtsc" or "clock_gettime" */
+	char hw_counters[64];     /* "available", "unavailable: <reason>", "not measured" */
+	char glibc[32];           /* gnu_get_libc_version(): "2.39" */
+	char virtualization[64];  /* "none" (bare metal), "kvm", "xen", …, or "unknown" */
+	/* /sys/devices/system/cpu/vulnerabilities: one line per file, "name: text"; empty when
+	 * the kernel has no such folder. */
+	char mitigations[4096];
+	const char *compiler, *cflags, *version, *git_revision; /* version.h */
+	char date_utc[32];        /* ISO 8601, "2024-05-01T12:00:00Z" */
+};
+
+int meta_collect(struct run_meta *m, const struct topo *t);
+
+/* CSV: `# lockbench-results v1 KIND` alone, for files with columns of their own. */
+int output_csv_version_line(FILE *f, const char *kind);
+/* One CSV field of text (no separator), in double quotes, with `"` doubled, when it holds a
+ * comma, a quote or a line break; as it is otherwise. Returns 0, or -EIO if f is in error. */
+int output_csv_field(FILE *f, const char *s);
+/* The version line (kind OUTPUT_CSV_KIND) and the header row; then one row per repetition. */
+int output_csv_header(FILE *f);
+int output_csv_row(FILE *f, const struct run_params *p, const struct thread_plan *plan,
+		   const struct run_result *r);
+/* Table: a header describing the point, then a row (and its notes) per repetition. */
+int output_table_header(FILE *f, const struct run_params *p, const struct thread_plan *plan);
+int output_table_row(FILE *f, const struct run_params *p, const struct run_result *r);
+int output_table_footer(FILE *f, const struct run_params *p, const struct run_result *r,
+			unsigned n);
+
+/* JSON: the whole document (metadata, parameters, plan, results). */
+int output_json(FILE *f, const struct run_meta *m, const struct run_params *p,
+		const struct thread_plan *plan, const struct run_result *r, unsigned n);
+/* The metadata document alone (p and plan may be NULL): a sweep's meta.json. */
+int output_meta_json(FILE *f, const struct run_meta *m, const struct run_params *p,
+		     const struct thread_plan *plan);
+
+#endif

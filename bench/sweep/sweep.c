@@ -1,0 +1,649 @@
+/* sweep.c — `lockbench sweep`: the main job.
+ *
+ * A sweep is a list of points (lock × permits × threads × critical section) run `reps` times.
+ * Repetitions are the outer loop and the order of the points is shuffled in each one with a
+ * recorded seed, so that drift in the machine (another tenant, a c2c regime switch) spreads over
+ * every lock instead of landing on whichever ran last. Each repetition of a point runs in its
+ * own child process (runner.c) and its row is appended to results.csv and flushed at once, so
+ * an interruption loses at most the point in flight; `--resume DIR` runs what is missing, with
+ * the options recorded in DIR/sweep.args. The final files (summary.csv, latency_cdf.csv,
+ * meta.json, plots, report) are written through temporary names and renamed.
+ *
+ * Around every point it records what the machine did: a short core-to-core ping-pong before and
+ * after (c2c.c), and the steal time and other processes' CPU time from /proc/stat, so the
+ * report can flag points measured while the machine changed under them.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "probe/c2c.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "results/csvread.h"
+#include "results/output.h"
+#include "report/report.h"
+#include "run/runner.h"
+#include "stats/stats.h"
+#include "sweep/sweep.h"
+#include "topo/topo.h"
+
+#define NS_PER_MS 1000000ull
+#define NS_PER_S 1000000000ull
+
+/* ---- signals ------------------------------------------------------------------------------ */
+
+static volatile sig_atomic_t stop_signal;
+
+static void on_stop_signal(int sig)
+{
+	stop_signal = sig;
+	runner_interrupt();
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_stop_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+}
+
+/* ---- the result set on disk --------------------------------------------------------------- */
+
+static int write_meta(const char *dir, const struct topo *t, const struct sweep_opts *o,
+		      size_t npts, size_t runs_done, size_t runs_total, const char *state,
+		      double wall_s)
+{
+	struct run_meta m;
+	meta_collect(&m, t);
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	if (!f)
+		return -errno;
+	output_meta_json(f, &m, NULL, NULL);
+	fflush(f);
+	/* Our own object goes in before the document's closing brace. */
+	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '}'))
+		if (text[--len] == '}')
+			break;
+	fseeko(f, (off_t)len, SEEK_SET);
+	fprintf(f, ",\n  \"sweep\": {\n    \"complete\": %s,\n    \"state\": \"%s\",\n",
+		strcmp(state, "complete") == 0 ? "true" : "false", state);
+	fprintf(f, "    \"seed\": %llu,\n    \"reps\": %u,\n    \"points\": %zu,\n",
+		(unsigned long long)o->seed, o->reps, npts);
+	fprintf(f, "    \"runs_done\": %zu,\n    \"runs_total\": %zu,\n    \"wall_s\": %.1f,\n",
+		runs_done, runs_total, wall_s);
+	fprintf(f, "    \"quick\": %s,\n    \"lock_cost\": %s,\n    \"placement\": \"%s\",\n",
+		o->quick ? "true" : "false", o->no_lock_cost ? "false" : "true",
+		placement_name(o->placement));
+	fprintf(f, "    \"duration_s\": %.3f,\n    \"warmup_s\": %.3f,\n    \"ncs_ns\": %llu,\n",
+		(double)o->duration_ns / 1e9, (double)o->warmup_ns / 1e9,
+		(unsigned long long)o->ncs_ns);
+	fprintf(f, "    \"permits\": %u,\n    \"cdf_threads\": %u,\n", o->permits, o->cdf_threads);
+	fprintf(f, "    \"locks\": [");
+	for (unsigned i = 0; i < o->nlocks; i++)
+		fprintf(f, "%s\"%s\"", i ? ", " : "", o->locks[i]->name);
+	fprintf(f, "],\n    \"threads\": [");
+	for (unsigned i = 0; i < o->nthreads; i++)
+		fprintf(f, "%s%u", i ? ", " : "", o->threads[i]);
+	fprintf(f, "],\n    \"cs_ns\": [");
+	for (unsigned i = 0; i < o->ncs; i++)
+		fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)o->cs_ns[i]);
+	fprintf(f, "]\n  }\n}\n");
+	if (fclose(f) != 0) {
+		free(text);
+		return -ENOMEM;
+	}
+	int rc = write_file_atomic(dir, "meta.json", text, len);
+	free(text);
+	return rc;
+}
+
+/* results.csv and latency_hist.csv are appended to through a file descriptor, one whole row
+ * (or one whole histogram) per write_all, so a failed write can be undone exactly: the file is
+ * cut back to where the row began and never keeps half a row. */
+struct result_log {
+	int fd;
+	char path[1200];
+};
+
+static int log_append(struct result_log *l, const char *text, size_t len, char *err,
+		      size_t errlen)
+{
+	off_t before = lseek(l->fd, 0, SEEK_END);
+	int rc = write_all(l->fd, text, len);
+	if (rc) {
+		/* Best effort: what ftruncate leaves, --resume trims to the last newline. */
+		if (before >= 0 && ftruncate(l->fd, before) != 0)
+			(void)0;
+		snprintf(err, errlen, "writing %.800s: %s", l->path, strerror(-rc));
+	}
+	return rc;
+}
+
+/* Close the open_memstream m that collected *text, and append what it holds unless formatting
+ * failed (rc, or the close's -ENOMEM, the only way a memstream fails). Frees *text. */
+static int log_append_memstream(struct result_log *l, FILE *m, char **text, size_t *len, int rc,
+				char *err, size_t errlen)
+{
+	if (fclose(m) != 0 && rc == 0)
+		rc = -ENOMEM;
+	if (rc)
+		snprintf(err, errlen, "formatting a row of %.800s: %s", l->path, strerror(-rc));
+	else
+		rc = log_append(l, *text, *len, err, errlen);
+	free(*text);
+	*text = NULL;
+	return rc;
+}
+
+/* One results.csv row: the harness's columns, then the sweep's. */
+static int append_row(struct result_log *l, const struct run_params *p,
+		      const struct thread_plan *plan, const struct run_result *r,
+		      const struct sweep_point *pt, size_t order, uint64_t seed, double c2c_before,
+		      double c2c_after, double steal_pct, double other_pct, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	if (!m)
+		return -errno;
+	int rc = output_csv_row(m, p, plan, r);
+	fflush(m);
+	if (rc == 0 && len > 0 && text[len - 1] == '\n')
+		fseeko(m, (off_t)--len, SEEK_SET);
+	fprintf(m, ",%s,%zu,%llu,", pt->key, order, (unsigned long long)seed);
+	if (isfinite(c2c_before))
+		fprintf(m, "%.1f", c2c_before);
+	fputc(',', m);
+	if (isfinite(c2c_after))
+		fprintf(m, "%.1f", c2c_after);
+	fputc(',', m);
+	if (isfinite(steal_pct))
+		fprintf(m, "%.2f", steal_pct);
+	fputc(',', m);
+	if (isfinite(other_pct))
+		fprintf(m, "%.2f", other_pct);
+	fputc('\n', m);
+	return log_append_memstream(l, m, &text, &len, rc, err, errlen);
+}
+
+static int append_hist(struct result_log *l, const struct sweep_point *pt, unsigned rep,
+		       const struct latency_hist *h, char *err, size_t errlen)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *m = open_memstream(&text, &len);
+	if (!m)
+		return -errno;
+	for (unsigned i = 0; i < LAT_HIST_BUCKETS; i++) {
+		if (!h->bucket[i])
+			continue;
+		uint64_t lo, hi;
+		lat_hist_bucket_range(i, &lo, &hi);
+		fprintf(m, "%s,%u,%u,%llu,%llu,%u,%llu,%llu,%llu\n", pt->lock->name, pt->permits,
+			pt->threads, (unsigned long long)pt->cs_ns, (unsigned long long)pt->ncs_ns, rep,
+			(unsigned long long)lo, (unsigned long long)hi,
+			(unsigned long long)h->bucket[i]);
+	}
+	return log_append_memstream(l, m, &text, &len, 0, err, errlen);
+}
+
+/* Open DIR/NAME for appending, writing the format line and header when it is new. */
+static int open_log(struct result_log *l, const char *dir, const char *name, const char *kind,
+		    const char *header, char *err, size_t errlen)
+{
+	snprintf(l->path, sizeof l->path, "%s/%s", dir, name);
+	int rc = sweep_trim_partial_line(l->path);
+	if (rc) {
+		snprintf(err, errlen, "%.800s: %s", l->path, strerror(-rc));
+		return rc;
+	}
+	/* O_NONBLOCK: a FIFO in the set's place must be refused, not waited on for a reader. */
+	l->fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
+	if (l->fd < 0) {
+		rc = errno == ENXIO ? -EINVAL : -errno; /* ENXIO: a FIFO nobody reads */
+		snprintf(err, errlen, "cannot write %.800s: %s", l->path,
+			 rc == -EINVAL ? "not a regular file" : strerror(-rc));
+		return rc;
+	}
+	struct stat st;
+	if (fstat(l->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    fcntl(l->fd, F_SETFL, O_APPEND) != 0) {
+		snprintf(err, errlen, "cannot write %.800s: not a regular file", l->path);
+		close(l->fd);
+		l->fd = -1;
+		return -EINVAL;
+	}
+	off_t size = lseek(l->fd, 0, SEEK_END);
+	if (size == 0) {
+		char head[1024];
+		int n = snprintf(head, sizeof head, "# lockbench-results v%d %s\n%s\n",
+				 LB_RESULTS_FORMAT_VERSION, kind, header);
+		rc = log_append(l, head, (size_t)n, err, errlen);
+	} else if (size < 0) {
+		rc = -errno;
+		snprintf(err, errlen, "%.800s: %s", l->path, strerror(-rc));
+	}
+	if (rc) {
+		close(l->fd);
+		l->fd = -1;
+	}
+	return rc;
+}
+
+static int close_log(struct result_log *l, char *err, size_t errlen)
+{
+	if (l->fd < 0)
+		return 0;
+	int rc = close(l->fd) == 0 ? 0 : -errno;
+	l->fd = -1;
+	if (rc)
+		snprintf(err, errlen, "closing %.800s: %s", l->path, strerror(-rc));
+	return rc;
+}
+
+/* ---- progress ----------------------------------------------------------------------------- */
+
+static void fmt_secs(double s, char *buf, size_t len)
+{
+	if (s < 0 || !isfinite(s))
+		s = 0;
+	if (s >= 60)
+		snprintf(buf, len, "%um%02us", (unsigned)(s / 60), (unsigned)s % 60);
+	else
+		snprintf(buf, len, "%.0fs", s);
+}
+
+/* `done_here` runs took `elapsed_s` in this process (a resumed set counts the rest as done). */
+static void progress(bool tty, size_t done, size_t total, size_t done_here, const struct sweep_point *pt,
+		     unsigned rep, double elapsed_s, const struct run_result *r)
+{
+	char eta[32];
+	fmt_secs(done_here ? elapsed_s / (double)done_here * (double)(total - done) : 0, eta,
+		 sizeof eta);
+	if (tty) {
+		const int width = 30;
+		int fill = total ? (int)((double)done / (double)total * width) : width;
+		fprintf(stderr, "\r\033[K[%.*s%*s] %zu/%zu  rep %u  %-40.40s ETA %s", fill,
+			"##############################", width - fill, "", done, total, rep + 1,
+			pt->key, eta);
+		if (done == total)
+			fputc('\n', stderr);
+	} else {
+		fprintf(stderr, "sweep: %zu/%zu rep %u %s: %s", done, total, rep + 1, pt->key,
+			r ? run_status_name(r->status) : "-");
+		if (r && r->measured)
+			fprintf(stderr, " %.3f Mops/s fairness %.2f", r->mops, r->fairness);
+		fprintf(stderr, " (ETA %s)\n", eta);
+	}
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- the command --------------------------------------------------------------------------- */
+
+struct sweep_run {
+	struct sweep_opts o;
+	struct topo *topo;
+	struct sweep_point *pts;
+	size_t npts;
+	unsigned char *done;
+	size_t ndone, total;
+	struct result_log results, hist;
+	int probe_a, probe_b;
+	double last_probe_ns; /* the previous run's "after" probe, this run's "before" */
+	unsigned failures;
+};
+
+static void point_params(const struct sweep_opts *o, const struct sweep_point *pt,
+			 struct run_params *p)
+{
+	run_params_defaults(p);
+	p->lock = pt->lock;
+	p->threads = pt->threads;
+	p->permits = pt->permits;
+	p->cs_ns = pt->cs_ns;
+	p->ncs_ns = pt->ncs_ns;
+	p->duration_ns = pt->duration_ns;
+	p->warmup_ns = pt->warmup_ns;
+	p->placement = o->placement;
+	p->reps = 1;
+	p->format = FORMAT_CSV;
+}
+
+static double probe(struct sweep_run *s)
+{
+	double rtt = NAN;
+	if (!s->o.no_probe && s->probe_a >= 0)
+		c2c_probe(s->topo, s->probe_a, s->probe_b, &rtt);
+	return rtt;
+}
+
+/* Run one repetition of one point and append its rows. 0, or -errno when writing failed. */
+static int run_one(struct sweep_run *s, size_t k, unsigned rep, size_t order,
+		   struct run_result *r_out, char *err, size_t errlen)
+{
+	const struct sweep_point *pt = &s->pts[k];
+	struct run_params p;
+	struct thread_plan plan;
+	point_params(&s->o, pt, &p);
+	run_result_init(r_out, rep);
+	if (topo_plan(s->topo, p.threads, p.placement, NULL, 0, &plan, err, errlen) != 0)
+		return -EINVAL;
+
+	/* One probe between consecutive runs serves as the first one's "after" and the next one's
+	 * "before": half the probes, the same information. */
+	double c2c_before = isfinite(s->last_probe_ns) ? s->last_probe_ns : probe(s);
+	struct cpu_ticks t0, t1;
+	bool ticks = cpu_ticks_read(&t0) == 0;
+	uint64_t cpu0 = children_cpu_ns();
+	struct run_result r;
+	run_result_free(r_out);
+	runner_run_point(s->topo, &p, &plan, rep + 1, &r); /* the rep column counts from 1 */
+	uint64_t cpu1 = children_cpu_ns();
+	ticks = ticks && cpu_ticks_read(&t1) == 0;
+	double c2c_after = probe(s);
+	s->last_probe_ns = c2c_after;
+	if (r.status == RUN_INTERRUPTED || stop_signal) {
+		*r_out = r;
+		return 0; /* not recorded: --resume runs it again */
+	}
+
+	double steal = NAN, other = NAN;
+	if (ticks && t1.total > t0.total) {
+		const double ns_per_tick = 1e9 / (double)sysconf(_SC_CLK_TCK);
+		double total_ns = (double)(t1.total - t0.total) * ns_per_tick;
+		double busy_ns = (double)(t1.busy - t0.busy) * ns_per_tick;
+		steal = 100.0 * (double)(t1.steal - t0.steal) / (double)(t1.total - t0.total);
+		/* A lower bound: each CPU's /proc/stat count may be a tick off at either reading,
+		 * and a short point spans only a few ticks, so that slack is taken off before
+		 * anything is called other processes' time (and a busy flag raised on it). */
+		double slack_ns = 2.0 * (double)topo_allowed_count(s->topo) * ns_per_tick;
+		other = 100.0 * fmax(0.0, busy_ns - (double)(cpu1 - cpu0) - slack_ns) / total_ns;
+	}
+	/* The results.csv row is the record that a run is done (--resume reads only it), so it
+	 * stands only when the run's histogram was written too: a failed histogram takes the row
+	 * back out, and --resume runs the repetition again. */
+	off_t row_start = lseek(s->results.fd, 0, SEEK_END);
+	int rc = append_row(&s->results, &p, &plan, &r, pt, order, s->o.seed, c2c_before,
+			    c2c_after, steal, other, err, errlen);
+	if (rc == 0 && r.lat_hist && pt->threads == s->o.cdf_threads && pt->permits == 1 &&
+	    pt->cs_ns == s->o.cs_ns[0] && !pt->lock_cost) {
+		rc = append_hist(&s->hist, pt, rep + 1, r.lat_hist, err, errlen);
+		if (rc && row_start >= 0 && ftruncate(s->results.fd, row_start) != 0)
+			(void)0; /* best effort: the histogram's own error is the one to report */
+	}
+	if (r.status != RUN_OK) {
+		s->failures++;
+		if (isatty(2))
+			fputc('\n', stderr);
+		fprintf(stderr, "lockbench: sweep: %s rep %u: %s%s%s\n", pt->key, rep + 1,
+			run_status_name(r.status), r.status_detail[0] ? ": " : "", r.status_detail);
+	}
+	if (rc == 0) { /* recorded; a run whose row was taken back is not done */
+		s->done[k * s->o.reps + rep] = 1;
+		s->ndone++;
+	}
+	*r_out = r; /* the caller shows it, then frees it */
+	return rc;
+}
+
+static int sweep_loop(struct sweep_run *s, double t_start, char *err, size_t errlen)
+{
+	size_t *idx = malloc(s->npts * sizeof *idx);
+	if (!idx)
+		return -ENOMEM;
+	const bool tty = isatty(2);
+	size_t done_at_start = s->ndone;
+	int rc = 0;
+	for (unsigned rep = 0; rep < s->o.reps && !stop_signal && rc == 0; rep++) {
+		sweep_shuffle(idx, s->npts, s->o.seed + rep);
+		for (size_t j = 0; j < s->npts && !stop_signal && rc == 0; j++) {
+			size_t k = idx[j];
+			if (s->done[k * s->o.reps + rep])
+				continue;
+			struct run_result r;
+			rc = run_one(s, k, rep, j, &r, err, errlen);
+			if (!stop_signal)
+				progress(tty, s->ndone, s->total, s->ndone - done_at_start, &s->pts[k],
+					 rep, now_s() - t_start, &r);
+			run_result_free(&r);
+		}
+	}
+	if (tty && stop_signal)
+		fputc('\n', stderr);
+	free(idx);
+	return rc;
+}
+
+static int setup_dir(struct sweep_run *s, int argc, char **argv, bool resuming, char *err,
+		     size_t errlen)
+{
+	const char *dir = s->o.out;
+	if (!resuming) {
+		struct stat st;
+		if (stat(dir, &st) == 0) {
+			char probe_path[1200];
+			snprintf(probe_path, sizeof probe_path, "%s/results.csv", dir);
+			if (access(probe_path, F_OK) == 0) {
+				snprintf(err, errlen, "--out: '%.400s' already holds a result set; use "
+					 "--resume %.400s to finish it, or another --out", dir, dir);
+				return -EEXIST;
+			}
+		}
+		int rc = sweep_mkdir_p(dir);
+		if (rc) {
+			snprintf(err, errlen, "--out: cannot create '%.800s': %s", dir, strerror(-rc));
+			return rc;
+		}
+		rc = sweep_write_args(dir, argc, argv, s->o.seed);
+		if (rc) {
+			snprintf(err, errlen, "%.800s/sweep.args: %s", dir, strerror(-rc));
+			return rc;
+		}
+	}
+	int rc = open_log(&s->results, dir, "results.csv", "results",
+			  OUTPUT_CSV_HEADER RESULTS_SWEEP_COLUMNS, err, errlen);
+	if (rc == 0)
+		rc = open_log(&s->hist, dir, "latency_hist.csv", "latency_hist", SWEEP_HIST_HEADER,
+			      err, errlen);
+	return rc;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+	struct sweep_run s = { .results.fd = -1, .hist.fd = -1 };
+	char err[1024] = "";
+	sweep_opts_init(&s.o);
+	int rc = sweep_parse(argc, argv, &s.o, false);
+	if (rc)
+		return rc < 0 ? LB_EXIT_USAGE : LB_EXIT_OK;
+
+	bool resuming = s.o.resume[0] != '\0';
+	char *args_storage = NULL;
+	char **rargv = NULL;
+	if (resuming) {
+		int rargc = 0;
+		char dir[1024];
+		snprintf(dir, sizeof dir, "%s", s.o.resume);
+		rc = sweep_read_args(dir, &rargc, &rargv, &args_storage);
+		if (rc) {
+			free(rargv);
+			free(args_storage);
+			return usage_error("--resume: '%s' is not a sweep result set (no readable "
+					   "sweep.args: %s)", dir, strerror(-rc));
+		}
+		sweep_opts_init(&s.o);
+		if (sweep_parse(rargc, rargv, &s.o, true) != 0) {
+			fprintf(stderr, "lockbench: --resume: %s/sweep.args holds options this "
+					"lockbench does not accept (above)\n", dir);
+			free(rargv);
+			free(args_storage);
+			return LB_EXIT_USAGE;
+		}
+		snprintf(s.o.out, sizeof s.o.out, "%s", dir);
+	}
+
+	int exit_code = LB_EXIT_OK;
+	rc = topo_open_system(&s.topo, err, sizeof err);
+	if (rc) {
+		exit_code = runtime_error("sweep: %s", err);
+		goto out;
+	}
+	unsigned ncpus = topo_allowed_count(s.topo);
+	s.o.ncpus = ncpus;
+	if (s.o.nthreads == 0)
+		sweep_default_threads(&s.o, ncpus);
+	if (s.o.cdf_threads == 0)
+		s.o.cdf_threads = ncpus <= s.o.threads[s.o.nthreads - 1] ? ncpus : s.o.threads[0];
+	if (!s.o.seed_given)
+		s.o.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	if (!s.o.out[0])
+		sweep_default_out_dir(s.o.out, sizeof s.o.out);
+	s.last_probe_ns = NAN;
+	if (c2c_default_pair(s.topo, &s.probe_a, &s.probe_b) != 0)
+		s.probe_a = s.probe_b = -1;
+
+	size_t maxpts = sweep_max_points(&s.o);
+	s.pts = calloc(maxpts ? maxpts : 1, sizeof *s.pts);
+	s.npts = sweep_build_points(&s.o, s.pts);
+	s.total = s.npts * s.o.reps;
+	s.done = calloc(s.total ? s.total : 1, 1);
+	if (!s.pts || !s.done) {
+		exit_code = runtime_error("sweep: out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < s.npts; i++) {
+		struct run_params p;
+		point_params(&s.o, &s.pts[i], &p);
+		if (runner_check(&p, err, sizeof err) != 0) {
+			exit_code = usage_error("sweep: %s: %s", s.pts[i].key, err);
+			goto out;
+		}
+	}
+
+	/* What is done, and whether its layout is ours, is decided before setup_dir opens (or
+	 * creates) anything: a set refused must be left as it was, for the lockbench that wrote it.
+	 * Only a row cut by a crash is dropped first, as any version would drop it. */
+	if (resuming) {
+		char path[1200];
+		snprintf(path, sizeof path, "%.1000s/results.csv", s.o.out);
+		struct stat st;
+		rc = sweep_trim_partial_line(path);
+		/* No results.csv yet, or an empty one (its header's write failed): nothing done. */
+		if (rc == 0 && stat(path, &st) == 0 && st.st_size > 0)
+			rc = sweep_load_done(s.o.out, s.pts, s.npts, s.o.reps, s.done, &s.ndone, err,
+					     sizeof err);
+		else if (rc)
+			snprintf(err, sizeof err, "%.800s: %s", path, strerror(-rc));
+		if (rc) {
+			exit_code = runtime_error("--resume: %s", err);
+			goto out;
+		}
+	}
+	rc = setup_dir(&s, argc, argv, resuming, err, sizeof err);
+	if (rc) {
+		exit_code = rc == -EEXIST ? usage_error("%s", err) : runtime_error("sweep: %s", err);
+		goto out;
+	}
+
+	char plan_s[32];
+	fmt_secs(sweep_estimate_ns(s.pts, s.npts, s.o.reps, s.done) / 1e9, plan_s, sizeof plan_s);
+	size_t ncost = 0;
+	for (size_t i = 0; i < s.npts; i++)
+		ncost += s.pts[i].lock_cost;
+	fprintf(stderr, "sweep: %u locks x %u thread counts x %u critical sections + %zu lock-cost "
+			"points = %zu points, %u reps: %zu runs%s, about %s -> %s/\n",
+		s.o.nlocks, s.o.nthreads, s.o.ncs, ncost, s.npts, s.o.reps, s.total - s.ndone,
+		resuming ? " still to do" : "", plan_s, s.o.out);
+	fprintf(stderr, "sweep: %u CPUs allowed; thread counts above %u are oversubscribed; seed %llu\n",
+		ncpus, ncpus, (unsigned long long)s.o.seed);
+
+	install_signals();
+	double t0 = now_s();
+	rc = write_meta(s.o.out, s.topo, &s.o, s.npts, s.ndone, s.total, "running", 0);
+	if (rc)
+		snprintf(err, sizeof err, "writing %.800s/meta.json: %s", s.o.out, strerror(-rc));
+	else
+		rc = sweep_loop(&s, t0, err, sizeof err);
+	if (rc == 0 && !stop_signal && !s.o.no_probe) {
+		fprintf(stderr, "sweep: the physical floor: c2c round trips and each lock's handoff\n");
+		rc = sweep_floor(s.o.out, s.topo, s.o.locks, s.o.nlocks, err, sizeof err);
+	}
+	int write_failed = rc;
+	char close_err[sizeof err] = "";
+	int hist_rc = close_log(&s.hist, close_err, sizeof close_err);
+	int results_rc = close_log(&s.results, close_err, sizeof close_err);
+	if (!write_failed && (hist_rc || results_rc)) {
+		write_failed = results_rc ? results_rc : hist_rc;
+		snprintf(err, sizeof err, "%s", close_err);
+	}
+
+	const char *state = stop_signal ? "interrupted" : write_failed ? "failed" : "complete";
+	int meta_rc = write_meta(s.o.out, s.topo, &s.o, s.npts, s.ndone, s.total, state,
+				 now_s() - t0);
+	if (write_failed) {
+		/* Said before the summary, which reuses err. */
+		exit_code = runtime_error("sweep: %s; finished points are in %s/results.csv",
+					  err[0] ? err : strerror(-write_failed), s.o.out);
+	}
+	int points = sweep_summarize(s.o.out, err, sizeof err);
+	if (write_failed) {
+	} else if (points < 0) {
+		exit_code = runtime_error("sweep: summary: %s", err);
+	} else if (meta_rc) {
+		exit_code = runtime_error("sweep: %s/meta.json: %s", s.o.out, strerror(-meta_rc));
+	}
+
+	if (stop_signal) {
+		fprintf(stderr, "lockbench: sweep: interrupted by %s after %zu of %zu runs; the "
+				"finished ones are in %s/ (marked incomplete); finish with: "
+				"lockbench sweep --resume %s\n",
+			stop_signal == SIGINT ? "SIGINT" : "SIGTERM", s.ndone, s.total, s.o.out,
+			s.o.out);
+		exit_code = 128 + stop_signal;
+	} else if (exit_code == LB_EXIT_OK && !s.o.no_report) {
+		fprintf(stderr, "sweep: building plots and report\n");
+		if (report_build(s.o.out, err, sizeof err) != 0)
+			exit_code = runtime_error("%s (the results are in %s/)", err, s.o.out);
+	}
+	if (exit_code == LB_EXIT_OK && s.failures) {
+		fprintf(stderr, "lockbench: sweep: %u runs were stuck, violated exclusion or failed "
+				"(status column of %s/results.csv)\n", s.failures, s.o.out);
+		exit_code = LB_EXIT_RUNTIME;
+	}
+	if (!stop_signal && points >= 0) {
+		if (printf("%s/\n", s.o.out) < 0 || fflush(stdout) != 0)
+			exit_code = runtime_error("sweep: writing to stdout: %s", strerror(errno));
+		if (!s.o.no_report && exit_code == LB_EXIT_OK)
+			fprintf(stderr, "sweep: %.0f s; report: %s/report.html (and report.md)\n",
+				now_s() - t0, s.o.out);
+	}
+out:
+	close_log(&s.hist, err, sizeof err);
+	close_log(&s.results, err, sizeof err);
+	if (s.topo)
+		topo_close(s.topo);
+	free(s.pts);
+	free(s.done);
+	free(rargv);
+	free(args_storage);
+	return exit_code;
+}

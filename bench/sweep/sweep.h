@@ -1,0 +1,151 @@
+/* sweep.h — the main job: every lock over thread counts and critical-section lengths, in a
+ * result set on disk (docs/SWEEP_FILES.md).
+ *
+ * sweep.c runs the points and appends one row per repetition to results.csv as each finishes;
+ * sweep_files.c turns a result set's rows into summary.csv and latency_cdf.csv (also after an
+ * interruption or a --resume), and reads the machine's noise indicators around each point.
+ */
+#ifndef LB_SWEEP_H
+#define LB_SWEEP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "run/params.h"
+
+
+#define MAX_SWEEP_LOCKS 256
+#define MAX_SWEEP_THREADS 64
+#define MAX_SWEEP_CS 8
+
+struct sweep_opts {
+	const struct lb_lock_ops *locks[MAX_SWEEP_LOCKS];
+	unsigned nlocks;
+	unsigned threads[MAX_SWEEP_THREADS];
+	unsigned nthreads;
+	uint64_t cs_ns[MAX_SWEEP_CS];
+	unsigned ncs;
+	uint64_t ncs_ns, duration_ns, warmup_ns;
+	unsigned reps, permits, cdf_threads;
+	enum placement placement;
+	bool quick, no_report, no_probe, no_lock_cost;
+	unsigned ncpus; /* allowed CPUs: the lock-cost points' second thread count */
+	uint64_t seed;
+	bool seed_given;
+	char out[1024];
+	char resume[1024];
+};
+
+struct sweep_point {
+	const struct lb_lock_ops *lock;
+	unsigned permits, threads;
+	uint64_t cs_ns, ncs_ns;
+	uint64_t duration_ns, warmup_ns;
+	bool lock_cost; /* a --cs 0 --ncs 0 point: what one lock + unlock costs */
+	char key[160]; /* lock/permits/threads/cs_ns/ncs_ns: the `point` column */
+};
+
+/* Lock-cost points: every lock (and `null`, the harness's own loop, as the floor) at --cs 0
+ * --ncs 0, at 1 thread and at the allowed CPUs. With 150 ns of calibrated work per operation a
+ * lock that costs 5-15 ns is invisible; without it the locks differ by 2x. At cs 0 an operation
+ * takes tens of ns, so a shorter window still holds millions of them: the quick window keeps
+ * the default sweep within its 2 minutes on 2 CPUs. */
+#define SWEEP_LOCK_COST_DURATION_NS (40 * 1000000ull)
+#define SWEEP_LOCK_COST_WARMUP_NS (15 * 1000000ull)
+
+/* The defaults, sized so the whole sweep fits 2 minutes on 2 CPUs (and --quick 20 s). */
+#define SWEEP_DEFAULT_CS_SHORT_NS 50
+#define SWEEP_DEFAULT_CS_LONG_NS 1000
+#define SWEEP_DEFAULT_NCS_NS 100
+#define SWEEP_DEFAULT_REPS 3
+#define SWEEP_DEFAULT_DURATION_NS (100 * 1000000ull)
+#define SWEEP_DEFAULT_WARMUP_NS (30 * 1000000ull)
+#define SWEEP_QUICK_REPS 2
+#define SWEEP_QUICK_DURATION_NS (40 * 1000000ull)
+#define SWEEP_QUICK_WARMUP_NS (15 * 1000000ull)
+/* Per run, beyond warm-up and window: fork, threads, calibration, drain, the two probes. */
+#define SWEEP_EST_OVERHEAD_NS (45 * 1000000ull)
+
+/* Parse `lockbench sweep`'s options into *o (sweep_opts_init first). `resuming` refuses
+ * --out/--resume, as inside a recorded sweep.args. -1 after printing an error (exit 2), 1 after
+ * --help, 0 to run; unset lists (threads) stay empty for sweep_default_threads. */
+void sweep_opts_init(struct sweep_opts *o);
+int sweep_parse(int argc, char **argv, struct sweep_opts *o, bool resuming);
+void sweep_usage(FILE *f);
+/* 1 .. CPUs (powers of two past 8), CPUs + 1, 2 × CPUs; --quick: 1, CPUs, 2 × CPUs. */
+void sweep_default_threads(struct sweep_opts *o, unsigned ncpus);
+/* Every lock × permits variant × critical section × thread count, then the lock-cost points
+ * (unless --no-lock-cost), into pts (room for sweep_max_points). Returns how many. */
+size_t sweep_max_points(const struct sweep_opts *o);
+size_t sweep_build_points(const struct sweep_opts *o, struct sweep_point *pts);
+/* The planned wall time of the runs not yet done (done may be NULL: none), in ns. */
+double sweep_estimate_ns(const struct sweep_point *pts, size_t npts, unsigned reps,
+			 const unsigned char *done);
+/* A point key as this lockbench writes it; an old 4-field key (lock/permits/threads/cs_ns, from
+ * before ncs joined the key) gets the row's ncs_ns appended, so old sets still read. */
+void sweep_point_key(char *buf, size_t len, const char *lock, unsigned permits, unsigned threads,
+		     unsigned long long cs_ns, unsigned long long ncs_ns);
+void sweep_normalize_key(char *buf, size_t len, const char *key, const char *ncs_ns);
+/* idx = a permutation of 0..n-1 drawn from `seed` (splitmix64: the same on every machine). */
+void sweep_shuffle(size_t *idx, size_t n, uint64_t seed);
+
+/* The result set's own files (sweep_files.c). */
+int sweep_mkdir_p(const char *path);
+void sweep_default_out_dir(char *buf, size_t len);
+int sweep_write_args(const char *dir, int argc, char **argv, uint64_t seed);
+int sweep_read_args(const char *dir, int *argc, char ***argv, char **storage);
+int sweep_trim_partial_line(const char *path);
+/* The columns a sweep writes; --resume refuses a set whose files have other ones. */
+#define RESULTS_SWEEP_COLUMNS ",point,order,seed,c2c_before_ns,c2c_after_ns,steal_pct,other_cpu_pct"
+#define SWEEP_HIST_HEADER "lock,permits,threads,cs_ns,ncs_ns,rep,bucket_lo_ns,bucket_hi_ns,count"
+int sweep_load_done(const char *dir, const struct sweep_point *pts, size_t npts, unsigned reps,
+		    unsigned char *done, size_t *ndone, char *err, size_t errlen);
+
+/* Repetitions whose throughput spread (max − min) / median exceeds this disagree. */
+#define SWEEP_DISAGREE_RATIO 0.25
+/* A point is noisy when its c2c round trips differ by more than this factor (two regimes)… */
+#define SWEEP_NOISY_C2C_RATIO 2.0
+/* … or when more than this share of CPU time was stolen by the hypervisor. */
+#define SWEEP_NOISY_STEAL_PCT 5.0
+
+/* A point is busy (the machine could not give it what it measures) when other processes took
+ * more than this share of the CPUs during a repetition... */
+#define SWEEP_BUSY_OTHER_PCT 25.0
+/* ... or when run_is_busy() (stats.h) says so of its worker_util: below LB_BUSY_UTIL_MIN at 1
+ * thread (any lock: a lone thread never waits) or, for spinning locks, at threads within the
+ * CPUs. util and other_pct may be NAN (not measured): that part of the rule is then silent. */
+bool point_is_busy(unsigned threads, bool oversubscribed, bool spins, double util,
+		   double other_pct);
+
+/* What /proc/stat says about all CPUs, in clock ticks. */
+struct cpu_ticks {
+	uint64_t busy;  /* user + nice + system + irq + softirq */
+	uint64_t steal;
+	uint64_t total; /* every field */
+};
+int cpu_ticks_read(struct cpu_ticks *t);
+
+/* The CPU time of this process's waited-for children, in ns (getrusage RUSAGE_CHILDREN). */
+uint64_t children_cpu_ns(void);
+
+/* Read DIR/results.csv (and DIR/latency_hist.csv when present) and write DIR/summary.csv and
+ * DIR/latency_cdf.csv through temporary names. `ncpus` decides the regimes. Returns the number
+ * of points summarised (>= 0) or a negative errno with one line in err. */
+int sweep_summarize(const char *dir, char *err, size_t errlen);
+
+/* The physical floor (sweep_floor.c): DIR/c2c.csv (every pair of allowed CPUs, sampled past 16)
+ * and DIR/handoff.csv (every lock's two-thread handoff next to half a c2c round trip probed just
+ * before it). Header-only files with one allowed CPU. 0, or -errno with one line in err. */
+struct topo;
+int sweep_floor(const char *dir, struct topo *t, const struct lb_lock_ops *const *locks,
+		unsigned nlocks, char *err, size_t errlen);
+
+/* Write all of buf to fd, retrying short writes and EINTR. 0, or the -errno of the write(2)
+ * that failed. */
+int write_all(int fd, const char *buf, size_t len);
+/* Write `text` to DIR/NAME through DIR/.NAME.tmp and a rename. 0 or -errno. */
+int write_file_atomic(const char *dir, const char *name, const char *text, size_t len);
+
+#endif

@@ -1,0 +1,41 @@
+# tests/common/lib.sh — what the shell tests share; `source "$(dirname "$0")/../common/lib.sh"` after set -u.
+# check counts into $checks and $failed; each test prints its own totals.
+checks=0
+failed=0
+
+check() { # check DESCRIPTION COMMAND...: one check, printed
+	local what=$1
+	shift
+	checks=$((checks + 1))
+	if "$@"; then
+		echo "  ok: $what"
+	else
+		failed=$((failed + 1))
+		echo "  FAILED: $what" >&2
+	fi
+}
+
+# The data rows of a result CSV: N when every row has as many fields as the header (quotes
+# respected), else "bad". With --whole, a file not ending in a newline (a cut last row) is bad.
+complete_rows() { # complete_rows [--whole] FILE
+	local whole=0
+	[[ $1 == --whole ]] && { whole=1; shift; }
+	if ((whole)) && [[ ! -s $1 || $(tail -c 1 "$1" | od -An -tx1 | tr -d ' ') != 0a ]]; then
+		echo bad
+		return
+	fi
+	awk '
+		function fields(s,   i, c, q, n) {
+			n = 1; q = 0
+			for (i = 1; i <= length(s); i++) {
+				c = substr(s, i, 1)
+				if (c == "\"") q = !q
+				else if (c == "," && !q) n++
+			}
+			return q ? -1 : n
+		}
+		/^#/ { next }
+		!hdr { n = fields($0); hdr = 1; next }
+		{ if (fields($0) != n) bad = 1; rows++ }
+		END { print (bad || !hdr) ? "bad" : rows + 0 }' "$1" 2>/dev/null || echo bad
+}

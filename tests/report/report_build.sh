@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# report_build.sh — `lockbench report` on copies of the fixture result set: the documents and the
+# plots are written (self-contained HTML with the images embedded, the "what wins where" table
+# with the fixture's planted winner, ties and flags), and every bad result set is refused with
+# one line naming the file (and line) and the right exit code: gnuplot missing, another format
+# version, a truncated or garbled CSV, a garbage meta.json, a folder that is not a result set.
+#   tests/report_build.sh LOCKBENCH FIXTURE_DIR SCRIPTS_DIR WORK_DIR
+set -u
+lockbench=$1 fixture=$2 scripts=$3 work=$4
+export LOCKBENCH_PLOTS=$scripts
+source "$(dirname "$0")/../common/lib.sh"
+ok() { check "$@"; } # DESCRIPTION COMMAND...: one check
+
+fresh() { # NAME: a new copy of the fixture under $work
+	rm -rf "${work:?}/$1"
+	mkdir -p "$work"
+	cp -r "$fixture" "$work/$1"
+	chmod -R u+w "$work/$1"
+	echo "$work/$1"
+}
+
+# run DIR [ENV...]: lockbench report DIR; sets rc, out, errout.
+run() {
+	local dir=$1
+	shift
+	errout=$(env "$@" "$lockbench" report "$dir" 2>&1 >/dev/null)
+	rc=$?
+}
+
+one_line() { [[ -n $errout && $(printf '%s\n' "$errout" | wc -l) -eq 1 ]]; }
+has() { grep -qF -- "$2" "$1"; }
+says() { [[ $errout == *"$1"* ]]; }
+no_partial() { ! compgen -G "$1/.partial-*" >/dev/null; }
+images() { grep -o '<img [^>]*src="data:image/png;base64,[A-Za-z0-9+/=]\{100,\}"' "$1" | wc -l; }
+at_least_6_images() { (($(images "$1") >= 6)); }
+
+echo "report on the fixture:"
+d=$(fresh good)
+run "$d"
+ok "exit 0 (got $rc: $errout)" test "$rc" = 0
+ok "report.html and report.md written" test -s "$d/report.html" -a -s "$d/report.md"
+for p in throughput latency_p50 latency_p99 fairness cpu latency_cdf latency_percentiles c2c_heatmap; do
+	ok "$p.png and $p.svg" test -s "$d/$p.png" -a -s "$d/$p.svg"
+done
+ok "no temporary files left" no_partial "$d"
+ok "report.html embeds $(images "$d/report.html") PNG images (6 or more)" at_least_6_images "$d/report.html"
+ok "report.html loads nothing from the network" bash -c "! grep -Eq '(src|href)=\"(https?:)?//' '$d/report.html'"
+ok "report.html opens with the machine" has "$d/report.html" '<h3 id="machine">Machine</h3>'
+ok "report.html has the parameters" has "$d/report.html" 'cdf_threads'
+ok "report.html has the winner table" has "$d/report.html" '<th>best throughput</th><th>best p99 latency</th><th>fairest</th><th>cheapest CPU per acquisition</th>'
+ok "report.md has the winner table" has "$d/report.md" '| critical section | regime | best throughput | best p99 latency | fairest | cheapest CPU per acquisition |'
+ok "uncontended, cs 100 ns: tas wins throughput clearly (CI)" has "$d/report.md" '| 100 ns | uncontended: 1 thread | **tas** 45.9 Mops/s (CI 42.8–46.7)'
+ok "contended, cs 100 ns: mcs and ticket tie" has "$d/report.md" '| contended: 2 threads on 2 CPUs | tie of 2: mcs 15 Mops/s (CI 14.2–15.6), ticket 14 Mops/s (CI 13.8–14.6)'
+ok "fairness at 1 thread: all tie" has "$d/report.md" 'tie: all 6 locks (all 1.000)'
+ok "the stuck point is left out and said so" has "$d/report.md" 'left out: ticket (stuck)'
+ok "spreads are named: min–max where there is no CI" has "$d/report.md" '(min–max 122–135)'
+ok "the noise flags are noted" has "$d/report.md" '3 of 48 points are flagged'
+ok "flagged rows are highlighted" has "$d/report.html" '<tr class="flag"><td>sem</td>'
+ok "report.md links the plots" has "$d/report.md" '![Throughput vs threads](throughput.png)'
+ok "a complete set has no incomplete note" bash -c "! grep -q 'incomplete' '$d/report.md'"
+# The fixture predates the lock-cost points and the measuring side's columns: it still reports.
+ok "an old set: lock cost not measured, said so" has "$d/report.md" 'Not measured for this result set (no points at cs 0 and ncs 0'
+ok "an old set: the timer resolution is unavailable" has "$d/report.md" 'Timer resolution: unavailable'
+ok "an old set: max/min and cv shown as unavailable" has "$d/report.md" '| 1.000, –, – |'
+ok "the percentile plot is in the report" has "$d/report.md" '![Latency by percentile](latency_percentiles.png)'
+# The image check must be able to fail: report.md has links, not embedded images.
+ok "negative control: the image check fails on report.md" bash -c "! (( \$(grep -o '<img [^>]*src=\"data:image/png;base64,' '$d/report.md' | wc -l) >= 6 ))"
+
+echo "lock-cost points and the measuring side's columns, planted:"
+d=$(fresh lockcost)
+# New columns appended to every fixture row (empty: unavailable), then lock-cost rows: tas
+# 100 Mops/s = 10 ns, ticket 50 = 20 ns, null 500 = 2 ns (the floor); timer p50 15 ns, tick 20 ns;
+# p99 tas 30 ns, ticket 40 ns: 10 ns apart, below the 20 ns resolution. ticket at 2 threads busy.
+awk 'NR == 2 { print $0 ",busy,fairness_maxmin_median,fairness_maxmin_min,fairness_maxmin_max,timer_p50_ns_median,timer_tick_ns_median"; next }
+	NR > 2 { print $0 ",0,,,,15,20"; next } { print }' "$fixture/summary.csv" >"$d/summary.csv"
+cost_row() { # LOCK THREADS REGIME MOPS P99 BUSY NOTE
+	local m=$4
+	printf '%s,0,1,%s,%s,0,0,0,compact,3,3,%s,%s,%s,,,1,1,1,20,20,20,%s,%s,%s,%s,%s,%s,0,0,minmax,0,0,ok,"%s",%s,1.2,1.1,1.3,15,20\n' \
+		"$1" "$2" "$3" "$m" "$(awk "BEGIN { print $m * 0.98 }")" "$(awk "BEGIN { print $m * 1.02 }")" \
+		"$5" "$5" "$5" "$(awk "BEGIN { print 1000 / $m }")" "$(awk "BEGIN { print 1000 / $m }")" \
+		"$(awk "BEGIN { print 1000 / $m }")" "$7" "$6" >>"$d/summary.csv"
+}
+cost_row tas 1 uncontended 100 30 0 ""
+cost_row ticket 1 uncontended 50 40 0 ""
+cost_row null 1 uncontended 500 20 0 ""
+cost_row tas 2 contended 20 300 0 ""
+cost_row ticket 2 contended 30 200 1 "busy: other processes used 48% of the CPUs"
+cost_row null 2 contended 900 20 0 ""
+run "$d"
+ok "exit 0 ($errout)" test "$rc" = 0
+ok "the lock-cost table ranks tas first: 10 ns, floor 2 ns, 8 ns without it" has "$d/report.md" '| 1 | tas | 10 ns (9.8 ns – 10.2 ns) | 2 ns | 8 ns |'
+ok "… ticket second: 20 ns, 18 ns without the floor" has "$d/report.md" '| 2 | ticket | 20 ns (19.6 ns – 20.4 ns) | 2 ns | 18 ns |'
+ok "… and names the cheapest" has "$d/report.md" 'Cheapest uncontended: **tas**'
+ok "null never competes: tas leads the lock-cost throughput cell" has "$d/report.md" '| 0 ns, ncs 0 (lock cost) | uncontended: 1 thread | **tas** 100 Mops/s'
+ok "null is not in the lock-cost ranking" bash -c "! grep -q '^| [0-9]* | null |' '$d/report.md'"
+ok "the timer resolution is stated: the tick, with the pair's own cost beside it" has "$d/report.md" 'Timer resolution: 20 ns, the clock'"'"'s tick (timer\_tick\_ns, the largest seen at any point)'
+ok "… and the timestamp pair's cost" has "$d/report.md" '(timer\_p50\_ns: 15 ns)'
+ok "a p99 lead below it is marked" has "$d/report.md" '**tas** 30 ns (min–max 30–30); next: ticket 40 ns (min–max 40–40) (the difference is below the timer'
+ok "fairest by max/min where the set has it" has "$d/report.md" 'max/min 1.200'
+ok "the busy point is flagged and says why" has "$d/report.md" 'ticket, 2 threads, cs 0 ns, ncs 0 ns: busy: other processes used 48% of the CPUs'
+ok "… counted with the others (3 + 1 of 54)" has "$d/report.md" '4 of 54 points are flagged'
+ok "… and ringed in the plots (lbcsv.awk flagged=1 keeps it)" \
+	test "$(awk -f "$scripts/lbcsv.awk" -v mode=count -v flagged=1 "$d/summary.csv")" = 4
+
+echo "report again on the same folder (rebuild):"
+run "$d"
+ok "exit 0 again" test "$rc" = 0
+ok "still no temporary files" no_partial "$d"
+
+echo "gnuplot missing:"
+d=$(fresh nognuplot)
+mkdir -p "$work/empty-path"
+run "$d" PATH="$work/empty-path"
+ok "exit 1 (got $rc)" test "$rc" = 1
+ok "one line: $errout" one_line
+ok "it says gnuplot is missing" says "gnuplot is not installed"
+ok "no report written" test ! -e "$d/report.html"
+
+echo "another format version:"
+d=$(fresh v2)
+sed -i '1s/v1/v2/' "$d/summary.csv"
+run "$d"
+ok "summary.csv v2: exit 1 (got $rc)" test "$rc" = 1
+ok "one line: $errout" one_line
+ok "names the file, line and versions" says "summary.csv:1: result format v2; this lockbench reads v1 only"
+d=$(fresh v2meta)
+sed -i 's/"lockbench-results v1"/"lockbench-results v2"/' "$d/meta.json"
+run "$d"
+ok "meta.json v2: exit 1 (got $rc), $errout" test "$rc" = 1
+ok "names meta.json and the format" says "meta.json: format 'lockbench-results v2'"
+d=$(fresh v2cdf)
+sed -i '1s/v1/v7/' "$d/latency_cdf.csv"
+run "$d"
+ok "latency_cdf.csv v7: refused naming it ($errout)" says "latency_cdf.csv:1: result format v7"
+
+echo "truncated and garbled files:"
+d=$(fresh truncated)
+head -c 3000 "$fixture/summary.csv" >"$d/summary.csv"
+run "$d"
+ok "truncated summary.csv: exit 1 (got $rc)" test "$rc" = 1
+ok "one line naming file and line: $errout" bash -c '[[ $0 =~ summary\.csv:[0-9]+: ]]' "$errout"
+d=$(fresh garbled)
+sed -i '5s/^\([^,]*,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,[^,]*,\)[^,]*/\1abc/' "$d/summary.csv"
+run "$d"
+ok "a garbage number: exit 1 (got $rc)" test "$rc" = 1
+ok "names file, line, column and value: $errout" says "summary.csv:5: column 'mops_median': 'abc' is not a number"
+d=$(fresh foreign)
+printf 'a,b,c\n1,2,3\n' >"$d/summary.csv"
+run "$d"
+ok "a foreign CSV: $errout" says "summary.csv:1: not a lockbench result file"
+d=$(fresh wrongcols)
+sed -i '7s/,compact,/,compact,extra,/' "$d/summary.csv"
+run "$d"
+ok "a row with a wrong field count: $errout" says "summary.csv:7: 36 fields, but the header (line 2) has 35"
+d=$(fresh badmeta)
+printf '{"format": "lockbench-results v1", "meta": {"host": "x",' >"$d/meta.json"
+run "$d"
+ok "a truncated meta.json: exit 1 (got $rc)" test "$rc" = 1
+ok "names meta.json with line and column: $errout" bash -c '[[ $0 =~ meta\.json:1:[0-9]+:\ the\ document\ ends ]]' "$errout"
+d=$(fresh binmeta)
+printf '\x7fELF\x02\x01\x01\x00\x00\x00\x00garbage\n' >"$d/meta.json"
+run "$d"
+ok "a binary meta.json: exit 1, one line ($errout)" bash -c '[[ $0 == 1 ]]' "$rc"
+ok "one line" one_line
+ok "nothing written after a refusal" test ! -e "$d/report.html"
+
+echo "optional files:"
+d=$(fresh noc2c)
+head -2 "$fixture/c2c.csv" >"$d/c2c.csv"
+rm "$d/latency_cdf.csv"
+run "$d"
+ok "c2c.csv without rows and no latency_cdf.csv: exit 0 ($errout)" test "$rc" = 0
+ok "the heatmap is still drawn (unavailable)" test -s "$d/c2c_heatmap.png"
+ok "the CDF says why it is missing" has "$d/report.md" 'Not drawn: no latency\_cdf.csv in this result set.'
+d=$(fresh incomplete)
+sed -i 's/"complete": true/"complete": false/; s/"state": "complete"/"state": "interrupted"/' "$d/meta.json"
+run "$d"
+ok "an incomplete set: exit 0 ($errout)" test "$rc" = 0
+ok "says it is incomplete" has "$d/report.md" 'This result set is incomplete (meta.json: state interrupted'
+
+echo "usage problems:"
+mkdir -p "$work/notaset"
+run "$work/notaset"
+ok "a folder without summary.csv: exit 2 (got $rc): $errout" test "$rc" = 2
+run "$work/does-not-exist"
+ok "a missing folder: exit 2 (got $rc): $errout" test "$rc" = 2
+errout=$("$lockbench" report 2>&1)
+rc=$?
+ok "no folder: exit 2 (got $rc): $errout" test "$rc" = 2
+errout=$("$lockbench" report --frobnicate x 2>&1)
+rc=$?
+ok "an unknown option: exit 2 (got $rc): $errout" test "$rc" = 2
+"$lockbench" report --help >/dev/null
+rc=$?
+ok "--help: exit 0" test "$rc" = 0
+
+echo "report_build: $checks checks, $failed failed"
+((failed == 0))
