@@ -97,8 +97,8 @@ static void lock_names_with(unsigned props, char *buf, size_t len)
 {
 	size_t used = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; lb_lock_at(i); i++) {
-		const struct lb_lock_ops *o = lb_lock_at(i);
+	for (size_t i = 0; lockset_at(i); i++) {
+		const struct lb_lock_ops *o = lockset_at(i);
 		if ((o->props & props) != props || used >= len)
 			continue;
 		int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", o->name);
@@ -183,10 +183,10 @@ static int run_option(int opt, const char *arg, struct run_params *p, bool *plac
 {
 	switch (opt) {
 	case OPT_LOCK:
-		p->lock = lb_find_lock(arg);
+		p->lock = lockset_find(arg);
 		if (!p->lock) {
 			usage_error("--lock: '%s' is not a registered lock; try: %s", arg,
-				    lb_lock_names());
+				    lockset_names());
 			return -1;
 		}
 		return 0;
@@ -241,7 +241,7 @@ static int run_check(struct run_params *p, bool placement_given, bool timing_eve
 {
 	char names[1024];
 	if (!p->lock) {
-		usage_error("run: --lock NAME is required; try: %s", lb_lock_names());
+		usage_error("run: --lock NAME is required; try: %s", lockset_names());
 		return -1;
 	}
 	if (!p->threads) {

@@ -135,7 +135,7 @@ int cmd_list(int argc, char **argv)
 	int wname = 4, wprops = 10;
 	char props[160];
 	const struct lb_lock_ops *o;
-	for (size_t i = 0; (o = lb_lock_at(i)); i++) {
+	for (size_t i = 0; (o = lockset_at(i)); i++) {
 		props_str(o, i >= nreg, props, sizeof props);
 		if ((int)strlen(o->name) > wname)
 			wname = (int)strlen(o->name);
@@ -151,7 +151,7 @@ int cmd_list(int argc, char **argv)
 	else
 		printf("| lock | properties | lock bytes | ctx bytes | description |\n"
 		       "|------|------------|-----------:|----------:|-------------|\n");
-	for (size_t i = 0; (o = lb_lock_at(i)); i++) {
+	for (size_t i = 0; (o = lockset_at(i)); i++) {
 		props_str(o, i >= nreg, props, sizeof props);
 		switch (fmt) {
 		case LIST_TABLE:

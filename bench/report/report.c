@@ -244,7 +244,7 @@ static int parse_point(const struct csv_table *t, size_t r, const int *col, cons
 	if (ocol[O_BUSY] >= 0 && (rc = get_flag(t, r, ocol[O_BUSY], &p->busy, err, errlen)))
 		return rc;
 	p->lock_cost = p->cs_ns == 0 && p->ncs_ns == 0;
-	const struct lb_lock_ops *ops = lb_find_lock(p->lock);
+	const struct lb_lock_ops *ops = lockset_find(p->lock);
 	p->floor = ops && (ops->props & LB_NOT_A_LOCK);
 	return 0;
 }

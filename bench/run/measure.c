@@ -889,7 +889,7 @@ void measure_point(struct topo *t, const struct run_params *p, const struct thre
 	}
 	if (r->status == RUN_OK || r->status == RUN_ERROR) {
 		if (r->measured) {
-			stats_fill_latency(r, h);
+			run_result_fill_latency(r, h);
 			r->lat_hist = h;
 			h = NULL;
 			check_exclusion(&c, r);

@@ -20,6 +20,8 @@
 #include <stdint.h>
 
 #include "run/params.h"
+#include "run/result.h"
+#include "topo/topo.h"
 #include "run/workload.h"
 
 struct topo;

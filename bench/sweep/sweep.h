@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "run/params.h"
+#include "run/result.h"
 
 
 #define MAX_SWEEP_LOCKS 256

@@ -99,10 +99,10 @@ static int parse_locks(const char *arg, struct sweep_opts *o)
 		return runtime_error("out of memory");
 	o->nlocks = 0;
 	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		const struct lb_lock_ops *ops = lb_find_lock(tok);
+		const struct lb_lock_ops *ops = lockset_find(tok);
 		if (!ops) {
 			usage_error("--locks: '%s' is not a registered lock; try: %s", tok,
-				    lb_lock_names());
+				    lockset_names());
 			free(copy);
 			return -1;
 		}
@@ -270,8 +270,8 @@ int sweep_parse(int argc, char **argv, struct sweep_opts *o, bool resuming)
 
 	if (!locks_given) {
 		o->nlocks = 0;
-		for (size_t i = 0; lb_lock_at(i); i++) {
-			const struct lb_lock_ops *ops = lb_lock_at(i);
+		for (size_t i = 0; lockset_at(i); i++) {
+			const struct lb_lock_ops *ops = lockset_at(i);
 			if (ops->props & (LB_NOT_A_LOCK | LB_TEST_ONLY))
 				continue;
 			if (o->nlocks < MAX_SWEEP_LOCKS)
@@ -404,9 +404,9 @@ size_t sweep_build_points(const struct sweep_opts *o, struct sweep_point *pts)
 	unsigned cost_threads[2] = { 1, cost_n > LB_MAX_THREADS ? LB_MAX_THREADS : cost_n };
 	unsigned ncost = cost_threads[1] > 1 ? 2 : 1;
 	const struct lb_lock_ops *floor_ops = NULL;
-	for (size_t i = 0; lb_lock_at(i) && !floor_ops; i++)
-		if (lb_lock_at(i)->props & LB_NOT_A_LOCK)
-			floor_ops = lb_lock_at(i);
+	for (size_t i = 0; lockset_at(i) && !floor_ops; i++)
+		if (lockset_at(i)->props & LB_NOT_A_LOCK)
+			floor_ops = lockset_at(i);
 	for (unsigned li = 0; li <= o->nlocks; li++) {
 		const struct lb_lock_ops *ops = li < o->nlocks ? o->locks[li] : floor_ops;
 		if (!ops)

@@ -350,8 +350,8 @@ int main(int argc, char **argv)
 		int rc = plugin_load(argv[1], err, sizeof err);
 		if (!CHECK_EQ(rc, 0))
 			printf("plugin_load %s: %s\n", argv[1], err);
-		broken = lb_find_lock("broken");
-		never = lb_find_lock("never-release");
+		broken = lockset_find("broken");
+		never = lockset_find("never-release");
 		CHECK(broken && never);
 	} else {
 		printf("usage: harness_run BROKEN_LOCKS_PLUGIN.so (the negative controls need it)\n");
