@@ -3,7 +3,9 @@
  *
  * The number parsers are parse/parse.c; `lockbench run`'s command line is cli_run.c.
  */
+#include <getopt.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -41,4 +43,53 @@ int runtime_error(const char *fmt, ...)
 	vreport(fmt, ap);
 	va_end(ap);
 	return LB_EXIT_RUNTIME;
+}
+
+const char *cli_option_name(const struct option *opts, int val)
+{
+	static char name[64];
+	name[0] = '\0';
+	for (const struct option *o = opts; o->name; o++)
+		if (o->val == val)
+			snprintf(name, sizeof name, "--%s", o->name);
+	return name;
+}
+
+int cli_getopt_error(const char *cmd, int opt, const struct option *opts, char **argv)
+{
+	const char *name = NULL;
+	for (const struct option *o = opts; o->name; o++)
+		if (o->val == optopt)
+			name = o->name;
+	if (opt == ':' && name)
+		return usage_error("--%s: expected a value", name);
+	if (opt == ':')
+		return usage_error("%s: expected a value", argv[optind - 1]);
+	if (optopt >= 256 && name)
+		return usage_error("--%s: takes no value", name);
+	if (optopt > 0 && optopt < 256)
+		return usage_error("%s: unknown option '-%c'; see lockbench %s --help", cmd, optopt,
+				   cmd);
+	return usage_error("%s: unknown or ambiguous option '%s'; see lockbench %s --help", cmd,
+			   argv[optind - 1], cmd);
+}
+
+int cli_extra_argument(const char *cmd, const char *arg)
+{
+	return usage_error("%s: unexpected argument '%s' (options take the form --name VALUE)", cmd,
+			   arg);
+}
+
+int cli_parse_placement(const char *arg, enum placement *out, const char *why_not_list)
+{
+	enum placement p;
+	if (placement_parse(arg, &p) == 0 && placement_user_choice(p)) {
+		*out = p;
+		return 0;
+	}
+	char choices[96];
+	placement_choices(choices, sizeof choices, ", ");
+	bool list = arg && strcmp(arg, placement_name(PLACEMENT_LIST)) == 0;
+	return usage_error("--placement: '%s' is not one of %s%s", arg, choices,
+			   list && why_not_list ? why_not_list : "");
 }

@@ -20,6 +20,21 @@ int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print `lockbench: MSG` to stderr and return LB_EXIT_RUNTIME. */
 int runtime_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* getopt_long's ':' and '?' (run with opterr = 0 and ":" leading optstring) as one line in the
+ * dialect every command shares: "--NAME: expected a value", "--NAME: takes no value",
+ * "CMD: unknown option '-x'" or "CMD: unknown or ambiguous option '--x'", each with the hint
+ * "see lockbench CMD --help". Returns LB_EXIT_USAGE. */
+struct option;
+int cli_getopt_error(const char *cmd, int opt, const struct option *opts, char **argv);
+/* "--NAME" of the option whose getopt value is `val` ("" when none is); one static buffer. */
+const char *cli_option_name(const struct option *opts, int val);
+/* "CMD: unexpected argument 'ARG' (options take the form --name VALUE)"; LB_EXIT_USAGE. */
+int cli_extra_argument(const char *cmd, const char *arg);
+/* --placement ARG from the placement table (topo/placement.h): 0, or LB_EXIT_USAGE after
+ * "--placement: 'ARG' is not one of compact, scatter, none", plus `why_not_list` when ARG is
+ * the implied placement `list`. */
+int cli_parse_placement(const char *arg, enum placement *out, const char *why_not_list);
+
 /* Parse `lockbench run`'s options into *p (defaults first). Returns -1 after printing a one-line
  * error (exit 2), 1 when --help was printed (exit 0), 0 to run. */
 int cli_parse_run(int argc, char **argv, struct run_params *p);

@@ -22,21 +22,6 @@ static int finish_stdout(void)
 	return LB_EXIT_OK;
 }
 
-/* getopt's '?' and ':' as one line each; `cmd` names the subcommand for the hint. */
-static int getopt_error(int opt, const struct option *opts, char **argv, const char *cmd)
-{
-	const char *name = NULL;
-	for (const struct option *o = opts; o->name; o++)
-		if (o->val == optopt)
-			name = o->name;
-	if (opt == ':' && name)
-		return usage_error("--%s: expected a value", name);
-	if (optopt >= 256 && name)
-		return usage_error("--%s: takes no value", name);
-	return usage_error("%s: unknown or ambiguous option '%s'; see lockbench %s --help", cmd,
-			   argv[optind - 1], cmd);
-}
-
 /* ---- list -------------------------------------------------------------------------------- */
 
 static const struct {
@@ -125,11 +110,11 @@ int cmd_list(int argc, char **argv)
 			list_usage(stdout);
 			return finish_stdout();
 		default:
-			return getopt_error(opt, opts, argv, "list");
+			return cli_getopt_error("list", opt, opts, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error("list: unexpected argument '%s'", argv[optind]);
+		return cli_extra_argument("list", argv[optind]);
 
 	size_t nreg = lb_lock_count();
 	int wname = 4, wprops = 10;
@@ -178,6 +163,8 @@ int cmd_list(int argc, char **argv)
 
 static void topo_usage(FILE *f)
 {
+	char choices[96];
+	placement_choices(choices, sizeof choices, " or ");
 	fprintf(f,
 		"usage: lockbench topo [--threads N [--placement P | --cpus LIST]]\n"
 		"                      [--synthetic DESC | --xml FILE]\n"
@@ -187,13 +174,13 @@ static void topo_usage(FILE *f)
 		"exact thread -> CPU plan `lockbench run` would use.\n"
 		"\n"
 		"  --threads N        plan N threads, 1..%u (default: no plan)\n"
-		"  --placement P      compact, scatter or none (default compact)\n"
+		"  --placement P      %s (default %s)\n"
 		"  --cpus LIST        round-robin over these CPUs (e.g. 0,2,4-7); not with --placement\n"
 		"  --synthetic DESC   an hwloc synthetic topology instead of this machine\n"
 		"                     (e.g. 'pack:2 l3:2 core:4 pu:2'); every PU is allowed\n"
 		"  --xml FILE         an hwloc XML topology (lstopo --of xml) instead of this machine\n"
 		"  --help             this text\n",
-		LB_MAX_THREADS);
+		LB_MAX_THREADS, choices, placement_name(PLACEMENT_COMPACT));
 }
 
 int cmd_topo(int argc, char **argv)
@@ -223,10 +210,8 @@ int cmd_topo(int argc, char **argv)
 						   LB_MAX_THREADS);
 			break;
 		case OPT_PLACEMENT:
-			if (placement_parse(optarg, &placement) || placement == PLACEMENT_LIST)
-				return usage_error("--placement: '%s' is not one of compact, scatter, "
-						   "none",
-						   optarg);
+			if (cli_parse_placement(optarg, &placement, NULL))
+				return LB_EXIT_USAGE;
 			placement_arg = optarg;
 			break;
 		case OPT_CPUS: {
@@ -245,11 +230,11 @@ int cmd_topo(int argc, char **argv)
 			topo_usage(stdout);
 			return finish_stdout();
 		default:
-			return getopt_error(opt, opts, argv, "topo");
+			return cli_getopt_error("topo", opt, opts, argv);
 		}
 	}
 	if (optind < argc)
-		return usage_error("topo: unexpected argument '%s'", argv[optind]);
+		return cli_extra_argument("topo", argv[optind]);
 	if (synthetic && xml)
 		return usage_error("--synthetic: cannot be combined with --xml (one topology)");
 	if (cpus_arg && placement_arg)
