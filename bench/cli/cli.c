@@ -3,6 +3,7 @@
  *
  * The number parsers are parse/parse.c; `lockbench run`'s command line is cli_run.c.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -92,4 +93,11 @@ int cli_parse_placement(const char *arg, enum placement *out, const char *why_no
 	bool list = arg && strcmp(arg, placement_name(PLACEMENT_LIST)) == 0;
 	return usage_error("--placement: '%s' is not one of %s%s", arg, choices,
 			   list && why_not_list ? why_not_list : "");
+}
+
+int cli_finish_stdout(void)
+{
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return runtime_error("writing the output: %s", strerror(errno ? errno : EIO));
+	return LB_EXIT_OK;
 }

@@ -35,6 +35,10 @@ int cli_extra_argument(const char *cmd, const char *arg);
  * the implied placement `list`. */
 int cli_parse_placement(const char *arg, enum placement *out, const char *why_not_list);
 
+/* A command's results went to stdout: flush, and make a failed write (full disk, closed pipe)
+ * a runtime failure. LB_EXIT_OK or LB_EXIT_RUNTIME. */
+int cli_finish_stdout(void);
+
 /* Parse `lockbench run`'s options into *p (defaults first). Returns -1 after printing a one-line
  * error (exit 2), 1 when --help was printed (exit 0), 0 to run. */
 int cli_parse_run(int argc, char **argv, struct run_params *p);
