@@ -33,7 +33,16 @@ static void topo_usage(FILE *f)
 		LB_MAX_THREADS, choices, placement_name(PLACEMENT_COMPACT));
 }
 
-int cmd_topo(int argc, char **argv)
+/* What `lockbench topo` was asked for. */
+struct topo_args {
+	unsigned threads, ncpus;
+	enum placement placement;
+	const char *placement_arg, *cpus_arg, *synthetic, *xml;
+	int cpus[LB_MAX_CPUS];
+};
+
+/* Parse argv into *a: 0, 1 after --help, or an exit status after printing why not. */
+static int topo_parse(int argc, char **argv, struct topo_args *a)
 {
 	enum { OPT_THREADS = 256, OPT_PLACEMENT, OPT_CPUS, OPT_SYNTHETIC, OPT_XML, OPT_HELP };
 	static const struct option opts[] = {
@@ -45,83 +54,87 @@ int cmd_topo(int argc, char **argv)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	unsigned threads = 0, ncpus = 0;
-	enum placement placement = PLACEMENT_COMPACT;
-	const char *placement_arg = NULL, *cpus_arg = NULL, *synthetic = NULL, *xml = NULL;
-	static int cpus[LB_MAX_CPUS];
 	int opt;
 	optind = 0;
 	opterr = 0;
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_THREADS:
-			if (parse_uint(optarg, 1, LB_MAX_THREADS, &threads))
+			if (parse_uint(optarg, 1, LB_MAX_THREADS, &a->threads))
 				return usage_error("--threads: '%s' is not an integer in 1..%u", optarg,
 						   LB_MAX_THREADS);
 			break;
 		case OPT_PLACEMENT:
-			if (cli_parse_placement(optarg, &placement, NULL))
+			if (cli_parse_placement(optarg, &a->placement, NULL))
 				return LB_EXIT_USAGE;
-			placement_arg = optarg;
+			a->placement_arg = optarg;
 			break;
 		case OPT_CPUS: {
 			char why[96];
-			if (parse_cpulist_why(optarg, LB_MAX_CPUS - 1, cpus, LB_MAX_CPUS, &ncpus, why,
-					      sizeof why))
+			if (parse_cpulist_why(optarg, LB_MAX_CPUS - 1, a->cpus, LB_MAX_CPUS, &a->ncpus,
+					      why, sizeof why))
 				return usage_error("--cpus: '%s' is not a CPU list (%s; e.g. 0,2,4-7)",
 						   optarg, why);
-			cpus_arg = optarg;
+			a->cpus_arg = optarg;
 			break;
 		}
-		case OPT_SYNTHETIC: synthetic = optarg; break;
-		case OPT_XML: xml = optarg; break;
+		case OPT_SYNTHETIC: a->synthetic = optarg; break;
+		case OPT_XML: a->xml = optarg; break;
 		case 'h':
-		case OPT_HELP:
-			topo_usage(stdout);
-			return cli_finish_stdout();
-		default:
-			return cli_getopt_error("topo", opt, opts, argv);
+		case OPT_HELP: topo_usage(stdout); return 1;
+		default: return cli_getopt_error("topo", opt, opts, argv);
 		}
 	}
 	if (optind < argc)
 		return cli_extra_argument("topo", argv[optind]);
-	if (synthetic && xml)
+	if (a->synthetic && a->xml)
 		return usage_error("--synthetic: cannot be combined with --xml (one topology)");
-	if (cpus_arg && placement_arg)
+	if (a->cpus_arg && a->placement_arg)
 		return usage_error("--cpus: cannot be combined with --placement %s (--cpus places "
 				   "threads round-robin over its list)",
-				   placement_arg);
-	if ((cpus_arg || placement_arg) && !threads)
-		return usage_error("%s: needs --threads N to plan", cpus_arg ? "--cpus" : "--placement");
-	if (cpus_arg)
-		placement = PLACEMENT_LIST;
+				   a->placement_arg);
+	if ((a->cpus_arg || a->placement_arg) && !a->threads)
+		return usage_error("%s: needs --threads N to plan",
+				   a->cpus_arg ? "--cpus" : "--placement");
+	if (a->cpus_arg)
+		a->placement = PLACEMENT_LIST;
+	return 0;
+}
+
+int cmd_topo(int argc, char **argv)
+{
+	static struct topo_args a;
+	a = (struct topo_args){ .placement = PLACEMENT_COMPACT };
+	int rc = topo_parse(argc, argv, &a);
+	if (rc)
+		return rc == 1 ? cli_finish_stdout() : rc;
 
 	struct topo *t;
 	char err[512];
-	int rc = synthetic ? topo_open_synthetic(&t, synthetic, err, sizeof err)
-		 : xml	   ? topo_open_xml(&t, xml, err, sizeof err)
-			   : topo_open_system(&t, err, sizeof err);
+	rc = a.synthetic ? topo_open_synthetic(&t, a.synthetic, err, sizeof err)
+	     : a.xml	 ? topo_open_xml(&t, a.xml, err, sizeof err)
+			 : topo_open_system(&t, err, sizeof err);
 	if (rc) {
 		/* A description or file the user gave is a usage error; the machine's is not. */
-		if (synthetic || xml)
-			return usage_error("%s: %s", synthetic ? "--synthetic" : "--xml", err);
+		if (a.synthetic || a.xml)
+			return usage_error("%s: %s", a.synthetic ? "--synthetic" : "--xml", err);
 		return runtime_error("topology: %s", err);
 	}
 	/* Plan before printing anything, so that a refused plan leaves no half output. */
 	static struct thread_plan plan;
-	if (threads) {
-		rc = topo_plan(t, threads, placement, cpus, ncpus, &plan, err, sizeof err);
+	if (a.threads) {
+		rc = topo_plan(t, a.threads, a.placement, a.cpus, a.ncpus, &plan, err, sizeof err);
 		if (rc) {
 			topo_close(t);
 			if (rc == -EINVAL)
-				return usage_error("%s: %s", cpus_arg ? "--cpus" : "--threads", err);
+				return usage_error("%s: %s", a.cpus_arg ? "--cpus" : "--threads", err);
 			return runtime_error("plan: %s", err);
 		}
 	}
 	topo_print(t, stdout);
-	if (threads) {
+	if (a.threads) {
 		putchar('\n');
-		topo_plan_print(t, &plan, placement, stdout);
+		topo_plan_print(t, &plan, a.placement, stdout);
 	}
 	topo_close(t);
 	return cli_finish_stdout();
