@@ -578,7 +578,7 @@ static int write_doc(const struct report_set *s, const char *name, bool html, ch
 	if (!f)
 		return report_fail(err, errlen, -errno, "report: open_memstream: %s",
 				   strerror(errno));
-	int rc = html ? report_write_html(s, f, err, errlen) : report_write_md(s, f);
+	int rc = html ? report_write_html(s, f, err, errlen) : report_write_md(s, f, err, errlen);
 	bool bad = ferror(f) != 0;
 	if (fclose(f) != 0 || bad)
 		rc = rc ? rc : report_fail(err, errlen, -ENOMEM, "report: rendering %s failed",

@@ -155,7 +155,7 @@ struct report_set {
 
 /* The documents, written to `f` (a memory stream; the caller checks ferror and renames). */
 int report_write_html(const struct report_set *s, FILE *f, char *err, size_t errlen);
-int report_write_md(const struct report_set *s, FILE *f);
+int report_write_md(const struct report_set *s, FILE *f, char *err, size_t errlen);
 
 /* --- shared with compare.c and compare_doc.c ------------------------------------------------ */
 
