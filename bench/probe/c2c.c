@@ -24,6 +24,7 @@
 #include "probe/c2c.h"
 #include "lock.h"
 #include "topo/topo.h"
+#include "stats/stats.h"
 
 #define C2C_STOP UINT64_MAX
 #define NS_PER_S 1000000000ull
@@ -217,14 +218,6 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Nearest rank: the value at rank ceil(q · n), counted from 1. */
-static double nearest_rank(const double *sorted, unsigned n, double q)
-{
-	double r = ceil(q * n - 1e-9); /* q · n a hair above a whole number is that number */
-	unsigned rank = r < 1 ? 1 : (unsigned)r;
-	return sorted[(rank > n ? n : rank) - 1];
-}
-
 int c2c_summarize(const double *x, unsigned n, struct c2c_summary *s)
 {
 	s->samples = n;
@@ -238,9 +231,9 @@ int c2c_summarize(const double *x, unsigned n, struct c2c_summary *s)
 	qsort(sorted, n, sizeof *sorted, cmp_double);
 	s->min = sorted[0];
 	s->max = sorted[n - 1];
-	s->p10 = nearest_rank(sorted, n, 0.10);
-	s->median = nearest_rank(sorted, n, 0.50);
-	s->p90 = nearest_rank(sorted, n, 0.90);
+	s->p10 = stats_percentile_sorted(sorted, n, LB_PCT(10, 0));
+	s->median = stats_percentile_sorted(sorted, n, LB_P50);
+	s->p90 = stats_percentile_sorted(sorted, n, LB_P90);
 	free(sorted);
 	return 0;
 }
