@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -394,6 +395,12 @@ static int prepare(struct pair_cmd *c, struct topo *t)
 	if (c->raw_path) {
 		if (!c->raw_path[0])
 			return usage_error("--raw: expected a file name");
+		/* Said now, not after minutes of runs whose rows would then have nowhere to go. */
+		char *d = strdup(c->raw_path);
+		int bad = !d || access(dirname(d), W_OK) != 0;
+		free(d);
+		if (bad)
+			return usage_error("--raw: '%s': %s", c->raw_path, strerror(d ? errno : ENOMEM));
 		c->raw = open_memstream(&c->raw_text, &c->raw_len);
 		if (!c->raw)
 			return runtime_error("--raw: %s", strerror(errno));

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# pair_cli.sh LOCKBENCH — `lockbench pair` as a user runs it, on tiny bounded runs (2 repetitions
+# pair_cli.sh LOCKBENCH PLUGIN.so — `lockbench pair` as a user runs it, on tiny bounded runs (2 repetitions
 # of 20 ms windows; nothing timed is asserted): bad input is refused with exit 2 and one line
 # naming the value; a run prints one row per pair under the documented columns; --raw writes
-# 2 x reps rows per pair in ABBA order; a MIN that cannot be met exits 3, one trivially met 0.
+# 2 x reps rows per pair in ABBA order; a MIN that cannot be met exits 3, one trivially met 0; a
+# plugin's lock (tests/cli/plugin_example.c) can be a side.
 set -u
-lb=${1:?usage: pair_cli.sh LOCKBENCH}
+lb=${1:?usage: pair_cli.sh LOCKBENCH PLUGIN.so}
+plugin=${2:?usage: pair_cli.sh LOCKBENCH PLUGIN.so}
 work=$(mktemp -d /tmp/lb-pair-cli.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 source "$(dirname "$0")/../common/lib.sh"
@@ -42,6 +44,7 @@ done <<'CASES'
 --cs: 'x'|--cs x tas:ttas@1
 --cs: 'x'|tas+cs=x:ttas@1
 'diagonal'|--placement diagonal tas:ttas@1
+/no/such/dir/raw.csv|--raw /no/such/dir/raw.csv tas:ttas@1
 at least one pair|--cs 0
 CASES
 check "a usage error writes no --raw file" test ! -e "$work/never.csv" -a \
@@ -81,6 +84,13 @@ check "a trivially met MIN exits 0 (got $rc)" test $rc = 0
 timeout 60 "$lb" pair 'null:tas@1,jain>=1.0' "${tiny[@]}" >"$work/out" 2>"$work/err"
 rc=$?
 check "a 1-thread Jain floor of 1 holds (got $rc)" test $rc = 0
+
+echo "pair_cli: a plugin's lock as side A (--plugin)"
+timeout 60 "$lb" pair --plugin "$plugin" 'example-cas:tas@1>=0' "${tiny[@]}" >"$work/out" \
+	2>"$work/err"
+rc=$?
+check "exits 0 (got $rc)" test $rc = 0
+check "… with the plugin's pair row" grep -qE '^example-cas:tas +1 .* PASS$' "$work/out"
 
 echo "pair_cli: $checks checks, $failed failed"
 ((failed == 0))
