@@ -36,9 +36,9 @@
  *
  * Bounded time. The threads run in a forked child process (run/child.c, as the runner's
  * points do), with the samples in shared memory. At the time limit the parent asks them to stop
- * (they check after every unlock); a second later it kills the child. A thread stuck inside a broken lock (or a
- * lock whose waiter spins in a queue nobody will ever serve) cannot be cancelled any other way,
- * and a crash in a lock ends the child, not the caller.
+ * (they check after every unlock); a second later it kills the child. A thread stuck inside a
+ * broken lock (or a lock whose waiter spins in a queue nobody will ever serve) cannot be
+ * cancelled any other way, and a crash in a lock ends the child, not the caller.
  */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <errno.h>

@@ -23,7 +23,7 @@
 #include <unistd.h>
 
 #include "run/child.h"
-#include "run/measure.h"
+#include "run/window.h"
 #include "stats/stats.h"
 #include "run/workload.h"
 
@@ -238,7 +238,7 @@ static void note_exit(struct run_result *r, int ws)
  * third of a default sweep point, whose window and warm-up are 130 ms), and every point of a
  * sweep then does the same work for the same --cs, so points compare like for like. 0 until
  * measured, 1 measured, a negative errno when it failed. */
-static struct measure_calib run_calib;
+static struct window_calib run_calib;
 static int run_calib_state;
 
 /* One point's run, seen from both sides of the fork: the child measures, the parent's
@@ -259,7 +259,7 @@ static int point_child(void *arg, int fd)
 	struct point_run *pr = arg;
 	struct run_result r;
 	run_result_init(&r, pr->rep);
-	measure_point(pr->t, pr->p, pr->plan, &run_calib, pr->sh, &r);
+	window_measure_point(pr->t, pr->p, pr->plan, &run_calib, pr->sh, &r);
 	return send_result(fd, &r, pr->p->threads) ? 3 : 0;
 }
 
@@ -325,7 +325,7 @@ int runner_run_point(struct topo *t, const struct run_params *p, const struct th
 {
 	run_result_init(r, rep);
 	if (run_calib_state == 0) {
-		int rc = measure_calibrate(&run_calib);
+		int rc = window_calibrate(&run_calib);
 		run_calib_state = rc ? rc : 1;
 	}
 	if (run_calib_state < 0) {

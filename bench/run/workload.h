@@ -79,7 +79,7 @@ struct wl_instance {
  * would hide it (atomics cannot lose updates) or change what is measured. The accesses are data
  * races in C11 terms exactly when the lock fails to exclude, which is the thing being tested;
  * ThreadSanitizer builds are told not to instrument this function.
- * Returns the value it loaded: the critical section's work is seeded from it (measure.c), so the
+ * Returns the value it loaded: the critical section's work is seeded from it (worker.c), so the
  * work cannot start before the load, which itself cannot complete before the acquisition. */
 __attribute__((no_sanitize("thread"))) static inline uint64_t
 wl_plain_increment(struct wl_line *l)
