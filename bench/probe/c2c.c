@@ -278,37 +278,29 @@ static int cmp_domain(const void *a, const void *b)
 	return cmp_int(&((const struct domain_pick *)a)->key, &((const struct domain_pick *)b)->key);
 }
 
-int c2c_pick_cpus(const struct topo *t, const int *cpus, unsigned n, unsigned cap, int *picked,
-		  char *how, size_t howlen)
+/* Where each CPU is; a CPU without a core level is a core of its own. 0 or a negative errno. */
+static int place_cpus(const struct topo *t, const int *cpus, unsigned n, struct cpu_place *pl)
 {
-	if (!t || !cpus || !picked || n == 0 || cap < 2)
-		return -EINVAL;
-	struct cpu_place *pl = malloc(n * sizeof *pl);
-	struct domain_pick *dom = calloc(n, sizeof *dom);
-	if (!pl || !dom) {
-		free(pl);
-		free(dom);
-		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		int rc = topo_cpu_place(t, cpus[i], &pl[i]);
+		if (rc)
+			return rc;
+		if (pl[i].core < 0)
+			pl[i].core = pl[i].pu;
 	}
-	int rc = 0;
-	for (unsigned i = 0; i < n && !rc; i++) {
-		rc = topo_cpu_place(t, cpus[i], &pl[i]);
-		if (!rc && pl[i].core < 0)
-			pl[i].core = pl[i].pu; /* no core level: every PU is a core of its own */
-	}
-	if (rc)
-		goto out;
+	return 0;
+}
 
-	/* The level, among those every CPU has, that cuts these CPUs into the most domains (the
-	 * finer on a tie): usually the LLC; packages when a machine without an L3 has one NUMA
-	 * node over several packages. */
-	enum domain_kind kind = DOM_MACHINE;
-	unsigned best = 1;
+/* The level, among those every CPU has, that cuts these CPUs into the most domains (the finer on
+ * a tie): usually the LLC; packages when a machine without an L3 has one NUMA node over several
+ * packages. 0 or -ENOMEM. */
+static int choose_level(const struct cpu_place *pl, unsigned n, enum domain_kind *kind)
+{
 	int *keys = malloc(n * sizeof *keys);
-	if (!keys) {
-		rc = -ENOMEM;
-		goto out;
-	}
+	if (!keys)
+		return -ENOMEM;
+	unsigned best = 1;
+	*kind = DOM_MACHINE;
 	for (enum domain_kind k = DOM_LLC; k < DOM_MACHINE; k++) {
 		unsigned i = 0;
 		for (; i < n && domain_of(&pl[i], k) >= 0; i++)
@@ -319,15 +311,45 @@ int c2c_pick_cpus(const struct topo *t, const int *cpus, unsigned n, unsigned ca
 		unsigned distinct = 1;
 		for (i = 1; i < n; i++)
 			distinct += keys[i] != keys[i - 1];
-		if (distinct > best || kind == DOM_MACHINE) {
-			kind = k;
+		if (distinct > best || *kind == DOM_MACHINE) {
+			*kind = k;
 			best = distinct;
 		}
 	}
 	free(keys);
+	return 0;
+}
 
-	/* Domains in topology (logical) order; within one, the CPU with the lowest PU index is
-	 * "first", and the core with the highest logical index is the farthest from it. */
+/* One domain's representatives: within it, the CPU with the lowest PU index is "first", and the
+ * core with the highest logical index is the farthest from it. */
+static void pick_in_domain(const struct cpu_place *pl, const int *cpus, unsigned n,
+			   enum domain_kind kind, struct domain_pick *d)
+{
+	int first = -1, last = -1, sibling = -1;
+	for (unsigned i = 0; i < n; i++) {
+		if (domain_of(&pl[i], kind) != d->key)
+			continue;
+		if (first < 0 || pl[i].pu < pl[first].pu)
+			first = (int)i;
+		if (last < 0 || pl[i].core > pl[last].core ||
+		    (pl[i].core == pl[last].core && pl[i].pu < pl[last].pu))
+			last = (int)i;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if ((int)i != first && pl[i].core == pl[first].core &&
+		    (sibling < 0 || pl[i].pu < pl[sibling].pu))
+			sibling = (int)i;
+	d->cpu[d->n++] = cpus[first];
+	if (sibling >= 0)
+		d->cpu[d->n++] = cpus[sibling];
+	if (pl[last].core != pl[first].core)
+		d->cpu[d->n++] = cpus[last];
+}
+
+/* The domains of `kind` with their representatives, in topology (logical) order; how many. */
+static unsigned pick_domains(const struct cpu_place *pl, const int *cpus, unsigned n,
+			     enum domain_kind kind, struct domain_pick *dom)
+{
 	unsigned ndom = 0;
 	for (unsigned i = 0; i < n; i++) {
 		int key = domain_of(&pl[i], kind);
@@ -337,56 +359,64 @@ int c2c_pick_cpus(const struct topo *t, const int *cpus, unsigned n, unsigned ca
 		if (d == ndom)
 			dom[ndom++].key = key;
 	}
-	for (unsigned d = 0; d < ndom; d++) {
-		int first = -1, last = -1;
-		for (unsigned i = 0; i < n; i++) {
-			if (domain_of(&pl[i], kind) != dom[d].key)
-				continue;
-			if (first < 0 || pl[i].pu < pl[first].pu)
-				first = (int)i;
-			if (last < 0 || pl[i].core > pl[last].core ||
-			    (pl[i].core == pl[last].core && pl[i].pu < pl[last].pu))
-				last = (int)i;
-		}
-		int sibling = -1;
-		for (unsigned i = 0; i < n; i++)
-			if ((int)i != first && pl[i].core == pl[first].core &&
-			    (sibling < 0 || pl[i].pu < pl[sibling].pu))
-				sibling = (int)i;
-		dom[d].cpu[dom[d].n++] = cpus[first];
-		if (sibling >= 0)
-			dom[d].cpu[dom[d].n++] = cpus[sibling];
-		if (pl[last].core != pl[first].core)
-			dom[d].cpu[dom[d].n++] = cpus[last];
-	}
+	for (unsigned d = 0; d < ndom; d++)
+		pick_in_domain(pl, cpus, n, kind, &dom[d]);
 	qsort(dom, ndom, sizeof *dom, cmp_domain);
+	return ndom;
+}
 
-	/* As many domains as fit, evenly spaced so that the first and the last (other end of
-	 * the machine: another package when there are several) are always in. */
-	unsigned take = ndom, total;
+/* The k-th of `take` domains spaced evenly over ndom, the first and the last always in. */
+static unsigned spaced(unsigned k, unsigned take, unsigned ndom)
+{
+	return take == 1 ? 0 : (k * (ndom - 1) + (take - 1) / 2) / (take - 1);
+}
+
+/* As many domains as fit in cap, evenly spaced so that the first and the last (other end of the
+ * machine: another package when there are several) are always in. Their CPUs into picked[],
+ * ascending; returns how many, *taken the domains used. */
+static unsigned take_domains(const struct domain_pick *dom, unsigned ndom, unsigned cap,
+			     int *picked, unsigned *taken)
+{
+	unsigned take = ndom;
 	for (;; take--) {
-		total = 0;
-		for (unsigned k = 0; k < take; k++) {
-			unsigned d = take == 1 ? 0 : (k * (ndom - 1) + (take - 1) / 2) / (take - 1);
-			total += dom[d].n;
-		}
+		unsigned total = 0;
+		for (unsigned k = 0; k < take; k++)
+			total += dom[spaced(k, take, ndom)].n;
 		if (total <= cap || take == 1)
 			break;
 	}
 	unsigned np = 0;
 	for (unsigned k = 0; k < take; k++) {
-		unsigned d = take == 1 ? 0 : (k * (ndom - 1) + (take - 1) / 2) / (take - 1);
-		for (unsigned j = 0; j < dom[d].n && np < cap; j++)
-			picked[np++] = dom[d].cpu[j];
+		const struct domain_pick *d = &dom[spaced(k, take, ndom)];
+		for (unsigned j = 0; j < d->n && np < cap; j++)
+			picked[np++] = d->cpu[j];
 	}
 	qsort(picked, np, sizeof *picked, cmp_int);
-	if (how)
-		snprintf(how, howlen,
-			 "%u of %u CPUs: in %u of %u %s, the first CPU, an SMT sibling of it and a "
-			 "CPU of the last core (where they exist)",
-			 np, n, take, ndom, domain_names[kind]);
-	rc = (int)np;
-out:
+	*taken = take;
+	return np;
+}
+
+int c2c_pick_cpus(const struct topo *t, const int *cpus, unsigned n, unsigned cap, int *picked,
+		  char *how, size_t howlen)
+{
+	if (!t || !cpus || !picked || n == 0 || cap < 2)
+		return -EINVAL;
+	struct cpu_place *pl = malloc(n * sizeof *pl);
+	struct domain_pick *dom = calloc(n, sizeof *dom);
+	enum domain_kind kind;
+	int rc = pl && dom ? place_cpus(t, cpus, n, pl) : -ENOMEM;
+	if (rc == 0)
+		rc = choose_level(pl, n, &kind);
+	if (rc == 0) {
+		unsigned ndom = pick_domains(pl, cpus, n, kind, dom), take;
+		unsigned np = take_domains(dom, ndom, cap, picked, &take);
+		if (how)
+			snprintf(how, howlen,
+				 "%u of %u CPUs: in %u of %u %s, the first CPU, an SMT sibling of it "
+				 "and a CPU of the last core (where they exist)",
+				 np, n, take, ndom, domain_names[kind]);
+		rc = (int)np;
+	}
 	free(pl);
 	free(dom);
 	return rc;
