@@ -1,5 +1,6 @@
 /* c2c.c — the core-to-core cache-line round trip: the ping-pong, its summary, the choice of CPU
- * pairs on large machines, the interleaved matrix, and c2c.csv. `lockbench c2c` is cmd_c2c.c.
+ * pairs on large machines, and the interleaved matrix. Numbers only: results/probe_csv.c writes
+ * c2c.csv, and cli/cmd_c2c.c is `lockbench c2c`.
  *
  * The ping-pong. One 64-bit word on its own cache line; A stores 2k+1, B spins until it sees
  * 2k+1 and stores 2k+2, A spins until it sees 2k+2. Each round trip therefore moves the line
@@ -548,31 +549,4 @@ const struct c2c_pair *c2c_matrix_pair(const struct c2c_matrix *m, int cpu_a, in
 			return pr;
 	}
 	return NULL;
-}
-
-static void put_field(FILE *f, double v)
-{
-	if (isnan(v))
-		fputc(',', f);
-	else
-		fprintf(f, ",%.1f", v);
-}
-
-int c2c_write_csv(FILE *f, const struct c2c_matrix *m)
-{
-	fputs("# lockbench-results v1 c2c\n"
-	      "cpu_a,cpu_b,samples,rtt_ns_median,rtt_ns_p10,rtt_ns_p90,rtt_ns_min,rtt_ns_max\n",
-	      f);
-	for (unsigned i = 0; m && i < m->npairs; i++) {
-		const struct c2c_pair *pr = &m->pairs[i];
-		const struct c2c_summary *s = &pr->summary;
-		fprintf(f, "%d,%d,%u", pr->cpu_a, pr->cpu_b, pr->samples);
-		put_field(f, s->median);
-		put_field(f, s->p10);
-		put_field(f, s->p90);
-		put_field(f, s->min);
-		put_field(f, s->max);
-		fputc('\n', f);
-	}
-	return ferror(f) ? -EIO : 0;
 }

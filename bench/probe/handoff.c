@@ -42,7 +42,6 @@
  */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -52,7 +51,6 @@
 #include <sys/resource.h>
 #include <sys/wait.h>
 
-#include "probe/c2c.h"
 #include "probe/handoff.h"
 #include "run/child.h"
 #include "run/workload.h"
@@ -292,37 +290,4 @@ int handoff_measure(const struct lb_lock_ops *ops, struct topo *t, int cpu_a, in
 	child_outcome_free(&o);
 	munmap(hr.sh, size);
 	return rc;
-}
-
-int handoff_csv_header(FILE *f)
-{
-	fputs("# lockbench-results v1 handoff\n"
-	      "lock,lock_index,cpu_a,cpu_b,handoff_ns_median,handoff_ns_min,handoff_ns_max,"
-	      "c2c_half_rtt_ns\n",
-	      f);
-	return ferror(f) ? -EIO : 0;
-}
-
-static void put_field(FILE *f, double v)
-{
-	if (isnan(v))
-		fputc(',', f);
-	else
-		fprintf(f, ",%.1f", v);
-}
-
-int handoff_csv_row(FILE *f, const struct lb_lock_ops *ops, unsigned lock_index, int cpu_a,
-		    int cpu_b, const double *handoff_ns, unsigned n, double c2c_half_rtt_ns)
-{
-	struct c2c_summary s;
-	int rc = c2c_summarize(handoff_ns, n, &s);
-	if (rc)
-		return rc;
-	fprintf(f, "%s,%u,%d,%d", ops->name, lock_index, cpu_a, cpu_b);
-	put_field(f, s.median);
-	put_field(f, s.min);
-	put_field(f, s.max);
-	put_field(f, c2c_half_rtt_ns);
-	fputc('\n', f);
-	return ferror(f) ? -EIO : 0;
 }
