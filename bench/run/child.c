@@ -111,13 +111,16 @@ int child_run(const struct child_spec *s, struct child_outcome *o)
 	int fds[2];
 	/* O_CLOEXEC: a program another thread of the caller execs must not hold the write end
 	 * open (fork keeps it, which is what the child needs), or the end would never be seen. */
-	if (pipe2(fds, O_CLOEXEC) != 0)
+	if (pipe2(fds, O_CLOEXEC) != 0) {
+		o->start_failed = "pipe";
 		return -errno;
+	}
 	fflush(NULL); /* the child must not inherit unwritten output */
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid < 0) {
 		int err = -errno;
+		o->start_failed = "fork";
 		close(fds[0]);
 		close(fds[1]);
 		return err;

@@ -47,10 +47,11 @@ struct child_outcome {
 	int err;         /* CHILD_BROKEN: the negative errno */
 	char *out;       /* what the child wrote (malloc'd, may be NULL when it wrote nothing) */
 	size_t out_len;
+	const char *start_failed; /* "pipe" or "fork": the call that failed when child_run did */
 };
 
 /* Fork, watch, reap. 0 with *o filled, or a negative errno when no child could be started
- * (pipe, fork; *o zeroed then). Release o->out with child_outcome_free. */
+ * (o->start_failed names the call; the rest of *o is zeroed). Release o->out with child_outcome_free. */
 int child_run(const struct child_spec *s, struct child_outcome *o);
 void child_outcome_free(struct child_outcome *o);
 
