@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +38,35 @@ void runner_interrupt(void)
 int runner_interrupted(void)
 {
 	return interrupt_requested != 0;
+}
+
+static volatile sig_atomic_t caught_signal;
+
+static void on_stop_signal(int sig)
+{
+	caught_signal = sig;
+	runner_interrupt();
+}
+
+void runner_catch_signals(struct runner_signals *old)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, old ? &old->int_action : NULL);
+	sigaction(SIGTERM, &sa, old ? &old->term_action : NULL);
+}
+
+void runner_restore_signals(const struct runner_signals *old)
+{
+	sigaction(SIGINT, &old->int_action, NULL);
+	sigaction(SIGTERM, &old->term_action, NULL);
+}
+
+int runner_interrupt_signal(void)
+{
+	return caught_signal;
 }
 
 void run_result_init(struct run_result *r, unsigned rep)
@@ -355,7 +385,7 @@ int runner_run_point(struct topo *t, const struct run_params *p, const struct th
 	pr.last_change = lb_mono_ns();
 	int err = child_run(&spec, &o);
 	if (err)
-		run_result_note(r, "starting the measuring process: %s", strerror(-err));
+		run_result_note(r, "%s: %s", o.start_failed, strerror(-err));
 	else
 		err = take_outcome(&pr, &o, r);
 	child_outcome_free(&o);
