@@ -53,7 +53,7 @@
 
 #include "probe/handoff.h"
 #include "run/child.h"
-#include "run/workload.h"
+#include "run/clock.h"
 #include "topo/topo.h"
 
 #define HANDOFF_KILL_GRACE_NS 1000000000ull

@@ -19,7 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "run/workload.h"
+#include "run/clock.h"
 
 #define CHILD_READ_START (1u << 16)
 

@@ -42,6 +42,7 @@
 #include "cli/cli.h"
 #include "run/window.h"
 #include "run/worker.h"
+#include "stats/stats.h"
 #include "run/workload.h"
 
 #define FLOOR_TARGET 1.2

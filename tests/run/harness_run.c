@@ -22,6 +22,7 @@
 #include "cli/cli.h"
 #include "run/window.h"
 #include "run/runner.h"
+#include "stats/stats.h"
 #include "test_util.h"
 #include "topo/topo.h"
 #include "run/workload.h"
