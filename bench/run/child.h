@@ -51,7 +51,8 @@ struct child_outcome {
 };
 
 /* Fork, watch, reap. 0 with *o filled, or a negative errno when no child could be started
- * (o->start_failed names the call; the rest of *o is zeroed). Release o->out with child_outcome_free. */
+ * (o->start_failed names the call; the rest of *o is zeroed). Release o->out with
+ * child_outcome_free. */
 int child_run(const struct child_spec *s, struct child_outcome *o);
 void child_outcome_free(struct child_outcome *o);
 
