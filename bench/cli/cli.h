@@ -43,4 +43,9 @@ int cli_finish_stdout(void);
  * error (exit 2), 1 when --help was printed (exit 0), 0 to run. */
 int cli_parse_run(int argc, char **argv, struct run_params *p);
 
+/* How `lockbench run` takes ARG ("--cs", "--cs=1us", "--no-timing"), for a command that passes
+ * run's options through to cli_parse_run (pair): 1 when its value is the next argument, 0 when it
+ * takes none or carries it after '=', -1 when run has no option of that exact name. */
+int cli_run_option_arity(const char *arg);
+
 #endif

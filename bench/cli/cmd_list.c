@@ -13,6 +13,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "report/doc.h"
 #include "results/output.h"
 
 static const struct {
@@ -42,15 +43,6 @@ static void props_str(const struct lb_lock_ops *o, int plugin, char *buf, size_t
 		snprintf(buf + used, len - used, "%splugin", used ? " " : "");
 }
 
-static void md_field(const char *s, FILE *f)
-{
-	for (; *s; s++) {
-		if (*s == '|')
-			fputc('\\', f);
-		fputc(*s, f);
-	}
-}
-
 enum list_format { LIST_TABLE, LIST_CSV, LIST_MARKDOWN };
 
 static void list_usage(FILE *f)
@@ -69,6 +61,58 @@ static void list_usage(FILE *f)
 		   "--permits > 1), not-a-lock (no exclusion: `null`), owner-checked (refuses a\n"
 		   "non-owner unlock), bounded (refuses a release past its count), tsan-opaque,\n"
 		   "test-only, reference (Concurrency Kit), plugin (loaded with --plugin).\n");
+}
+
+/* One row per lock, registry then plugins, in `fmt`. */
+static void list_print(enum list_format fmt)
+{
+	size_t nreg = lb_lock_count();
+	int wname = 4, wprops = 10;
+	char props[160];
+	const struct lb_lock_ops *o;
+	for (size_t i = 0; (o = lockset_at(i)); i++) {
+		props_str(o, i >= nreg, props, sizeof props);
+		if ((int)strlen(o->name) > wname)
+			wname = (int)strlen(o->name);
+		if ((int)strlen(props) > wprops)
+			wprops = (int)strlen(props);
+	}
+
+	if (fmt == LIST_TABLE)
+		printf("%-*s  %-*s  %10s  %9s  %s\n", wname, "lock", wprops, "properties",
+		       "lock_bytes", "ctx_bytes", "description");
+	else if (fmt == LIST_CSV)
+		printf("lock,properties,lock_bytes,ctx_bytes,description\n");
+	/* The table is the whole output (the README's between its markers): no doc_table_end. */
+	struct doc md;
+	doc_init(&md, stdout, false, DOC_MD_CELLS);
+	if (fmt == LIST_MARKDOWN)
+		doc_table_start(&md, NULL, (const char *[]){ "lock", "properties", "lock bytes",
+							   "ctx bytes", "description" },
+				5, 1u << 2 | 1u << 3);
+	for (size_t i = 0; (o = lockset_at(i)); i++) {
+		props_str(o, i >= nreg, props, sizeof props);
+		switch (fmt) {
+		case LIST_TABLE:
+			printf("%-*s  %-*s  %10zu  %9zu  %s\n", wname, o->name, wprops, props,
+			       o->lock_size, o->ctx_size, o->description);
+			break;
+		case LIST_CSV:
+			output_csv_field(stdout, o->name);
+			printf(",%s,%zu,%zu,", props, o->lock_size, o->ctx_size);
+			output_csv_field(stdout, o->description);
+			putchar('\n');
+			break;
+		case LIST_MARKDOWN: {
+			char name[256], lsz[24], csz[24];
+			snprintf(name, sizeof name, "`%s`", o->name);
+			snprintf(lsz, sizeof lsz, "%zu", o->lock_size);
+			snprintf(csz, sizeof csz, "%zu", o->ctx_size);
+			doc_row(&md, (const char *[]){ name, props, lsz, csz, o->description }, 5, false);
+			break;
+		}
+		}
+	}
 }
 
 int cmd_list(int argc, char **argv)
@@ -106,46 +150,6 @@ int cmd_list(int argc, char **argv)
 	}
 	if (optind < argc)
 		return cli_extra_argument("list", argv[optind]);
-
-	size_t nreg = lb_lock_count();
-	int wname = 4, wprops = 10;
-	char props[160];
-	const struct lb_lock_ops *o;
-	for (size_t i = 0; (o = lockset_at(i)); i++) {
-		props_str(o, i >= nreg, props, sizeof props);
-		if ((int)strlen(o->name) > wname)
-			wname = (int)strlen(o->name);
-		if ((int)strlen(props) > wprops)
-			wprops = (int)strlen(props);
-	}
-
-	if (fmt == LIST_TABLE)
-		printf("%-*s  %-*s  %10s  %9s  %s\n", wname, "lock", wprops, "properties",
-		       "lock_bytes", "ctx_bytes", "description");
-	else if (fmt == LIST_CSV)
-		printf("lock,properties,lock_bytes,ctx_bytes,description\n");
-	else
-		printf("| lock | properties | lock bytes | ctx bytes | description |\n"
-		       "|------|------------|-----------:|----------:|-------------|\n");
-	for (size_t i = 0; (o = lockset_at(i)); i++) {
-		props_str(o, i >= nreg, props, sizeof props);
-		switch (fmt) {
-		case LIST_TABLE:
-			printf("%-*s  %-*s  %10zu  %9zu  %s\n", wname, o->name, wprops, props,
-			       o->lock_size, o->ctx_size, o->description);
-			break;
-		case LIST_CSV:
-			output_csv_field(stdout, o->name);
-			printf(",%s,%zu,%zu,", props, o->lock_size, o->ctx_size);
-			output_csv_field(stdout, o->description);
-			putchar('\n');
-			break;
-		case LIST_MARKDOWN:
-			printf("| `%s` | %s | %zu | %zu | ", o->name, props, o->lock_size, o->ctx_size);
-			md_field(o->description, stdout);
-			printf(" |\n");
-			break;
-		}
-	}
+	list_print(fmt);
 	return cli_finish_stdout();
 }

@@ -40,24 +40,6 @@
 #define NS_PER_MS 1000000ull
 #define NS_PER_S 1000000000ull
 
-/* ---- signals ------------------------------------------------------------------------------ */
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-	stop_signal = sig;
-	runner_interrupt();
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_stop_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 /* ---- the result set on disk --------------------------------------------------------------- */
 
 static int write_meta(const char *dir, const struct topo *t, const struct sweep_opts *o,
@@ -361,7 +343,7 @@ static int run_one(struct sweep_run *s, size_t k, unsigned rep, size_t order,
 	ticks = ticks && cpu_ticks_read(&t1) == 0;
 	double c2c_after = probe(s);
 	s->last_probe_ns = c2c_after;
-	if (r.status == RUN_INTERRUPTED || stop_signal) {
+	if (r.status == RUN_INTERRUPTED || runner_interrupt_signal()) {
 		*r_out = r;
 		return 0; /* not recorded: --resume runs it again */
 	}
@@ -413,21 +395,21 @@ static int sweep_loop(struct sweep_run *s, double t_start, char *err, size_t err
 	const bool tty = isatty(2);
 	size_t done_at_start = s->ndone;
 	int rc = 0;
-	for (unsigned rep = 0; rep < s->o.reps && !stop_signal && rc == 0; rep++) {
+	for (unsigned rep = 0; rep < s->o.reps && !runner_interrupt_signal() && rc == 0; rep++) {
 		sweep_shuffle(idx, s->npts, s->o.seed + rep);
-		for (size_t j = 0; j < s->npts && !stop_signal && rc == 0; j++) {
+		for (size_t j = 0; j < s->npts && !runner_interrupt_signal() && rc == 0; j++) {
 			size_t k = idx[j];
 			if (s->done[k * s->o.reps + rep])
 				continue;
 			struct run_result r;
 			rc = run_one(s, k, rep, j, &r, err, errlen);
-			if (!stop_signal)
+			if (!runner_interrupt_signal())
 				progress(tty, s->ndone, s->total, s->ndone - done_at_start, &s->pts[k],
 					 rep, now_s() - t_start, &r);
 			run_result_free(&r);
 		}
 	}
-	if (tty && stop_signal)
+	if (tty && runner_interrupt_signal())
 		fputc('\n', stderr);
 	free(idx);
 	return rc;
@@ -564,7 +546,7 @@ static int run_and_close(struct sweep_run *s, struct sweep_outcome *res, char *e
 		snprintf(why, sizeof why, "writing %.800s/meta.json: %s", s->o.out, strerror(-rc));
 	else
 		rc = sweep_loop(s, t0, why, sizeof why);
-	if (rc == 0 && !stop_signal && !s->o.no_probe) {
+	if (rc == 0 && !runner_interrupt_signal() && !s->o.no_probe) {
 		fprintf(stderr, "sweep: the physical floor: c2c round trips and each lock's handoff\n");
 		rc = sweep_floor(s->o.out, s->topo, s->o.locks, s->o.nlocks, why, sizeof why);
 	}
@@ -577,7 +559,7 @@ static int run_and_close(struct sweep_run *s, struct sweep_outcome *res, char *e
 		snprintf(why, sizeof why, "%s", close_err);
 	}
 
-	const char *state = stop_signal ? "interrupted" : write_failed ? "failed" : "complete";
+	const char *state = runner_interrupt_signal() ? "interrupted" : write_failed ? "failed" : "complete";
 	int meta_rc = write_meta(s->o.out, s->topo, &s->o, s->npts, s->ndone, s->total, state,
 				 now_s() - t0);
 	rc = 0;
@@ -596,7 +578,7 @@ static int run_and_close(struct sweep_run *s, struct sweep_outcome *res, char *e
 		rc = meta_rc;
 		snprintf(err, errlen, "sweep: %s/meta.json: %s", s->o.out, strerror(-meta_rc));
 	}
-	if (rc == 0 && !stop_signal && !s->o.no_report) {
+	if (rc == 0 && !runner_interrupt_signal() && !s->o.no_report) {
 		fprintf(stderr, "sweep: building plots and report\n");
 		if ((rc = report_build(s->o.out, why, sizeof why)) != 0)
 			snprintf(err, errlen, "%s (the results are in %s/)", why, s->o.out);
@@ -623,10 +605,10 @@ int sweep_run(struct sweep_opts *o, bool resuming, int argc, char **argv,
 	}
 	if (rc == 0) {
 		announce(&s, resuming);
-		install_signals();
+		runner_catch_signals(NULL);
 		rc = run_and_close(&s, res, err, errlen);
 	}
-	res->stop_signal = stop_signal;
+	res->stop_signal = runner_interrupt_signal();
 	res->ndone = s.ndone;
 	res->total = s.total;
 	res->failures = s.failures;
