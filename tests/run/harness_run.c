@@ -307,9 +307,9 @@ static void test_failures(const struct lb_lock_ops *never)
 		printf("never-release, 2 threads, --watchdog 1s: stuck, the lock and threads named:\n");
 		params(&p, never, 2);
 		p.watchdog_ns = 1000000000ull;
-		uint64_t t0 = lb_mono_ns();
+		uint64_t t0 = mono_ns();
 		run(&p, &r);
-		double s = (double)(lb_mono_ns() - t0) / 1e9;
+		double s = (double)(mono_ns() - t0) / 1e9;
 		printf("  the watchdog ended it after %.2f s\n", s);
 		CHECK_EQ(r.status, RUN_STUCK);
 		CHECK(strstr(r.status_detail, "never-release") != NULL);
