@@ -22,7 +22,7 @@
 #include <time.h>
 
 #include "probe/c2c.h"
-#include "lock.h"
+#include <lockbench/lock.h>
 #include "topo/topo.h"
 
 #define C2C_STOP UINT64_MAX

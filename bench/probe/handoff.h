@@ -9,7 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct topo;
 

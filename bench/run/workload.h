@@ -32,7 +32,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 #include "stats/stats.h"
 
 struct workload_calib {

@@ -41,7 +41,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct example_cas_lock {
 	atomic_uint word;

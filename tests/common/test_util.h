@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 #if defined(__SANITIZE_THREAD__)
 #define TU_TSAN 1
