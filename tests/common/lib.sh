@@ -3,7 +3,7 @@
 checks=0
 failed=0
 
-check() { # check DESCRIPTION COMMAND...: one check, printed
+check() { # check DESCRIPTION COMMAND...: one check, printed; returns its result
 	local what=$1
 	shift
 	checks=$((checks + 1))
@@ -12,6 +12,7 @@ check() { # check DESCRIPTION COMMAND...: one check, printed
 	else
 		failed=$((failed + 1))
 		echo "  FAILED: $what" >&2
+		return 1
 	fi
 }
 
