@@ -33,7 +33,7 @@ if ! meson install -C "$build" --no-rebuild --destdir "$dest" >"$work/install.lo
 fi
 pc=$(find "$dest" -name lockbench-locks.pc | head -1)
 check "lockbench-locks.pc installed" test -n "$pc"
-[[ -n $pc ]] || { echo "locks_install: $checks checks, $failed failed"; exit 1; }
+[[ -n $pc ]] || { summary locks_install; exit; }
 pcdir=$(dirname "$pc")
 libdir=$(dirname "$pcdir")
 incdir=$(find "$dest" -type d -path '*/include/lockbench' | head -1)
@@ -97,5 +97,4 @@ if check "builds against liblockbench-locks.so" build_consumer consumer-shared $
 		refs_ok "$work/shared.out"
 fi
 
-echo "locks_install: $checks checks, $failed failed"
-((failed == 0 && checks > 0))
+summary locks_install
