@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# locks_install.sh BUILD_DIR CONSUMER_C CK SANITIZE CC... — the installed lock library, used as
-# another C project would use it.
+# locks_install.sh BUILD_DIR CONSUMER_C PLUGINS_MD PLUGIN_C CK SANITIZE CC... — the installed lock
+# library, used as another C project would use it.
 #
 # Installs this build with `meson install --destdir` into a scratch directory, then builds
 # install_consumer.c there, away from the source tree, with nothing but `pkg-config --cflags
@@ -8,15 +8,18 @@
 # once against the archive and once against the shared library, and runs both. Also: the shared
 # library's SONAME, the public headers installed under lockbench/ and no private one, the
 # test-hooks library not installed, and Concurrency Kit's references in the registry exactly when
-# this build has CK (yes/no): CI runs this in its ck build and in the nock stage.
+# this build has CK (yes/no): CI runs this in its ck build and in the nock stage. Last, the
+# compile line docs/PLUGINS.md gives builds PLUGIN_C, and the installed lockbench loads it.
 # SANITIZE is the build's b_sanitize: an instrumented library needs an instrumented program.
 set -u
-usage="usage: locks_install.sh BUILD_DIR CONSUMER_C CK SANITIZE CC..."
+usage="usage: locks_install.sh BUILD_DIR CONSUMER_C PLUGINS_MD PLUGIN_C CK SANITIZE CC..."
 build=${1:?$usage}
 consumer=${2:?$usage}
-ck=${3:?$usage}
-sanitize=${4:?$usage}
-shift 4
+plugins_md=${3:?$usage}
+plugin_c=${4:?$usage}
+ck=${5:?$usage}
+sanitize=${6:?$usage}
+shift 6
 (($#)) || { echo "$usage" >&2; exit 2; }
 cc=("$@")
 build=$(realpath "$build")
@@ -95,6 +98,21 @@ if check "builds against liblockbench-locks.so" build_consumer consumer-shared $
 	sed -n '$p' "$work/shared.out"
 	check "… the registry has Concurrency Kit's locks exactly when this build has CK ($ck)" \
 		refs_ok "$work/shared.out"
+fi
+
+# docs/PLUGINS.md's compile line, word for word but for the compiler, then its `list`.
+line=$(grep -m1 -E '^cc .*pkg-config --cflags lockbench-locks' "$plugins_md")
+check "docs/PLUGINS.md gives a compile line with pkg-config ('$line')" test -n "$line"
+cp "$plugin_c" "$work/my_lock.c"
+lb=$(find "$dest" -path '*/bin/lockbench' | head -1)
+# As a user's shell would run it: $(pkg-config ...) expanded there, the compiler this build's.
+printf '%s\n' "${line/#cc/${cc[*]}}" >"$work/plugin_cc.sh"
+if [[ -n $line ]] && check "… builds the example plugin against the installed header" \
+	bash -c "cd '$work' && PKG_CONFIG_SYSROOT_DIR='$dest' PKG_CONFIG_PATH='$pcdir' bash plugin_cc.sh >plugin.log 2>&1"; then
+	check "… and the installed lockbench loads it (example-cas in its list)" \
+		bash -c "cd '$work' && '$lb' --plugin ./my_lock.so list | grep -q '^example-cas '"
+else
+	sed 's/^/    /' "$work/plugin.log"
 fi
 
 summary locks_install
