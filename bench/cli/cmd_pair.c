@@ -60,14 +60,6 @@ struct pair_cmd {
 	bool run_failed;
 };
 
-static volatile sig_atomic_t pair_signal;
-
-static void on_signal(int sig)
-{
-	pair_signal = sig;
-	runner_interrupt();
-}
-
 static void pair_usage(FILE *f)
 {
 	fprintf(f,
@@ -423,7 +415,7 @@ static int report(struct pair_cmd *c, unsigned done)
 		return rc;
 	if (runner_interrupted()) {
 		runtime_error("pair: interrupted after %u of %u repetitions", done, c->reps);
-		return pair_signal ? 128 + pair_signal : LB_EXIT_RUNTIME;
+		return runner_interrupt_signal() ? 128 + runner_interrupt_signal() : LB_EXIT_RUNTIME;
 	}
 	if (c->reps < PAIR_REPS_FOR_VERDICT)
 		fprintf(stderr, "lockbench: pair: fewer than %u repetitions: verdicts are indicative "
@@ -464,15 +456,11 @@ static int pair_main(struct pair_cmd *c, int argc, char **argv)
 		return runtime_error("hwloc topology: %s", err);
 	rc = prepare(c, t);
 	if (!rc) {
-		/* Ctrl-C ends the current run and reports what is done. No SA_RESTART: the runner's
-		 * poll must return to notice. */
-		struct sigaction sa = { .sa_handler = on_signal }, old_int, old_term;
-		sigemptyset(&sa.sa_mask);
-		sigaction(SIGINT, &sa, &old_int);
-		sigaction(SIGTERM, &sa, &old_term);
+		/* Ctrl-C ends the current run and reports what is done. */
+		struct runner_signals old;
+		runner_catch_signals(&old);
 		rc = report(c, run_all(c, t));
-		sigaction(SIGINT, &old_int, NULL);
-		sigaction(SIGTERM, &old_term, NULL);
+		runner_restore_signals(&old);
 	}
 	topo_close(t);
 	return rc;

@@ -40,8 +40,8 @@ int stats_paired_ratio(const double *a, const double *b, size_t n, struct paired
 		for (size_t i = 0; i < m; i++)
 			r[i] = log(r[i]);
 		qsort(r, m, sizeof *r, cmp_double);
-		double q1 = r[stats_rank(m, LB_PCT(25, 0)) - 1];
-		double q3 = r[stats_rank(m, LB_PCT(75, 0)) - 1];
+		double q1 = stats_percentile_sorted(r, m, LB_PCT(25, 0));
+		double q3 = stats_percentile_sorted(r, m, LB_PCT(75, 0));
 		out->se_pct = 100.0 * 1.2533 * (q3 - q1) / 1.349 / sqrt((double)m);
 	}
 	free(r);

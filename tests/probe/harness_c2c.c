@@ -25,6 +25,7 @@
 #include "probe/c2c.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "results/probe_csv.h"
 #include "probe/handoff.h"
 #include "test_util.h"
 #include "topo/topo.h"
@@ -173,7 +174,7 @@ static void test_matrix(struct topo *t)
 	int fd = mkstemp(path);
 	FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
 	if (CHECK(f != NULL)) {
-		CHECK_EQ(c2c_write_csv(f, m), 0);
+		CHECK_EQ(probe_csv_c2c(f, m), 0);
 		fclose(f);
 		char first[128];
 		CHECK_EQ(count_lines(path, first, sizeof first), 2 + m->npairs);
@@ -189,7 +190,7 @@ static void test_matrix(struct topo *t)
 		char row[256] = "";
 		FILE *mf = fmemopen(row, sizeof row - 1, "w");
 		if (CHECK(mf != NULL)) {
-			c2c_write_csv(mf, m);
+			probe_csv_c2c(mf, m);
 			fclose(mf);
 			char want[64];
 			snprintf(want, sizeof want, "\n%d,%d,0,,,,,\n", cpus[0], LB_MAX_CPUS - 1);
