@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 /* Load extra locks from a shared object that exports `lb_plugin_locks` (a NULL-terminated
  * `const struct lb_lock_ops *const []`). Found locks are returned by lockset_find(). */

@@ -11,7 +11,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
+
 #include "topo/placement.h"
 
 #define LB_RESULTS_FORMAT_VERSION 1
