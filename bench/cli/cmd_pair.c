@@ -91,7 +91,8 @@ static void pair_usage(FILE *f)
 		"\n"
 		"Columns: pair threads mops_a mops_b ratio +-se%% min-max jain_a jain_b target\n"
 		"verdict; verdict is PASS, MISS (why), or - without a target. A repetition where\n"
-		"either side did not finish ok is left out of its pair (and said so).\n"
+		"either side did not finish ok or measured 0 Mops/s is left out of its pair's\n"
+		"medians and ratio (and counted in the verdict).\n"
 		"A ck-* lock in a build without Concurrency Kit skips its pair with a note.\n"
 		"Exit status: 0 every run finished and every target held, 1 a run failed,\n"
 		"2 usage, 3 every run finished and a target was missed.\n",
@@ -298,19 +299,20 @@ static void fmt(char *buf, size_t len, const char *f, double v)
 static int summarize(struct pair *pr, unsigned done, bool *missed, bool *nodata)
 {
 	struct pair_side *a = &pr->side[0], *b = &pr->side[1];
-	unsigned failed = 0;
-	/* A repetition counts for both sides or for neither: the figures stay paired. */
+	unsigned left_out = 0;
+	/* A repetition counts for both sides or for neither, by the rule the ratio uses: the
+	 * medians and the ratio are over the same repetitions, and every one dropped is counted. */
 	for (unsigned i = 0; i < done; i++)
-		if (isnan(a->mops[i]) || isnan(b->mops[i])) {
+		if (!stats_paired_usable(a->mops[i], b->mops[i])) {
 			a->mops[i] = b->mops[i] = a->jain[i] = b->jain[i] = NAN;
-			failed++;
+			left_out++;
 		}
 	struct paired_ratio r, jr;
 	if (stats_paired_ratio(a->mops, b->mops, done, &r) ||
 	    stats_paired_ratio(a->jain, b->jain, done, &jr))
 		return runtime_error("out of memory");
 	double ja = stats_median(a->jain, done), jb = stats_median(b->jain, done);
-	char target[64] = "-", why[160] = "", verdict[224];
+	char target[64] = "-", why[160] = "", verdict[256];
 	if (pr->min_text || pr->fair != FAIR_NONE)
 		snprintf(target, sizeof target, "%s%s%s%s%s", pr->min_text ? ">=" : "",
 			 pr->min_text ? pr->min_text : "", pr->min_text && pr->fair ? "," : "",
@@ -325,16 +327,16 @@ static int summarize(struct pair *pr, unsigned done, bool *missed, bool *nodata)
 		snprintf(why + strlen(why), sizeof why - strlen(why), "%sjain %.3f < %s",
 			 why[0] ? "; " : "", ja, pr->jain_text);
 	if (r.n == 0)
-		snprintf(verdict, sizeof verdict, "NO DATA (no repetition finished on both sides)");
+		snprintf(verdict, sizeof verdict, "NO DATA (no repetition measured on both sides)");
 	else if (why[0])
 		snprintf(verdict, sizeof verdict, "MISS (%s)", why);
 	else
 		snprintf(verdict, sizeof verdict, "%s", strcmp(target, "-") ? "PASS" : "-");
 	*nodata |= r.n == 0;
 	*missed |= r.n > 0 && why[0];
-	if (failed)
+	if (left_out)
 		snprintf(verdict + strlen(verdict), sizeof verdict - strlen(verdict),
-			 " [%u failed reps left out]", failed);
+			 " [%u reps left out: failed or nothing measured]", left_out);
 	char ma[16], mb[16], ratio[16], se[16], lo[16], hi[16], fa[16], fb[16], range[40];
 	fmt(ma, sizeof ma, "%.3f", stats_median(a->mops, done));
 	fmt(mb, sizeof mb, "%.3f", stats_median(b->mops, done));

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # pair_cli.sh LOCKBENCH PLUGIN.so — `lockbench pair` as a user runs it, on tiny bounded runs (2 repetitions
-# of 20 ms windows; nothing timed is asserted): bad input is refused with exit 2 and one line
-# naming the value; a run prints one row per pair under the documented columns; --raw writes
-# 2 x reps rows per pair in ABBA order; a MIN that cannot be met exits 3, one trivially met 0; a
+# of 100 ms windows after 50 ms of warm-up; nothing timed is asserted): bad input is refused with
+# exit 2 and one line naming the value; a run prints one row per pair under the documented
+# columns; --raw writes 2 x reps rows per pair in ABBA order; a MIN that cannot be met exits 3,
+# one trivially met 0; a repetition in which a side measured nothing is left out and counted; a
 # plugin's lock (tests/cli/plugin_example.c) can be a side.
+# The windows are long enough that a side starved of CPU for a whole window (0 ops, a repetition
+# left out, and with both left out NO DATA and exit 1) is not expected on a loaded machine; the
+# left-out path itself is tested on purpose, with a critical section longer than the window.
 set -u
 lb=${1:?usage: pair_cli.sh LOCKBENCH PLUGIN.so}
 plugin=${2:?usage: pair_cli.sh LOCKBENCH PLUGIN.so}
 work=$(mktemp -d /tmp/lb-pair-cli.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 source "$(dirname "$0")/../common/lib.sh"
-tiny=(--duration 20ms --warmup 5ms --reps 2)
+tiny=(--duration 100ms --warmup 50ms --reps 2)
 
 # refused ARGS... — exit 2, nothing on stdout, exactly one line on stderr, and that line
 # quotes the first word given as $want.
@@ -84,6 +88,15 @@ check "a trivially met MIN exits 0 (got $rc)" test $rc = 0
 timeout 60 "$lb" pair 'null:tas@1,jain>=1.0' "${tiny[@]}" >"$work/out" 2>"$work/err"
 rc=$?
 check "a 1-thread Jain floor of 1 holds (got $rc)" test $rc = 0
+
+echo "pair_cli: a side that measures nothing"
+# A 100 ms critical section never completes inside a 20 ms window: B measures 0 ops, status ok.
+timeout 60 "$lb" pair 'null:tas+cs=100ms@1' --duration 20ms --warmup 0 --reps 2 >"$work/out" \
+	2>"$work/err"
+rc=$?
+check "every repetition left out: exits 1 (got $rc)" test $rc = 1
+check "… NO DATA, no medians from the left-out repetitions, and the count said" \
+	grep -qE '^null:tas\+cs=100ms +1 +- +- +- .* NO DATA .*\[2 reps left out' "$work/out"
 
 echo "pair_cli: a plugin's lock as side A (--plugin)"
 timeout 60 "$lb" pair --plugin "$plugin" 'example-cas:tas@1>=0' "${tiny[@]}" >"$work/out" \
