@@ -440,7 +440,9 @@ static void pair_cmd_free(struct pair_cmd *c)
 			free(pr->side[s].plan);
 			free(pr->side[s].mops);
 			free(pr->side[s].jain);
+			free(pr->side[s].spec);
 		}
+		free(pr->name);
 		free(pr->buf);
 	}
 	free(c->pairs);

@@ -41,6 +41,8 @@ done <<'CASES'
 '+bogus'|tas+bogus:ttas@1
 '+cs'|tas+cs:ttas@1
 '+threads=2'|tas+threads=2:ttas@1
+'tas+'|tas+:ttas@1
+'tas++cs=1'|tas++cs=1:ttas@1
 'jain>=Q'|tas:ttas@1,jain>=Q
 '--bogus'|--bogus tas:ttas@1
 --reps: '0'|--reps 0 tas:ttas@1
@@ -51,6 +53,9 @@ done <<'CASES'
 /no/such/dir/raw.csv|--raw /no/such/dir/raw.csv tas:ttas@1
 at least one pair|--cs 0
 CASES
+# A side's value of any length reaches run's parser whole: quoted back in full, not cut and run.
+long="$(printf '0%.0s' {1..125})x"
+want="'$long'" check "refused: a long side value, whole" refused "tas+cs=$long:ttas@1"
 check "a usage error writes no --raw file" test ! -e "$work/never.csv" -a \
 	"$("$lb" pair --raw "$work/never.csv" tas:nope@1 2>&1 >/dev/null; echo $?)" != 0
 check "--help exits 0 and states the exit codes" \
