@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -371,6 +372,23 @@ static int raw_write(struct pair_cmd *c)
 	return 0;
 }
 
+/* --raw FILE is checked before the runs, not after minutes of runs whose rows would then have
+ * nowhere to go: a file name (not a directory, nor ending in '/'), in a writable folder. */
+static int raw_check(const char *path)
+{
+	size_t len = strlen(path);
+	if (!len)
+		return usage_error("--raw: expected a file name");
+	struct stat st;
+	if (path[len - 1] == '/' || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
+		return usage_error("--raw: '%s' is not a regular file name", path);
+	char *d = strdup(path);
+	int bad = !d || access(dirname(d), W_OK) != 0;
+	int err = d ? errno : ENOMEM;
+	free(d);
+	return bad ? usage_error("--raw: '%s': %s", path, strerror(err)) : 0;
+}
+
 static int prepare(struct pair_cmd *c, struct topo *t)
 {
 	unsigned live = 0;
@@ -387,14 +405,9 @@ static int prepare(struct pair_cmd *c, struct topo *t)
 	if (!live)
 		return runtime_error("pair: nothing to run (every pair was skipped)");
 	if (c->raw_path) {
-		if (!c->raw_path[0])
-			return usage_error("--raw: expected a file name");
-		/* Said now, not after minutes of runs whose rows would then have nowhere to go. */
-		char *d = strdup(c->raw_path);
-		int bad = !d || access(dirname(d), W_OK) != 0;
-		free(d);
-		if (bad)
-			return usage_error("--raw: '%s': %s", c->raw_path, strerror(d ? errno : ENOMEM));
+		int rc = raw_check(c->raw_path);
+		if (rc)
+			return rc;
 		c->raw = open_memstream(&c->raw_text, &c->raw_len);
 		if (!c->raw)
 			return runtime_error("--raw: %s", strerror(errno));

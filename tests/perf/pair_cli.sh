@@ -51,6 +51,8 @@ done <<'CASES'
 --cs: 'x'|tas+cs=x:ttas@1
 'diagonal'|--placement diagonal tas:ttas@1
 /no/such/dir/raw.csv|--raw /no/such/dir/raw.csv tas:ttas@1
+'/tmp'|--raw /tmp tas:ttas@1
+'/tmp/lb-pair-cli-never/'|--raw /tmp/lb-pair-cli-never/ tas:ttas@1
 at least one pair|--cs 0
 CASES
 # A side's value of any length reaches run's parser whole: quoted back in full, not cut and run.
