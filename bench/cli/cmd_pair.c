@@ -12,8 +12,9 @@
  * a side's option wins. The figures are stats/paired.h's: the median of the per-repetition
  * ratios A/B, their range and the median's standard error.
  *
- * Exit status: 0 every run finished and every target held; 1 a run failed (or every pair was
- * skipped); 2 usage; 3 every run finished and a target was missed; 130 / 143 interrupted.
+ * Exit status: 0 every run finished and every target held; 1 a run failed, every pair was
+ * skipped, or a pair had no data; 2 usage; 3 every run finished and a target was missed;
+ * 130 / 143 interrupted by SIGINT / SIGTERM (finished repetitions reported, --raw written).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -39,7 +40,8 @@
 
 enum { PAIR_EXIT_MISSED = 3 };
 
-#define PAIR_DEFAULT_REPS 9
+/* Even, so that as many repetitions run A first as B first (ABBA). */
+#define PAIR_DEFAULT_REPS 10
 #define PAIR_MAX_REPS 1000
 #define PAIR_DEFAULT_DURATION "500ms"
 /* "Jain no worse than B": the median of Jain(A)/Jain(B) over the repetitions reaches this. Paired
@@ -95,8 +97,10 @@ static void pair_usage(FILE *f)
 		"either side did not finish ok or measured 0 Mops/s is left out of its pair's\n"
 		"medians and ratio (and counted in the verdict).\n"
 		"A ck-* lock in a build without Concurrency Kit skips its pair with a note.\n"
-		"Exit status: 0 every run finished and every target held, 1 a run failed,\n"
-		"2 usage, 3 every run finished and a target was missed.\n",
+		"Exit status: 0 every run finished and every target held,\n"
+		"1 a run failed, every pair was skipped, or a pair had no data, 2 usage,\n"
+		"3 every run finished and a target was missed, 130/143 interrupted by\n"
+		"SIGINT/SIGTERM (finished repetitions are still reported and --raw written).\n",
 		PAIR_JAIN_REF_MIN, PAIR_MAX_REPS, PAIR_DEFAULT_REPS, PAIR_REPS_FOR_VERDICT,
 		PAIR_DEFAULT_DURATION);
 }
