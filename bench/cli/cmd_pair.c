@@ -251,13 +251,14 @@ static void raw_row(struct pair_cmd *c, const struct pair *pr, int s, const stru
 	fprintf(c->raw, ",%s\n", run_status_name(r->status));
 }
 
-static void run_side(struct pair_cmd *c, struct topo *t, struct pair *pr, int s, unsigned rep)
+/* One run of side S; true when a signal cut it short. */
+static bool run_side(struct pair_cmd *c, struct topo *t, struct pair *pr, int s, unsigned rep)
 {
 	struct pair_side *sd = &pr->side[s];
 	struct run_result r;
-	int rc = runner_run_point(t, &sd->p, sd->plan, rep, &r);
-	if (rc && r.status == RUN_OK)
-		fprintf(stderr, "lockbench: pair: %s, rep %u: %s\n", sd->spec, rep, strerror(-rc));
+	/* Its return adds nothing: a harness failure is RUN_ERROR with the detail (runner.h). */
+	(void)runner_run_point(t, &sd->p, sd->plan, rep, &r);
+	bool cut = r.status == RUN_INTERRUPTED;
 	if (r.status == RUN_OK) {
 		sd->mops[rep - 1] = r.mops;
 		sd->jain[rep - 1] = r.fairness;
@@ -268,27 +269,34 @@ static void run_side(struct pair_cmd *c, struct topo *t, struct pair *pr, int s,
 	}
 	raw_row(c, pr, s, &r);
 	run_result_free(&r);
+	return cut;
+}
+
+/* Repetition REP of every pair; false when a signal stopped it before its last run finished. */
+static bool run_rep(struct pair_cmd *c, struct topo *t, unsigned rep)
+{
+	fprintf(stderr, "lockbench: pair: repetition %u of %u\n", rep, c->reps);
+	int first = rep % 2 ? 0 : 1; /* ABBA */
+	for (unsigned i = 0; i < c->npairs; i++) {
+		struct pair *pr = &c->pairs[i];
+		if (pr->skip)
+			continue;
+		if (runner_interrupted() || run_side(c, t, pr, first, rep) || runner_interrupted() ||
+		    run_side(c, t, pr, !first, rep))
+			return false;
+	}
+	return true;
 }
 
 /* Returns the repetitions finished: an interrupted one is left out of every pair, so that each
- * pair is summarised over the same repetitions (its raw rows are still written). */
+ * pair is summarised over the same repetitions (its raw rows are still written). One that
+ * finished before the signal came is kept. */
 static unsigned run_all(struct pair_cmd *c, struct topo *t)
 {
-	unsigned rep = 0;
-	while (rep < c->reps && !runner_interrupted()) {
-		rep++;
-		fprintf(stderr, "lockbench: pair: repetition %u of %u\n", rep, c->reps);
-		for (unsigned i = 0; i < c->npairs && !runner_interrupted(); i++) {
-			struct pair *pr = &c->pairs[i];
-			if (pr->skip)
-				continue;
-			int first = rep % 2 ? 0 : 1; /* ABBA */
-			run_side(c, t, pr, first, rep);
-			if (!runner_interrupted())
-				run_side(c, t, pr, !first, rep);
-		}
-	}
-	return runner_interrupted() && rep ? rep - 1 : rep;
+	unsigned done = 0;
+	while (done < c->reps && !runner_interrupted() && run_rep(c, t, done + 1))
+		done++;
+	return done;
 }
 
 static void fmt(char *buf, size_t len, const char *f, double v)
