@@ -299,17 +299,49 @@ static unsigned run_all(struct pair_cmd *c, struct topo *t)
 	return done;
 }
 
-static void fmt(char *buf, size_t len, const char *f, double v)
+/* The summary table: cells first, printed once every row is known so that each column is as
+ * wide as its widest cell (a big figure or a long pair name shifts no other column). */
+enum { COL_PAIR, COL_THREADS, COL_MOPS_A, COL_MOPS_B, COL_RATIO, COL_SE, COL_RANGE, COL_JAIN_A,
+       COL_JAIN_B, COL_TARGET, COL_VERDICT, NCOL };
+#define CELL 64
+
+struct pair_row {
+	const char *cell[NCOL];
+	char buf[NCOL][CELL];
+	char verdict[256];
+};
+
+/* Least width (negative: left-aligned) and the gap before each column. */
+static const int col_width[NCOL] = { -32, 7, 8, 8, 7, 6, -13, 6, 6, -17, 0 };
+static const char *const col_gap[NCOL] = { "", " ", " ", " ", " ", " ", "  ", " ", " ", "  ", " " };
+
+static void fmt(struct pair_row *row, int col, const char *f, double v)
 {
-	if (isnan(v))
-		snprintf(buf, len, "-");
-	else
-		snprintf(buf, len, f, v);
+	snprintf(row->buf[col], CELL, isnan(v) ? "-" : f, v);
+	row->cell[col] = row->buf[col];
 }
 
-/* The pair's summary line; sets *missed when a target did not hold, *nodata when nothing
+static void print_table(struct pair_row *rows, unsigned n)
+{
+	int width[NCOL];
+	for (int k = 0; k < NCOL; k++) {
+		int w = abs(col_width[k]);
+		for (unsigned i = 0; i < n; i++)
+			if ((int)strlen(rows[i].cell[k]) > w)
+				w = (int)strlen(rows[i].cell[k]);
+		width[k] = col_width[k] < 0 ? -w : w;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		for (int k = 0; k < NCOL - 1; k++)
+			printf("%s%*s", col_gap[k], width[k], rows[i].cell[k]);
+		printf("%s%s\n", col_gap[NCOL - 1], rows[i].cell[NCOL - 1]);
+	}
+}
+
+/* The pair's summary row; sets *missed when a target did not hold, *nodata when nothing
  * could be compared. */
-static int summarize(struct pair *pr, unsigned done, bool *missed, bool *nodata)
+static int summarize(struct pair *pr, unsigned done, struct pair_row *row, bool *missed,
+		     bool *nodata)
 {
 	struct pair_side *a = &pr->side[0], *b = &pr->side[1];
 	unsigned left_out = 0;
@@ -325,9 +357,11 @@ static int summarize(struct pair *pr, unsigned done, bool *missed, bool *nodata)
 	    stats_paired_ratio(a->jain, b->jain, done, &jr))
 		return runtime_error("out of memory");
 	double ja = stats_median(a->jain, done), jb = stats_median(b->jain, done);
-	char target[64] = "-", why[160] = "", verdict[256];
+	char *target = row->buf[COL_TARGET], *verdict = row->verdict, why[160] = "";
+	size_t vlen = sizeof row->verdict;
+	snprintf(target, CELL, "-");
 	if (pr->min_text || pr->fair != FAIR_NONE)
-		snprintf(target, sizeof target, "%s%s%s%s%s", pr->min_text ? ">=" : "",
+		snprintf(target, CELL, "%s%s%s%s%s", pr->min_text ? ">=" : "",
 			 pr->min_text ? pr->min_text : "", pr->min_text && pr->fair ? "," : "",
 			 pr->fair ? "jain>=" : "",
 			 pr->fair == FAIR_REF ? "B" : pr->fair ? pr->jain_text : "");
@@ -340,28 +374,32 @@ static int summarize(struct pair *pr, unsigned done, bool *missed, bool *nodata)
 		snprintf(why + strlen(why), sizeof why - strlen(why), "%sjain %.3f < %s",
 			 why[0] ? "; " : "", ja, pr->jain_text);
 	if (r.n == 0)
-		snprintf(verdict, sizeof verdict, "NO DATA (no repetition measured on both sides)");
+		snprintf(verdict, vlen, "NO DATA (no repetition measured on both sides)");
 	else if (why[0])
-		snprintf(verdict, sizeof verdict, "MISS (%s)", why);
+		snprintf(verdict, vlen, "MISS (%s)", why);
 	else
-		snprintf(verdict, sizeof verdict, "%s", strcmp(target, "-") ? "PASS" : "-");
+		snprintf(verdict, vlen, "%s", strcmp(target, "-") ? "PASS" : "-");
 	*nodata |= r.n == 0;
 	*missed |= r.n > 0 && why[0];
 	if (left_out)
-		snprintf(verdict + strlen(verdict), sizeof verdict - strlen(verdict),
+		snprintf(verdict + strlen(verdict), vlen - strlen(verdict),
 			 " [%u reps left out: failed or nothing measured]", left_out);
-	char ma[16], mb[16], ratio[16], se[16], lo[16], hi[16], fa[16], fb[16], range[40];
-	fmt(ma, sizeof ma, "%.3f", stats_median(a->mops, done));
-	fmt(mb, sizeof mb, "%.3f", stats_median(b->mops, done));
-	fmt(ratio, sizeof ratio, "%.3f", r.median);
-	fmt(se, sizeof se, "%.1f", r.se_pct);
-	fmt(lo, sizeof lo, "%.3f", r.min);
-	fmt(hi, sizeof hi, "%.3f", r.max);
-	fmt(fa, sizeof fa, "%.3f", ja);
-	fmt(fb, sizeof fb, "%.3f", jb);
-	snprintf(range, sizeof range, "%s-%s", lo, hi);
-	printf("%-32s %7u %8s %8s %7s %6s  %-13s %6s %6s  %-17s %s\n", pr->name, pr->threads, ma,
-	       mb, ratio, se, range, fa, fb, target, verdict);
+	fmt(row, COL_MOPS_A, "%.3f", stats_median(a->mops, done));
+	fmt(row, COL_MOPS_B, "%.3f", stats_median(b->mops, done));
+	fmt(row, COL_RATIO, "%.3f", r.median);
+	fmt(row, COL_SE, "%.1f", r.se_pct);
+	fmt(row, COL_JAIN_A, "%.3f", ja);
+	fmt(row, COL_JAIN_B, "%.3f", jb);
+	if (isnan(r.min))
+		snprintf(row->buf[COL_RANGE], CELL, "-");
+	else
+		snprintf(row->buf[COL_RANGE], CELL, "%.3f-%.3f", r.min, r.max);
+	snprintf(row->buf[COL_THREADS], CELL, "%u", pr->threads);
+	row->cell[COL_PAIR] = pr->name;
+	row->cell[COL_THREADS] = row->buf[COL_THREADS];
+	row->cell[COL_RANGE] = row->buf[COL_RANGE];
+	row->cell[COL_TARGET] = target;
+	row->cell[COL_VERDICT] = verdict;
 	return 0;
 }
 
@@ -431,12 +469,20 @@ static int prepare(struct pair_cmd *c, struct topo *t)
 static int report(struct pair_cmd *c, unsigned done)
 {
 	bool missed = false, nodata = false;
-	printf("%-32s %7s %8s %8s %7s %6s  %-13s %6s %6s  %-17s %s\n", "pair", "threads",
-	       "mops_a", "mops_b", "ratio", "+-se%", "min-max", "jain_a", "jain_b", "target",
-	       "verdict");
+	struct pair_row *rows = calloc(c->npairs + 1, sizeof *rows);
+	if (!rows)
+		return runtime_error("out of memory");
+	static const char *const head[NCOL] = { "pair", "threads", "mops_a", "mops_b", "ratio",
+		"+-se%", "min-max", "jain_a", "jain_b", "target", "verdict" };
+	memcpy(rows[0].cell, head, sizeof head);
+	unsigned n = 1;
 	for (unsigned i = 0; i < c->npairs; i++)
-		if (!c->pairs[i].skip && summarize(&c->pairs[i], done, &missed, &nodata))
+		if (!c->pairs[i].skip && summarize(&c->pairs[i], done, &rows[n++], &missed, &nodata)) {
+			free(rows);
 			return LB_EXIT_RUNTIME;
+		}
+	print_table(rows, n);
+	free(rows);
 	int rc = raw_write(c);
 	if (rc)
 		return rc;

@@ -112,6 +112,14 @@ check "every repetition left out: exits 1 (got $rc)" test $rc = 1
 check "… NO DATA, no medians from the left-out repetitions, and the count said" \
 	grep -qE '^null:tas\+cs=100ms +1 +- +- +- .* NO DATA .*\[2 reps left out' "$work/out"
 
+echo "pair_cli: columns stay aligned with a ratio in the hundred thousands"
+timeout 60 "$lb" pair null:tas+cs=1ms@1 tas:ttas@1 "${tiny[@]}" >"$work/out" 2>"$work/err"
+# Where the 10th field (target, left-aligned) starts, on every line: one place.
+check "the target column starts at one offset on every line" test "$(awk '{
+	s = $0; pos = 0
+	for (f = 1; f < 10; f++) { match(s, /^ *[^ ]+/); pos += RLENGTH; s = substr(s, RLENGTH + 1) }
+	match(s, /^ */); print pos + RLENGTH }' "$work/out" | sort -u | wc -l)" = 1
+
 echo "pair_cli: a plugin's lock as side A (--plugin)"
 timeout 60 "$lb" pair --plugin "$plugin" 'example-cas:tas@1>=0' "${tiny[@]}" >"$work/out" \
 	2>"$work/err"
