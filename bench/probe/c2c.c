@@ -23,7 +23,7 @@
 #include <time.h>
 
 #include "probe/c2c.h"
-#include "lock.h"
+#include <lockbench/lock.h>
 #include "run/clock.h"
 #include "topo/topo.h"
 #include "stats/stats.h"
