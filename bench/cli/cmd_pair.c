@@ -317,7 +317,10 @@ static const char *const col_gap[NCOL] = { "", " ", " ", " ", " ", " ", "  ", " 
 
 static void fmt(struct pair_row *row, int col, const char *f, double v)
 {
-	snprintf(row->buf[col], CELL, isnan(v) ? "-" : f, v);
+	if (isnan(v))
+		snprintf(row->buf[col], CELL, "-");
+	else
+		snprintf(row->buf[col], CELL, f, v);
 	row->cell[col] = row->buf[col];
 }
 
