@@ -42,28 +42,42 @@ static bool ck_registered(void)
 	return false;
 }
 
+/* One "+opt" or "+opt=v" of a side, kept as "--opt" or "--opt=v" (allocated: a value of any
+ * length reaches run's parser whole). */
+static int side_option(const struct pair *pr, struct pair_side *sd, const char *o)
+{
+	if (!o[0])
+		return usage_error("pair '%s': side '%s' has an empty +OPTION", pr->arg, sd->spec);
+	if (sd->nopts == PAIR_SIDE_OPTS)
+		return usage_error("pair '%s': more than %u options on one side", pr->arg,
+				   PAIR_SIDE_OPTS);
+	char *opt;
+	if (asprintf(&opt, "--%s", o) < 0)
+		return runtime_error("out of memory");
+	sd->opts[sd->nopts++] = opt; /* freed with the pair, whatever follows */
+	int arity = cli_run_option_arity(opt);
+	if (arity < 0 || pair_owns_option(o, strcspn(o, "=")))
+		return usage_error("pair '%s': '+%s' is not a run option a side may set; see "
+				   "lockbench pair --help", pr->arg, o);
+	if (arity > 0)
+		return usage_error("pair '%s': '+%s' needs a value (+%s=VALUE)", pr->arg, o, o);
+	return 0;
+}
+
 /* "lock+opt+opt=v" → the lock name and "--opt", "--opt=v". */
 static int parse_side(struct pair *pr, struct pair_side *sd, char *spec)
 {
-	snprintf(sd->spec, sizeof sd->spec, "%s", spec);
-	char *save = NULL;
-	sd->lock = strtok_r(spec, "+", &save);
-	if (!sd->lock || spec[0] == '+')
+	if (!(sd->spec = strdup(spec)))
+		return runtime_error("out of memory");
+	if (spec[0] == '+' || !spec[0])
 		return usage_error("pair '%s': a side has no lock name", pr->arg);
-	for (char *o = strtok_r(NULL, "+", &save); o; o = strtok_r(NULL, "+", &save)) {
-		char opt[128];
-		snprintf(opt, sizeof opt, "--%s", o);
-		int arity = cli_run_option_arity(opt);
-		if (arity < 0 || pair_owns_option(o, strcspn(o, "=")))
-			return usage_error("pair '%s': '+%s' is not a run option a side may set; "
-					   "see lockbench pair --help", pr->arg, o);
-		if (arity > 0)
-			return usage_error("pair '%s': '+%s' needs a value (+%s=VALUE)", pr->arg, o, o);
-		if (sd->nopts == PAIR_SIDE_OPTS)
-			return usage_error("pair '%s': more than %u options on one side", pr->arg,
-					   PAIR_SIDE_OPTS);
-		if (!(sd->opts[sd->nopts++] = strdup(opt)))
-			return runtime_error("out of memory");
+	/* strsep, not strtok: "tas++cs=1" and "tas+" have an empty part, a typo to refuse. */
+	char *rest = spec;
+	sd->lock = strsep(&rest, "+");
+	for (char *o; (o = strsep(&rest, "+"));) {
+		int rc = side_option(pr, sd, o);
+		if (rc)
+			return rc;
 	}
 	if (lockset_find(sd->lock))
 		return 0;
@@ -120,7 +134,8 @@ int pair_spec_parse(struct pair *pr, const char *arg)
 	if (parse_uint(at + 1, 1, LB_MAX_THREADS, &pr->threads) != 0)
 		return usage_error("pair '%s': THREADS '%s' is not an integer in 1..%u", arg, at + 1,
 				   LB_MAX_THREADS);
-	snprintf(pr->name, sizeof pr->name, "%s", pr->buf);
+	if (!(pr->name = strdup(pr->buf)))
+		return runtime_error("out of memory");
 	*colon = '\0';
 	rc = parse_side(pr, &pr->side[0], pr->buf);
 	return rc ? rc : parse_side(pr, &pr->side[1], colon + 1);
