@@ -31,6 +31,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "report/compare.h"
+#include "report/doc.h"
 #include "results/csvread.h"
 #include "results/jsonread.h"
 #include "report/report.h"
@@ -85,6 +86,7 @@ static int load_meta(struct cmp_set *s, char *err, size_t errlen)
 	const char *complete = json_get(&j, "sweep.complete");
 	if (complete && strcmp(complete, "true") != 0 && o < sizeof s->about)
 		snprintf(s->about + o, sizeof s->about - o, "; INCOMPLETE result set");
+	doc_scrub(s->about);
 	json_free(&j);
 	return rc;
 }
@@ -159,6 +161,8 @@ static int load_points(struct cmp_set *s, const struct cmp_metric *m, char *err,
 		double idx, permits, threads, min, max, lo = NAN, hi = NAN;
 		int rc;
 		p->line = t->line[r];
+		doc_scrub(t->rows[r][col[C_LOCK]]); /* no markers or control characters in text */
+		doc_scrub(t->rows[r][col[C_STATUS]]);
 		p->lock = t->rows[r][col[C_LOCK]];
 		p->status = t->rows[r][col[C_STATUS]];
 		if (!*p->lock)
@@ -215,6 +219,7 @@ static void set_label(struct cmp_set *s)
 	if (!realpath(s->dir, buf))
 		snprintf(buf, sizeof buf, "%s", s->dir);
 	snprintf(s->name, sizeof s->name, "%s", basename(buf));
+	doc_scrub(s->name); /* shown in compare.md and the plot: no control characters */
 	snprintf(s->label, sizeof s->label, "%s", s->name);
 }
 
