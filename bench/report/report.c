@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "report/doc.h"
 #include "cli/commands.h"
 
 int report_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -65,6 +66,10 @@ static int load_meta(struct report_set *s, char *err, size_t errlen)
 	if (rc)
 		return rc;
 	s->have_meta = true;
+	for (size_t i = 0; i < s->meta.n; i++) { /* no markers or control characters in the text */
+		doc_scrub(s->meta.kv[i].key);
+		doc_scrub(s->meta.kv[i].value);
+	}
 	if ((rc = report_check_meta_format(path, &s->meta, err, errlen)))
 		return rc;
 	/* The sweep writes sweep.complete; a flat "complete" is accepted too. */
@@ -152,6 +157,9 @@ static int parse_point(const struct csv_table *t, size_t r, const int *col, cons
 	double v;
 	int rc = 0;
 	p->line = t->line[r];
+	const int text[] = { C_LOCK, C_PLACEMENT, C_STATUS, C_NOTE };
+	for (size_t k = 0; k < sizeof text / sizeof text[0]; k++)
+		doc_scrub(f[col[text[k]]]); /* no markers or control characters in the text */
 	p->lock = f[col[C_LOCK]];
 	p->placement = f[col[C_PLACEMENT]];
 	p->status = f[col[C_STATUS]][0] ? f[col[C_STATUS]] : "unknown";
