@@ -376,13 +376,11 @@ static int write_atomic(const char *dir, const char *name, const char *buf, size
 	return rc;
 }
 
-/* Render one document into memory, then write it atomically. */
-static int write_doc(const struct report_set *s, const char *name, bool html, char *err,
-		     size_t errlen)
+/* Render one document into memory (*buf, to free). */
+static int render_doc(const struct report_set *s, const char *name, bool html, char **buf,
+		      size_t *len, char *err, size_t errlen)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = open_memstream(buf, len);
 	if (!f)
 		return report_fail(err, errlen, -errno, "report: open_memstream: %s",
 				   strerror(errno));
@@ -391,9 +389,25 @@ static int write_doc(const struct report_set *s, const char *name, bool html, ch
 	if (fclose(f) != 0 || bad)
 		rc = rc ? rc : report_fail(err, errlen, -ENOMEM, "report: rendering %s failed",
 					   name);
+	return rc;
+}
+
+/* Both documents are rendered before either is written: a failure to render leaves the old
+ * pair as it was. (A failed write of report.md after report.html still leaves a new .html
+ * beside an old .md: each is written atomically, the pair is not.) */
+static int write_docs(const struct report_set *s, char *err, size_t errlen)
+{
+	char *html = NULL, *md = NULL;
+	size_t hlen = 0, mlen = 0;
+	int rc = render_doc(s, "report.html", true, &html, &hlen, err, errlen);
 	if (!rc)
-		rc = write_atomic(s->dir, name, buf, len, err, errlen);
-	free(buf);
+		rc = render_doc(s, "report.md", false, &md, &mlen, err, errlen);
+	if (!rc)
+		rc = write_atomic(s->dir, "report.html", html, hlen, err, errlen);
+	if (!rc)
+		rc = write_atomic(s->dir, "report.md", md, mlen, err, errlen);
+	free(html);
+	free(md);
 	return rc;
 }
 
@@ -423,9 +437,7 @@ int report_build(const char *dir, char *err, size_t errlen)
 			rc = report_make_plots(&s, scripts, err, errlen);
 	}
 	if (!rc)
-		rc = write_doc(&s, "report.html", true, err, errlen);
-	if (!rc)
-		rc = write_doc(&s, "report.md", false, err, errlen);
+		rc = write_docs(&s, err, errlen);
 
 	free(s.pts);
 	csv_free(&s.summary);
