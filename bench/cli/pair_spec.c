@@ -36,8 +36,8 @@ bool pair_owns_option(const char *name, size_t len)
 
 static bool ck_registered(void)
 {
-	for (size_t i = 0; lb_lock_at(i); i++)
-		if (strncmp(lb_lock_at(i)->name, "ck-", 3) == 0)
+	for (size_t i = 0; lockset_at(i); i++)
+		if (strncmp(lockset_at(i)->name, "ck-", 3) == 0)
 			return true;
 	return false;
 }
@@ -65,7 +65,7 @@ static int parse_side(struct pair *pr, struct pair_side *sd, char *spec)
 		if (!(sd->opts[sd->nopts++] = strdup(opt)))
 			return runtime_error("out of memory");
 	}
-	if (lb_find_lock(sd->lock))
+	if (lockset_find(sd->lock))
 		return 0;
 	if (strncmp(sd->lock, "ck-", 3) == 0 && !ck_registered()) {
 		fprintf(stderr, "lockbench: pair: skipping %s: %s is not registered (a build without "
@@ -74,7 +74,7 @@ static int parse_side(struct pair *pr, struct pair_side *sd, char *spec)
 		return 0;
 	}
 	return usage_error("pair '%s': '%s' is not a registered lock; try: %s", pr->arg, sd->lock,
-			   lb_lock_names());
+			   lockset_names());
 }
 
 static int parse_target(struct pair *pr, char *s)

@@ -8,7 +8,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct topo;
 

@@ -17,9 +17,10 @@
  * The table is printed and compare.csv rendered before gnuplot runs, and both files are
  * rendered before either is written, so a missing gnuplot costs only the plot and a failure to
  * render leaves the old pair.
+ *
+ * Its command line is cli/cmd_compare.c.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
@@ -29,14 +30,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/cli.h"
-#include "cli/commands.h"
 #include "report/compare.h"
 #include "report/doc.h"
 #include "results/csvread.h"
+#include "results/file.h"
 #include "results/jsonread.h"
 #include "report/report.h"
-#include "sweep/sweep.h"
 
 static const struct cmp_metric metrics[] = {
 	{ "mops", "throughput", "Mops/s", VERDICT_HIGHER_BETTER, "faster", "slower" },
@@ -321,12 +320,7 @@ static struct cmp_row *match(struct cmp_set *a, struct cmp_set *b, const struct 
 	return rows;
 }
 
-/* --- the command ----------------------------------------------------------------------------- */
 
-static const char usage_line[] =
-	"usage: lockbench compare A B [--out DIR] [--metric mops|lat_p99_ns|fairness|fairness_maxmin|cpu_ns_per_op]";
-
-/* Render into memory, then write DIR/NAME through a temporary name and a rename. */
 /* Close the memory stream f of *buf: 0, or -ENOMEM if any write to it failed. */
 static int rendered(FILE *f, const char *name, char *err, size_t errlen)
 {
@@ -413,59 +407,33 @@ static int compare(struct cmp_set *a, struct cmp_set *b, const struct cmp_metric
 	return rc;
 }
 
-int cmd_compare(int argc, char **argv)
+const struct cmp_metric *cmp_metric_find(const char *name)
 {
-	enum { OPT_OUT = 256, OPT_METRIC, OPT_HELP };
-	static const struct option opts[] = {
-		{ "out", required_argument, NULL, OPT_OUT },
-		{ "metric", required_argument, NULL, OPT_METRIC },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
-	const struct cmp_metric *m = &metrics[0];
-	const char *out = NULL;
-	int opt;
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (opt == OPT_OUT) {
-			out = optarg;
-		} else if (opt == OPT_METRIC) {
-			for (m = metrics; m < metrics + NMETRICS && strcmp(optarg, m->name); m++)
-				;
-			if (m == metrics + NMETRICS)
-				return usage_error("--metric: '%s' is not one of mops, lat_p99_ns, "
-						   "fairness, fairness_maxmin, cpu_ns_per_op", optarg);
-		} else if (opt == OPT_HELP || opt == 'h') {
-			printf("%s\n\nPut two result sets (directories `lockbench sweep` wrote) side by "
-			       "side. Points are matched\non (lock, permits, threads, cs_ns, ncs_ns); each gets "
-			       "A's and B's median [spread], B/A with\nthe range the spreads allow, and "
-			       "a verdict (\"%s\" when the spreads overlap).\nWrites compare.csv, "
-			       "compare.md and compare.png/.svg (A solid, B dashed; gnuplot) to\n"
-			       "--out DIR, by default B/compare-<name of A>/. --metric: what is compared "
-			       "(default mops).\n", usage_line, cmp_no_difference);
-			return LB_EXIT_OK;
-		} else if (opt == ':') {
-			return usage_error("compare: %s: expected a value", argv[optind - 1]);
-		} else {
-			return usage_error("compare: '%s' is not an option; %s", argv[optind - 1],
-					   usage_line);
-		}
-	}
-	if (argc - optind != 2)
-		return usage_error("compare: expected two result directories, got %d; %s",
-				   argc - optind, usage_line);
+	for (size_t i = 0; i < NMETRICS; i++)
+		if (name && strcmp(name, metrics[i].name) == 0)
+			return &metrics[i];
+	return NULL;
+}
 
-	struct cmp_set a = { .dir = argv[optind] }, b = { .dir = argv[optind + 1] };
-	char err[1024];
-	int rc = compare(&a, &b, m, out, err, sizeof err);
+void cmp_metric_names(char *buf, size_t len, const char *sep)
+{
+	size_t used = 0;
+	if (len)
+		buf[0] = '\0';
+	for (size_t i = 0; i < NMETRICS && used < len; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s", i ? sep : "", metrics[i].name);
+		if (w < 0)
+			return;
+		used += (size_t)w;
+	}
+}
+
+int compare_sets(const char *dir_a, const char *dir_b, const struct cmp_metric *m,
+		 const char *out, char *err, size_t errlen)
+{
+	struct cmp_set a = { .dir = dir_a }, b = { .dir = dir_b };
+	int rc = compare(&a, &b, m ? m : &metrics[0], out, err, errlen);
 	free_set(&a);
 	free_set(&b);
-	if (rc == -ENOTDIR)
-		return usage_error("%s", err);
-	if (rc)
-		return runtime_error("%s", err);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		return runtime_error("compare: writing the table: %s", strerror(errno ? errno : EIO));
-	return LB_EXIT_OK;
+	return rc;
 }

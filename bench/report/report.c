@@ -23,9 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "plugin/plugin.h"
 #include "report/doc.h"
-#include "cli/commands.h"
 
 int report_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
@@ -226,7 +225,7 @@ static int parse_point(const struct csv_table *t, size_t r, const int *col, cons
 	if (ocol[O_BUSY] >= 0 && (rc = get_flag(t, r, ocol[O_BUSY], &p->busy, err, errlen)))
 		return rc;
 	p->lock_cost = p->cs_ns == 0 && p->ncs_ns == 0;
-	const struct lb_lock_ops *ops = lb_find_lock(p->lock);
+	const struct lb_lock_ops *ops = lockset_find(p->lock);
 	p->floor = ops && (ops->props & LB_NOT_A_LOCK);
 	return 0;
 }
@@ -443,36 +442,4 @@ int report_build(const char *dir, char *err, size_t errlen)
 	csv_free(&s.summary);
 	json_free(&s.meta);
 	return rc;
-}
-
-int cmd_report(int argc, char **argv)
-{
-	const char *dir = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: lockbench report DIR\n\n"
-			       "Rebuild the plots (gnuplot, PNG and SVG) and report.html / report.md of "
-			       "the result set in DIR\n(the folder `lockbench sweep` wrote: summary.csv, "
-			       "latency_cdf.csv, c2c.csv, meta.json).\nThe gnuplot scripts come from "
-			       "$LOCKBENCH_PLOTS, else lockbench's own plots/ folder.\n");
-			return LB_EXIT_OK;
-		}
-		if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return usage_error("report: '%s' is not an option; usage: lockbench report DIR",
-					   argv[i]);
-		if (dir)
-			return usage_error("report: one result directory only ('%s', then '%s')", dir,
-					   argv[i]);
-		dir = argv[i];
-	}
-	if (!dir)
-		return usage_error("report: expected a result directory: lockbench report DIR");
-	char err[1024];
-	int rc = report_build(dir, err, sizeof err);
-	if (rc == -ENOTDIR)
-		return usage_error("%s", err);
-	if (rc)
-		return runtime_error("%s", err);
-	printf("report: %s/report.html, %s/report.md and the plots\n", dir, dir);
-	return LB_EXIT_OK;
 }

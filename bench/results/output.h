@@ -16,6 +16,8 @@
 #include <stdio.h>
 
 #include "run/params.h"
+#include "run/result.h"
+#include "topo/topo.h"
 
 struct topo;
 

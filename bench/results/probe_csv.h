@@ -6,7 +6,7 @@
 
 #include <stdio.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 #include "probe/c2c.h"
 
 /* c2c.csv: the version line, the header, one row per measured pair with cpu_a < cpu_b (the

@@ -28,7 +28,7 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 #include "run/clock.h"
 
 struct workload_calib {

@@ -17,48 +17,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "parse/parse.h"
+#include "plugin/plugin.h"
 #include "results/csvread.h"
 #include "results/output.h"
 #include "stats/stats.h"
+#include "results/file.h"
 #include "sweep/sweep.h"
-
-int write_all(int fd, const char *buf, size_t len)
-{
-	size_t off = 0;
-	while (off < len) {
-		ssize_t n = write(fd, buf + off, len - off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO; /* write(2) wrote nothing and gave no reason */
-		off += (size_t)n;
-	}
-	return 0;
-}
-
-int write_file_atomic(const char *dir, const char *name, const char *text, size_t len)
-{
-	char tmp[1200], path[1200];
-	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	int rc = write_all(fd, text, len);
-	if (rc == 0 && fsync(fd) != 0 && errno != EINVAL)
-		rc = -errno;
-	if (close(fd) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-	return rc;
-}
 
 /* The allowed CPUs' lines of /proc/stat (the aggregate line when the affinity or the per-CPU
  * lines are not to be had): "other processes took N % of the CPUs" must mean the CPUs the
@@ -212,8 +177,8 @@ static int status_rank(const char *s)
 
 static long lock_index_of(const char *name, const struct csv_table *t, int col)
 {
-	for (size_t i = 0; lb_lock_at(i); i++)
-		if (strcmp(lb_lock_at(i)->name, name) == 0)
+	for (size_t i = 0; lockset_at(i); i++)
+		if (strcmp(lockset_at(i)->name, name) == 0)
 			return (long)i;
 	/* A lock this binary does not know (a plugin not loaded now): after the registry, in
 	 * order of first appearance, so its colour is still stable within the set. */
@@ -276,7 +241,7 @@ static int summarize_points(const struct csv_table *t, const int *c, const int *
 				seen[r] = 1;
 				rows[n++] = r;
 			}
-		const struct lb_lock_ops *ops = lb_find_lock(t->rows[r0][c[RC_LOCK]]);
+		const struct lb_lock_ops *ops = lockset_find(t->rows[r0][c[RC_LOCK]]);
 		/* A lock that only spins keeps its CPU while it waits; one that may sleep does not. */
 		bool spins = ops && (ops->props & LB_SPINS) && !(ops->props & LB_SLEEPS);
 		unsigned threads = 0, cpus_oversub = 0;

@@ -92,5 +92,4 @@ rc=$?
 check "exits 0 (got $rc)" test $rc = 0
 check "… with the plugin's pair row" grep -qE '^example-cas:tas +1 .* PASS$' "$work/out"
 
-echo "pair_cli: $checks checks, $failed failed"
-((failed == 0))
+summary pair_cli

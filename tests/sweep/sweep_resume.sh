@@ -134,5 +134,4 @@ sed -i -E '2s/,ncs_ns,/,/; 3,$s/^(([^,]*,){4})[^,]*,/\1/' "$work/oldhist/latency
 "$lb" sweep --resume "$work/oldhist" >/dev/null 2>"$work/oh.err"
 check "--resume on a latency_hist.csv of the old layout is refused" grep -q "latency_hist.csv: its columns differ" "$work/oh.err"
 
-echo "sweep_resume: $checks checks, $failed failed"
-((failed == 0))
+summary sweep_resume
