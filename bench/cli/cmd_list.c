@@ -105,7 +105,7 @@ static void list_print(enum list_format fmt)
 			break;
 		case LIST_MARKDOWN: {
 			char name[256], lsz[24], csz[24];
-			snprintf(name, sizeof name, "`%s`", o->name);
+			snprintf(name, sizeof name, DOC_CODE "%s" DOC_CODE, o->name);
 			snprintf(lsz, sizeof lsz, "%zu", o->lock_size);
 			snprintf(csz, sizeof csz, "%zu", o->ctx_size);
 			doc_row(&md, (const char *[]){ name, props, lsz, csz, o->description }, 5, false);

@@ -14,8 +14,9 @@
  * Both sets are read in full and checked before anything is written, and a set of another format
  * version is refused. compare.csv, compare.md and the overlay plot (plots/compare.gp, PNG and
  * SVG) go to --out, by default B/compare-<name of A>/, each through a temporary name and a rename.
- * The table is printed and compare.csv written before gnuplot runs, so a missing gnuplot costs
- * only the plot.
+ * The table is printed and compare.csv rendered before gnuplot runs, and both files are
+ * rendered before either is written, so a missing gnuplot costs only the plot and a failure to
+ * render leaves the old pair.
  *
  * Its command line is cli/cmd_compare.c.
  */
@@ -30,6 +31,7 @@
 #include <sys/stat.h>
 
 #include "report/compare.h"
+#include "report/doc.h"
 #include "results/csvread.h"
 #include "results/file.h"
 #include "results/jsonread.h"
@@ -84,6 +86,7 @@ static int load_meta(struct cmp_set *s, char *err, size_t errlen)
 	const char *complete = json_get(&j, "sweep.complete");
 	if (complete && strcmp(complete, "true") != 0 && o < sizeof s->about)
 		snprintf(s->about + o, sizeof s->about - o, "; INCOMPLETE result set");
+	doc_scrub(s->about);
 	json_free(&j);
 	return rc;
 }
@@ -158,6 +161,8 @@ static int load_points(struct cmp_set *s, const struct cmp_metric *m, char *err,
 		double idx, permits, threads, min, max, lo = NAN, hi = NAN;
 		int rc;
 		p->line = t->line[r];
+		doc_scrub(t->rows[r][col[C_LOCK]]); /* no markers or control characters in text */
+		doc_scrub(t->rows[r][col[C_STATUS]]);
 		p->lock = t->rows[r][col[C_LOCK]];
 		p->status = t->rows[r][col[C_STATUS]];
 		if (!*p->lock)
@@ -214,6 +219,7 @@ static void set_label(struct cmp_set *s)
 	if (!realpath(s->dir, buf))
 		snprintf(buf, sizeof buf, "%s", s->dir);
 	snprintf(s->name, sizeof s->name, "%s", basename(buf));
+	doc_scrub(s->name); /* shown in compare.md and the plot: no control characters */
 	snprintf(s->label, sizeof s->label, "%s", s->name);
 }
 
@@ -315,14 +321,19 @@ static struct cmp_row *match(struct cmp_set *a, struct cmp_set *b, const struct 
 }
 
 
-/* Render into memory, then write DIR/NAME through a temporary name and a rename. */
-static int save(const char *dir, const char *name, FILE *f, char **buf, size_t *len, char *err,
-		size_t errlen)
+/* Close the memory stream f of *buf: 0, or -ENOMEM if any write to it failed. */
+static int rendered(FILE *f, const char *name, char *err, size_t errlen)
 {
 	bool bad = ferror(f) != 0;
-	int rc = fclose(f) != 0 || bad ? -ENOMEM : write_file_atomic(dir, name, *buf, *len);
-	free(*buf);
-	*buf = NULL;
+	if (fclose(f) != 0 || bad)
+		return report_fail(err, errlen, -ENOMEM, "compare: rendering %s: out of memory", name);
+	return 0;
+}
+
+static int save(const char *dir, const char *name, const char *buf, size_t len, char *err,
+		size_t errlen)
+{
+	int rc = write_file_atomic(dir, name, buf, len);
 	if (rc)
 		return report_fail(err, errlen, rc, "compare: writing %s/%s: %s", dir, name,
 				   strerror(-rc));
@@ -346,8 +357,8 @@ static int compare(struct cmp_set *a, struct cmp_set *b, const struct cmp_metric
 	cmp_write_text(stdout, a, b, rows, n, m);
 	fflush(stdout);
 
-	char out[PATH_MAX], plot_err[512] = "", *buf = NULL;
-	size_t len = 0, olen;
+	char out[PATH_MAX], plot_err[512] = "", *csv = NULL, *md = NULL;
+	size_t csv_len = 0, md_len = 0, olen;
 	FILE *f = NULL;
 	struct stat st;
 	if (out_opt)
@@ -363,21 +374,30 @@ static int compare(struct cmp_set *a, struct cmp_set *b, const struct cmp_metric
 	else if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode))
 		rc = report_fail(err, errlen, -ENOTDIR, "compare: --out: '%s' is not a directory",
 				 out);
-	else if (!(f = open_memstream(&buf, &len)))
+	else if (!(f = open_memstream(&csv, &csv_len)))
 		rc = report_fail(err, errlen, -errno, "compare: open_memstream: %s",
 				 strerror(errno));
 	if (!rc) {
 		cmp_write_csv(f, rows, n, m);
-		rc = save(out, "compare.csv", f, &buf, &len, err, errlen);
+		rc = rendered(f, "compare.csv", err, errlen);
 	}
+	/* The plot is drawn before either file is written (compare.md says whether it was), and
+	 * both are rendered first: a failure to render leaves the old pair. (The two renames are
+	 * not one: a failed write of compare.md still leaves a new compare.csv.) */
 	int plot_rc = rc ? 0 : cmp_draw_plots(a, b, m, out, plot_err, sizeof plot_err);
-	if (!rc && !(f = open_memstream(&buf, &len)))
+	if (!rc && !(f = open_memstream(&md, &md_len)))
 		rc = report_fail(err, errlen, -errno, "compare: open_memstream: %s",
 				 strerror(errno));
 	if (!rc) {
 		cmp_write_md(f, a, b, rows, n, m, plot_rc ? plot_err + strlen("compare: ") : NULL);
-		rc = save(out, "compare.md", f, &buf, &len, err, errlen);
+		rc = rendered(f, "compare.md", err, errlen);
 	}
+	if (!rc)
+		rc = save(out, "compare.csv", csv, csv_len, err, errlen);
+	if (!rc)
+		rc = save(out, "compare.md", md, md_len, err, errlen);
+	free(csv);
+	free(md);
 	free(rows);
 	if (!rc && plot_rc)
 		return report_fail(err, errlen, plot_rc,

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "plugin/plugin.h"
+#include "report/doc.h"
 
 int report_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
@@ -64,6 +65,10 @@ static int load_meta(struct report_set *s, char *err, size_t errlen)
 	if (rc)
 		return rc;
 	s->have_meta = true;
+	for (size_t i = 0; i < s->meta.n; i++) { /* no markers or control characters in the text */
+		doc_scrub(s->meta.kv[i].key);
+		doc_scrub(s->meta.kv[i].value);
+	}
 	if ((rc = report_check_meta_format(path, &s->meta, err, errlen)))
 		return rc;
 	/* The sweep writes sweep.complete; a flat "complete" is accepted too. */
@@ -151,6 +156,9 @@ static int parse_point(const struct csv_table *t, size_t r, const int *col, cons
 	double v;
 	int rc = 0;
 	p->line = t->line[r];
+	const int text[] = { C_LOCK, C_PLACEMENT, C_STATUS, C_NOTE };
+	for (size_t k = 0; k < sizeof text / sizeof text[0]; k++)
+		doc_scrub(f[col[text[k]]]); /* no markers or control characters in the text */
 	p->lock = f[col[C_LOCK]];
 	p->placement = f[col[C_PLACEMENT]];
 	p->status = f[col[C_STATUS]][0] ? f[col[C_STATUS]] : "unknown";
@@ -367,13 +375,11 @@ static int write_atomic(const char *dir, const char *name, const char *buf, size
 	return rc;
 }
 
-/* Render one document into memory, then write it atomically. */
-static int write_doc(const struct report_set *s, const char *name, bool html, char *err,
-		     size_t errlen)
+/* Render one document into memory (*buf, to free). */
+static int render_doc(const struct report_set *s, const char *name, bool html, char **buf,
+		      size_t *len, char *err, size_t errlen)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = open_memstream(buf, len);
 	if (!f)
 		return report_fail(err, errlen, -errno, "report: open_memstream: %s",
 				   strerror(errno));
@@ -382,9 +388,25 @@ static int write_doc(const struct report_set *s, const char *name, bool html, ch
 	if (fclose(f) != 0 || bad)
 		rc = rc ? rc : report_fail(err, errlen, -ENOMEM, "report: rendering %s failed",
 					   name);
+	return rc;
+}
+
+/* Both documents are rendered before either is written: a failure to render leaves the old
+ * pair as it was. (A failed write of report.md after report.html still leaves a new .html
+ * beside an old .md: each is written atomically, the pair is not.) */
+static int write_docs(const struct report_set *s, char *err, size_t errlen)
+{
+	char *html = NULL, *md = NULL;
+	size_t hlen = 0, mlen = 0;
+	int rc = render_doc(s, "report.html", true, &html, &hlen, err, errlen);
 	if (!rc)
-		rc = write_atomic(s->dir, name, buf, len, err, errlen);
-	free(buf);
+		rc = render_doc(s, "report.md", false, &md, &mlen, err, errlen);
+	if (!rc)
+		rc = write_atomic(s->dir, "report.html", html, hlen, err, errlen);
+	if (!rc)
+		rc = write_atomic(s->dir, "report.md", md, mlen, err, errlen);
+	free(html);
+	free(md);
 	return rc;
 }
 
@@ -414,9 +436,7 @@ int report_build(const char *dir, char *err, size_t errlen)
 			rc = report_make_plots(&s, scripts, err, errlen);
 	}
 	if (!rc)
-		rc = write_doc(&s, "report.html", true, err, errlen);
-	if (!rc)
-		rc = write_doc(&s, "report.md", false, err, errlen);
+		rc = write_docs(&s, err, errlen);
 
 	free(s.pts);
 	csv_free(&s.summary);
