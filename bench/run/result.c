@@ -21,22 +21,45 @@ const char *run_status_name(enum run_status s)
 	return "?";
 }
 
+/* Append "; "-separated text; a note that does not fit ends the detail with "..." so a reader
+ * knows something was cut. */
+static void note_append(char *detail, size_t cap, const char *text)
+{
+	static const char sep[] = "; ", cut[] = "...";
+	size_t len = strlen(detail), tlen = strlen(text);
+	if (len && len + 2 < cap) {
+		memcpy(detail + len, sep, 2);
+		len += 2;
+	}
+	size_t room = cap - 1 - len;
+	memcpy(detail + len, text, tlen < room ? tlen : room);
+	detail[len + (tlen < room ? tlen : room)] = '\0';
+	if (tlen > room) /* cut: say so in the last bytes */
+		memcpy(detail + cap - sizeof cut, cut, sizeof cut);
+}
+
 void run_result_note(struct run_result *r, const char *fmt, ...)
 {
-	size_t len = strlen(r->status_detail);
-	size_t cap = sizeof r->status_detail;
-	if (len + 1 >= cap)
-		return;
-	if (len) {
-		int n = snprintf(r->status_detail + len, cap - len, "; ");
-		if (n < 0 || (size_t)n >= cap - len)
-			return;
-		len += (size_t)n;
-	}
+	char text[sizeof r->status_detail];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(r->status_detail + len, cap - len, fmt, ap);
+	vsnprintf(text, sizeof text, fmt, ap);
 	va_end(ap);
+	note_append(r->status_detail, sizeof r->status_detail, text);
+}
+
+/* The reason for a failed status goes first: the notes gathered before it (a starved warm-up, an
+ * idle thread, empty percentiles) are longer under load and would otherwise crowd it out. */
+void run_result_note_first(struct run_result *r, const char *fmt, ...)
+{
+	char old[sizeof r->status_detail];
+	memcpy(old, r->status_detail, sizeof old);
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(r->status_detail, sizeof r->status_detail, fmt, ap);
+	va_end(ap);
+	if (old[0])
+		note_append(r->status_detail, sizeof r->status_detail, old);
 }
 
 void run_result_fill_latency(struct run_result *r, const struct latency_hist *h)

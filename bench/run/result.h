@@ -60,8 +60,13 @@ struct run_result {
 	struct latency_hist *lat_hist; /* merged over threads, owned; NULL when timing was off */
 };
 
-/* Append "; "-separated text to r->status_detail (truncating, never overflowing). */
-void run_result_note(struct run_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Append "; "-separated text to r->status_detail; a note that does not fit is cut and the detail
+ * ends in "..." (never overflowing). */
+void run_result_note(struct run_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+/* Put the reason for a failed status in front of the notes already there. */
+void run_result_note_first(struct run_result *r, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Fill r->lat_samples and the percentile fields from h (NULL: timing was off, all NAN). A
  * percentile with too few samples (stats.h's LB_MIN_SAMPLES_*) is NAN and the reason is

@@ -142,12 +142,12 @@ static void check_exclusion(struct point_ctx *c, struct run_result *r)
 				r->max_inside = c->w[i].max_inside;
 		r->exclusion_ok = r->max_inside <= p->permits;
 		if (p->lock->props & LB_NOT_A_LOCK) {
-			run_result_note(r, "race demonstration: up to %u holders inside at once with "
+			run_result_note_first(r, "race demonstration: up to %u holders inside at once with "
 					   "%u permits (%s provides no exclusion)",
 					r->max_inside, p->permits, p->lock->name);
 		} else if (!r->exclusion_ok) {
 			r->status = RUN_VIOLATION;
-			run_result_note(r, "VIOLATION: %u holders inside at once with %u permits",
+			run_result_note_first(r, "VIOLATION: %u holders inside at once with %u permits",
 					r->max_inside, p->permits);
 		}
 		return;
@@ -155,13 +155,13 @@ static void check_exclusion(struct point_ctx *c, struct run_result *r)
 	r->lost_updates = lost;
 	r->exclusion_ok = lost == 0 && bad_lines == 0;
 	if (p->lock->props & LB_NOT_A_LOCK) {
-		run_result_note(r, "race demonstration: %llu of %llu updates lost (%s provides no "
+		run_result_note_first(r, "race demonstration: %llu of %llu updates lost (%s provides no "
 				   "exclusion)",
 				(unsigned long long)lost, (unsigned long long)expected_all,
 				p->lock->name);
 	} else if (!r->exclusion_ok) {
 		r->status = RUN_VIOLATION;
-		run_result_note(r, "VIOLATION: mutual exclusion failed: %llu of %llu updates lost%s",
+		run_result_note_first(r, "VIOLATION: mutual exclusion failed: %llu of %llu updates lost%s",
 				(unsigned long long)lost, (unsigned long long)expected_all,
 				bad_lines ? " (and on the --cs-lines lines)" : "");
 	}

@@ -338,6 +338,29 @@ static void test_failures(const struct lb_lock_ops *never)
 	run_result_free(&r);
 }
 
+/* The reason for a failed status survives a detail already full of notes (under load the
+ * starved-probe and idle-thread notes filled it and pushed the VIOLATION out), and a cut detail
+ * says so. */
+static void test_notes(void)
+{
+	struct run_result r = { 0 };
+	printf("notes: a full detail is marked cut; the status's reason goes first:\n");
+	for (int i = 0; i < 20; i++)
+		run_result_note(&r, "a long note about the warm-up probe, number %d", i);
+	size_t len = strlen(r.status_detail);
+	CHECK(len == sizeof r.status_detail - 1);
+	CHECK(strcmp(r.status_detail + len - 3, "...") == 0);
+	run_result_note_first(&r, "VIOLATION: %d of %d updates lost", 3, 9);
+	CHECK(strncmp(r.status_detail, "VIOLATION: 3 of 9 updates lost; a long note", 43) == 0);
+	CHECK(strcmp(r.status_detail + strlen(r.status_detail) - 3, "...") == 0);
+	struct run_result q = { 0 };
+	run_result_note(&q, "one");
+	run_result_note(&q, "two");
+	CHECK(strcmp(q.status_detail, "one; two") == 0);
+	run_result_note_first(&q, "first");
+	CHECK(strcmp(q.status_detail, "first; one; two") == 0);
+}
+
 int main(int argc, char **argv)
 {
 	char err[512];
@@ -357,6 +380,7 @@ int main(int argc, char **argv)
 	} else {
 		printf("usage: harness_run BROKEN_LOCKS_PLUGIN.so (the negative controls need it)\n");
 	}
+	test_notes();
 	test_params();
 	test_correct_lock();
 	test_starved_probe();
