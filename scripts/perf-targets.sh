@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# scripts/perf-targets.sh — check every performance target of issue 6 (docs/PERFORMANCE.md) and
+# scripts/perf-targets.sh — check every performance target in docs/PERFORMANCE.md and
 # print one line per target: the measured median ratio (or time), its spread, the goal, and
 # met/missed. `meson test -C build --benchmark perf_targets` runs it with the build's binaries.
 #

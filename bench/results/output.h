@@ -21,7 +21,8 @@
 
 struct topo;
 
-/* The leading columns, in this order, are fixed by the harness issue; more go at the end. */
+/* The leading columns, in this order, are a promise to readers (results/README.md); more go at
+ * the end. */
 #define OUTPUT_CSV_COLUMNS_REQUIRED                                                        \
 	"lock,threads,placement,cpus,oversubscribed,cs_ns,ncs_ns,cs_lines,instances,permits,"  \
 	"reentry,warmup_s,duration_s,rep,ops,mops,fairness,thread_ops_min,thread_ops_max,"     \

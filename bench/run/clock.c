@@ -183,8 +183,8 @@ int ts_clock_floor(const struct ts_clock *c, struct ts_timer_floor *f)
 	f->pair_ns = best;
 	f->p50_ns = lat_hist_percentile_part(h, LB_P50);
 	/* The GCD of the differences seen in at least 0.1 % of the pairs: one interval skewed off
-	 * the grid (an interrupt or VM exit in between) would otherwise make it 1 tick. On this VM
-	 * the TSC (2596 MHz) steps by 26 ticks, 10 ns, and one process in a few read 0.385 ns. */
+	 * the grid (an interrupt or VM exit in between) would otherwise make it 1 tick. On one KVM guest
+	 * (2026) the TSC (2596 MHz) stepped by 26 ticks, 10 ns, and one process in a few read 0.385 ns. */
 	uint64_t tick = 0; /* gcd(0, d) = d */
 	for (uint64_t d = 1; d < TICK_DIFF_MAX; d++)
 		if (seen[d] >= (uint32_t)(RUNS * PAIRS / 1000))

@@ -9,7 +9,7 @@
  * CLOCK_MONOTONIC once per lockbench process (runner.c, before its first point's fork, so that
  * every point does the same work for the same --cs): the iteration count is doubled until one
  * run takes >= 2 ms, then the fastest of 5 runs gives iterations per ns (the fastest, because
- * preemption and interrupts only ever add time). On this VM one step is about 1.3 ns; on a
+ * preemption and interrupts only ever add time). On an AMD EPYC VM (2026) one step was about 1.3 ns; on a
  * machine whose clock scales with load the figure holds for the frequency during calibration.
  *
  * Shared lines. Each lock instance has its own block of lines on their own cache lines: line 0

@@ -18,7 +18,7 @@
 #include "run/runner.h"
 #include "test_util.h"
 
-/* The columns the harness issue fixes, typed here again on purpose: changing the header in
+/* The leading columns results/README.md promises, typed here again on purpose: changing the header in
  * output.h without changing this line (and results/README.md) fails the test. */
 static const char required[] =
 	"lock,threads,placement,cpus,oversubscribed,cs_ns,ncs_ns,cs_lines,instances,permits,"

@@ -1,5 +1,5 @@
 /* harness_run_perfev.c — the perf_event path the runner uses for cache misses, exercised with a
- * software event that works where hardware counters do not (like this VM): one counter per
+ * software event that works where hardware counters do not (as in VMs without a virtual PMU): one counter per
  * thread opened by another thread, read at two edges by that other thread.
  *
  * A worker sleeps SLEEPS times (each sleep is a voluntary context switch) between the edges;
