@@ -202,7 +202,7 @@ static int side_params(const struct pair_cmd *c, const struct pair *pr, struct p
 		return LB_EXIT_USAGE;
 	char err[512];
 	if (runner_check(&sd->p, err, sizeof err) != 0)
-		return usage_error("pair '%s': %s", pr->arg, err);
+		return usage_error("pair '%s': --%s", pr->arg, err);
 	sd->p.reps = c->reps;
 	return 0;
 }

@@ -127,7 +127,7 @@ int cmd_run(int argc, char **argv)
 		return LB_EXIT_OK;
 	char err[512];
 	if (runner_check(&p, err, sizeof err) != 0)
-		return usage_error("%s", err);
+		return usage_error("--%s", err);
 
 	static int cpus[LB_MAX_CPUS];
 	unsigned ncpus = 0;

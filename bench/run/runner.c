@@ -102,31 +102,31 @@ int runner_check(const struct run_params *p, char *err, size_t errlen)
 {
 	const struct lb_lock_ops *ops = p->lock;
 	if (!ops) {
-		snprintf(err, errlen, "--lock: no lock given");
+		snprintf(err, errlen, "lock: no lock given");
 		return -EINVAL;
 	}
 	if (p->threads < 1 || p->threads > LB_MAX_THREADS) {
-		snprintf(err, errlen, "--threads: %u is not in 1..%d", p->threads, LB_MAX_THREADS);
+		snprintf(err, errlen, "threads: %u is not in 1..%d", p->threads, LB_MAX_THREADS);
 		return -EINVAL;
 	}
 	if (p->instances < 1 || p->instances > p->threads) {
-		snprintf(err, errlen, "--instances: %u is not in 1..%u (the thread count)",
+		snprintf(err, errlen, "instances: %u is not in 1..%u (the thread count)",
 			 p->instances, p->threads);
 		return -EINVAL;
 	}
 	if (p->permits < 1 || (p->permits > 1 && !(ops->props & LB_COUNTING))) {
 		snprintf(err, errlen,
-			 "--permits: '%s' is not a counting semaphore; it takes only --permits 1",
+			 "permits: '%s' is not a counting semaphore; it takes only 1 permit",
 			 ops->name);
 		return -EINVAL;
 	}
 	if (p->reentry < 1 || (p->reentry > 1 && !(ops->props & LB_REENTRANT))) {
-		snprintf(err, errlen, "--reentry: '%s' is not reentrant; it takes only --reentry 1",
+		snprintf(err, errlen, "reentry: '%s' is not reentrant; it takes only a depth of 1",
 			 ops->name);
 		return -EINVAL;
 	}
 	if (p->duration_ns == 0) {
-		snprintf(err, errlen, "--duration: must be greater than 0");
+		snprintf(err, errlen, "duration: must be greater than 0");
 		return -EINVAL;
 	}
 	return 0;

@@ -23,7 +23,8 @@
 struct topo;
 
 /* Whether the lock can run these parameters (reentry needs LB_REENTRANT, permits > 1 needs
- * LB_COUNTING, …). 0, or -EINVAL with a one-line message naming the option in err. */
+ * LB_COUNTING, …). 0, or -EINVAL with a one-line message in err that starts with the parameter's
+ * name ("permits: …"); the command line that set it adds its flag's dashes. */
 int runner_check(const struct run_params *p, char *err, size_t errlen);
 
 /* The watchdog period: --watchdog when given, else max(5 s, 10 × duration). */

@@ -163,7 +163,7 @@ static void check_exclusion(struct point_ctx *c, struct run_result *r)
 		r->status = RUN_VIOLATION;
 		run_result_note_first(r, "VIOLATION: mutual exclusion failed: %llu of %llu updates lost%s",
 				(unsigned long long)lost, (unsigned long long)expected_all,
-				bad_lines ? " (and on the --cs-lines lines)" : "");
+				bad_lines ? " (and on the critical section's extra lines)" : "");
 	}
 }
 
