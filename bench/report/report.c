@@ -107,16 +107,23 @@ int report_check_meta_format(const char *path, const struct json_flat *meta, cha
 {
 	const char *format = json_get(meta, "format");
 	const char *version = json_get(meta, "format_version");
-	char want[64];
-	snprintf(want, sizeof want, "lockbench-results v%d", CSV_FORMAT_VERSION);
-	if (format && strcmp(format, want) != 0)
+	int v = version ? atoi(version) : RESULTS_FORMAT_VERSION;
+	if (format) {
+		int n = -1;
+		char tail;
+		if (sscanf(format, "lockbench-results v%d%c", &n, &tail) != 1)
+			n = -1;
+		if (n < RESULTS_FORMAT_OLDEST || n > RESULTS_FORMAT_VERSION)
+			return report_fail(err, errlen, -EPROTO,
+					   "%s: format '%.60s'; this lockbench reads "
+					   "'lockbench-results v%d' to 'v%d' only",
+					   path, format, RESULTS_FORMAT_OLDEST, RESULTS_FORMAT_VERSION);
+	}
+	if (v < RESULTS_FORMAT_OLDEST || v > RESULTS_FORMAT_VERSION)
 		return report_fail(err, errlen, -EPROTO,
-				   "%s: format '%.60s'; this lockbench reads '%s' only", path,
-				   format, want);
-	if (version && atoi(version) != CSV_FORMAT_VERSION)
-		return report_fail(err, errlen, -EPROTO,
-				   "%s: format_version %.20s; this lockbench reads version %d only",
-				   path, version, CSV_FORMAT_VERSION);
+				   "%s: format_version %.20s; this lockbench reads versions %d to %d "
+				   "only",
+				   path, version, RESULTS_FORMAT_OLDEST, RESULTS_FORMAT_VERSION);
 	return 0;
 }
 

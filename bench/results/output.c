@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "results/csvread.h"
 #include "run/runner.h"
 #include "topo/topo.h"
 #include "version.h"
@@ -113,13 +114,6 @@ static void csv_dbl(struct obuf *b, const char *fmt, double v)
 		ob_printf(b, fmt, v);
 }
 
-int output_csv_version_line(FILE *f, const char *kind)
-{
-	struct obuf b = { 0 };
-	ob_printf(&b, "# lockbench-results v%d %s\n", LB_RESULTS_FORMAT_VERSION, kind);
-	return ob_flush(&b, f);
-}
-
 int output_csv_field(FILE *f, const char *s)
 {
 	if (!strpbrk(s, ",\"\r\n")) {
@@ -139,13 +133,18 @@ int output_csv_field(FILE *f, const char *s)
 int output_csv_header(FILE *f)
 {
 	struct obuf b = { 0 };
-	ob_printf(&b, "# lockbench-results v%d %s\n%s\n", LB_RESULTS_FORMAT_VERSION,
-		  OUTPUT_CSV_KIND, OUTPUT_CSV_HEADER);
+	ob_printf(&b, "%s\n", OUTPUT_CSV_HEADER CSV_VERSION_HEADER);
 	return ob_flush(&b, f);
 }
 
 int output_csv_row(FILE *f, const struct run_params *p, const struct thread_plan *plan,
 		   const struct run_result *r)
+{
+	return output_csv_row_more(f, p, plan, r, "");
+}
+
+int output_csv_row_more(FILE *f, const struct run_params *p, const struct thread_plan *plan,
+			const struct run_result *r, const char *more)
 {
 	struct obuf b = { 0 };
 	const bool m = r->measured, known = r->status != RUN_STUCK && r->status != RUN_INTERRUPTED;
@@ -197,7 +196,7 @@ int output_csv_row(FILE *f, const struct run_params *p, const struct thread_plan
 	csv_dbl(&b, "%.4f", m ? r->worker_util : NAN);
 	csv_dbl(&b, "%.4f", m ? r->fairness_maxmin : NAN); /* infinite: empty, status_detail says */
 	csv_dbl(&b, "%.4f", m ? r->fairness_cv : NAN);
-	ob_printf(&b, "\n");
+	ob_printf(&b, "%s%s\n", more, CSV_VERSION_FIELD);
 	return ob_flush(&b, f);
 }
 
@@ -549,9 +548,9 @@ static void js_head(struct obuf *b, const struct run_meta *m, const struct run_p
 {
 	js_open(b, NULL, '{');
 	char format[32];
-	snprintf(format, sizeof format, "lockbench-results v%d", LB_RESULTS_FORMAT_VERSION);
+	snprintf(format, sizeof format, "lockbench-results v%d", RESULTS_FORMAT_VERSION);
 	js_str(b, "format", format);
-	js_u64(b, "format_version", true, LB_RESULTS_FORMAT_VERSION);
+	js_u64(b, "format_version", true, RESULTS_FORMAT_VERSION);
 	js_meta(b, m);
 	if (p)
 		js_params(b, p);

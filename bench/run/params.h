@@ -14,7 +14,6 @@
 #include "lock.h"
 
 #define LB_MAX_THREADS 1024
-#define LB_RESULTS_FORMAT_VERSION 1
 
 enum placement {
 	PLACEMENT_COMPACT,

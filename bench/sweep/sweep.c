@@ -159,23 +159,21 @@ static int append_row(struct result_log *l, const struct run_params *p,
 	FILE *m = open_memstream(&text, &len);
 	if (!m)
 		return -errno;
-	int rc = output_csv_row(m, p, plan, r);
-	fflush(m);
-	if (rc == 0 && len > 0 && text[len - 1] == '\n')
-		fseeko(m, (off_t)--len, SEEK_SET);
-	fprintf(m, ",%s,%zu,%llu,", pt->key, order, (unsigned long long)seed);
+	/* The sweep's columns, formatted here and put in place by the harness's row writer. */
+	char more[256];
+	char c2c_b[32] = "", c2c_a[32] = "", steal[32] = "", other[32] = "";
 	if (isfinite(c2c_before))
-		fprintf(m, "%.1f", c2c_before);
-	fputc(',', m);
+		snprintf(c2c_b, sizeof c2c_b, "%.1f", c2c_before);
 	if (isfinite(c2c_after))
-		fprintf(m, "%.1f", c2c_after);
-	fputc(',', m);
+		snprintf(c2c_a, sizeof c2c_a, "%.1f", c2c_after);
 	if (isfinite(steal_pct))
-		fprintf(m, "%.2f", steal_pct);
-	fputc(',', m);
+		snprintf(steal, sizeof steal, "%.2f", steal_pct);
 	if (isfinite(other_pct))
-		fprintf(m, "%.2f", other_pct);
-	fputc('\n', m);
+		snprintf(other, sizeof other, "%.2f", other_pct);
+	int n = snprintf(more, sizeof more, ",%s,%zu,%llu,%s,%s,%s,%s", pt->key, order,
+			 (unsigned long long)seed, c2c_b, c2c_a, steal, other);
+	int rc = n < 0 || (size_t)n >= sizeof more ? -EOVERFLOW
+						   : output_csv_row_more(m, p, plan, r, more);
 	return log_append_memstream(l, m, &text, &len, rc, err, errlen);
 }
 
@@ -192,7 +190,8 @@ static int append_hist(struct result_log *l, const struct sweep_point *pt, unsig
 			continue;
 		uint64_t lo, hi;
 		lat_hist_bucket_range(i, &lo, &hi);
-		fprintf(m, "%s,%u,%u,%llu,%llu,%u,%llu,%llu,%llu\n", pt->lock->name, pt->permits,
+		fprintf(m, "%s,%u,%u,%llu,%llu,%u,%llu,%llu,%llu" CSV_VERSION_FIELD "\n",
+			pt->lock->name, pt->permits,
 			pt->threads, (unsigned long long)pt->cs_ns, (unsigned long long)pt->ncs_ns, rep,
 			(unsigned long long)lo, (unsigned long long)hi,
 			(unsigned long long)h->bucket[i]);
@@ -200,9 +199,8 @@ static int append_hist(struct result_log *l, const struct sweep_point *pt, unsig
 	return log_append_memstream(l, m, &text, &len, 0, err, errlen);
 }
 
-/* Open DIR/NAME for appending, writing the format line and header when it is new. */
-static int open_log(struct result_log *l, const char *dir, const char *name, const char *kind,
-		    const char *header, char *err, size_t errlen)
+/* Open DIR/NAME for appending, writing the header row when it is new. */
+static int open_log(struct result_log *l, const char *dir, const char *name, const char *header, char *err, size_t errlen)
 {
 	snprintf(l->path, sizeof l->path, "%s/%s", dir, name);
 	int rc = sweep_trim_partial_line(l->path);
@@ -229,8 +227,7 @@ static int open_log(struct result_log *l, const char *dir, const char *name, con
 	off_t size = lseek(l->fd, 0, SEEK_END);
 	if (size == 0) {
 		char head[1024];
-		int n = snprintf(head, sizeof head, "# lockbench-results v%d %s\n%s\n",
-				 LB_RESULTS_FORMAT_VERSION, kind, header);
+		int n = snprintf(head, sizeof head, "%s" CSV_VERSION_HEADER "\n", header);
 		rc = log_append(l, head, (size_t)n, err, errlen);
 	} else if (size < 0) {
 		rc = -errno;
@@ -459,10 +456,10 @@ static int setup_dir(struct sweep_run *s, int argc, char **argv, bool resuming, 
 			return rc;
 		}
 	}
-	int rc = open_log(&s->results, dir, "results.csv", "results",
+	int rc = open_log(&s->results, dir, "results.csv",
 			  OUTPUT_CSV_HEADER RESULTS_SWEEP_COLUMNS, err, errlen);
 	if (rc == 0)
-		rc = open_log(&s->hist, dir, "latency_hist.csv", "latency_hist", SWEEP_HIST_HEADER,
+		rc = open_log(&s->hist, dir, "latency_hist.csv", SWEEP_HIST_HEADER,
 			      err, errlen);
 	return rc;
 }

@@ -229,7 +229,6 @@ static long lock_index_of(const char *name, const struct csv_table *t, int col)
 static int summarize_points(const struct csv_table *t, const int *c, const int *oc, FILE *f,
 			    char *err, size_t errlen)
 {
-	fprintf(f, "# lockbench-results v%d summary\n", CSV_FORMAT_VERSION);
 	fprintf(f, "lock,lock_index,permits,threads,regime,oversubscribed,cs_ns,ncs_ns,placement,"
 		   "reps,reps_ok,mops_median,mops_min,mops_max,mops_ci_lo,mops_ci_hi,"
 		   "fairness_median,fairness_min,fairness_max,fairness_maxmin_median,"
@@ -238,7 +237,7 @@ static int summarize_points(const struct csv_table *t, const int *c, const int *
 		   "lat_p50_ns_max,lat_p99_ns_median,lat_p99_ns_min,lat_p99_ns_max,"
 		   "cpu_ns_per_op_median,cpu_ns_per_op_min,cpu_ns_per_op_max,csw_vol_median,"
 		   "csw_invol_median,worker_util_median,other_cpu_pct_max,timer_p50_ns_median,"
-		   "timer_tick_ns_median,spread,disagree,noisy,busy,status,note\n");
+		   "timer_tick_ns_median,spread,disagree,noisy,busy,status,note" CSV_VERSION_HEADER "\n");
 	unsigned char *seen = calloc(t->nrows ? t->nrows : 1, 1);
 	size_t *rows = calloc(t->nrows ? t->nrows : 1, sizeof *rows);
 	double *vals = calloc((t->nrows ? t->nrows : 1) * NVALS, sizeof *vals);
@@ -410,7 +409,7 @@ static int summarize_points(const struct csv_table *t, const int *c, const int *
 					       "starved: a thread completed no operation in a window; ");
 		if (nl >= 2 && nl < sizeof note)
 			note[nl - 2] = '\0';
-		fprintf(f, "\"%s\"\n", note);
+		fprintf(f, "\"%s\"" CSV_VERSION_FIELD "\n", note);
 		points++;
 	}
 	for (size_t r = 0; r < t->nrows; r++)
@@ -450,8 +449,7 @@ static int cmp_hist(const void *a, const void *b)
 static int write_cdf(const struct csv_table *h, const struct csv_table *res, int res_lock, FILE *f,
 		     char *err, size_t errlen)
 {
-	fprintf(f, "# lockbench-results v%d latency_cdf\n", CSV_FORMAT_VERSION);
-	fprintf(f, "lock,lock_index,permits,threads,cs_ns,latency_ns,cdf\n");
+	fprintf(f, "lock,lock_index,permits,threads,cs_ns,latency_ns,cdf" CSV_VERSION_HEADER "\n");
 	if (!h || h->nrows == 0)
 		return 0;
 	int cl = csv_need_col(h, "lock", err, errlen), cp = csv_need_col(h, "permits", err, errlen),
@@ -487,7 +485,7 @@ static int write_cdf(const struct csv_table *h, const struct csv_table *res, int
 			cum += isfinite(v[i].count) ? v[i].count : 0;
 			if (i + 1 < b && v[i + 1].hi == v[i].hi)
 				continue;
-			fprintf(f, "%s,%ld,%s,%s,%s,%.0f,%.6f\n", v[a].lock, idx, row[cp], row[ct],
+			fprintf(f, "%s,%ld,%s,%s,%s,%.0f,%.6f" CSV_VERSION_FIELD "\n", v[a].lock, idx, row[cp], row[ct],
 				row[cc], v[i].hi, total > 0 ? cum / total : 0.0);
 		}
 		a = b;
@@ -699,6 +697,12 @@ int sweep_trim_partial_line(const char *path)
  * before the measuring side's columns), naming the first difference. */
 static int check_layout(const struct csv_table *t, const char *want, char *err, size_t errlen)
 {
+	if (t->version != RESULTS_FORMAT_VERSION) {
+		snprintf(err, errlen, "%s: result format v%u, this lockbench writes v%d; finish it "
+			 "with the lockbench that started it, or start a new sweep with --out",
+			 t->path, t->version, RESULTS_FORMAT_VERSION);
+		return -EPROTO;
+	}
 	char *copy = strdup(want), *save = NULL;
 	if (!copy)
 		return -ENOMEM;
@@ -729,7 +733,7 @@ int sweep_load_done(const char *dir, const struct sweep_point *pts, size_t npts,
 	int rc = read_results(dir, &t, err, errlen);
 	if (rc)
 		return rc;
-	rc = check_layout(&t, OUTPUT_CSV_HEADER RESULTS_SWEEP_COLUMNS, err, errlen);
+	rc = check_layout(&t, OUTPUT_CSV_HEADER RESULTS_SWEEP_COLUMNS CSV_VERSION_HEADER, err, errlen);
 	if (rc) {
 		csv_free(&t);
 		return rc;
@@ -740,7 +744,7 @@ int sweep_load_done(const char *dir, const struct sweep_point *pts, size_t npts,
 	if (stat(path, &st) == 0 && st.st_size > 0) {
 		struct csv_table h;
 		if ((rc = csv_read(path, "latency_hist", &h, err, errlen)) == 0) {
-			rc = check_layout(&h, SWEEP_HIST_HEADER, err, errlen);
+			rc = check_layout(&h, SWEEP_HIST_HEADER CSV_VERSION_HEADER, err, errlen);
 			csv_free(&h);
 		}
 		if (rc) {
