@@ -568,6 +568,53 @@ int output_meta_json(FILE *f, const struct run_meta *m, const struct run_params 
 	return ob_flush(&b, f);
 }
 
+/* ---- a caller's own keys ------------------------------------------------------------------ */
+
+struct json_out {
+	struct obuf b;
+};
+
+void json_out_open(struct json_out *j, const char *key, char brace) { js_open(&j->b, key, brace); }
+void json_out_close(struct json_out *j, char brace) { js_close(&j->b, brace); }
+void json_out_str(struct json_out *j, const char *key, const char *v) { js_str(&j->b, key, v); }
+void json_out_bool(struct json_out *j, const char *key, bool v) { js_bool(&j->b, key, true, v); }
+
+void json_out_u64(struct json_out *j, const char *key, uint64_t v)
+{
+	js_u64(&j->b, key, true, v);
+}
+
+void json_out_dbl(struct json_out *j, const char *key, const char *fmt, double v)
+{
+	js_dbl(&j->b, key, fmt, v);
+}
+
+void json_out_u64_array(struct json_out *j, const char *key, const uint64_t *v, size_t n)
+{
+	js_int_array(&j->b, key, NULL, v, n);
+}
+
+void json_out_str_array(struct json_out *j, const char *key, const char *const *v, size_t n)
+{
+	js_key(&j->b, key);
+	ob_printf(&j->b, "[");
+	for (size_t i = 0; i < n; i++) {
+		ob_printf(&j->b, "%s", i ? ", " : "");
+		js_raw_str(&j->b, v[i]);
+	}
+	ob_printf(&j->b, "]");
+}
+
+int output_meta_json_more(FILE *f, const struct run_meta *m, output_json_more_fn *more, void *arg)
+{
+	struct json_out j = { { 0 } };
+	js_head(&j.b, m, NULL, NULL);
+	more(&j, arg);
+	js_close(&j.b, '}');
+	ob_printf(&j.b, "\n");
+	return ob_flush(&j.b, f);
+}
+
 int output_json(FILE *f, const struct run_meta *m, const struct run_params *p,
 		const struct thread_plan *plan, const struct run_result *r, unsigned n)
 {

@@ -12,6 +12,9 @@
 #ifndef LB_OUTPUT_H
 #define LB_OUTPUT_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "run/params.h"
@@ -75,5 +78,21 @@ int output_json(FILE *f, const struct run_meta *m, const struct run_params *p,
 /* The metadata document alone (p and plan may be NULL): a sweep's meta.json. */
 int output_meta_json(FILE *f, const struct run_meta *m, const struct run_params *p,
 		     const struct thread_plan *plan);
+
+/* The metadata document with a caller's own keys after it (a sweep's "sweep" object), written
+ * by `more` through the json_out_* calls below; key NULL for an array's items. */
+struct json_out;
+typedef void output_json_more_fn(struct json_out *j, void *arg);
+int output_meta_json_more(FILE *f, const struct run_meta *m, output_json_more_fn *more,
+			  void *arg);
+void json_out_open(struct json_out *j, const char *key, char brace);
+void json_out_close(struct json_out *j, char brace);
+void json_out_str(struct json_out *j, const char *key, const char *v);
+void json_out_bool(struct json_out *j, const char *key, bool v);
+void json_out_u64(struct json_out *j, const char *key, uint64_t v);
+void json_out_dbl(struct json_out *j, const char *key, const char *fmt, double v);
+/* Arrays on one line. */
+void json_out_u64_array(struct json_out *j, const char *key, const uint64_t *v, size_t n);
+void json_out_str_array(struct json_out *j, const char *key, const char *const *v, size_t n);
 
 #endif

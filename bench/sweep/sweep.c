@@ -60,52 +60,66 @@ static void install_signals(void)
 
 /* ---- the result set on disk --------------------------------------------------------------- */
 
+struct sweep_meta_args {
+	const struct sweep_opts *o;
+	size_t npts, runs_done, runs_total;
+	const char *state;
+	double wall_s;
+};
+
+/* meta.json's "sweep" object: what was asked for and how far it got. */
+static void write_sweep_keys(struct json_out *j, void *arg)
+{
+	const struct sweep_meta_args *a = arg;
+	const struct sweep_opts *o = a->o;
+	const char *locks[MAX_SWEEP_LOCKS];
+	uint64_t threads[MAX_SWEEP_THREADS];
+	for (unsigned i = 0; i < o->nlocks; i++)
+		locks[i] = o->locks[i]->name;
+	for (unsigned i = 0; i < o->nthreads; i++)
+		threads[i] = o->threads[i];
+	json_out_open(j, "sweep", '{');
+	json_out_bool(j, "complete", strcmp(a->state, "complete") == 0);
+	json_out_str(j, "state", a->state);
+	json_out_u64(j, "seed", o->seed);
+	json_out_u64(j, "reps", o->reps);
+	json_out_u64(j, "points", a->npts);
+	json_out_u64(j, "runs_done", a->runs_done);
+	json_out_u64(j, "runs_total", a->runs_total);
+	json_out_dbl(j, "wall_s", "%.1f", a->wall_s);
+	json_out_bool(j, "quick", o->quick);
+	json_out_bool(j, "lock_cost", !o->no_lock_cost);
+	json_out_str(j, "placement", placement_name(o->placement));
+	json_out_dbl(j, "duration_s", "%.3f", (double)o->duration_ns / 1e9);
+	json_out_dbl(j, "warmup_s", "%.3f", (double)o->warmup_ns / 1e9);
+	json_out_u64(j, "ncs_ns", o->ncs_ns);
+	json_out_u64(j, "permits", o->permits);
+	json_out_u64(j, "cdf_threads", o->cdf_threads);
+	json_out_str_array(j, "locks", locks, o->nlocks);
+	json_out_u64_array(j, "threads", threads, o->nthreads);
+	json_out_u64_array(j, "cs_ns", o->cs_ns, o->ncs);
+	json_out_close(j, '}');
+}
+
 static int write_meta(const char *dir, const struct topo *t, const struct sweep_opts *o,
 		      size_t npts, size_t runs_done, size_t runs_total, const char *state,
 		      double wall_s)
 {
 	struct run_meta m;
-	meta_collect(&m, t);
+	int rc = meta_collect(&m, t);
+	if (rc)
+		return rc;
+	struct sweep_meta_args a = { o, npts, runs_done, runs_total, state, wall_s };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
 		return -errno;
-	output_meta_json(f, &m, NULL, NULL);
-	fflush(f);
-	/* Our own object goes in before the document's closing brace. */
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '}'))
-		if (text[--len] == '}')
-			break;
-	fseeko(f, (off_t)len, SEEK_SET);
-	fprintf(f, ",\n  \"sweep\": {\n    \"complete\": %s,\n    \"state\": \"%s\",\n",
-		strcmp(state, "complete") == 0 ? "true" : "false", state);
-	fprintf(f, "    \"seed\": %llu,\n    \"reps\": %u,\n    \"points\": %zu,\n",
-		(unsigned long long)o->seed, o->reps, npts);
-	fprintf(f, "    \"runs_done\": %zu,\n    \"runs_total\": %zu,\n    \"wall_s\": %.1f,\n",
-		runs_done, runs_total, wall_s);
-	fprintf(f, "    \"quick\": %s,\n    \"lock_cost\": %s,\n    \"placement\": \"%s\",\n",
-		o->quick ? "true" : "false", o->no_lock_cost ? "false" : "true",
-		placement_name(o->placement));
-	fprintf(f, "    \"duration_s\": %.3f,\n    \"warmup_s\": %.3f,\n    \"ncs_ns\": %llu,\n",
-		(double)o->duration_ns / 1e9, (double)o->warmup_ns / 1e9,
-		(unsigned long long)o->ncs_ns);
-	fprintf(f, "    \"permits\": %u,\n    \"cdf_threads\": %u,\n", o->permits, o->cdf_threads);
-	fprintf(f, "    \"locks\": [");
-	for (unsigned i = 0; i < o->nlocks; i++)
-		fprintf(f, "%s\"%s\"", i ? ", " : "", o->locks[i]->name);
-	fprintf(f, "],\n    \"threads\": [");
-	for (unsigned i = 0; i < o->nthreads; i++)
-		fprintf(f, "%s%u", i ? ", " : "", o->threads[i]);
-	fprintf(f, "],\n    \"cs_ns\": [");
-	for (unsigned i = 0; i < o->ncs; i++)
-		fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)o->cs_ns[i]);
-	fprintf(f, "]\n  }\n}\n");
-	if (fclose(f) != 0) {
-		free(text);
-		return -ENOMEM;
-	}
-	int rc = write_file_atomic(dir, "meta.json", text, len);
+	rc = output_meta_json_more(f, &m, write_sweep_keys, &a);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -ENOMEM;
+	if (rc == 0)
+		rc = write_file_atomic(dir, "meta.json", text, len);
 	free(text);
 	return rc;
 }
@@ -520,10 +534,14 @@ int cmd_sweep(int argc, char **argv)
 
 	size_t maxpts = sweep_max_points(&s.o);
 	s.pts = calloc(maxpts ? maxpts : 1, sizeof *s.pts);
+	if (!s.pts) {
+		exit_code = runtime_error("sweep: out of memory");
+		goto out;
+	}
 	s.npts = sweep_build_points(&s.o, s.pts);
 	s.total = s.npts * s.o.reps;
 	s.done = calloc(s.total ? s.total : 1, 1);
-	if (!s.pts || !s.done) {
+	if (!s.done) {
 		exit_code = runtime_error("sweep: out of memory");
 		goto out;
 	}
