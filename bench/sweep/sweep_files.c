@@ -226,6 +226,189 @@ static long lock_index_of(const char *name, const struct csv_table *t, int col)
 	return 1000;
 }
 
+/* What one point's repetitions add up to, besides the values packed in `vals`. */
+struct point_acc {
+	size_t n, ok;           /* repetitions, good ones */
+	const char *worst;      /* the worst status */
+	double c2c_lo, c2c_hi, steal_max, other_max, busy_util, busy_other;
+	bool busy, starved;
+};
+
+/* The machine's readings around one repetition: a field that is there but not a number is an
+ * error naming file, line and column, like every other field. */
+static int collect_machine(const struct csv_table *t, const int *c, size_t row,
+			   struct point_acc *a, char *err, size_t errlen)
+{
+	double cb = NAN, ca = NAN, steal = NAN;
+	if (csv_double(t, row, c[RC_C2C_BEFORE], &cb, err, errlen) ||
+	    csv_double(t, row, c[RC_C2C_AFTER], &ca, err, errlen) ||
+	    csv_double(t, row, c[RC_STEAL], &steal, err, errlen))
+		return -EINVAL;
+	if (isfinite(cb))
+		a->c2c_lo = fmin(a->c2c_lo, cb), a->c2c_hi = fmax(a->c2c_hi, cb);
+	if (isfinite(ca))
+		a->c2c_lo = fmin(a->c2c_lo, ca), a->c2c_hi = fmax(a->c2c_hi, ca);
+	if (isfinite(steal))
+		a->steal_max = fmax(a->steal_max, steal);
+	return 0;
+}
+
+/* One good repetition's values, packed at stride a->n into vals at index a->ok. */
+static int collect_good_rep(const struct csv_table *t, const int *c, const int *oc, size_t row,
+			    unsigned threads, unsigned oversub, bool spins, double *vals,
+			    struct point_acc *a, char *err, size_t errlen)
+{
+	const size_t n = a->n, ok = a->ok;
+	const int cols[7] = { c[RC_MOPS], c[RC_FAIRNESS], c[RC_P50], c[RC_P99],
+			      c[RC_CPU], c[RC_CSWV], c[RC_CSWI] };
+	for (int k = 0; k < 7; k++)
+		if (csv_double(t, row, cols[k], &vals[(size_t)k * n + ok], err, errlen) != 0)
+			return -EINVAL;
+	double o[OC_COUNT], ops_min = NAN, ops_max = NAN;
+	for (int k = 0; k < OC_COUNT; k++)
+		if ((o[k] = NAN, oc[k] >= 0) && csv_double(t, row, oc[k], &o[k], err, errlen) != 0)
+			return -EINVAL;
+	if (csv_double(t, row, c[RC_OPS_MIN], &ops_min, err, errlen) ||
+	    csv_double(t, row, c[RC_OPS_MAX], &ops_max, err, errlen))
+		return -EINVAL;
+	/* The measuring side's own max/min when it wrote one, else from the counts. */
+	vals[7 * n + ok] = isfinite(o[OC_MAXMIN]) ? o[OC_MAXMIN] : maxmin_of(ops_min, ops_max);
+	a->starved |= ops_min == 0 && ops_max > 0;
+	vals[8 * n + ok] = o[OC_CV];
+	vals[9 * n + ok] = o[OC_UTIL];
+	vals[10 * n + ok] = o[OC_TIMER_P50];
+	vals[11 * n + ok] = o[OC_TIMER_TICK];
+	if (isfinite(o[OC_OTHER]))
+		a->other_max = isfinite(a->other_max) ? fmax(a->other_max, o[OC_OTHER]) : o[OC_OTHER];
+	/* Like noisy: one disturbed repetition is enough to read the point with care. */
+	if (!a->busy && point_is_busy(threads, oversub, spins, o[OC_UTIL], o[OC_OTHER])) {
+		a->busy = true;
+		a->busy_util = o[OC_UTIL];
+		a->busy_other = o[OC_OTHER];
+	}
+	a->ok++;
+	return 0;
+}
+
+/* The flags in words, so the report can show them as they are. */
+static void point_note(char *note, size_t size, const struct point_acc *a,
+		       const struct spread *sm, bool disagree, bool c2c_shift)
+{
+	size_t nl = 0;
+	note[0] = '\0';
+	if (a->ok < a->n)
+		nl += (size_t)snprintf(note + nl, size - nl, "%zu of %zu reps %s; ", a->n - a->ok,
+				       a->n, a->worst);
+	if (disagree && nl < size)
+		nl += (size_t)snprintf(note + nl, size - nl, "reps disagree: %.3g..%.3g Mops/s; ",
+				       sm->min, sm->max);
+	if (c2c_shift && nl < size)
+		nl += (size_t)snprintf(note + nl, size - nl, "c2c round trip moved %.0f..%.0f ns; ",
+				       a->c2c_lo, a->c2c_hi);
+	if (a->steal_max > SWEEP_NOISY_STEAL_PCT && nl < size)
+		nl += (size_t)snprintf(note + nl, size - nl, "steal %.1f%%; ", a->steal_max);
+	if (a->busy && isfinite(a->busy_other) && a->busy_other > SWEEP_BUSY_OTHER_PCT && nl < size)
+		nl += (size_t)snprintf(note + nl, size - nl,
+				       "busy: other processes used %.0f%% of the CPUs; ", a->busy_other);
+	else if (a->busy && nl < size)
+		nl += (size_t)snprintf(note + nl, size - nl,
+				       "busy: workers on a CPU %.2f of the window; ", a->busy_util);
+	if (a->starved && nl < size)
+		nl += (size_t)snprintf(note + nl, size - nl,
+				       "starved: a thread completed no operation in a window; ");
+	if (nl >= 2 && nl < size)
+		note[nl - 2] = '\0';
+}
+
+/* The median of the finite values among the first n, moved to the front (max/min may be empty
+ * in a good repetition: nobody completed an operation). */
+static void spread_finite(double *v, size_t n, struct spread *s)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(v[i]))
+			v[k++] = v[i];
+	spread_of(v, k, false, s);
+}
+
+/* One summary.csv row from a point's accumulated repetitions (`vals` at stride a->n). */
+static void write_point(FILE *f, const struct csv_table *t, const int *c, size_t r0,
+			const struct point_acc *a, double *vals, bool oversub, unsigned threads)
+{
+	const size_t n = a->n, ok = a->ok;
+	bool ci = ok >= 6;
+	struct spread sm, sf, s50, s99, sc, smm;
+	spread_of(vals, ok, ci, &sm);
+	spread_of(vals + n, ok, false, &sf);
+	spread_of(vals + 2 * n, ok, false, &s50);
+	spread_of(vals + 3 * n, ok, false, &s99);
+	spread_of(vals + 4 * n, ok, false, &sc);
+	spread_finite(vals + 7 * n, ok, &smm);
+	bool disagree = ok >= 2 && sm.median > 0 &&
+			(sm.max - sm.min) / sm.median > SWEEP_DISAGREE_RATIO;
+	bool c2c_shift = a->c2c_hi > 0 && isfinite(a->c2c_lo) && a->c2c_lo > 0 &&
+			 a->c2c_hi / a->c2c_lo > SWEEP_NOISY_C2C_RATIO;
+	bool noisy = c2c_shift || a->steal_max > SWEEP_NOISY_STEAL_PCT;
+
+	const char *const *row = (const char *const *)t->rows[r0];
+	const char *regime = oversub ? "oversubscribed" : threads <= 1 ? "uncontended" : "contended";
+	fprintf(f, "%s,%ld,%s,%s,%s,%s,%s,%s,%s,%zu,%zu", row[c[RC_LOCK]],
+		lock_index_of(row[c[RC_LOCK]], t, c[RC_LOCK]), row[c[RC_PERMITS]],
+		row[c[RC_THREADS]], regime, row[c[RC_OVERSUB]], row[c[RC_CS]], row[c[RC_NCS]],
+		row[c[RC_PLACEMENT]], n, ok);
+	put(f, "%.6f", sm.median), put(f, "%.6f", sm.min), put(f, "%.6f", sm.max);
+	put(f, "%.6f", sm.lo), put(f, "%.6f", sm.hi);
+	put(f, "%.4f", sf.median), put(f, "%.4f", sf.min), put(f, "%.4f", sf.max);
+	put(f, "%.4f", smm.median), put(f, "%.4f", smm.min), put(f, "%.4f", smm.max);
+	put(f, "%.4f", stats_median_finite(vals + 8 * n, ok));
+	put(f, "%.1f", s50.median), put(f, "%.1f", s50.min), put(f, "%.1f", s50.max);
+	put(f, "%.1f", s99.median), put(f, "%.1f", s99.min), put(f, "%.1f", s99.max);
+	put(f, "%.2f", sc.median), put(f, "%.2f", sc.min), put(f, "%.2f", sc.max);
+	put(f, "%.0f", stats_median(vals + 5 * n, ok)), put(f, "%.0f", stats_median(vals + 6 * n, ok));
+	put(f, "%.3f", stats_median_finite(vals + 9 * n, ok)), put(f, "%.2f", a->other_max);
+	put(f, "%.1f", stats_median_finite(vals + 10 * n, ok));
+	put(f, "%.1f", stats_median_finite(vals + 11 * n, ok));
+	fprintf(f, ",%s,%d,%d,%d,%s,", ci ? "ci95" : "minmax", disagree, noisy, a->busy, a->worst);
+	char note[256];
+	point_note(note, sizeof note, a, &sm, disagree, c2c_shift);
+	fprintf(f, "\"%s\"" CSV_VERSION_FIELD "\n", note);
+}
+
+/* Summarise the n rows `rows` of one point into one summary.csv row. */
+static int summarize_point(const struct csv_table *t, const int *c, const int *oc,
+			   const size_t *rows, size_t n, double *vals, FILE *f, char *err,
+			   size_t errlen)
+{
+	const size_t r0 = rows[0];
+	const struct lb_lock_ops *ops = lb_find_lock(t->rows[r0][c[RC_LOCK]]);
+	/* A lock that only spins keeps its CPU while it waits; one that may sleep does not. */
+	bool spins = ops && (ops->props & LB_SPINS) && !(ops->props & LB_SLEEPS);
+	unsigned threads = 0, oversub = 0;
+	parse_uint(t->rows[r0][c[RC_THREADS]], 0, 1u << 30, &threads);
+	parse_uint(t->rows[r0][c[RC_OVERSUB]], 0, 1, &oversub);
+	struct point_acc a = { .n = n, .worst = "ok", .c2c_lo = INFINITY, .other_max = NAN,
+			       .busy_util = NAN, .busy_other = NAN };
+	int worst = 0;
+	/* Only good repetitions are summarised; the status column says what the rest did. */
+	for (size_t i = 0; i < n; i++) {
+		const char *st = t->rows[rows[i]][c[RC_STATUS]];
+		if (status_rank(st) > worst) {
+			worst = status_rank(st);
+			a.worst = st;
+		}
+		if (collect_machine(t, c, rows[i], &a, err, errlen) != 0)
+			return -EINVAL;
+		if (strcmp(st, "ok") == 0 &&
+		    collect_good_rep(t, c, oc, rows[i], threads, oversub, spins, vals, &a, err,
+				     errlen) != 0)
+			return -EINVAL;
+	}
+	write_point(f, t, c, r0, &a, vals, oversub, threads);
+	return 0;
+}
+
+/* Every point of results.csv, in order of first appearance; the number of points, or -EINVAL
+ * (err says which file, line and column) / -ENOMEM. */
 static int summarize_points(const struct csv_table *t, const int *c, const int *oc, FILE *f,
 			    char *err, size_t errlen)
 {
@@ -238,35 +421,26 @@ static int summarize_points(const struct csv_table *t, const int *c, const int *
 		   "cpu_ns_per_op_median,cpu_ns_per_op_min,cpu_ns_per_op_max,csw_vol_median,"
 		   "csw_invol_median,worker_util_median,other_cpu_pct_max,timer_p50_ns_median,"
 		   "timer_tick_ns_median,spread,disagree,noisy,busy,status,note" CSV_VERSION_HEADER "\n");
-	unsigned char *seen = calloc(t->nrows ? t->nrows : 1, 1);
-	size_t *rows = calloc(t->nrows ? t->nrows : 1, sizeof *rows);
-	double *vals = calloc((t->nrows ? t->nrows : 1) * NVALS, sizeof *vals);
-	if (!seen || !rows || !vals) {
-		free(seen);
-		free(rows);
-		free(vals);
+	const size_t nr = t->nrows ? t->nrows : 1;
+	unsigned char *seen = calloc(nr, 1);
+	size_t *rows = calloc(nr, sizeof *rows);
+	double *vals = calloc(nr * NVALS, sizeof *vals);
+	char **keys = calloc(nr, sizeof *keys);
+	int points = 0;
+	if (!seen || !rows || !vals || !keys) {
 		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	char **keys = calloc(t->nrows ? t->nrows : 1, sizeof *keys);
-	if (!keys) {
-		free(seen);
-		free(rows);
-		free(vals);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
+		points = -ENOMEM;
 	}
 	/* Old sets' 4-field keys get their ncs_ns, so both kinds group the same way. */
-	for (size_t r = 0; r < t->nrows; r++) {
+	for (size_t r = 0; points >= 0 && r < t->nrows; r++) {
 		char key[256];
 		sweep_normalize_key(key, sizeof key, t->rows[r][c[RC_POINT]], t->rows[r][c[RC_NCS]]);
 		if (!(keys[r] = strdup(key))) {
 			snprintf(err, errlen, "out of memory");
-			goto bad;
+			points = -ENOMEM;
 		}
 	}
-	int points = 0;
-	for (size_t r0 = 0; r0 < t->nrows; r0++) {
+	for (size_t r0 = 0; points >= 0 && r0 < t->nrows; r0++) {
 		if (seen[r0])
 			continue;
 		size_t n = 0;
@@ -275,158 +449,16 @@ static int summarize_points(const struct csv_table *t, const int *c, const int *
 				seen[r] = 1;
 				rows[n++] = r;
 			}
-		const struct lb_lock_ops *ops = lb_find_lock(t->rows[r0][c[RC_LOCK]]);
-		/* A lock that only spins keeps its CPU while it waits; one that may sleep does not. */
-		bool spins = ops && (ops->props & LB_SPINS) && !(ops->props & LB_SLEEPS);
-		unsigned threads = 0, cpus_oversub = 0;
-		parse_uint(t->rows[r0][c[RC_THREADS]], 0, 1u << 30, &threads);
-		parse_uint(t->rows[r0][c[RC_OVERSUB]], 0, 1, &cpus_oversub);
-		/* Only good repetitions are summarised; the status column says what the rest did. */
-		size_t ok = 0;
-		int worst = 0;
-		const char *worst_s = "ok";
-		double *mops = vals, *fair = vals + n, *p50 = vals + 2 * n, *p99 = vals + 3 * n,
-		       *cpu = vals + 4 * n, *cswv = vals + 5 * n, *cswi = vals + 6 * n,
-		       *maxmin = vals + 7 * n, *cv = vals + 8 * n, *util = vals + 9 * n,
-		       *tp50 = vals + 10 * n, *ttick = vals + 11 * n;
-		double c2c_lo = INFINITY, c2c_hi = 0, steal_max = 0, other_max = NAN,
-		       busy_util = NAN, busy_other = NAN;
-		bool busy = false, starved = false;
-		for (size_t i = 0; i < n; i++) {
-			const char *st = t->rows[rows[i]][c[RC_STATUS]];
-			if (status_rank(st) > worst) {
-				worst = status_rank(st);
-				worst_s = st;
-			}
-			double cb = NAN, ca = NAN, steal = NAN;
-			csv_double(t, rows[i], c[RC_C2C_BEFORE], &cb, err, errlen);
-			csv_double(t, rows[i], c[RC_C2C_AFTER], &ca, err, errlen);
-			csv_double(t, rows[i], c[RC_STEAL], &steal, err, errlen);
-			if (isfinite(cb))
-				c2c_lo = fmin(c2c_lo, cb), c2c_hi = fmax(c2c_hi, cb);
-			if (isfinite(ca))
-				c2c_lo = fmin(c2c_lo, ca), c2c_hi = fmax(c2c_hi, ca);
-			if (isfinite(steal))
-				steal_max = fmax(steal_max, steal);
-			if (strcmp(st, "ok") != 0)
-				continue;
-			const int cols[7] = { c[RC_MOPS], c[RC_FAIRNESS], c[RC_P50], c[RC_P99],
-					      c[RC_CPU], c[RC_CSWV], c[RC_CSWI] };
-			for (int k = 0; k < 7; k++)
-				if (csv_double(t, rows[i], cols[k], &vals[(size_t)k * n + ok], err,
-					       errlen) != 0)
-					goto bad;
-			double o[OC_COUNT], ops_min = NAN, ops_max = NAN;
-			for (int k = 0; k < OC_COUNT; k++)
-				if ((o[k] = NAN, oc[k] >= 0) &&
-				    csv_double(t, rows[i], oc[k], &o[k], err, errlen) != 0)
-					goto bad;
-			if (csv_double(t, rows[i], c[RC_OPS_MIN], &ops_min, err, errlen) ||
-			    csv_double(t, rows[i], c[RC_OPS_MAX], &ops_max, err, errlen))
-				goto bad;
-			/* The measuring side's own max/min when it wrote one, else from the counts. */
-			maxmin[ok] = isfinite(o[OC_MAXMIN]) ? o[OC_MAXMIN] : maxmin_of(ops_min, ops_max);
-			starved |= ops_min == 0 && ops_max > 0;
-			cv[ok] = o[OC_CV];
-			util[ok] = o[OC_UTIL];
-			tp50[ok] = o[OC_TIMER_P50];
-			ttick[ok] = o[OC_TIMER_TICK];
-			if (isfinite(o[OC_OTHER]))
-				other_max = isfinite(other_max) ? fmax(other_max, o[OC_OTHER]) : o[OC_OTHER];
-			/* Like noisy: one disturbed repetition is enough to read the point with care. */
-			if (!busy && point_is_busy(threads, cpus_oversub, spins, o[OC_UTIL],
-						   o[OC_OTHER])) {
-				busy = true;
-				busy_util = o[OC_UTIL];
-				busy_other = o[OC_OTHER];
-			}
-			ok++;
-		}
-		/* Values were packed at stride n with `ok` entries each. */
-		bool ci = ok >= 6;
-		struct spread sm, sf, s50, s99, sc;
-		spread_of(mops, ok, ci, &sm);
-		spread_of(fair, ok, false, &sf);
-		spread_of(p50, ok, false, &s50);
-		spread_of(p99, ok, false, &s99);
-		spread_of(cpu, ok, false, &sc);
-		bool disagree = ok >= 2 && sm.median > 0 &&
-				(sm.max - sm.min) / sm.median > SWEEP_DISAGREE_RATIO;
-		bool c2c_shift = c2c_hi > 0 && isfinite(c2c_lo) && c2c_lo > 0 &&
-				 c2c_hi / c2c_lo > SWEEP_NOISY_C2C_RATIO;
-		bool noisy = c2c_shift || steal_max > SWEEP_NOISY_STEAL_PCT;
-
-		const char *const *row = (const char *const *)t->rows[r0];
-		const char *regime = cpus_oversub ? "oversubscribed"
-				     : threads <= 1 ? "uncontended" : "contended";
-		fprintf(f, "%s,%ld,%s,%s,%s,%s,%s,%s,%s,%zu,%zu", row[c[RC_LOCK]],
-			lock_index_of(row[c[RC_LOCK]], t, c[RC_LOCK]), row[c[RC_PERMITS]],
-			row[c[RC_THREADS]], regime, row[c[RC_OVERSUB]], row[c[RC_CS]],
-			row[c[RC_NCS]], row[c[RC_PLACEMENT]], n, ok);
-		put(f, "%.6f", sm.median), put(f, "%.6f", sm.min), put(f, "%.6f", sm.max);
-		put(f, "%.6f", sm.lo), put(f, "%.6f", sm.hi);
-		put(f, "%.4f", sf.median), put(f, "%.4f", sf.min), put(f, "%.4f", sf.max);
-		struct spread smm;
-		size_t nmm = 0;
-		for (size_t i = 0; i < ok; i++)
-			if (isfinite(maxmin[i]))
-				maxmin[nmm++] = maxmin[i];
-		spread_of(maxmin, nmm, false, &smm);
-		put(f, "%.4f", smm.median), put(f, "%.4f", smm.min), put(f, "%.4f", smm.max);
-		put(f, "%.4f", stats_median_finite(cv, ok));
-		put(f, "%.1f", s50.median), put(f, "%.1f", s50.min), put(f, "%.1f", s50.max);
-		put(f, "%.1f", s99.median), put(f, "%.1f", s99.min), put(f, "%.1f", s99.max);
-		put(f, "%.2f", sc.median), put(f, "%.2f", sc.min), put(f, "%.2f", sc.max);
-		put(f, "%.0f", stats_median(cswv, ok)), put(f, "%.0f", stats_median(cswi, ok));
-		put(f, "%.3f", stats_median_finite(util, ok)), put(f, "%.2f", other_max);
-		put(f, "%.1f", stats_median_finite(tp50, ok));
-		put(f, "%.1f", stats_median_finite(ttick, ok));
-		fprintf(f, ",%s,%d,%d,%d,%s,", ci ? "ci95" : "minmax", disagree, noisy, busy, worst_s);
-		/* The note explains the flags in words, so the report can show them as they are. */
-		char note[256] = "";
-		size_t nl = 0;
-		if (ok < n)
-			nl += (size_t)snprintf(note + nl, sizeof note - nl, "%zu of %zu reps %s; ",
-					       n - ok, n, worst_s);
-		if (disagree && nl < sizeof note)
-			nl += (size_t)snprintf(note + nl, sizeof note - nl,
-					       "reps disagree: %.3g..%.3g Mops/s; ", sm.min, sm.max);
-		if (c2c_shift && nl < sizeof note)
-			nl += (size_t)snprintf(note + nl, sizeof note - nl,
-					       "c2c round trip moved %.0f..%.0f ns; ", c2c_lo, c2c_hi);
-		if (steal_max > SWEEP_NOISY_STEAL_PCT && nl < sizeof note)
-			nl += (size_t)snprintf(note + nl, sizeof note - nl, "steal %.1f%%; ",
-					       steal_max);
-		if (busy && isfinite(busy_other) && busy_other > SWEEP_BUSY_OTHER_PCT && nl < sizeof note)
-			nl += (size_t)snprintf(note + nl, sizeof note - nl,
-					       "busy: other processes used %.0f%% of the CPUs; ",
-					       busy_other);
-		else if (busy && nl < sizeof note)
-			nl += (size_t)snprintf(note + nl, sizeof note - nl,
-					       "busy: workers on a CPU %.2f of the window; ", busy_util);
-		if (starved && nl < sizeof note)
-			nl += (size_t)snprintf(note + nl, sizeof note - nl,
-					       "starved: a thread completed no operation in a window; ");
-		if (nl >= 2 && nl < sizeof note)
-			note[nl - 2] = '\0';
-		fprintf(f, "\"%s\"" CSV_VERSION_FIELD "\n", note);
-		points++;
+		int rc = summarize_point(t, c, oc, rows, n, vals, f, err, errlen);
+		points = rc ? rc : points + 1;
 	}
-	for (size_t r = 0; r < t->nrows; r++)
+	for (size_t r = 0; keys && r < t->nrows; r++)
 		free(keys[r]);
 	free(keys);
 	free(seen);
 	free(rows);
 	free(vals);
 	return points;
-bad:
-	for (size_t r = 0; r < t->nrows; r++)
-		free(keys[r]);
-	free(keys);
-	free(seen);
-	free(rows);
-	free(vals);
-	return -EINVAL;
 }
 
 /* ---- latency_cdf.csv ---------------------------------------------------------------------------- */
@@ -536,7 +568,14 @@ int sweep_summarize(const char *dir, char *err, size_t errlen)
 	for (int i = 0; i < OC_COUNT; i++)
 		oc[i] = csv_col(&t, ocol_name[i]);
 	int points = summarize_points(&t, c, oc, f, err, errlen);
-	rc = flush_atomic(dir, "summary.csv", f, &text, &len);
+	if (points < 0) { /* a summary of some points is not written: the error says why */
+		fclose(f);
+		free(text);
+		text = NULL;
+		rc = 0;
+	} else {
+		rc = flush_atomic(dir, "summary.csv", f, &text, &len);
+	}
 	if (points >= 0 && rc) {
 		snprintf(err, errlen, "%s/summary.csv: %s", dir, strerror(-rc));
 		points = rc;
