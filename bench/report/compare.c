@@ -32,6 +32,7 @@
 #include "cli/commands.h"
 #include "report/compare.h"
 #include "results/csvread.h"
+#include "results/file.h"
 #include "results/jsonread.h"
 #include "report/report.h"
 #include "sweep/sweep.h"
@@ -325,7 +326,7 @@ static int save(const char *dir, const char *name, FILE *f, char **buf, size_t *
 		size_t errlen)
 {
 	bool bad = ferror(f) != 0;
-	int rc = fclose(f) != 0 || bad ? -ENOMEM : write_file_atomic(dir, name, *buf, *len);
+	int rc = fclose(f) != 0 || bad ? -ENOMEM : file_write_atomic(dir, name, *buf, *len);
 	free(*buf);
 	*buf = NULL;
 	if (rc)

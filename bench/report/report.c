@@ -4,8 +4,8 @@
  * Every input file is read in full and checked before anything is drawn or written, so a
  * truncated, garbled or foreign file stops the report with one line naming the file and the line,
  * and a result set of another format version is refused outright. Every output goes to a
- * `.partial-` name in DIR first and is renamed over the final name only when complete, so an
- * interrupted report never leaves a half-written file behind a good name.
+ * temporary name in DIR first (results/file.h) and is renamed over the final name only when
+ * complete, so an interrupted report never leaves a half-written file behind a good name.
  *
  * `lockbench compare` reads and draws result sets too, and shares three pieces from here
  * (report.h's last section): report_fail, the meta.json format check and the gnuplot runner.
@@ -26,6 +26,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "results/file.h"
 
 extern char **environ;
 
@@ -541,37 +542,10 @@ static int make_plots(struct report_set *s, const char *scripts, char *err, size
 static int write_atomic(const char *dir, const char *name, const char *buf, size_t len,
 			char *err, size_t errlen)
 {
-	char tmp[4096], final[4096], partial[256];
-	snprintf(partial, sizeof partial, ".partial-%s", name);
-	int rc = join(tmp, sizeof tmp, dir, partial, err, errlen);
-	if (rc || (rc = join(final, sizeof final, dir, name, err, errlen)))
-		return rc;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return report_fail(err, errlen, -errno, "report: %s: %s", tmp, strerror(errno));
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, buf + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			rc = report_fail(err, errlen, w < 0 ? -errno : -EIO,
-					 "report: writing %s: %s", tmp,
-					 w < 0 ? strerror(errno) : "short write");
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (!rc && fsync(fd) != 0)
-		rc = report_fail(err, errlen, -errno, "report: fsync %s: %s", tmp, strerror(errno));
-	if (close(fd) != 0 && !rc)
-		rc = report_fail(err, errlen, -errno, "report: closing %s: %s", tmp,
-				 strerror(errno));
-	if (!rc && rename(tmp, final) != 0)
-		rc = report_fail(err, errlen, -errno, "report: rename %s: %s", tmp,
-				 strerror(errno));
-	if (rc)
-		unlink(tmp);
+	char final[4096];
+	int rc = join(final, sizeof final, dir, name, err, errlen);
+	if (!rc && (rc = file_replace(final, buf, len)) != 0)
+		report_fail(err, errlen, rc, "report: writing %s: %s", final, strerror(-rc));
 	return rc;
 }
 

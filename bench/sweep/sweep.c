@@ -29,6 +29,7 @@
 #include "probe/c2c.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "results/file.h"
 #include "results/csvread.h"
 #include "results/output.h"
 #include "report/report.h"
@@ -119,7 +120,7 @@ static int write_meta(const char *dir, const struct topo *t, const struct sweep_
 	if (fclose(f) != 0 && rc == 0)
 		rc = -ENOMEM;
 	if (rc == 0)
-		rc = write_file_atomic(dir, "meta.json", text, len);
+		rc = file_write_atomic(dir, "meta.json", text, len);
 	free(text);
 	return rc;
 }
@@ -136,7 +137,7 @@ static int log_append(struct result_log *l, const char *text, size_t len, char *
 		      size_t errlen)
 {
 	off_t before = lseek(l->fd, 0, SEEK_END);
-	int rc = write_all(l->fd, text, len);
+	int rc = file_write_all(l->fd, text, len);
 	if (rc) {
 		/* Best effort: what ftruncate leaves, --resume trims to the last newline. */
 		if (before >= 0 && ftruncate(l->fd, before) != 0)

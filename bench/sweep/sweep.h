@@ -142,10 +142,4 @@ struct topo;
 int sweep_floor(const char *dir, struct topo *t, const struct lb_lock_ops *const *locks,
 		unsigned nlocks, char *err, size_t errlen);
 
-/* Write all of buf to fd, retrying short writes and EINTR. 0, or the -errno of the write(2)
- * that failed. */
-int write_all(int fd, const char *buf, size_t len);
-/* Write `text` to DIR/NAME through DIR/.NAME.tmp and a rename. 0 or -errno. */
-int write_file_atomic(const char *dir, const char *name, const char *text, size_t len);
-
 #endif

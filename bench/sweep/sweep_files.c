@@ -19,46 +19,10 @@
 
 #include "cli/cli.h"
 #include "results/csvread.h"
+#include "results/file.h"
 #include "results/output.h"
 #include "stats/stats.h"
 #include "sweep/sweep.h"
-
-int write_all(int fd, const char *buf, size_t len)
-{
-	size_t off = 0;
-	while (off < len) {
-		ssize_t n = write(fd, buf + off, len - off);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (n == 0)
-			return -EIO; /* write(2) wrote nothing and gave no reason */
-		off += (size_t)n;
-	}
-	return 0;
-}
-
-int write_file_atomic(const char *dir, const char *name, const char *text, size_t len)
-{
-	char tmp[1200], path[1200];
-	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-	snprintf(path, sizeof path, "%s/%s", dir, name);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return -errno;
-	int rc = write_all(fd, text, len);
-	if (rc == 0 && fsync(fd) != 0 && errno != EINVAL)
-		rc = -errno;
-	if (close(fd) != 0 && rc == 0)
-		rc = -errno;
-	if (rc == 0 && rename(tmp, path) != 0)
-		rc = -errno;
-	if (rc)
-		unlink(tmp);
-	return rc;
-}
 
 /* The allowed CPUs' lines of /proc/stat (the aggregate line when the affinity or the per-CPU
  * lines are not to be had): "other processes took N % of the CPUs" must mean the CPUs the
@@ -530,7 +494,7 @@ static int flush_atomic(const char *dir, const char *name, FILE *f, char **text,
 {
 	if (fclose(f) != 0)
 		return -ENOMEM;
-	int rc = write_file_atomic(dir, name, *text, *len);
+	int rc = file_write_atomic(dir, name, *text, *len);
 	free(*text);
 	*text = NULL;
 	return rc;
@@ -665,7 +629,7 @@ int sweep_write_args(const char *dir, int argc, char **argv, uint64_t seed)
 		free(text);
 		return -ENOMEM;
 	}
-	int rc = write_file_atomic(dir, "sweep.args", text, len);
+	int rc = file_write_atomic(dir, "sweep.args", text, len);
 	free(text);
 	return rc;
 }

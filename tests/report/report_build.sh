@@ -30,7 +30,7 @@ run() {
 one_line() { [[ -n $errout && $(printf '%s\n' "$errout" | wc -l) -eq 1 ]]; }
 has() { grep -qF -- "$2" "$1"; }
 says() { [[ $errout == *"$1"* ]]; }
-no_partial() { ! compgen -G "$1/.partial-*" >/dev/null; }
+no_partial() { ! compgen -G "$1/.*.tmp" >/dev/null && ! compgen -G "$1/.partial-*" >/dev/null; }
 images() { grep -o '<img [^>]*src="data:image/png;base64,[A-Za-z0-9+/=]\{100,\}"' "$1" | wc -l; }
 at_least_6_images() { (($(images "$1") >= 6)); }
 
