@@ -87,16 +87,23 @@ static int ob_flush(struct obuf *b, FILE *f)
 
 /* ---- CSV ---------------------------------------------------------------------------------- */
 
-static void csv_str(struct obuf *b, const char *s)
+/* The one CSV escaper (RFC 4180): quoted, with quotes doubled, only when it must be. */
+static void csv_text(struct obuf *b, const char *s)
 {
 	if (!strpbrk(s, ",\"\r\n")) {
-		ob_printf(b, ",%s", s);
+		ob_printf(b, "%s", s);
 		return;
 	}
-	ob_printf(b, ",\"");
+	ob_printf(b, "\"");
 	for (; *s; s++)
 		ob_printf(b, *s == '"' ? "\"\"" : "%c", *s);
 	ob_printf(b, "\"");
+}
+
+static void csv_str(struct obuf *b, const char *s)
+{
+	ob_printf(b, ",");
+	csv_text(b, s);
 }
 
 static void csv_u64(struct obuf *b, bool have, uint64_t v)
@@ -116,18 +123,9 @@ static void csv_dbl(struct obuf *b, const char *fmt, double v)
 
 int output_csv_field(FILE *f, const char *s)
 {
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-	} else {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	}
-	return ferror(f) ? -EIO : 0;
+	struct obuf b = { 0 };
+	csv_text(&b, s);
+	return ob_flush(&b, f);
 }
 
 int output_csv_header(FILE *f)
