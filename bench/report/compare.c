@@ -34,20 +34,21 @@
 #include "results/csvread.h"
 #include "results/file.h"
 #include "results/jsonread.h"
+#include "results/metrics.h"
 #include "report/report.h"
 #include "sweep/sweep.h"
 
-static const struct cmp_metric metrics[] = {
-	{ "mops", "throughput", "Mops/s", VERDICT_HIGHER_BETTER, "faster", "slower" },
-	{ "lat_p99_ns", "p99 acquisition latency", "ns", VERDICT_LOWER_BETTER, "faster", "slower" },
-	{ "fairness", "fairness (Jain's index)", "", VERDICT_HIGHER_BETTER, "fairer", "less fair" },
-	/* Sets from before max/min lack the column: compare names it as missing. */
-	{ "fairness_maxmin", "fairness (max/min per-thread operations)", "", VERDICT_LOWER_BETTER,
-	  "fairer", "less fair" },
-	{ "cpu_ns_per_op", "CPU time per acquisition", "ns", VERDICT_LOWER_BETTER, "cheaper",
-	  "costlier" },
-};
-#define NMETRICS (sizeof metrics / sizeof metrics[0])
+/* --metric NAME: the metric table's row, with the verdict's direction and words from it. */
+static int find_metric(const char *name, struct cmp_metric *m)
+{
+	const struct metric *d = metric_find(name);
+	if (!d || !d->compared)
+		return -EINVAL;
+	*m = (struct cmp_metric){ d->column, d->what, d->unit,
+				  d->higher_better ? VERDICT_HIGHER_BETTER : VERDICT_LOWER_BETTER,
+				  d->better, d->worse };
+	return 0;
+}
 
 const char cmp_no_difference[] = "no difference";
 
@@ -318,8 +319,7 @@ static struct cmp_row *match(struct cmp_set *a, struct cmp_set *b, const struct 
 
 /* --- the command ----------------------------------------------------------------------------- */
 
-static const char usage_line[] =
-	"usage: lockbench compare A B [--out DIR] [--metric mops|lat_p99_ns|fairness|fairness_maxmin|cpu_ns_per_op]";
+static const char usage_head[] = "usage: lockbench compare A B [--out DIR] [--metric ";
 
 /* Render into memory, then write DIR/NAME through a temporary name and a rename. */
 static int save(const char *dir, const char *name, FILE *f, char **buf, size_t *len, char *err,
@@ -402,7 +402,12 @@ int cmd_compare(int argc, char **argv)
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ NULL, 0, NULL, 0 },
 	};
-	const struct cmp_metric *m = &metrics[0];
+	struct cmp_metric metric;
+	const struct cmp_metric *m = &metric;
+	char choices[256], usage_line[512];
+	metric_compared_list(choices, sizeof choices, "|");
+	snprintf(usage_line, sizeof usage_line, "%s%s]", usage_head, choices);
+	find_metric("mops", &metric);
 	const char *out = NULL;
 	int opt;
 	optind = 0;
@@ -411,11 +416,10 @@ int cmd_compare(int argc, char **argv)
 		if (opt == OPT_OUT) {
 			out = optarg;
 		} else if (opt == OPT_METRIC) {
-			for (m = metrics; m < metrics + NMETRICS && strcmp(optarg, m->name); m++)
-				;
-			if (m == metrics + NMETRICS)
-				return usage_error("--metric: '%s' is not one of mops, lat_p99_ns, "
-						   "fairness, fairness_maxmin, cpu_ns_per_op", optarg);
+			if (find_metric(optarg, &metric) != 0) {
+				metric_compared_list(choices, sizeof choices, ", ");
+				return usage_error("--metric: '%s' is not one of %s", optarg, choices);
+			}
 		} else if (opt == OPT_HELP || opt == 'h') {
 			printf("%s\n\nPut two result sets (directories `lockbench sweep` wrote) side by "
 			       "side. Points are matched\non (lock, permits, threads, cs_ns, ncs_ns); each gets "
