@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "results/csvread.h"
+#include "results/metrics.h"
 #include "run/runner.h"
 #include "topo/topo.h"
 #include "version.h"
@@ -194,6 +195,7 @@ int output_csv_row_more(FILE *f, const struct run_params *p, const struct thread
 	csv_dbl(&b, "%.4f", m ? r->worker_util : NAN);
 	csv_dbl(&b, "%.4f", m ? r->fairness_maxmin : NAN); /* infinite: empty, status_detail says */
 	csv_dbl(&b, "%.4f", m ? r->fairness_cv : NAN);
+	csv_dbl(&b, metric_find("lat_p9999_ns")->csv_fmt, r->lat_p9999_ns);
 	ob_printf(&b, "%s%s\n", more, CSV_VERSION_FIELD);
 	return ob_flush(&b, f);
 }
@@ -523,6 +525,7 @@ static void js_result(struct obuf *b, const struct run_params *p, const struct r
 	js_dbl(b, "lat_p90_ns", "%.1f", r->lat_p90_ns);
 	js_dbl(b, "lat_p99_ns", "%.1f", r->lat_p99_ns);
 	js_dbl(b, "lat_p999_ns", "%.1f", r->lat_p999_ns);
+	js_dbl(b, "lat_p9999_ns", metric_find("lat_p9999_ns")->csv_fmt, r->lat_p9999_ns);
 	js_dbl(b, "lat_max_ns", "%.1f", r->lat_max_ns);
 	js_dbl(b, "timing_overhead_ns", "%.2f", r->timing_overhead_ns);
 	js_dbl(b, "timer_p50_ns", "%.1f", r->timer_p50_ns);

@@ -75,6 +75,7 @@ const char *run_status_name(enum run_status s);
 /* Latency percentiles need enough samples to mean anything; below these the field is empty. */
 #define LB_MIN_SAMPLES_P99 100
 #define LB_MIN_SAMPLES_P999 1000
+#define LB_MIN_SAMPLES_P9999 10000
 
 /* One repetition of one point. A double that could not be measured is NAN (written empty). */
 struct run_result {
@@ -93,7 +94,7 @@ struct run_result {
 
 	uint64_t lat_samples;
 	unsigned lat_every;        /* one acquisition in lat_every was timed */
-	double lat_p50_ns, lat_p90_ns, lat_p99_ns, lat_p999_ns, lat_max_ns;
+	double lat_p50_ns, lat_p90_ns, lat_p99_ns, lat_p999_ns, lat_p9999_ns, lat_max_ns;
 	double timing_overhead_ns; /* cost of one timestamp pair, measured on this machine */
 	double timer_p50_ns;       /* median of back-to-back empty timed intervals: the floor
 				      under every latency figure */

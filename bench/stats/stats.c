@@ -103,6 +103,7 @@ void run_result_note(struct run_result *r, const char *fmt, ...)
 void stats_fill_latency(struct run_result *r, const struct latency_hist *h)
 {
 	r->lat_p50_ns = r->lat_p90_ns = r->lat_p99_ns = r->lat_p999_ns = r->lat_max_ns = NAN;
+	r->lat_p9999_ns = NAN;
 	r->lat_samples = 0;
 	if (!h)
 		return;
@@ -132,6 +133,12 @@ void stats_fill_latency(struct run_result *r, const struct latency_hist *h)
 		return;
 	}
 	r->lat_p999_ns = lat_hist_percentile_part(h, LB_P999);
+	if (n < LB_MIN_SAMPLES_P9999) {
+		run_result_note(r, "p99.99 empty: %llu latency samples < %d", (unsigned long long)n,
+				LB_MIN_SAMPLES_P9999);
+		return;
+	}
+	r->lat_p9999_ns = lat_hist_percentile_part(h, LB_P9999);
 }
 
 double stats_jain(const uint64_t *x, size_t n)

@@ -204,7 +204,7 @@ int main(void)
 	CHECK_EQ(nr, nh);
 	static const char *const empty_when_stuck[] = {
 		"duration_s", "ops", "mops", "fairness", "thread_ops_min", "thread_ops_max",
-		"lat_samples", "lat_p50_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns",
+		"lat_samples", "lat_p50_ns", "lat_p99_ns", "lat_p999_ns", "lat_p9999_ns", "lat_max_ns",
 		"cpu_ns_per_op", "csw_vol", "csw_invol", "cache_misses_per_op", "exclusion_ok",
 		"lost_updates", "lat_every", "timing_overhead_ns", "max_inside", "bind_failures",
 	};
@@ -255,10 +255,11 @@ int main(void)
 	CHECK(rf[column(hf, nh, "max_inside")][0] == '\0'); /* permits 1: not counted */
 	/* The appended columns come after status_detail, in this order. */
 	static const char *const appended[] = { "status_detail", "timer_p50_ns", "timer_tick_ns",
-						"worker_util", "fairness_maxmin", "fairness_cv" };
+						"worker_util", "fairness_maxmin", "fairness_cv",
+						"lat_p9999_ns" };
 	for (size_t i = 1; i < sizeof appended / sizeof *appended; i++)
 		CHECK_EQ(column(hf, nh, appended[i]), column(hf, nh, appended[0]) + (int)i);
-	CHECK_EQ(column(hf, nh, "fairness_cv"), nh - 2); /* then format_version */
+	CHECK_EQ(column(hf, nh, "lat_p9999_ns"), nh - 2); /* then format_version */
 	CHECK(rf[column(hf, nh, "fairness_maxmin")][0] == '\0'); /* NAN: nobody did anything */
 	r[1].timer_p50_ns = 30.4;
 	r[1].timer_tick_ns = 10.0 / 3.0;
