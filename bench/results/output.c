@@ -192,8 +192,9 @@ int output_csv_row_more(FILE *f, const struct run_params *p, const struct thread
 	csv_str(&b, r->status_detail);
 	csv_dbl(&b, "%.1f", r->timer_p50_ns);
 	csv_dbl(&b, "%.3f", r->timer_tick_ns);
-	csv_dbl(&b, "%.4f", m ? r->worker_util : NAN);
-	csv_dbl(&b, "%.4f", m ? r->fairness_maxmin : NAN); /* infinite: empty, status_detail says */
+	csv_dbl(&b, metric_find("worker_util")->csv_fmt, m ? r->worker_util : NAN);
+	/* infinite: empty, status_detail says */
+	csv_dbl(&b, metric_find("fairness_maxmin")->csv_fmt, m ? r->fairness_maxmin : NAN);
 	csv_dbl(&b, "%.4f", m ? r->fairness_cv : NAN);
 	csv_dbl(&b, metric_find("lat_p9999_ns")->csv_fmt, r->lat_p9999_ns);
 	ob_printf(&b, "%s%s\n", more, CSV_VERSION_FIELD);
@@ -515,7 +516,8 @@ static void js_result(struct obuf *b, const struct run_params *p, const struct r
 	js_u64(b, "ops", m, r->ops);
 	js_dbl(b, "mops", "%.6f", m ? r->mops : NAN);
 	js_dbl(b, "fairness", "%.6f", m ? r->fairness : NAN);
-	js_dbl(b, "fairness_maxmin", "%.4f", m ? r->fairness_maxmin : NAN);
+	js_dbl(b, "fairness_maxmin", metric_find("fairness_maxmin")->csv_fmt,
+	       m ? r->fairness_maxmin : NAN);
 	js_dbl(b, "fairness_cv", "%.4f", m ? r->fairness_cv : NAN);
 	js_u64(b, "thread_ops_min", m, r->thread_ops_min);
 	js_u64(b, "thread_ops_max", m, r->thread_ops_max);
@@ -531,7 +533,7 @@ static void js_result(struct obuf *b, const struct run_params *p, const struct r
 	js_dbl(b, "timer_p50_ns", "%.1f", r->timer_p50_ns);
 	js_dbl(b, "timer_tick_ns", "%.3f", r->timer_tick_ns);
 	js_dbl(b, "cpu_ns_per_op", "%.2f", m ? r->cpu_ns_per_op : NAN);
-	js_dbl(b, "worker_util", "%.4f", m ? r->worker_util : NAN);
+	js_dbl(b, "worker_util", metric_find("worker_util")->csv_fmt, m ? r->worker_util : NAN);
 	js_u64(b, "csw_vol", m && r->csw_measured, r->csw_vol);
 	js_u64(b, "csw_invol", m && r->csw_measured, r->csw_invol);
 	js_dbl(b, "cache_misses_per_op", "%.4f", m ? r->cache_misses_per_op : NAN);
