@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{ "sweep", "the main job: every lock over thread counts -> results/, plots, report", cmd_sweep },
 	{ "report", "rebuild plots and report.html/report.md from a result set", cmd_report },
 	{ "compare", "two result sets side by side, as ratios with their spread", cmd_compare },
+	{ "pair", "lock A against lock B side by side (ABBA), as ratios with their spread", cmd_pair },
 	{ "c2c", "core-to-core cache-line round trip for every pair of allowed CPUs", cmd_c2c },
 	{ NULL, NULL, NULL },
 };
@@ -86,7 +87,7 @@ static int dispatch(int argc, char **argv)
 	for (const struct command *c = commands; c->name; c++)
 		if (strcmp(argv[1], c->name) == 0)
 			return c->fn(argc - 1, argv + 1);
-	return usage_error("'%s' is not a command; try: list, topo, run, sweep, report, compare, c2c",
+	return usage_error("'%s' is not a command; try: list, topo, run, sweep, report, compare, pair, c2c",
 			   argv[1]);
 }
 

@@ -35,7 +35,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 /* One node per cache line; ck's struct is its first member, so ck's pointers are ours. */
 struct ck_clh_node {

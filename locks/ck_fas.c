@@ -17,7 +17,7 @@
 #include <ck_spinlock.h>
 #include <errno.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct ck_fas_lock {
 	ck_spinlock_fas_t fas;

@@ -18,7 +18,7 @@
 #include <ck_spinlock.h>
 #include <errno.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct ck_mcs_lock {
 	ck_spinlock_mcs_t tail;

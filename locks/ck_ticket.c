@@ -26,7 +26,7 @@
 #include <ck_spinlock.h>
 #include <errno.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct ck_ticket_lock {
 	ck_spinlock_ticket_t ticket;

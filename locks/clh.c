@@ -64,7 +64,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 #define CLH_RELEASED ((uintptr_t)1)
 

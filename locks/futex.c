@@ -21,7 +21,7 @@
 #include <errno.h>
 
 #include "futex_word.h"
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct futex_lock {
 	atomic_uint word;

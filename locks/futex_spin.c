@@ -25,7 +25,7 @@
 #include <errno.h>
 
 #include "futex_word.h"
-#include "lock.h"
+#include <lockbench/lock.h>
 
 enum { FUTEX_SPIN_LIMIT = 100 };
 

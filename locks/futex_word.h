@@ -27,7 +27,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 enum { FUTEX_MUTEX_FREE = 0, FUTEX_MUTEX_LOCKED = 1, FUTEX_MUTEX_CONTENDED = 2 };
 

@@ -48,7 +48,7 @@
 #include <stdatomic.h>
 #include <stddef.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct mcs_node {
 	_Atomic(struct mcs_node *) next;

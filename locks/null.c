@@ -12,7 +12,7 @@
  */
 #include <errno.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct null_lock {
 	char unused; /* a struct needs a member; aligned like every lock, for the same spacing */

@@ -11,7 +11,7 @@
 #include <errno.h>
 #include <pthread.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct pthread_lb_mutex {
 	pthread_mutex_t mutex;

@@ -18,7 +18,7 @@
 #include <errno.h>
 #include <pthread.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct pthread_lb_spin {
 	pthread_spinlock_t spin;

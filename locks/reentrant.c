@@ -32,7 +32,7 @@
 #include <stdint.h>
 
 #include "futex_word.h"
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct reentrant_lock {
 	atomic_uint word;

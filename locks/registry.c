@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 #define LB_LOCKS(X)                                                                    \
 	X(lb_pthread_mutex_ops)                                                        \

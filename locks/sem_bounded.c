@@ -30,7 +30,7 @@
 #include <errno.h>
 
 #include "futex_word.h"
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct sem_bounded {
 	atomic_uint count;    /* the futex word */

@@ -11,7 +11,7 @@
 #include <limits.h> /* SEM_VALUE_MAX */
 #include <semaphore.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct posix_sem_lock {
 	sem_t sem;

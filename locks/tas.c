@@ -17,7 +17,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct tas_lock {
 	atomic_uint held;

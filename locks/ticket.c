@@ -42,7 +42,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct ticket_lock {
 	atomic_uint_fast64_t next;

@@ -24,7 +24,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 enum { TTAS_BACKOFF_MIN = 1, TTAS_BACKOFF_MAX = 128 };
 

@@ -52,6 +52,11 @@ int runtime_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * error (exit 2), 1 when --help was printed (exit 0), 0 to run. */
 int cli_parse_run(int argc, char **argv, struct run_params *p);
 
+/* How `lockbench run` takes ARG ("--cs", "--cs=1us", "--no-timing"), for a command that passes
+ * run's options through to cli_parse_run (pair): 1 when its value is the next argument, 0 when it
+ * takes none or carries it after '=', -1 when run has no option of that exact name. */
+int cli_run_option_arity(const char *arg);
+
 /* Load extra locks from a shared object that exports `lb_plugin_locks` (a NULL-terminated
  * `const struct lb_lock_ops *const []`). Found locks are returned by lb_find_lock(). */
 int plugin_load(const char *path, char *err, size_t errlen);

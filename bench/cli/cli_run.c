@@ -285,6 +285,18 @@ static int run_check(struct run_params *p, bool placement_given, bool timing_eve
 	return 0;
 }
 
+int cli_run_option_arity(const char *arg)
+{
+	if (strncmp(arg, "--", 2) != 0)
+		return -1;
+	arg += 2;
+	size_t len = strcspn(arg, "=");
+	for (const struct option *o = run_options; o->name; o++)
+		if (strlen(o->name) == len && strncmp(o->name, arg, len) == 0)
+			return arg[len] == '=' || o->has_arg == no_argument ? 0 : 1;
+	return -1;
+}
+
 int cli_parse_run(int argc, char **argv, struct run_params *p)
 {
 	bool placement_given = false, timing_every_given = false;

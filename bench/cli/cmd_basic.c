@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "report/doc.h"
 #include "results/output.h"
 #include "topo/topo.h"
 
@@ -64,15 +65,6 @@ static void props_str(const struct lb_lock_ops *o, int plugin, char *buf, size_t
 	}
 	if (plugin && used < len)
 		snprintf(buf + used, len - used, "%splugin", used ? " " : "");
-}
-
-static void md_field(const char *s, FILE *f)
-{
-	for (; *s; s++) {
-		if (*s == '|')
-			fputc('\\', f);
-		fputc(*s, f);
-	}
 }
 
 enum list_format { LIST_TABLE, LIST_CSV, LIST_MARKDOWN };
@@ -148,9 +140,13 @@ int cmd_list(int argc, char **argv)
 		       "lock_bytes", "ctx_bytes", "description");
 	else if (fmt == LIST_CSV)
 		printf("lock,properties,lock_bytes,ctx_bytes,description\n");
-	else
-		printf("| lock | properties | lock bytes | ctx bytes | description |\n"
-		       "|------|------------|-----------:|----------:|-------------|\n");
+	/* The table is the whole output (the README's between its markers): no doc_table_end. */
+	struct doc md;
+	doc_init(&md, stdout, false, DOC_MD_CELLS);
+	if (fmt == LIST_MARKDOWN)
+		doc_table_start(&md, NULL, (const char *[]){ "lock", "properties", "lock bytes",
+							   "ctx bytes", "description" },
+				5, 1u << 2 | 1u << 3);
 	for (size_t i = 0; (o = lb_lock_at(i)); i++) {
 		props_str(o, i >= nreg, props, sizeof props);
 		switch (fmt) {
@@ -164,11 +160,14 @@ int cmd_list(int argc, char **argv)
 			output_csv_field(stdout, o->description);
 			putchar('\n');
 			break;
-		case LIST_MARKDOWN:
-			printf("| `%s` | %s | %zu | %zu | ", o->name, props, o->lock_size, o->ctx_size);
-			md_field(o->description, stdout);
-			printf(" |\n");
+		case LIST_MARKDOWN: {
+			char name[256], lsz[24], csz[24];
+			snprintf(name, sizeof name, "`%s`", o->name);
+			snprintf(lsz, sizeof lsz, "%zu", o->lock_size);
+			snprintf(csz, sizeof csz, "%zu", o->ctx_size);
+			doc_row(&md, (const char *[]){ name, props, lsz, csz, o->description }, 5, false);
 			break;
+		}
 		}
 	}
 	return finish_stdout();

@@ -18,6 +18,7 @@
 #include "probe/c2c.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "results/probe_csv.h"
 #include "topo/topo.h"
 
 enum { OPT_CPUS = 256, OPT_SAMPLES, OPT_FORMAT, OPT_OUT, OPT_HELP };
@@ -351,7 +352,7 @@ static int write_output(const struct c2c_cli *c, const struct topo *t, const str
 	int wrc = 0;
 	if (c->format == FORMAT_CSV) {
 		/* The CSV has no place for notes: what the reader must know goes to stderr. */
-		wrc = c2c_write_csv(s.f, m);
+		wrc = probe_csv_c2c(s.f, m);
 		if (!m)
 			fprintf(stderr, "c2c: unavailable: only one CPU allowed\n");
 		else if (strncmp(chosen, "sampled", 7) == 0)

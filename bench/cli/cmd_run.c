@@ -26,14 +26,6 @@
 #include "stats/stats.h"
 #include "topo/topo.h"
 
-static volatile sig_atomic_t run_signal;
-
-static void on_signal(int sig)
-{
-	run_signal = sig;
-	runner_interrupt();
-}
-
 static int write_error(int err)
 {
 	return runtime_error("writing the results: %s", strerror(-err));
@@ -117,7 +109,7 @@ static int run_reps(struct topo *t, struct run_params *p, const struct thread_pl
 	if (runner_interrupted()) {
 		/* 128 + the signal, as a shell reports a process the signal ended: 130 / 143. */
 		runtime_error("run: interrupted after %u of %u repetitions", finished, p->reps);
-		return run_signal ? 128 + run_signal : LB_EXIT_RUNTIME;
+		return runner_interrupt_signal() ? 128 + runner_interrupt_signal() : LB_EXIT_RUNTIME;
 	}
 	if (bad)
 		fprintf(stderr, "lockbench: run: %u of %u repetitions did not finish ok\n", bad,
@@ -155,17 +147,11 @@ int cmd_run(int argc, char **argv)
 		return runtime_error("placement %s: %s", placement_name(p.placement), err);
 	}
 
-	/* Ctrl-C ends the current repetition (its row says interrupted) and writes what is done.
-	 * No SA_RESTART: the runner's poll must return to notice. */
-	struct sigaction sa, old_int, old_term;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	/* Ctrl-C ends the current repetition (its row says interrupted) and writes what is done. */
+	struct runner_signals old;
+	runner_catch_signals(&old);
 	rc = run_reps(t, &p, &plan);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	runner_restore_signals(&old);
 	topo_close(t);
 	return rc;
 }

@@ -10,5 +10,6 @@ int cmd_sweep(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_c2c(int argc, char **argv);
+int cmd_pair(int argc, char **argv);
 
 #endif

@@ -1,5 +1,6 @@
 /* c2c.c — the core-to-core cache-line round trip: the ping-pong, its summary, the choice of CPU
- * pairs on large machines, the interleaved matrix, and c2c.csv. `lockbench c2c` is cmd_c2c.c.
+ * pairs on large machines, and the interleaved matrix. Numbers only: results/probe_csv.c writes
+ * c2c.csv, and cli/cmd_c2c.c is `lockbench c2c`.
  *
  * The ping-pong. One 64-bit word on its own cache line; A stores 2k+1, B spins until it sees
  * 2k+1 and stores 2k+2, A spins until it sees 2k+2. Each round trip therefore moves the line
@@ -22,18 +23,13 @@
 #include <time.h>
 
 #include "probe/c2c.h"
-#include "lock.h"
+#include <lockbench/lock.h>
+#include "run/clock.h"
 #include "topo/topo.h"
+#include "stats/stats.h"
 
 #define C2C_STOP UINT64_MAX
 #define NS_PER_S 1000000000ull
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
 
 void c2c_params_defaults(struct c2c_params *p)
 {
@@ -85,17 +81,17 @@ static void *pp_initiator(void *arg)
 	if (!pp_start(pp, 0))
 		return NULL;
 	const unsigned batch = pp->p->batch_rtts, total = pp->p->warmup_batches + pp->nsamples;
-	const uint64_t limit_ns = pp->p->time_limit_ns, start_ns = now_ns();
+	const uint64_t limit_ns = pp->p->time_limit_ns, start_ns = lb_mono_ns();
 	uint64_t v = 0;
 	for (unsigned b = 0; b < total; b++) {
-		uint64_t t0 = now_ns();
+		uint64_t t0 = lb_mono_ns();
 		for (unsigned r = 0; r < batch; r++) {
 			atomic_store_explicit(&pp->word, v + 1, memory_order_release);
 			while (atomic_load_explicit(&pp->word, memory_order_acquire) != v + 2)
 				lb_cpu_relax();
 			v += 2;
 		}
-		uint64_t t1 = now_ns();
+		uint64_t t1 = lb_mono_ns();
 		if (b >= pp->p->warmup_batches)
 			pp->rtt_ns[pp->got++] = (double)(t1 - t0) / batch;
 		/* At least one sample, however long the warm-up took (say, a thread was
@@ -217,14 +213,6 @@ static int cmp_double(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* Nearest rank: the value at rank ceil(q · n), counted from 1. */
-static double nearest_rank(const double *sorted, unsigned n, double q)
-{
-	double r = ceil(q * n - 1e-9); /* q · n a hair above a whole number is that number */
-	unsigned rank = r < 1 ? 1 : (unsigned)r;
-	return sorted[(rank > n ? n : rank) - 1];
-}
-
 int c2c_summarize(const double *x, unsigned n, struct c2c_summary *s)
 {
 	s->samples = n;
@@ -238,9 +226,9 @@ int c2c_summarize(const double *x, unsigned n, struct c2c_summary *s)
 	qsort(sorted, n, sizeof *sorted, cmp_double);
 	s->min = sorted[0];
 	s->max = sorted[n - 1];
-	s->p10 = nearest_rank(sorted, n, 0.10);
-	s->median = nearest_rank(sorted, n, 0.50);
-	s->p90 = nearest_rank(sorted, n, 0.90);
+	s->p10 = stats_percentile_sorted(sorted, n, LB_PCT(10, 0));
+	s->median = stats_percentile_sorted(sorted, n, LB_P50);
+	s->p90 = stats_percentile_sorted(sorted, n, LB_P90);
 	free(sorted);
 	return 0;
 }
@@ -278,37 +266,29 @@ static int cmp_domain(const void *a, const void *b)
 	return cmp_int(&((const struct domain_pick *)a)->key, &((const struct domain_pick *)b)->key);
 }
 
-int c2c_pick_cpus(const struct topo *t, const int *cpus, unsigned n, unsigned cap, int *picked,
-		  char *how, size_t howlen)
+/* Where each CPU is; a CPU without a core level is a core of its own. 0 or a negative errno. */
+static int place_cpus(const struct topo *t, const int *cpus, unsigned n, struct cpu_place *pl)
 {
-	if (!t || !cpus || !picked || n == 0 || cap < 2)
-		return -EINVAL;
-	struct cpu_place *pl = malloc(n * sizeof *pl);
-	struct domain_pick *dom = calloc(n, sizeof *dom);
-	if (!pl || !dom) {
-		free(pl);
-		free(dom);
-		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		int rc = topo_cpu_place(t, cpus[i], &pl[i]);
+		if (rc)
+			return rc;
+		if (pl[i].core < 0)
+			pl[i].core = pl[i].pu;
 	}
-	int rc = 0;
-	for (unsigned i = 0; i < n && !rc; i++) {
-		rc = topo_cpu_place(t, cpus[i], &pl[i]);
-		if (!rc && pl[i].core < 0)
-			pl[i].core = pl[i].pu; /* no core level: every PU is a core of its own */
-	}
-	if (rc)
-		goto out;
+	return 0;
+}
 
-	/* The level, among those every CPU has, that cuts these CPUs into the most domains (the
-	 * finer on a tie): usually the LLC; packages when a machine without an L3 has one NUMA
-	 * node over several packages. */
-	enum domain_kind kind = DOM_MACHINE;
-	unsigned best = 1;
+/* The level, among those every CPU has, that cuts these CPUs into the most domains (the finer on
+ * a tie): usually the LLC; packages when a machine without an L3 has one NUMA node over several
+ * packages. 0 or -ENOMEM. */
+static int choose_level(const struct cpu_place *pl, unsigned n, enum domain_kind *kind)
+{
 	int *keys = malloc(n * sizeof *keys);
-	if (!keys) {
-		rc = -ENOMEM;
-		goto out;
-	}
+	if (!keys)
+		return -ENOMEM;
+	unsigned best = 1;
+	*kind = DOM_MACHINE;
 	for (enum domain_kind k = DOM_LLC; k < DOM_MACHINE; k++) {
 		unsigned i = 0;
 		for (; i < n && domain_of(&pl[i], k) >= 0; i++)
@@ -319,15 +299,45 @@ int c2c_pick_cpus(const struct topo *t, const int *cpus, unsigned n, unsigned ca
 		unsigned distinct = 1;
 		for (i = 1; i < n; i++)
 			distinct += keys[i] != keys[i - 1];
-		if (distinct > best || kind == DOM_MACHINE) {
-			kind = k;
+		if (distinct > best || *kind == DOM_MACHINE) {
+			*kind = k;
 			best = distinct;
 		}
 	}
 	free(keys);
+	return 0;
+}
 
-	/* Domains in topology (logical) order; within one, the CPU with the lowest PU index is
-	 * "first", and the core with the highest logical index is the farthest from it. */
+/* One domain's representatives: within it, the CPU with the lowest PU index is "first", and the
+ * core with the highest logical index is the farthest from it. */
+static void pick_in_domain(const struct cpu_place *pl, const int *cpus, unsigned n,
+			   enum domain_kind kind, struct domain_pick *d)
+{
+	int first = -1, last = -1, sibling = -1;
+	for (unsigned i = 0; i < n; i++) {
+		if (domain_of(&pl[i], kind) != d->key)
+			continue;
+		if (first < 0 || pl[i].pu < pl[first].pu)
+			first = (int)i;
+		if (last < 0 || pl[i].core > pl[last].core ||
+		    (pl[i].core == pl[last].core && pl[i].pu < pl[last].pu))
+			last = (int)i;
+	}
+	for (unsigned i = 0; i < n; i++)
+		if ((int)i != first && pl[i].core == pl[first].core &&
+		    (sibling < 0 || pl[i].pu < pl[sibling].pu))
+			sibling = (int)i;
+	d->cpu[d->n++] = cpus[first];
+	if (sibling >= 0)
+		d->cpu[d->n++] = cpus[sibling];
+	if (pl[last].core != pl[first].core)
+		d->cpu[d->n++] = cpus[last];
+}
+
+/* The domains of `kind` with their representatives, in topology (logical) order; how many. */
+static unsigned pick_domains(const struct cpu_place *pl, const int *cpus, unsigned n,
+			     enum domain_kind kind, struct domain_pick *dom)
+{
 	unsigned ndom = 0;
 	for (unsigned i = 0; i < n; i++) {
 		int key = domain_of(&pl[i], kind);
@@ -337,56 +347,64 @@ int c2c_pick_cpus(const struct topo *t, const int *cpus, unsigned n, unsigned ca
 		if (d == ndom)
 			dom[ndom++].key = key;
 	}
-	for (unsigned d = 0; d < ndom; d++) {
-		int first = -1, last = -1;
-		for (unsigned i = 0; i < n; i++) {
-			if (domain_of(&pl[i], kind) != dom[d].key)
-				continue;
-			if (first < 0 || pl[i].pu < pl[first].pu)
-				first = (int)i;
-			if (last < 0 || pl[i].core > pl[last].core ||
-			    (pl[i].core == pl[last].core && pl[i].pu < pl[last].pu))
-				last = (int)i;
-		}
-		int sibling = -1;
-		for (unsigned i = 0; i < n; i++)
-			if ((int)i != first && pl[i].core == pl[first].core &&
-			    (sibling < 0 || pl[i].pu < pl[sibling].pu))
-				sibling = (int)i;
-		dom[d].cpu[dom[d].n++] = cpus[first];
-		if (sibling >= 0)
-			dom[d].cpu[dom[d].n++] = cpus[sibling];
-		if (pl[last].core != pl[first].core)
-			dom[d].cpu[dom[d].n++] = cpus[last];
-	}
+	for (unsigned d = 0; d < ndom; d++)
+		pick_in_domain(pl, cpus, n, kind, &dom[d]);
 	qsort(dom, ndom, sizeof *dom, cmp_domain);
+	return ndom;
+}
 
-	/* As many domains as fit, evenly spaced so that the first and the last (other end of
-	 * the machine: another package when there are several) are always in. */
-	unsigned take = ndom, total;
+/* The k-th of `take` domains spaced evenly over ndom, the first and the last always in. */
+static unsigned spaced(unsigned k, unsigned take, unsigned ndom)
+{
+	return take == 1 ? 0 : (k * (ndom - 1) + (take - 1) / 2) / (take - 1);
+}
+
+/* As many domains as fit in cap, evenly spaced so that the first and the last (other end of the
+ * machine: another package when there are several) are always in. Their CPUs into picked[],
+ * ascending; returns how many, *taken the domains used. */
+static unsigned take_domains(const struct domain_pick *dom, unsigned ndom, unsigned cap,
+			     int *picked, unsigned *taken)
+{
+	unsigned take = ndom;
 	for (;; take--) {
-		total = 0;
-		for (unsigned k = 0; k < take; k++) {
-			unsigned d = take == 1 ? 0 : (k * (ndom - 1) + (take - 1) / 2) / (take - 1);
-			total += dom[d].n;
-		}
+		unsigned total = 0;
+		for (unsigned k = 0; k < take; k++)
+			total += dom[spaced(k, take, ndom)].n;
 		if (total <= cap || take == 1)
 			break;
 	}
 	unsigned np = 0;
 	for (unsigned k = 0; k < take; k++) {
-		unsigned d = take == 1 ? 0 : (k * (ndom - 1) + (take - 1) / 2) / (take - 1);
-		for (unsigned j = 0; j < dom[d].n && np < cap; j++)
-			picked[np++] = dom[d].cpu[j];
+		const struct domain_pick *d = &dom[spaced(k, take, ndom)];
+		for (unsigned j = 0; j < d->n && np < cap; j++)
+			picked[np++] = d->cpu[j];
 	}
 	qsort(picked, np, sizeof *picked, cmp_int);
-	if (how)
-		snprintf(how, howlen,
-			 "%u of %u CPUs: in %u of %u %s, the first CPU, an SMT sibling of it and a "
-			 "CPU of the last core (where they exist)",
-			 np, n, take, ndom, domain_names[kind]);
-	rc = (int)np;
-out:
+	*taken = take;
+	return np;
+}
+
+int c2c_pick_cpus(const struct topo *t, const int *cpus, unsigned n, unsigned cap, int *picked,
+		  char *how, size_t howlen)
+{
+	if (!t || !cpus || !picked || n == 0 || cap < 2)
+		return -EINVAL;
+	struct cpu_place *pl = malloc(n * sizeof *pl);
+	struct domain_pick *dom = calloc(n, sizeof *dom);
+	enum domain_kind kind;
+	int rc = pl && dom ? place_cpus(t, cpus, n, pl) : -ENOMEM;
+	if (rc == 0)
+		rc = choose_level(pl, n, &kind);
+	if (rc == 0) {
+		unsigned ndom = pick_domains(pl, cpus, n, kind, dom), take;
+		unsigned np = take_domains(dom, ndom, cap, picked, &take);
+		if (how)
+			snprintf(how, howlen,
+				 "%u of %u CPUs: in %u of %u %s, the first CPU, an SMT sibling of it "
+				 "and a CPU of the last core (where they exist)",
+				 np, n, take, ndom, domain_names[kind]);
+		rc = (int)np;
+	}
 	free(pl);
 	free(dom);
 	return rc;
@@ -467,13 +485,13 @@ int c2c_matrix_run(struct topo *t, const int *cpus, unsigned n, const struct c2c
 		return rc;
 	}
 
-	const uint64_t start_ns = now_ns();
+	const uint64_t start_ns = lb_mono_ns();
 	for (unsigned r = 0; r < rounds; r++) {
 		uint64_t due_ns = start_ns + r * p->round_every_ns;
 		struct timespec due = { (time_t)(due_ns / NS_PER_S), (long)(due_ns % NS_PER_S) };
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL) == EINTR)
 			;
-		m->round_start_s[r] = (double)(now_ns() - start_ns) / 1e9;
+		m->round_start_s[r] = (double)(lb_mono_ns() - start_ns) / 1e9;
 		unsigned want = p->samples - r * p->samples_per_round;
 		if (want > p->samples_per_round)
 			want = p->samples_per_round;
@@ -498,7 +516,7 @@ int c2c_matrix_run(struct topo *t, const int *cpus, unsigned n, const struct c2c
 			break;
 		}
 	}
-	m->wall_s = (double)(now_ns() - start_ns) / 1e9;
+	m->wall_s = (double)(lb_mono_ns() - start_ns) / 1e9;
 	for (unsigned i = 0; i < m->npairs && !rc; i++)
 		rc = c2c_summarize(m->pairs[i].rtt_ns, m->pairs[i].samples, &m->pairs[i].summary);
 	if (rc) {
@@ -518,31 +536,4 @@ const struct c2c_pair *c2c_matrix_pair(const struct c2c_matrix *m, int cpu_a, in
 			return pr;
 	}
 	return NULL;
-}
-
-static void put_field(FILE *f, double v)
-{
-	if (isnan(v))
-		fputc(',', f);
-	else
-		fprintf(f, ",%.1f", v);
-}
-
-int c2c_write_csv(FILE *f, const struct c2c_matrix *m)
-{
-	fputs("# lockbench-results v1 c2c\n"
-	      "cpu_a,cpu_b,samples,rtt_ns_median,rtt_ns_p10,rtt_ns_p90,rtt_ns_min,rtt_ns_max\n",
-	      f);
-	for (unsigned i = 0; m && i < m->npairs; i++) {
-		const struct c2c_pair *pr = &m->pairs[i];
-		const struct c2c_summary *s = &pr->summary;
-		fprintf(f, "%d,%d,%u", pr->cpu_a, pr->cpu_b, pr->samples);
-		put_field(f, s->median);
-		put_field(f, s->p10);
-		put_field(f, s->p90);
-		put_field(f, s->min);
-		put_field(f, s->max);
-		fputc('\n', f);
-	}
-	return ferror(f) ? -EIO : 0;
 }

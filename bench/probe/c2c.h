@@ -11,15 +11,15 @@
  * Both spin loops call lb_cpu_relax, as every lock's spin loop does, so the floor is the one a
  * lock could reach; without the pause the round trip is a few ns shorter.
  *
- * Library functions return 0 or a negative errno and never print; cmd_c2c (commands.h) is the
- * `lockbench c2c` front end.
+ * Library functions return 0 or a negative errno and never print or format a file (c2c.csv is
+ * results/probe_csv.c); cmd_c2c (commands.h) is the `lockbench c2c` front end.
  */
 #ifndef LB_C2C_H
 #define LB_C2C_H
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
+#include <stddef.h>
 
 struct topo;
 
@@ -111,10 +111,5 @@ int c2c_matrix_run(struct topo *t, const int *cpus, unsigned n, const struct c2c
 void c2c_matrix_free(struct c2c_matrix *m);
 /* The pair (a, b) in either order, or NULL. */
 const struct c2c_pair *c2c_matrix_pair(const struct c2c_matrix *m, int cpu_a, int cpu_b);
-
-/* c2c.csv (docs/SWEEP_FILES.md): the comment line, the header, one row per measured pair with
- * cpu_a < cpu_b (the round trip is symmetric; a heatmap mirrors it), unmeasurable fields empty.
- * m may be NULL (one CPU: the header only). Returns 0 or -EIO when a write failed. */
-int c2c_write_csv(FILE *f, const struct c2c_matrix *m);
 
 #endif

@@ -34,17 +34,14 @@
  * shared and then upgrade it). A lock's line could hold the word only for some locks (most are
  * a whole line), so it lives on its own line for every lock alike.
  *
- * Bounded time. The threads run in a forked child process, as the runner's points do, with the
- * samples in shared memory. At the time limit the parent asks them to stop (they check after
- * every unlock); a second later it kills the child. A thread stuck inside a broken lock (or a
- * lock whose waiter spins in a queue nobody will ever serve) cannot be cancelled any other way,
- * and a crash in a lock ends the child, not the caller.
+ * Bounded time. The threads run in a forked child process (run/child.c, as the runner's
+ * points do), with the samples in shared memory. At the time limit the parent asks them to stop
+ * (they check after every unlock); a second later it kills the child. A thread stuck inside a
+ * broken lock (or a lock whose waiter spins in a queue nobody will ever serve) cannot be
+ * cancelled any other way, and a crash in a lock ends the child, not the caller.
  */
-#define _GNU_SOURCE /* pipe2 */
+#define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <errno.h>
-#include <fcntl.h>
-#include <math.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -53,22 +50,13 @@
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "probe/c2c.h"
 #include "probe/handoff.h"
+#include "run/child.h"
+#include "run/clock.h"
 #include "topo/topo.h"
 
-#define NS_PER_S 1000000000ull
-#define HANDOFF_KILL_GRACE_MS 1000
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * NS_PER_S + (uint64_t)ts.tv_nsec;
-}
+#define HANDOFF_KILL_GRACE_NS 1000000000ull
 
 /* Shared between the parent and the child (MAP_SHARED). */
 struct handoff_shm {
@@ -91,6 +79,8 @@ struct handoff_run {
 	uint64_t turns_a; /* A's turns; B takes one fewer, so neither waits for a turn at the end */
 	unsigned nsamples;
 	struct handoff_shm *sh;
+	uint64_t deadline_ns; /* the parent's: when to ask the sides to stop, then to kill */
+	bool stop_asked;
 };
 
 static void side_fail(struct handoff_shm *sh, int err)
@@ -130,7 +120,7 @@ static void side_loop(const struct handoff_run *hr, void *ctx, unsigned me)
 		int mine = atomic_compare_exchange_strong_explicit(
 			&sh->turn, &expect, other, memory_order_relaxed, memory_order_relaxed);
 		if (mine && ++turns == next_stamp && me == 0) {
-			uint64_t t = now_ns();
+			uint64_t t = lb_mono_ns();
 			if (next_stamp > hr->warmup_turns + 1) {
 				sh->samples[got] = (double)(t - last_ns) / (2.0 * hr->rounds);
 				/* release: the parent reads samples[0, got) after loading got. */
@@ -189,48 +179,74 @@ static void *side_b(void *arg)
 	return NULL;
 }
 
-/* The child: A is its main thread, B one more thread. Never returns. */
-static void child_main(struct handoff_run *hr)
+/* The child (child_run's body): A is its main thread, B one more thread. It sends nothing
+ * through the pipe: the samples are in shared memory, and its exit is the end. */
+static int handoff_child(void *arg, int fd)
 {
-	/* Interrupts end the child (the parent reports -EINTR), not a handler of the caller's. */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	(void)fd;
+	struct handoff_run *hr = arg;
 	struct handoff_shm *sh = hr->sh;
 	hr->lock = lb_lock_alloc(hr->ops);
 	int rc = hr->lock ? hr->ops->init(hr->lock, 1) : -ENOMEM;
 	if (rc) {
 		side_fail(sh, rc);
-		_exit(0);
+		return 0;
 	}
 	pthread_t b;
 	int err = pthread_create(&b, NULL, side_b, hr);
 	if (err) {
 		side_fail(sh, -err);
-		_exit(0);
+		return 0;
 	}
 	side_run(hr, 0);
 	pthread_join(b, NULL);
 	hr->ops->destroy(hr->lock);
 	lb_free(hr->lock);
-	_exit(0); /* not exit(): the caller's stdio buffers are the caller's to flush */
+	return 0;
 }
 
-/* Wait until the child closes its end of the pipe (it exited), at most timeout_ms. */
-static int wait_exit(int fd, uint64_t timeout_ms)
+/* At the time limit the sides are asked to stop; a grace period later the child is killed. */
+static enum child_verdict handoff_watch(void *arg, uint64_t now_ns)
 {
-	const uint64_t deadline_ns = now_ns() + timeout_ms * 1000000u;
-	for (;;) {
-		uint64_t now = now_ns();
-		if (now >= deadline_ns)
-			return 0;
-		uint64_t left_ms = (deadline_ns - now + 999999u) / 1000000u;
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int n = poll(&p, 1, left_ms > 3600000u ? 3600000 : (int)left_ms);
-		if (n > 0)
-			return 1; /* POLLHUP: every write end is closed */
-		if (n < 0 && errno != EINTR)
-			return -errno;
+	struct handoff_run *hr = arg;
+	if (now_ns < hr->deadline_ns)
+		return CHILD_GO;
+	if (hr->stop_asked)
+		return CHILD_KILL_STUCK;
+	hr->stop_asked = true;
+	/* relaxed: stop carries no data, and the sides only need to see it soon. */
+	atomic_store_explicit(&hr->sh->stop, 1, memory_order_relaxed);
+	hr->deadline_ns = now_ns + HANDOFF_KILL_GRACE_NS;
+	return CHILD_GO;
+}
+
+/* The counts and the samples from shared memory; 0 or why the measurement failed. */
+static int take_outcome(const struct handoff_run *hr, const struct child_outcome *o,
+			double *handoff_ns, struct handoff_result *res)
+{
+	int rc = 0;
+	res->timed_out = hr->stop_asked;
+	res->killed = o->end != CHILD_EXITED;
+	if (!res->killed && WIFSIGNALED(o->wait_status))
+		rc = WTERMSIG(o->wait_status) == SIGINT || WTERMSIG(o->wait_status) == SIGTERM
+			     ? -EINTR
+			     : -ECHILD;
+	unsigned got = atomic_load_explicit(&hr->sh->got, memory_order_acquire);
+	memcpy(handoff_ns, hr->sh->samples, got * sizeof *handoff_ns);
+	res->samples = got;
+	if (!res->killed) {
+		res->turns_a = hr->sh->turns[0];
+		res->turns_b = hr->sh->turns[1];
+		res->retries_a = hr->sh->retries[0];
+		res->retries_b = hr->sh->retries[1];
+		res->sleeps_a = hr->sh->sleeps[0];
+		res->sleeps_b = hr->sh->sleeps[1];
 	}
+	if (rc == 0)
+		rc = atomic_load_explicit(&hr->sh->err, memory_order_relaxed);
+	if (rc == 0 && got == 0)
+		rc = -ETIMEDOUT;
+	return rc;
 }
 
 bool handoff_supported(const struct lb_lock_ops *ops)
@@ -265,89 +281,13 @@ int handoff_measure(const struct lb_lock_ops *ops, struct topo *t, int cpu_a, in
 	if (hr.sh == MAP_FAILED)
 		return -errno;
 	/* mmap zeroes the memory: turn = 0 (A's), stop = 0, arrived = 0, err = 0, got = 0. */
-	int pfd[2];
-	/* O_CLOEXEC: a program another thread of the caller execs must not hold the write end
-	 * open (fork keeps it, which is what the child needs). */
-	if (pipe2(pfd, O_CLOEXEC) != 0) {
-		int rc = -errno;
-		munmap(hr.sh, size);
-		return rc;
-	}
-	pid_t pid = fork();
-	if (pid == 0) {
-		close(pfd[0]);
-		child_main(&hr); /* the write end stays open until the child exits */
-	}
-	int rc = pid < 0 ? -errno : 0;
-	close(pfd[1]);
-	if (pid > 0) {
-		int done = wait_exit(pfd[0], (time_limit_ns + 999999u) / 1000000u);
-		if (done == 0) {
-			res->timed_out = true;
-			atomic_store_explicit(&hr.sh->stop, 1, memory_order_relaxed);
-			done = wait_exit(pfd[0], HANDOFF_KILL_GRACE_MS);
-		}
-		if (done <= 0) {
-			kill(pid, SIGKILL);
-			res->killed = true;
-		}
-		int status = 0;
-		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-			;
-		if (!res->killed && WIFSIGNALED(status))
-			rc = WTERMSIG(status) == SIGINT || WTERMSIG(status) == SIGTERM ? -EINTR
-										: -ECHILD;
-	}
-	close(pfd[0]);
-
-	unsigned got = atomic_load_explicit(&hr.sh->got, memory_order_acquire);
-	memcpy(handoff_ns, hr.sh->samples, got * sizeof *handoff_ns);
-	res->samples = got;
-	if (!res->killed) {
-		res->turns_a = hr.sh->turns[0];
-		res->turns_b = hr.sh->turns[1];
-		res->retries_a = hr.sh->retries[0];
-		res->retries_b = hr.sh->retries[1];
-		res->sleeps_a = hr.sh->sleeps[0];
-		res->sleeps_b = hr.sh->sleeps[1];
-	}
+	hr.deadline_ns = lb_mono_ns() + time_limit_ns;
+	const struct child_spec spec = { .body = handoff_child, .watch = handoff_watch, .arg = &hr };
+	struct child_outcome o;
+	int rc = child_run(&spec, &o);
 	if (rc == 0)
-		rc = atomic_load_explicit(&hr.sh->err, memory_order_relaxed);
-	if (rc == 0 && got == 0)
-		rc = -ETIMEDOUT;
+		rc = take_outcome(&hr, &o, handoff_ns, res);
+	child_outcome_free(&o);
 	munmap(hr.sh, size);
 	return rc;
-}
-
-int handoff_csv_header(FILE *f)
-{
-	fputs("# lockbench-results v1 handoff\n"
-	      "lock,lock_index,cpu_a,cpu_b,handoff_ns_median,handoff_ns_min,handoff_ns_max,"
-	      "c2c_half_rtt_ns\n",
-	      f);
-	return ferror(f) ? -EIO : 0;
-}
-
-static void put_field(FILE *f, double v)
-{
-	if (isnan(v))
-		fputc(',', f);
-	else
-		fprintf(f, ",%.1f", v);
-}
-
-int handoff_csv_row(FILE *f, const struct lb_lock_ops *ops, unsigned lock_index, int cpu_a,
-		    int cpu_b, const double *handoff_ns, unsigned n, double c2c_half_rtt_ns)
-{
-	struct c2c_summary s;
-	int rc = c2c_summarize(handoff_ns, n, &s);
-	if (rc)
-		return rc;
-	fprintf(f, "%s,%u,%d,%d", ops->name, lock_index, cpu_a, cpu_b);
-	put_field(f, s.median);
-	put_field(f, s.min);
-	put_field(f, s.max);
-	put_field(f, c2c_half_rtt_ns);
-	fputc('\n', f);
-	return ferror(f) ? -EIO : 0;
 }

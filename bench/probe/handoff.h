@@ -7,9 +7,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
-#include <stdio.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct topo;
 
@@ -45,12 +44,5 @@ bool handoff_supported(const struct lb_lock_ops *ops);
 int handoff_measure(const struct lb_lock_ops *ops, struct topo *t, int cpu_a, int cpu_b,
 		    unsigned rounds, double *handoff_ns, unsigned nsamples, uint64_t time_limit_ns,
 		    struct handoff_result *res);
-
-/* handoff.csv (docs/SWEEP_FILES.md): the comment line and the header; then one row per lock.
- * handoff_ns[] are the lock's samples (n may be 0: empty fields); c2c_half_rtt_ns may be NAN.
- * Each returns 0 or -EIO when a write failed. */
-int handoff_csv_header(FILE *f);
-int handoff_csv_row(FILE *f, const struct lb_lock_ops *ops, unsigned lock_index, int cpu_a,
-		    int cpu_b, const double *handoff_ns, unsigned n, double c2c_half_rtt_ns);
 
 #endif

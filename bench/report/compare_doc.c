@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "report/compare.h"
+#include "report/doc.h"
 #include "results/output.h"
 #include "report/report.h"
 
@@ -97,42 +98,44 @@ static bool right_aligned(int c)
 	return c == K_PERMITS || c == K_THREADS || c == K_CS;
 }
 
-/* One row of the columns in `mask`: aligned to w[] for the terminal, or a markdown row. */
+/* One row of the columns in `mask`, aligned to w[] for the terminal. */
 static void put_row(FILE *f, const char *const cells[K_COLS], const size_t w[K_COLS],
-		    unsigned mask, bool md)
+		    unsigned mask)
 {
 	char line[1024];
 	size_t o = 0;
-	for (int c = 0; c < K_COLS; c++) {
-		if (!(mask & 1u << c))
-			continue;
-		if (md) {
-			fputs("| ", f);
-			for (const char *s = cells[c]; *s; s++) {
-				if (*s == '|') /* it would end the cell */
-					fputc('\\', f);
-				fputc(*s, f);
-			}
-			fputc(' ', f);
-		} else if (o < sizeof line) {
+	for (int c = 0; c < K_COLS && o < sizeof line; c++)
+		if (mask & 1u << c)
 			o += (size_t)snprintf(line + o, sizeof line - o, "%s%*s",
 					      c == 0 ? "" : c <= K_CS ? " " : "  ",
 					      right_aligned(c) ? (int)w[c] : -(int)w[c], cells[c]);
-		}
-	}
-	if (md) {
-		fputs("|\n", f);
-		return;
-	}
 	o = o < sizeof line ? o : sizeof line - 1;
 	while (o > 0 && line[o - 1] == ' ')
 		o--;
 	fprintf(f, "%.*s\n", (int)o, line);
 }
 
-/* The points in both sets, then each set's own (without the other set's columns). */
-static void write_table(FILE *f, const struct cmp_set *a, const struct cmp_set *b,
-			const struct cmp_row *rows, size_t n, bool md)
+/* The same row of compare.md: the columns in `mask`, packed. */
+static void doc_put_row(struct doc *d, const char *const cells[K_COLS], unsigned mask, bool head)
+{
+	const char *packed[K_COLS];
+	size_t n = 0;
+	unsigned right = 0;
+	for (int c = 0; c < K_COLS; c++)
+		if (mask & 1u << c) {
+			right |= (unsigned)right_aligned(c) << n;
+			packed[n++] = cells[c];
+		}
+	if (head)
+		doc_table_start(d, NULL, packed, n, right);
+	else
+		doc_row(d, packed, n, false);
+}
+
+/* The points in both sets, then each set's own (without the other set's columns): on the
+ * terminal (d NULL) aligned in f, else as compare.md's tables in d. */
+static void write_table(FILE *f, struct doc *d, const struct cmp_set *a, const struct cmp_set *b,
+			const struct cmp_row *rows, size_t n)
 {
 	static const unsigned masks[3] = { (1u << K_COLS) - 1, K_KEY | 1u << K_A | 1u << K_NOTE,
 					   K_KEY | 1u << K_B | 1u << K_NOTE };
@@ -154,27 +157,34 @@ static void write_table(FILE *f, const struct cmp_set *a, const struct cmp_set *
 			const struct cmp_row *r = &rows[i];
 			if (pass == 0 ? !(r->a && r->b) : pass == 1 ? r->b != NULL : r->a != NULL)
 				continue;
-			if (!any && pass)
-				fprintf(f, md ? "\n## Only in %s (%s)\n\n" : "\nonly in %s (%s):\n",
-					pass == 1 ? "A" : "B", pass == 1 ? a->label : b->label);
-			if (!any) {
-				put_row(f, headings, w, masks[pass], md);
-				for (int c = 0; md && c < K_COLS; c++)
-					if (masks[pass] & 1u << c)
-						fputs(right_aligned(c) ? "|--:" : "|---", f);
-				fputs(md ? "|\n" : "", f);
+			if (!any && pass && d) {
+				char title[256];
+				snprintf(title, sizeof title, "Only in %s (%s)", pass == 1 ? "A" : "B",
+					 pass == 1 ? a->label : b->label);
+				doc_heading(d, 2, pass == 1 ? "only-a" : "only-b", title);
+			} else if (!any && pass) {
+				fprintf(f, "\nonly in %s (%s):\n", pass == 1 ? "A" : "B",
+					pass == 1 ? a->label : b->label);
 			}
+			if (!any)
+				d ? doc_put_row(d, headings, masks[pass], true)
+				  : put_row(f, headings, w, masks[pass]);
 			any = true;
 			fill_cells(k, r);
-			put_row(f, cells, w, masks[pass], md);
+			d ? doc_put_row(d, cells, masks[pass], false) : put_row(f, cells, w, masks[pass]);
 		}
-		if (!any && pass == 0)
+		if (any && d)
+			doc_table_end(d);
+		if (!any && pass == 0 && d)
+			doc_raw(d, "no point is in both sets\n");
+		else if (!any && pass == 0)
 			fputs("no point is in both sets\n", f);
 	}
 }
 
 /* "6 points in both: 2 faster, 1 slower, 3 no difference; 1 only in A, 2 only in B" */
-static void write_counts(FILE *f, const struct cmp_row *rows, size_t n, const struct cmp_metric *m)
+static void counts(char *buf, size_t len, const struct cmp_row *rows, size_t n,
+		   const struct cmp_metric *m)
 {
 	size_t both = 0, better = 0, worse = 0, same = 0, only_a = 0, only_b = 0;
 	for (size_t i = 0; i < n; i++) {
@@ -186,41 +196,43 @@ static void write_counts(FILE *f, const struct cmp_row *rows, size_t n, const st
 		worse += v == m->worse;
 		same += v == cmp_no_difference;
 	}
-	fprintf(f, "%zu points in both: %zu %s, %zu %s, %zu %s", both, better, m->better, worse,
-		m->worse, same, cmp_no_difference);
+	char unmeasured[64] = "";
 	if (both - better - worse - same)
-		fprintf(f, ", %zu not measured", both - better - worse - same);
-	fprintf(f, "; %zu only in A, %zu only in B", only_a, only_b);
+		snprintf(unmeasured, sizeof unmeasured, ", %zu not measured",
+			 both - better - worse - same);
+	snprintf(buf, len, "%zu points in both: %zu %s, %zu %s, %zu %s%s; %zu only in A, %zu only in B",
+		 both, better, m->better, worse, m->worse, same, cmp_no_difference, unmeasured, only_a,
+		 only_b);
 }
 
-static void write_head(FILE *f, const struct cmp_set *a, const struct cmp_set *b,
-		       const struct cmp_metric *m, bool md)
+/* "mops (Mops/s; higher is better), B relative to A" */
+static void what_text(char *buf, size_t len, const struct cmp_metric *m)
 {
-	char what[128];
-	snprintf(what, sizeof what, "%s (%s%s%s is better), B relative to A", m->what, m->unit,
+	snprintf(buf, len, "%s (%s%s%s is better), B relative to A", m->what, m->unit,
 		 *m->unit ? "; " : "", m->goal == VERDICT_HIGHER_BETTER ? "higher" : "lower");
-	if (md)
-		fprintf(f, "# lockbench compare: %s\n\n| | set | path | machine |\n|---|---|---|---|\n"
-			   "| A | %s | `%s` | %s |\n| B | %s | `%s` | %s |\n\n",
-			what, a->label, a->dir, a->about, b->label, b->dir, b->about);
-	else
-		fprintf(f, "compare: %s\n  A = %s  (%s: %s)\n  B = %s  (%s: %s)\n", what, a->label,
-			a->dir, a->about, b->label, b->dir, b->about);
-	/* One newline: a line break on the terminal, a soft break inside a markdown paragraph. */
-	fprintf(f, "spread: the 95 %% CI of the median where the set has one, else min..max of the "
-		   "repetitions;\nB/A [range]: B's median over A's [B.lo/A.hi..B.hi/A.lo]; \"%s\" "
-		   "when the two spreads overlap\n\n", cmp_no_difference);
 }
+
+/* How to read the table, in two lines: a line break on the terminal, a soft break inside a
+ * markdown paragraph. */
+static const char spread_line[] =
+	"spread: the 95 % CI of the median where the set has one, else min..max of the repetitions;";
+static const char ratio_line[] = "B/A [range]: B's median over A's [B.lo/A.hi..B.hi/A.lo]; \"%s\" "
+				 "when the two spreads overlap";
 
 /* The terminal's text. */
 void cmp_write_text(FILE *f, const struct cmp_set *a, const struct cmp_set *b,
 		    const struct cmp_row *rows, size_t n, const struct cmp_metric *m)
 {
-	write_head(f, a, b, m, false);
-	write_table(f, a, b, rows, n, false);
-	fputc('\n', f);
-	write_counts(f, rows, n, m);
-	fputc('\n', f);
+	char buf[512];
+	what_text(buf, sizeof buf, m);
+	fprintf(f, "compare: %s\n  A = %s  (%s: %s)\n  B = %s  (%s: %s)\n", buf, a->label, a->dir,
+		a->about, b->label, b->dir, b->about);
+	fprintf(f, "%s\n", spread_line);
+	fprintf(f, ratio_line, cmp_no_difference);
+	fputs("\n\n", f);
+	write_table(f, NULL, a, b, rows, n);
+	counts(buf, sizeof buf, rows, n, m);
+	fprintf(f, "\n%s\n", buf);
 }
 
 void cmp_write_csv(FILE *f, const struct cmp_row *rows, size_t n, const struct cmp_metric *m)
@@ -262,15 +274,35 @@ void cmp_write_md(FILE *f, const struct cmp_set *a, const struct cmp_set *b,
 		  const struct cmp_row *rows, size_t n, const struct cmp_metric *m,
 		  const char *no_plot)
 {
-	write_head(f, a, b, m, true);
-	fputs("**", f);
-	write_counts(f, rows, n, m);
-	fputs("**\n\n", f);
+	static const char *const head[] = { "", "set", "path", "machine" };
+	struct doc d;
+	char buf[512], adir[PATH_MAX + 2], bdir[PATH_MAX + 2];
+	doc_init(&d, f, false, DOC_MD_CELLS);
+	what_text(buf, sizeof buf, m);
+	doc_raw(&d, "# lockbench compare: ");
+	doc_text(&d, buf);
+	doc_raw(&d, "\n\n");
+	snprintf(adir, sizeof adir, "`%s`", a->dir);
+	snprintf(bdir, sizeof bdir, "`%s`", b->dir);
+	doc_table_start(&d, NULL, head, 4, 0);
+	doc_row(&d, (const char *[]){ "A", a->label, adir, a->about }, 4, false);
+	doc_row(&d, (const char *[]){ "B", b->label, bdir, b->about }, 4, false);
+	doc_table_end(&d);
+	doc_text(&d, spread_line);
+	doc_raw(&d, "\n");
+	doc_textf(&d, ratio_line, cmp_no_difference);
+	doc_raw(&d, "\n\n**");
+	counts(buf, sizeof buf, rows, n, m);
+	doc_text(&d, buf);
+	doc_raw(&d, "**\n\n");
 	if (no_plot)
-		fprintf(f, "No plot: %s.\n\n", no_plot);
+		doc_textf(&d, "No plot: %s.", no_plot);
 	else
-		fprintf(f, "![%s vs threads: A solid, B dashed](compare.png)\n\n", m->what);
-	write_table(f, a, b, rows, n, true);
+		doc_rawf(&d, "![%s vs threads: A solid, B dashed](compare.png)", m->what);
+	doc_raw(&d, "\n\n");
+	write_table(f, &d, a, b, rows, n);
+	/* A failed write leaves f's error flag set, which the caller checks before renaming. */
+	doc_finish(&d);
 }
 
 /* --- the plot -------------------------------------------------------------------------------- */

@@ -7,28 +7,25 @@
  * temporary name in DIR first (results/file.h) and is renamed over the final name only when
  * complete, so an interrupted report never leaves a half-written file behind a good name.
  *
- * `lockbench compare` reads and draws result sets too, and shares three pieces from here
- * (report.h's last section): report_fail, the meta.json format check and the gnuplot runner.
+ * `lockbench compare` reads and draws result sets too, and shares two pieces from here
+ * (report.h's last section): report_fail and the meta.json format check. The plots are drawn by
+ * report_plots.c.
  */
 #include "report/report.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
-#include <spawn.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "results/file.h"
-
-extern char **environ;
 
 int report_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
@@ -39,8 +36,8 @@ int report_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 	return rc;
 }
 
-static int join(char *buf, size_t len, const char *dir, const char *name, char *err,
-		size_t errlen)
+int report_join(char *buf, size_t len, const char *dir, const char *name, char *err,
+		 size_t errlen)
 {
 	if ((size_t)snprintf(buf, len, "%s/%s", dir, name) >= len)
 		return report_fail(err, errlen, -ENAMETOOLONG, "report: %s/%s: path too long", dir,
@@ -48,33 +45,10 @@ static int join(char *buf, size_t len, const char *dir, const char *name, char *
 	return 0;
 }
 
-static bool is_file(const char *path)
+bool report_is_file(const char *path)
 {
 	struct stat st;
 	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
-}
-
-static bool dir_has(const char *dir, const char *name)
-{
-	char path[4096];
-	return (size_t)snprintf(path, sizeof path, "%s/%s", dir, name) < sizeof path &&
-	       is_file(path);
-}
-
-const char *report_plots_dir(void)
-{
-	const char *env = getenv("LOCKBENCH_PLOTS");
-	if (env && *env)
-		return env;
-#ifdef LB_PLOTS_DIR
-	if (dir_has(LB_PLOTS_DIR, "throughput.gp"))
-		return LB_PLOTS_DIR;
-#endif
-#ifdef LB_DATA_DIR
-	if (dir_has(LB_DATA_DIR "/lockbench/plots", "throughput.gp"))
-		return LB_DATA_DIR "/lockbench/plots";
-#endif
-	return NULL;
 }
 
 /* --- reading the result set ---------------------------------------------------------------- */
@@ -82,11 +56,11 @@ const char *report_plots_dir(void)
 static int load_meta(struct report_set *s, char *err, size_t errlen)
 {
 	char path[4096];
-	int rc = join(path, sizeof path, s->dir, "meta.json", err, errlen);
+	int rc = report_join(path, sizeof path, s->dir, "meta.json", err, errlen);
 	if (rc)
 		return rc;
 	s->complete = -1;
-	if (!is_file(path))
+	if (!report_is_file(path))
 		return 0; /* the report says meta.json is missing */
 	rc = json_read_flat(path, &s->meta, err, errlen);
 	if (rc)
@@ -261,7 +235,7 @@ static int load_summary(struct report_set *s, char *err, size_t errlen)
 {
 	char path[4096];
 	int col[C_COUNT], ocol[O_COUNT];
-	int rc = join(path, sizeof path, s->dir, "summary.csv", err, errlen);
+	int rc = report_join(path, sizeof path, s->dir, "summary.csv", err, errlen);
 	if (rc || (rc = csv_read(path, "summary", &s->summary, err, errlen)))
 		return rc;
 	const struct csv_table *t = &s->summary;
@@ -325,8 +299,8 @@ static int check_csv(const char *dir, const char *name, const char *kind,
 {
 	char path[4096];
 	struct csv_table t;
-	int rc = join(path, sizeof path, dir, name, err, errlen);
-	if (rc || !is_file(path))
+	int rc = report_join(path, sizeof path, dir, name, err, errlen);
+	if (rc || !report_is_file(path))
 		return rc;
 	if ((rc = csv_read(path, kind, &t, err, errlen)))
 		return rc;
@@ -357,184 +331,10 @@ static int check_other_files(const struct report_set *s, char *err, size_t errle
 	if ((rc = check_csv(s->dir, "latency_cdf.csv", "latency_cdf", cdf, err, errlen)) ||
 	    (rc = check_csv(s->dir, "c2c.csv", "c2c", c2c, err, errlen)) ||
 	    (rc = check_csv(s->dir, "handoff.csv", "handoff", handoff, err, errlen)) ||
-	    (rc = join(path, sizeof path, s->dir, "results.csv", err, errlen)))
+	    (rc = report_join(path, sizeof path, s->dir, "results.csv", err, errlen)))
 		return rc;
 	/* results.csv can be large and the report does not draw from it: its version is enough. */
-	return is_file(path) ? csv_check_file(path, "results", err, errlen) : 0;
-}
-
-/* --- plots ----------------------------------------------------------------------------------- */
-
-static const struct {
-	const char *name, *script, *data, *title, *caption;
-} plot_defs[] = {
-	{ "throughput", "throughput.gp", "summary.csv", "Throughput vs threads",
-	  "Acquisitions per second, all threads together (log scale). Spinlocks typically collapse "
-	  "once threads outnumber CPUs (shaded): a preempted holder or next-in-line stalls everyone." },
-	{ "latency_p50", "latency_p50.gp", "summary.csv", "Median acquisition latency",
-	  "Time from calling lock() to holding it, the median acquisition (log scale)." },
-	{ "latency_p99", "latency_p99.gp", "summary.csv", "p99 acquisition latency",
-	  "The slow tail: 1 acquisition in 100 waited at least this long (log scale)." },
-	{ "fairness", "fairness.gp", "summary.csv", "Fairness",
-	  "The best-served thread's acquisitions divided by the worst-served one's (max/min): 1 "
-	  "when every thread got the same share; a set without it shows Jain's index (1 when "
-	  "equal, 1/N when one thread got all)." },
-	{ "cpu", "cpu.gp", "summary.csv", "CPU time per acquisition",
-	  "CPU time of all workers divided by acquisitions (log scale): spinning burns CPU while "
-	  "waiting, sleeping does not." },
-	{ "latency_cdf", "latency_cdf.gp", "latency_cdf.csv", "Latency distribution",
-	  "For each latency, the fraction of timed acquisitions that took at most that long." },
-	{ "latency_percentiles", "latency_percentiles.gp", "latency_cdf.csv",
-	  "Latency by percentile",
-	  "The same distribution read by percentile, HdrHistogram-style: each step is the latency "
-	  "that 50, 90, 99, 99.9, 99.99 % of acquisitions stayed within (both axes log), so the "
-	  "tail gets as much room as the median." },
-	{ "c2c_heatmap", "c2c_heatmap.gp", "c2c.csv", "Core-to-core round trip",
-	  "One cache line bounced between two CPUs: the floor under any lock handoff between them." },
-};
-
-_Static_assert(sizeof plot_defs / sizeof plot_defs[0] <= REPORT_MAX_PLOTS,
-	       "report_set.plots has room for REPORT_MAX_PLOTS plots: raise it");
-
-/* posix_spawnp rather than fork + exec: a gnuplot missing from PATH comes back as ENOENT from the
- * spawn itself, so it is told apart from a gnuplot that ran and failed. */
-static int spawn_gnuplot(const char *who, char *const argv[], char *err, size_t errlen)
-{
-	int pfd[2];
-	if (pipe(pfd) != 0)
-		return report_fail(err, errlen, -errno, "%s: pipe: %s", who, strerror(errno));
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
-	posix_spawn_file_actions_addclose(&fa, pfd[0]);
-	posix_spawn_file_actions_addclose(&fa, pfd[1]);
-	pid_t pid;
-	fflush(NULL);
-	int e = posix_spawnp(&pid, "gnuplot", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	close(pfd[1]);
-	if (e) {
-		close(pfd[0]);
-		if (e == ENOENT)
-			return report_fail(err, errlen, -ENOENT,
-					   "%s: gnuplot is not installed (not found in PATH); "
-					   "install it (Debian: apt-get install gnuplot-nox) "
-					   "to draw the plots", who);
-		return report_fail(err, errlen, -e, "%s: cannot run gnuplot: %s", who, strerror(e));
-	}
-	char msg[2048];
-	size_t n = 0;
-	for (;;) {
-		if (n > sizeof msg - 512) { /* keep the tail: the error is gnuplot's last line */
-			memmove(msg, msg + n - 512, 512);
-			n = 512;
-		}
-		ssize_t got = read(pfd[0], msg + n, sizeof msg - 1 - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			break;
-		n += (size_t)got;
-	}
-	msg[n] = '\0';
-	close(pfd[0]);
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return report_fail(err, errlen, -errno, "%s: waitpid: %s", who,
-					   strerror(errno));
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-		return 0;
-	/* gnuplot's last non-empty line is the error; a warning may come first. */
-	char *last = "no message";
-	for (char *line = strtok(msg, "\n"); line; line = strtok(NULL, "\n"))
-		if (strspn(line, " \t^") != strlen(line))
-			last = line;
-	return report_fail(err, errlen, -EIO, "%s: gnuplot failed on %s (%s %d): %.300s", who,
-			   argv[2], WIFEXITED(status) ? "exit" : "signal",
-			   WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), last);
-}
-
-/* gnuplot exits 0 when a write of its output fails (a full disk): a plot counts as written only
- * when it ends as its format ends, PNG with its IEND chunk, SVG with its closing tag. Other
- * formats are taken as they are. */
-static bool plot_is_whole(const char *path)
-{
-	static const unsigned char png_end[12] = { 0, 0, 0, 0, 'I', 'E', 'N', 'D',
-						   0xae, 0x42, 0x60, 0x82 };
-	const char *ext = strrchr(path, '.');
-	bool png = ext && strcmp(ext, ".png") == 0, svg = ext && strcmp(ext, ".svg") == 0;
-	if (!png && !svg)
-		return true;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	unsigned char tail[64];
-	off_t size = lseek(fd, 0, SEEK_END);
-	off_t from = size > (off_t)sizeof tail ? size - (off_t)sizeof tail : 0;
-	ssize_t n = size > 0 ? pread(fd, tail, (size_t)(size - from), from) : 0;
-	close(fd);
-	if (n <= 0)
-		return false;
-	if (png)
-		return n >= 12 && memcmp(tail + n - 12, png_end, 12) == 0;
-	while (n > 0 && (tail[n - 1] == '\n' || tail[n - 1] == ' ' || tail[n - 1] == '\r'))
-		n--;
-	return n >= 6 && memcmp(tail + n - 6, "</svg>", 6) == 0;
-}
-
-int report_run_gnuplot(const char *who, char *const argv[], const char *tmp, const char *final,
-		       char *err, size_t errlen)
-{
-	int rc = spawn_gnuplot(who, argv, err, errlen);
-	if (!rc && !is_file(tmp))
-		rc = report_fail(err, errlen, -EIO, "%s: gnuplot wrote no %s", who, tmp);
-	if (!rc && !plot_is_whole(tmp))
-		rc = report_fail(err, errlen, -EIO, "%s: gnuplot's %s is cut short: writing it "
-				 "failed (is the file system full?)", who, tmp);
-	if (!rc && rename(tmp, final) != 0)
-		rc = report_fail(err, errlen, -errno, "%s: rename %s: %s", who, tmp, strerror(errno));
-	if (rc)
-		unlink(tmp);
-	return rc;
-}
-
-static int make_plots(struct report_set *s, const char *scripts, char *err, size_t errlen)
-{
-	static const char *const exts[] = { "png", "svg" };
-	for (size_t i = 0; i < sizeof plot_defs / sizeof plot_defs[0]; i++) {
-		struct report_plot *p = &s->plots[s->nplots++];
-		char script[4096], data[4096], tmp[4096], final[4096];
-		p->name = plot_defs[i].name;
-		p->title = plot_defs[i].title;
-		p->caption = plot_defs[i].caption;
-		int rc = join(script, sizeof script, scripts, plot_defs[i].script, err, errlen);
-		if (rc || (rc = join(data, sizeof data, s->dir, plot_defs[i].data, err, errlen)))
-			return rc;
-		if (!is_file(script))
-			return report_fail(err, errlen, -ENOENT, "report: %s is missing", script);
-		/* c2c_heatmap.gp draws "unavailable" itself; the CDF needs its file. */
-		if (!is_file(data) && strcmp(p->name, "c2c_heatmap") != 0) {
-			snprintf(p->why, sizeof p->why, "no %s in this result set", plot_defs[i].data);
-			continue;
-		}
-		for (size_t e = 0; e < 2; e++) {
-			char name[128];
-			snprintf(name, sizeof name, ".partial-%s.%s", p->name, exts[e]);
-			if ((rc = join(tmp, sizeof tmp, s->dir, name, err, errlen)))
-				return rc;
-			snprintf(name, sizeof name, "%s.%s", p->name, exts[e]);
-			if ((rc = join(final, sizeof final, s->dir, name, err, errlen)))
-				return rc;
-			char *argv[] = { "gnuplot", "-c", script, data, tmp, NULL };
-			if ((rc = report_run_gnuplot("report", argv, tmp, final, err, errlen)))
-				return rc;
-		}
-		p->made = true;
-	}
-	return 0;
+	return report_is_file(path) ? csv_check_file(path, "results", err, errlen) : 0;
 }
 
 /* --- writing --------------------------------------------------------------------------------- */
@@ -543,7 +343,7 @@ static int write_atomic(const char *dir, const char *name, const char *buf, size
 			char *err, size_t errlen)
 {
 	char final[4096];
-	int rc = join(final, sizeof final, dir, name, err, errlen);
+	int rc = report_join(final, sizeof final, dir, name, err, errlen);
 	if (!rc && (rc = file_replace(final, buf, len)) != 0)
 		report_fail(err, errlen, rc, "report: writing %s: %s", final, strerror(-rc));
 	return rc;
@@ -559,7 +359,7 @@ static int write_doc(const struct report_set *s, const char *name, bool html, ch
 	if (!f)
 		return report_fail(err, errlen, -errno, "report: open_memstream: %s",
 				   strerror(errno));
-	int rc = html ? report_write_html(s, f, err, errlen) : report_write_md(s, f);
+	int rc = html ? report_write_html(s, f, err, errlen) : report_write_md(s, f, err, errlen);
 	bool bad = ferror(f) != 0;
 	if (fclose(f) != 0 || bad)
 		rc = rc ? rc : report_fail(err, errlen, -ENOMEM, "report: rendering %s failed",
@@ -579,9 +379,9 @@ int report_build(const char *dir, char *err, size_t errlen)
 
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return report_fail(err, errlen, -ENOTDIR, "report: '%s' is not a directory", dir);
-	if ((rc = join(summary, sizeof summary, dir, "summary.csv", err, errlen)))
+	if ((rc = report_join(summary, sizeof summary, dir, "summary.csv", err, errlen)))
 		return rc;
-	if (!is_file(summary))
+	if (!report_is_file(summary))
 		return report_fail(err, errlen, -ENOTDIR,
 				   "report: '%s' is not a result set: it has no summary.csv", dir);
 
@@ -593,7 +393,7 @@ int report_build(const char *dir, char *err, size_t errlen)
 					 "report: the gnuplot scripts are not found; "
 					 "set LOCKBENCH_PLOTS to lockbench's plots/ folder");
 		else
-			rc = make_plots(&s, scripts, err, errlen);
+			rc = report_make_plots(&s, scripts, err, errlen);
 	}
 	if (!rc)
 		rc = write_doc(&s, "report.html", true, err, errlen);

@@ -133,7 +133,7 @@ struct report_plot {
 };
 
 #define REPORT_MAX_CS 16
-#define REPORT_MAX_PLOTS 8 /* report.c asserts its plot list fits */
+#define REPORT_MAX_PLOTS 8 /* report_plots.c asserts its plot list fits; report_plot_add checks */
 
 struct report_set {
 	const char *dir;
@@ -153,9 +153,23 @@ struct report_set {
 	size_t nplots;
 };
 
+/* The next free plot of s, zeroed; NULL when s already has REPORT_MAX_PLOTS. */
+struct report_plot *report_plot_add(struct report_set *s);
+
+/* Draw s's plots (PNG and SVG) with the gnuplot scripts in `scripts`, each through a temporary
+ * name; a plot whose data file the set lacks is listed with the reason. Returns 0 or a negative
+ * errno with the message in err (-E2BIG: more plots than REPORT_MAX_PLOTS). */
+int report_make_plots(struct report_set *s, const char *scripts, char *err, size_t errlen);
+
+/* DIR/NAME into buf; -ENAMETOOLONG, said in err, when it does not fit. */
+int report_join(char *buf, size_t len, const char *dir, const char *name, char *err,
+		size_t errlen);
+/* A regular file (after symlinks) exists at path. */
+bool report_is_file(const char *path);
+
 /* The documents, written to `f` (a memory stream; the caller checks ferror and renames). */
 int report_write_html(const struct report_set *s, FILE *f, char *err, size_t errlen);
-int report_write_md(const struct report_set *s, FILE *f);
+int report_write_md(const struct report_set *s, FILE *f, char *err, size_t errlen);
 
 /* --- shared with compare.c and compare_doc.c ------------------------------------------------ */
 

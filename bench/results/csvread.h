@@ -3,7 +3,8 @@
  * Format v2 (written today): the first line is the header row, so any CSV reader opens the file
  * with no options, and the last column, `format_version`, holds RESULTS_FORMAT_VERSION on every
  * row, so a reader refuses a row of a version it does not know. Format v1 (read, never written)
- * started with a comment line `# lockbench-results v1 KIND` before the header. Fields may be quoted ("a, b", "say ""x""", even across lines); an empty field means "could
+ * started with a comment line `# lockbench-results v1 KIND` before the header. Fields may be
+ * quoted ("a, b", "say ""x""", even across lines); an empty field means "could
  * not be measured". Further `#` lines and blank lines are skipped. Every error comes back as one
  * line `PATH:LINE: why` in `err`, so the caller can print it as it is; the reader never prints
  * and never aborts, whatever the bytes. Used by report, compare and sweep --resume.

@@ -11,7 +11,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 #define LB_MAX_THREADS 1024
 

@@ -1,5 +1,6 @@
-/* runner.c — the parent's side of a measurement point: the child process, the watchdog, and
- * the result coming back through a pipe. What happens inside the child is measure.c.
+/* runner.c — the parent's side of a measurement point: the calibration, the watchdog, and the
+ * result coming back through a pipe. child.c forks and kills; what happens inside the child is
+ * window.c and worker.c.
  *
  * The watchdog reads the workers' operation counters (struct runner_progress, in memory
  * shared with the child) every 50 ms. Progress is any counter moving; the period is counted
@@ -12,10 +13,7 @@
 #include "run/runner.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -25,9 +23,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <sys/prctl.h>
-
-#include "run/measure.h"
+#include "run/child.h"
+#include "run/window.h"
 #include "stats/stats.h"
 #include "run/workload.h"
 
@@ -41,6 +38,35 @@ void runner_interrupt(void)
 int runner_interrupted(void)
 {
 	return interrupt_requested != 0;
+}
+
+static volatile sig_atomic_t caught_signal;
+
+static void on_stop_signal(int sig)
+{
+	caught_signal = sig;
+	runner_interrupt();
+}
+
+void runner_catch_signals(struct runner_signals *old)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, old ? &old->int_action : NULL);
+	sigaction(SIGTERM, &sa, old ? &old->term_action : NULL);
+}
+
+void runner_restore_signals(const struct runner_signals *old)
+{
+	sigaction(SIGINT, &old->int_action, NULL);
+	sigaction(SIGTERM, &old->term_action, NULL);
+}
+
+int runner_interrupt_signal(void)
+{
+	return caught_signal;
 }
 
 void run_result_init(struct run_result *r, unsigned rep)
@@ -225,25 +251,6 @@ static int decode_result(const char *buf, size_t len, unsigned threads, struct r
 	return 0;
 }
 
-static void child_process(struct topo *t, const struct run_params *p,
-			  const struct thread_plan *plan, const struct measure_calib *cal,
-			  unsigned rep, struct runner_shared *sh, int fd, pid_t parent)
-{
-	/* The parent may catch SIGINT to stop between points; the child just dies with it. And it
-	 * must not outlive a parent that was killed: its workers may spin for ever. */
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	signal(SIGPIPE, SIG_DFL);
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
-	if (getppid() != parent)
-		_exit(4); /* the parent died before the request took effect */
-	struct run_result r;
-	run_result_init(&r, rep);
-	measure_point(t, p, plan, cal, sh, &r);
-	int err = send_result(fd, &r, p->threads);
-	_exit(err ? 3 : 0);
-}
-
 static void note_exit(struct run_result *r, int ws)
 {
 	if (WIFSIGNALED(ws)) {
@@ -262,156 +269,77 @@ static void note_exit(struct run_result *r, int ws)
  * third of a default sweep point, whose window and warm-up are 130 ms), and every point of a
  * sweep then does the same work for the same --cs, so points compare like for like. 0 until
  * measured, 1 measured, a negative errno when it failed. */
-static struct measure_calib run_calib;
+static struct window_calib run_calib;
 static int run_calib_state;
 
-int runner_run_point(struct topo *t, const struct run_params *p, const struct thread_plan *plan,
-		     unsigned rep, struct run_result *r)
+/* One point's run, seen from both sides of the fork: the child measures, the parent's
+ * watchdog reads the progress counters. */
+struct point_run {
+	struct topo *t;
+	const struct run_params *p;
+	const struct thread_plan *plan;
+	unsigned rep;
+	struct runner_shared *sh;
+	/* The watchdog's: the counters as last seen, and when one last moved. */
+	uint64_t *last, wd_ns, last_change;
+	int last_phase;
+};
+
+static int point_child(void *arg, int fd)
 {
-	run_result_init(r, rep);
-	if (run_calib_state == 0) {
-		int rc = measure_calibrate(&run_calib);
-		run_calib_state = rc ? rc : 1;
-	}
-	if (run_calib_state < 0) {
-		run_result_note(r, "calibration failed: %s", strerror(-run_calib_state));
-		return 0; /* the machine's failure, not the harness's: r->status is RUN_ERROR */
-	}
-	const unsigned n = p->threads;
-	size_t shsize = sizeof(struct runner_shared) + n * sizeof(struct runner_progress);
-	struct runner_shared *sh =
-		mmap(NULL, shsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-	if (sh == MAP_FAILED) {
-		int err = -errno;
-		run_result_note(r, "mmap: %s", strerror(-err));
-		return err;
-	}
-	/* Fresh anonymous memory is zero: phase INIT, every counter 0, every state STARTING. */
-	int fds[2];
-	if (pipe2(fds, O_CLOEXEC) != 0) {
-		int err = -errno;
-		run_result_note(r, "pipe: %s", strerror(-err));
-		munmap(sh, shsize);
-		return err;
-	}
-	fflush(NULL); /* the child must not inherit unwritten output */
-	pid_t parent = getpid();
-	pid_t pid = fork();
-	if (pid < 0) {
-		int err = -errno;
-		run_result_note(r, "fork: %s", strerror(-err));
-		close(fds[0]);
-		close(fds[1]);
-		munmap(sh, shsize);
-		return err;
-	}
-	if (pid == 0) {
-		close(fds[0]);
-		child_process(t, p, plan, &run_calib, rep, sh, fds[1], parent);
-	}
-	close(fds[1]);
+	struct point_run *pr = arg;
+	struct run_result r;
+	run_result_init(&r, pr->rep);
+	window_measure_point(pr->t, pr->p, pr->plan, &run_calib, pr->sh, &r);
+	return send_result(fd, &r, pr->p->threads) ? 3 : 0;
+}
 
-	const uint64_t wd_ns = runner_watchdog_ns(p);
-	uint64_t *last = calloc(n, sizeof *last);
-	size_t cap = 1 << 16, len = 0;
-	char *buf = malloc(cap);
-	int last_phase = PH_INIT, harness_err = 0;
-	enum { READING, KILLED_STUCK, KILLED_INTERRUPT, BROKEN } how = READING;
-	uint64_t last_change = lb_mono_ns();
-	while (how == READING) {
-		struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-		int ready = poll(&pfd, 1, 50);
-		if (ready < 0 && errno != EINTR) {
-			harness_err = -errno;
-			how = BROKEN;
-			break;
-		}
-		if (ready > 0) {
-			if (len == cap) {
-				char *bigger = buf ? realloc(buf, cap * 2) : NULL;
-				if (!bigger) {
-					harness_err = -ENOMEM;
-					how = BROKEN;
-					break;
-				}
-				buf = bigger;
-				cap *= 2;
-			}
-			ssize_t got = buf ? read(fds[0], buf + len, cap - len) : -1;
-			if (got == 0)
-				break; /* EOF: the child is done, one way or another */
-			if (got < 0 && errno != EINTR) {
-				harness_err = buf ? -errno : -ENOMEM;
-				how = BROKEN;
-				break;
-			}
-			if (got > 0)
-				len += (size_t)got;
-		}
-		if (runner_interrupted()) {
-			/* A child that already sent its whole result is not killed for it: what is
-			 * in the pipe is read without waiting, and its end means the measurement is
-			 * finished and kept (the promise cmd_run.c states). */
-			bool eof = false;
-			while (buf && len < cap) {
-				struct pollfd now = { .fd = fds[0], .events = POLLIN };
-				if (poll(&now, 1, 0) <= 0)
-					break;
-				ssize_t got = read(fds[0], buf + len, cap - len);
-				if (got <= 0) {
-					eof = got == 0;
-					break;
-				}
-				len += (size_t)got;
-			}
-			if (eof)
-				break;
-			how = KILLED_INTERRUPT;
-			break;
-		}
-		/* Progress: any worker's counter moved. The period starts again when the workers
-		 * are released (setup, which may create a thousand threads, is not waiting). */
-		uint64_t now = lb_mono_ns();
-		int phase = atomic_load_explicit(&sh->phase, memory_order_relaxed);
-		if (phase != last_phase) {
-			if (last_phase == PH_INIT)
-				last_change = now;
-			last_phase = phase;
-		}
-		for (unsigned i = 0; last && i < n; i++) {
-			/* Relaxed: a counter only ever grows; any newer value means progress. */
-			uint64_t ops = atomic_load_explicit(&sh->thread[i].ops, memory_order_relaxed);
-			if (ops != last[i]) {
-				last[i] = ops;
-				last_change = now;
-			}
-		}
-		if (now - last_change >= wd_ns)
-			how = KILLED_STUCK;
+/* Progress: any worker's counter moved. The period starts again when the workers are released
+ * (setup, which may create a thousand threads, is not waiting). */
+static enum child_verdict point_watch(void *arg, uint64_t now)
+{
+	struct point_run *pr = arg;
+	if (runner_interrupted())
+		return CHILD_KILL_INTERRUPT;
+	int phase = atomic_load_explicit(&pr->sh->phase, memory_order_relaxed);
+	if (phase != pr->last_phase) {
+		if (pr->last_phase == PH_INIT)
+			pr->last_change = now;
+		pr->last_phase = phase;
 	}
-	if (how != READING)
-		kill(pid, SIGKILL);
-	int ws = 0;
-	while (waitpid(pid, &ws, 0) < 0 && errno == EINTR)
-		;
-	close(fds[0]);
+	for (unsigned i = 0; i < pr->p->threads; i++) {
+		/* Relaxed: a counter only ever grows; any newer value means progress. */
+		uint64_t ops = atomic_load_explicit(&pr->sh->thread[i].ops, memory_order_relaxed);
+		if (ops != pr->last[i]) {
+			pr->last[i] = ops;
+			pr->last_change = now;
+		}
+	}
+	return now - pr->last_change >= pr->wd_ns ? CHILD_KILL_STUCK : CHILD_GO;
+}
 
+/* The result from how the child ended; 0, or the harness's -errno (reading the pipe). */
+static int take_outcome(struct point_run *pr, const struct child_outcome *o, struct run_result *r)
+{
+	int ws = o->wait_status;
+	enum child_end end = o->end;
 	/* Ctrl-C on a terminal, and `timeout`, signal the whole process group: the child may die of
-	 * the signal before this loop notices the parent got it too. That is an interruption, not
-	 * a failed measurement. */
-	if (how == READING && WIFSIGNALED(ws) && runner_interrupted())
-		how = KILLED_INTERRUPT;
-	if (how == KILLED_STUCK) {
+	 * the signal before the watchdog notices the parent got it too. That is an interruption,
+	 * not a failed measurement. */
+	if (end == CHILD_EXITED && WIFSIGNALED(ws) && runner_interrupted())
+		end = CHILD_INTERRUPTED;
+	if (end == CHILD_STUCK) {
 		r->status = RUN_STUCK;
-		describe_stuck(r, p, sh, wd_ns);
-	} else if (how == KILLED_INTERRUPT) {
+		describe_stuck(r, pr->p, pr->sh, pr->wd_ns);
+	} else if (end == CHILD_INTERRUPTED) {
 		r->status = RUN_INTERRUPTED;
 		run_result_note(r, "interrupted by a signal");
-	} else if (how == BROKEN) {
+	} else if (end == CHILD_BROKEN) {
 		r->status = RUN_ERROR;
-		run_result_note(r, "reading the result: %s", strerror(-harness_err));
+		run_result_note(r, "reading the result: %s", strerror(-o->err));
+		return o->err;
 	} else if (WIFEXITED(ws) && WEXITSTATUS(ws) == 0 &&
-		   decode_result(buf, len, n, r) == 0) {
+		   decode_result(o->out, o->out_len, pr->p->threads, r) == 0) {
 		/* r now holds the child's result. */
 	} else {
 		r->status = RUN_ERROR;
@@ -420,8 +348,49 @@ int runner_run_point(struct topo *t, const struct run_params *p, const struct th
 		else
 			note_exit(r, ws);
 	}
-	free(buf);
-	free(last);
-	munmap(sh, shsize);
-	return harness_err;
+	return 0;
+}
+
+int runner_run_point(struct topo *t, const struct run_params *p, const struct thread_plan *plan,
+		     unsigned rep, struct run_result *r)
+{
+	run_result_init(r, rep);
+	if (run_calib_state == 0) {
+		int rc = window_calibrate(&run_calib);
+		run_calib_state = rc ? rc : 1;
+	}
+	if (run_calib_state < 0) {
+		run_result_note(r, "calibration failed: %s", strerror(-run_calib_state));
+		return 0; /* the machine's failure, not the harness's: r->status is RUN_ERROR */
+	}
+	struct point_run pr = { .t = t, .p = p, .plan = plan, .rep = rep,
+				.wd_ns = runner_watchdog_ns(p), .last_phase = PH_INIT };
+	/* Before the fork: a watchdog without its counters would see no progress and kill a
+	 * healthy point as stuck. Failing here is the harness's failure, said once. */
+	pr.last = calloc(p->threads, sizeof *pr.last);
+	if (!pr.last) {
+		run_result_note(r, "out of memory for the watchdog's progress counters");
+		return -ENOMEM;
+	}
+	size_t shsize = sizeof(struct runner_shared) + p->threads * sizeof(struct runner_progress);
+	/* Fresh anonymous memory is zero: phase INIT, every counter 0, every state STARTING. */
+	pr.sh = mmap(NULL, shsize, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (pr.sh == MAP_FAILED) {
+		int err = -errno;
+		run_result_note(r, "mmap: %s", strerror(-err));
+		free(pr.last);
+		return err;
+	}
+	const struct child_spec spec = { .body = point_child, .watch = point_watch, .arg = &pr };
+	struct child_outcome o;
+	pr.last_change = lb_mono_ns();
+	int err = child_run(&spec, &o);
+	if (err)
+		run_result_note(r, "%s: %s", o.start_failed, strerror(-err));
+	else
+		err = take_outcome(&pr, &o, r);
+	child_outcome_free(&o);
+	free(pr.last);
+	munmap(pr.sh, shsize);
+	return err;
 }

@@ -12,6 +12,7 @@
 #ifndef LB_RUNNER_H
 #define LB_RUNNER_H
 
+#include <signal.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -39,5 +40,16 @@ void run_result_free(struct run_result *r);
 /* Async-signal-safe: ask the running point to stop (its result becomes RUN_INTERRUPTED). */
 void runner_interrupt(void);
 int runner_interrupted(void);
+
+/* Catch SIGINT and SIGTERM: either stops the running point (runner_interrupt) and is kept for
+ * runner_interrupt_signal. Without SA_RESTART, so that the watchdog's poll returns to notice.
+ * The previous actions go to *old, for runner_restore_signals (old may be NULL). */
+struct runner_signals {
+	struct sigaction int_action, term_action;
+};
+void runner_catch_signals(struct runner_signals *old);
+void runner_restore_signals(const struct runner_signals *old);
+/* The signal runner_catch_signals caught (the last one), or 0. */
+int runner_interrupt_signal(void);
 
 #endif

@@ -1,5 +1,6 @@
 /* workload.h — what a worker does around the lock: calibrated spin work, the shared lines its
- * critical section writes, the exclusion counters, and the clock that times acquisitions.
+ * critical section writes, and the exclusion counters. The clock that times acquisitions is
+ * clock.h.
  *
  * Work. `--cs NS` and `--ncs NS` become iteration counts of workload_spin(), a dependency chain
  * of multiply-adds (each step needs the previous result, so the CPU cannot overlap or skip
@@ -17,11 +18,6 @@
  * incremented in every critical section. With one permit the increments are plain
  * read-modify-writes, so their totals equal the number of critical sections only if the lock
  * excludes. With N > 1 permits they race by design; occupancy is then counted with an atomic.
- *
- * Clock. When the TSC is invariant (constant_tsc and nonstop_tsc in /proc/cpuinfo, and the
- * kernel's clocksource is tsc, i.e. it trusts it across CPUs), timestamps are `rdtsc; lfence`
- * at the start and `lfence; rdtsc` at the stop (see lb_rdtsc_start), converted with a rate
- * calibrated against CLOCK_MONOTONIC; otherwise clock_gettime(CLOCK_MONOTONIC).
  */
 #ifndef LB_WORKLOAD_H
 #define LB_WORKLOAD_H
@@ -32,8 +28,8 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "lock.h"
-#include "stats/stats.h"
+#include <lockbench/lock.h>
+#include "run/clock.h"
 
 struct workload_calib {
 	double iters_per_ns;
@@ -79,7 +75,7 @@ struct wl_instance {
  * would hide it (atomics cannot lose updates) or change what is measured. The accesses are data
  * races in C11 terms exactly when the lock fails to exclude, which is the thing being tested;
  * ThreadSanitizer builds are told not to instrument this function.
- * Returns the value it loaded: the critical section's work is seeded from it (measure.c), so the
+ * Returns the value it loaded: the critical section's work is seeded from it (worker.c), so the
  * work cannot start before the load, which itself cannot complete before the acquisition. */
 __attribute__((no_sanitize("thread"))) static inline uint64_t
 wl_plain_increment(struct wl_line *l)
@@ -89,94 +85,5 @@ wl_plain_increment(struct wl_line *l)
 	l->value = v + 1;
 	return v;
 }
-
-/* The timestamp source for acquisition latency. */
-struct lb_clock {
-	bool tsc;             /* timestamps are TSC ticks, else CLOCK_MONOTONIC ns */
-	double ns_per_tick;   /* 1.0 for CLOCK_MONOTONIC */
-	char desc[96];        /* "rdtsc (invariant TSC, 2994.4 MHz)" or "clock_gettime (…)" */
-};
-
-static inline uint64_t lb_mono_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-#if defined(__x86_64__) || defined(__i386__)
-#define LB_HAVE_RDTSC 1
-/* A timed interval is lb_clock_start() … lb_clock_stop(). rdtsc alone is not ordered: the CPU
- * may read the counter before earlier instructions finish or after later ones start. At the
- * start, the lfence after rdtsc keeps the timed code (the lock call) from starting before the
- * counter is read; at the stop, the lfence before rdtsc makes the read wait until the timed
- * code has completed. The other two fences (before the start, after the stop) would only keep
- * untimed code out of the interval and cost as much again (~35 vs ~90 ns a pair on this VM). */
-static inline uint64_t lb_rdtsc_start(void)
-{
-	uint32_t lo, hi;
-	__asm__ __volatile__("rdtsc\n\tlfence" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-
-static inline uint64_t lb_rdtsc_stop(void)
-{
-	uint32_t lo, hi;
-	__asm__ __volatile__("lfence\n\trdtsc" : "=a"(lo), "=d"(hi) : : "memory");
-	return ((uint64_t)hi << 32) | lo;
-}
-#else
-#define LB_HAVE_RDTSC 0
-static inline uint64_t lb_rdtsc_start(void)
-{
-	return lb_mono_ns();
-}
-
-static inline uint64_t lb_rdtsc_stop(void)
-{
-	return lb_mono_ns();
-}
-#endif
-
-static inline uint64_t lb_clock_start(const struct lb_clock *c)
-{
-	return c->tsc ? lb_rdtsc_start() : lb_mono_ns();
-}
-
-static inline uint64_t lb_clock_stop(const struct lb_clock *c)
-{
-	return c->tsc ? lb_rdtsc_stop() : lb_mono_ns();
-}
-
-/* Rounded to the nearest ns, not truncated (truncation read every sample up to a tick low). Not
- * llround(): this runs on the timed path, and +0.5 then truncation is the same for ticks >= 0
- * without a libm call. */
-static inline uint64_t lb_clock_ns(const struct lb_clock *c, uint64_t ticks)
-{
-	return c->tsc ? (uint64_t)((double)ticks * c->ns_per_tick + 0.5) : ticks;
-}
-
-/* Whether the TSC can be trusted as a clock here. Returns 1 (yes) or 0 and says why not, and
- * fills `flags` with what was found ("constant_tsc nonstop_tsc, clocksource tsc"). */
-int lb_tsc_invariant(char *flags, size_t flags_len, char *why, size_t why_len);
-/* Whether the first "flags" line of /proc/cpuinfo has `flag` as a word: 1, 0, or -1 when there
- * is no such line (not x86, or no /proc). */
-int lb_cpuinfo_flag(const char *flag);
-/* The kernel's current clocksource ("tsc", "hpet", …), or "unknown". */
-void lb_clocksource(char *buf, size_t len);
-
-/* Choose and calibrate the clock (TSC against CLOCK_MONOTONIC over ~20 ms when invariant). */
-int lb_clock_init(struct lb_clock *c);
-/* What the clock itself puts under every latency figure, from back-to-back empty intervals. */
-struct lb_timer_floor {
-	double pair_ns; /* timing one acquisition: a timestamp pair plus a histogram update */
-	double p50_ns;  /* median of the empty intervals: a latency at or below it is the timer's */
-	double tick_ns; /* granularity: the GCD of the raw tick differences, in ns (clock_getres
-			   says 1 ns whatever the clock really steps by) */
-};
-/* Measure it (~7 ms). 0, or -ENOMEM (the fields are NAN then). */
-int lb_clock_floor(const struct lb_clock *c, struct lb_timer_floor *f);
-/* lb_clock_floor's pair_ns alone (NAN on failure). */
-double lb_clock_pair_cost_ns(const struct lb_clock *c);
 
 #endif

@@ -277,6 +277,14 @@ double stats_median(const double *v, size_t n)
 	return med;
 }
 
+double stats_percentile_sorted(const double *sorted, size_t n, uint32_t part)
+{
+	uint64_t rank = stats_rank(n, part);
+	if (rank == 0)
+		return NAN;
+	return sorted[(rank > n ? n : rank) - 1];
+}
+
 /* P(X <= k) for X ~ Binomial(n, 1/2). */
 static double binom_half_cdf(size_t n, size_t k)
 {

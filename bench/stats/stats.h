@@ -121,7 +121,15 @@ void run_result_note(struct run_result *r, const char *fmt, ...) __attribute__((
  * skipped; each returns NAN when nothing is left. */
 double stats_min(const double *v, size_t n);
 double stats_max(const double *v, size_t n);
+/* Two definitions of the middle, on purpose. stats_median is the midpoint of the two middle
+ * values when the count is even: it is for the few repetitions of a point (3 to 10), where it is
+ * the usual estimator and stats_ci95_median's order statistics bracket it. Percentiles of many
+ * samples (latencies, c2c round trips, handoffs) use the nearest rank (stats_rank): always a value
+ * that was observed, p50 included, by the same rule as the histogram's percentiles. */
 double stats_median(const double *v, size_t n);
+/* The nearest-rank percentile part/LB_PCT_DEN of n values sorted ascending (the value at rank
+ * stats_rank(n, part)); NAN when n or part is 0. */
+double stats_percentile_sorted(const double *sorted, size_t n, uint32_t part);
 double stats_mean(const double *v, size_t n);
 /* 95 % confidence interval of the median, distribution-free: order statistics whose ranks come
  * from Binomial(n, 1/2). Needs at least 6 values (below that no pair of order statistics covers

@@ -41,24 +41,6 @@
 #define NS_PER_MS 1000000ull
 #define NS_PER_S 1000000000ull
 
-/* ---- signals ------------------------------------------------------------------------------ */
-
-static volatile sig_atomic_t stop_signal;
-
-static void on_stop_signal(int sig)
-{
-	stop_signal = sig;
-	runner_interrupt();
-}
-
-static void install_signals(void)
-{
-	struct sigaction sa = { .sa_handler = on_stop_signal };
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
-}
-
 /* ---- the result set on disk --------------------------------------------------------------- */
 
 struct sweep_meta_args {
@@ -373,7 +355,7 @@ static int run_one(struct sweep_run *s, size_t k, unsigned rep, size_t order,
 	ticks = ticks && cpu_ticks_read(&t1) == 0;
 	double c2c_after = probe(s);
 	s->last_probe_ns = c2c_after;
-	if (r.status == RUN_INTERRUPTED || stop_signal) {
+	if (r.status == RUN_INTERRUPTED || runner_interrupt_signal()) {
 		*r_out = r;
 		return 0; /* not recorded: --resume runs it again */
 	}
@@ -425,21 +407,21 @@ static int sweep_loop(struct sweep_run *s, double t_start, char *err, size_t err
 	const bool tty = isatty(2);
 	size_t done_at_start = s->ndone;
 	int rc = 0;
-	for (unsigned rep = 0; rep < s->o.reps && !stop_signal && rc == 0; rep++) {
+	for (unsigned rep = 0; rep < s->o.reps && !runner_interrupt_signal() && rc == 0; rep++) {
 		sweep_shuffle(idx, s->npts, s->o.seed + rep);
-		for (size_t j = 0; j < s->npts && !stop_signal && rc == 0; j++) {
+		for (size_t j = 0; j < s->npts && !runner_interrupt_signal() && rc == 0; j++) {
 			size_t k = idx[j];
 			if (s->done[k * s->o.reps + rep])
 				continue;
 			struct run_result r;
 			rc = run_one(s, k, rep, j, &r, err, errlen);
-			if (!stop_signal)
+			if (!runner_interrupt_signal())
 				progress(tty, s->ndone, s->total, s->ndone - done_at_start, &s->pts[k],
 					 rep, now_s() - t_start, &r);
 			run_result_free(&r);
 		}
 	}
-	if (tty && stop_signal)
+	if (tty && runner_interrupt_signal())
 		fputc('\n', stderr);
 	free(idx);
 	return rc;
@@ -592,14 +574,14 @@ int cmd_sweep(int argc, char **argv)
 	fprintf(stderr, "sweep: %u CPUs allowed; thread counts above %u are oversubscribed; seed %llu\n",
 		ncpus, ncpus, (unsigned long long)s.o.seed);
 
-	install_signals();
+	runner_catch_signals(NULL);
 	double t0 = now_s();
 	rc = write_meta(s.o.out, s.topo, &s.o, s.npts, s.ndone, s.total, "running", 0);
 	if (rc)
 		snprintf(err, sizeof err, "writing %.800s/meta.json: %s", s.o.out, strerror(-rc));
 	else
 		rc = sweep_loop(&s, t0, err, sizeof err);
-	if (rc == 0 && !stop_signal && !s.o.no_probe) {
+	if (rc == 0 && !runner_interrupt_signal() && !s.o.no_probe) {
 		fprintf(stderr, "sweep: the physical floor: c2c round trips and each lock's handoff\n");
 		rc = sweep_floor(s.o.out, s.topo, s.o.locks, s.o.nlocks, err, sizeof err);
 	}
@@ -612,7 +594,8 @@ int cmd_sweep(int argc, char **argv)
 		snprintf(err, sizeof err, "%s", close_err);
 	}
 
-	const char *state = stop_signal ? "interrupted" : write_failed ? "failed" : "complete";
+	const int sig = runner_interrupt_signal();
+	const char *state = sig ? "interrupted" : write_failed ? "failed" : "complete";
 	int meta_rc = write_meta(s.o.out, s.topo, &s.o, s.npts, s.ndone, s.total, state,
 				 now_s() - t0);
 	if (write_failed) {
@@ -628,13 +611,12 @@ int cmd_sweep(int argc, char **argv)
 		exit_code = runtime_error("sweep: %s/meta.json: %s", s.o.out, strerror(-meta_rc));
 	}
 
-	if (stop_signal) {
+	if (sig) {
 		fprintf(stderr, "lockbench: sweep: interrupted by %s after %zu of %zu runs; the "
 				"finished ones are in %s/ (marked incomplete); finish with: "
 				"lockbench sweep --resume %s\n",
-			stop_signal == SIGINT ? "SIGINT" : "SIGTERM", s.ndone, s.total, s.o.out,
-			s.o.out);
-		exit_code = 128 + stop_signal;
+			sig == SIGINT ? "SIGINT" : "SIGTERM", s.ndone, s.total, s.o.out, s.o.out);
+		exit_code = 128 + sig;
 	} else if (exit_code == LB_EXIT_OK && !s.o.no_report) {
 		fprintf(stderr, "sweep: building plots and report\n");
 		if (report_build(s.o.out, err, sizeof err) != 0)
@@ -645,7 +627,7 @@ int cmd_sweep(int argc, char **argv)
 				"(status column of %s/results.csv)\n", s.failures, s.o.out);
 		exit_code = LB_EXIT_RUNTIME;
 	}
-	if (!stop_signal && points >= 0) {
+	if (!runner_interrupt_signal() && points >= 0) {
 		if (printf("%s/\n", s.o.out) < 0 || fflush(stdout) != 0)
 			exit_code = runtime_error("sweep: writing to stdout: %s", strerror(errno));
 		if (!s.o.no_report && exit_code == LB_EXIT_OK)

@@ -18,6 +18,7 @@
 #include "probe/c2c.h"
 #include "cli/cli.h"
 #include "probe/handoff.h"
+#include "results/probe_csv.h"
 #include "sweep/sweep.h"
 #include "topo/topo.h"
 
@@ -50,7 +51,7 @@ static int write_c2c(const char *dir, struct topo *t, const int *cpus, unsigned 
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
-	int rc = f ? c2c_write_csv(f, m) : -ENOMEM;
+	int rc = f ? probe_csv_c2c(f, m) : -ENOMEM;
 	if (f && fclose(f) != 0 && rc == 0)
 		rc = -ENOMEM;
 	if (rc == 0)
@@ -70,7 +71,7 @@ static int write_handoff(const char *dir, struct topo *t, const struct lb_lock_o
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
 		return -ENOMEM;
-	int rc = handoff_csv_header(f);
+	int rc = probe_csv_handoff_header(f);
 	for (unsigned i = 0; rc == 0 && n >= 2 && i < nlocks; i++) {
 		if (!handoff_supported(locks[i]))
 			continue;
@@ -81,8 +82,8 @@ static int write_handoff(const char *dir, struct topo *t, const struct lb_lock_o
 					 FLOOR_HANDOFF_LIMIT_NS, &res);
 		/* A lock that could not hand over in time gets a row with empty figures. */
 		unsigned got = hr == 0 ? res.samples : 0;
-		rc = handoff_csv_row(f, locks[i], (unsigned)lock_index(locks[i]), cpus[0], cpus[1], ns,
-				     got, rtt / 2);
+		rc = probe_csv_handoff_row(f, locks[i], (unsigned)lock_index(locks[i]), cpus[0],
+					   cpus[1], ns, got, rtt / 2);
 	}
 	if (fclose(f) != 0 && rc == 0)
 		rc = -ENOMEM;

@@ -3,7 +3,7 @@
  * one thing wrong; harness_cli_plugin checks the refusal names that thing. */
 #include <errno.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct bad_lock {
 	int word;

@@ -1,12 +1,12 @@
 /* plugin_example.c — a lock of your own, measured by lockbench without touching its registry.
  *
- *     cc -O2 -shared -fPIC -I/path/to/lockbench/locks plugin_example.c -o example.so
+ *     cc -O2 -shared -fPIC $(pkg-config --cflags lockbench-locks) plugin_example.c -o example.so
  *     lockbench --plugin ./example.so list
  *     lockbench --plugin ./example.so run --lock example-cas --threads 2
  *
  * The plugin ABI (docs/PLUGINS.md says the same at more length):
  *  - Export one symbol, `lb_plugin_locks`: a NULL-terminated array of pointers to
- *    `const struct lb_lock_ops`, the vtable of locks/lock.h. Build against the lock.h of the
+ *    `const struct lb_lock_ops`, the vtable of <lockbench/lock.h>. Build against the lock.h of the
  *    lockbench that loads you: there is no version number, and the struct is the contract.
  *  - Each entry needs a name (letters, digits, -_.+; at most 48; not a name lockbench already
  *    has), a one-line description, lock_size > 0 with a power-of-two lock_align, and all of
@@ -41,7 +41,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct example_cas_lock {
 	atomic_uint word;

@@ -12,7 +12,7 @@
 #ifndef LB_BROKEN_LOCKS_H
 #define LB_BROKEN_LOCKS_H
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 extern const struct lb_lock_ops lb_broken_ops;
 extern const struct lb_lock_ops lb_relaxed_tas_ops;

@@ -15,7 +15,7 @@
 
 #include <stdint.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct excl_result {
 	int err;                /* 0, or the first unexpected result of init/lock/trylock/unlock */

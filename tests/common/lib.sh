@@ -1,9 +1,10 @@
 # tests/common/lib.sh — what the shell tests share; `source "$(dirname "$0")/../common/lib.sh"` after set -u.
-# check counts into $checks and $failed; each test prints its own totals.
+# check counts into $checks and $failed; `summary NAME` prints the totals and is the exit status.
 checks=0
 failed=0
+skipped=""
 
-check() { # check DESCRIPTION COMMAND...: one check, printed
+check() { # check DESCRIPTION COMMAND...: one check, printed; returns its result
 	local what=$1
 	shift
 	checks=$((checks + 1))
@@ -12,7 +13,26 @@ check() { # check DESCRIPTION COMMAND...: one check, printed
 	else
 		failed=$((failed + 1))
 		echo "  FAILED: $what" >&2
+		return 1
 	fi
+}
+
+# skip REASON: what this machine cannot run, said once; if nothing else is checked, summary
+# reports the test as skipped (77) instead of passed.
+skip() {
+	skipped=$1
+	echo "  skipped: $1"
+}
+
+# summary NAME: "NAME: N checks, M failed"; returns 1 when a check failed or none ran (a test that
+# checked nothing must not pass), 77 (meson's "skipped") when none ran because of a skip.
+summary() {
+	echo "$1: $checks checks, $failed failed"
+	((failed == 0)) || return 1
+	((checks > 0)) && return 0
+	[[ -n $skipped ]] && return 77
+	echo "$1: no check ran, so nothing was tested" >&2
+	return 1
 }
 
 # The data rows of a result CSV: N when every row has as many fields as the header (quotes

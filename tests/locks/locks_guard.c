@@ -15,7 +15,7 @@
  * without a guard must fail.
  * Usage: locks_guard [--lock NAME]
  */
-#include "guard.h"
+#include <lockbench/guard.h>
 #include "test_util.h"
 
 struct subject {

@@ -1,7 +1,7 @@
 /* bench_floor.c — the harness floor: what the worker loop costs per operation, as a ratio to a
  * bare loop that makes the same two indirect calls.
  *
- * The harness side is measure.c's real worker loop (measure_loop_inline runs it in this thread
+ * The harness side is worker.c's real worker loop (worker_loop_inline runs it in this thread
  * for a fixed number of operations) on the `null` lock at `lockbench run`'s defaults except the
  * work: --cs 0 --ncs 0, since the bare loop does no work either, and any work would only dilute
  * the ratio. What is left per operation: the phase check, the sampling countdown, the lock and
@@ -40,7 +40,9 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "run/measure.h"
+#include "run/window.h"
+#include "run/worker.h"
+#include "stats/stats.h"
 #include "run/workload.h"
 
 #define FLOOR_TARGET 1.2
@@ -106,21 +108,21 @@ static int check(void)
 	CHECK(p.lock != NULL);
 	if (!p.lock)
 		return 1;
-	CHECK(measure_loop_inline(&p, 0, 0, NULL, 0, 1000, &ns) == 0);
-	CHECK(measure_loop_inline(&p, 10, 10, &clock, 7, 1000, &ns) == 0); /* per-op countdown */
-	CHECK(measure_loop_inline(&p, 10, 10, &clock, 8, 1000, &ns) == 0); /* per-round countdown */
+	CHECK(worker_loop_inline(&p, 0, 0, NULL, 0, 1000, &ns) == 0);
+	CHECK(worker_loop_inline(&p, 10, 10, &clock, 7, 1000, &ns) == 0); /* per-op countdown */
+	CHECK(worker_loop_inline(&p, 10, 10, &clock, 8, 1000, &ns) == 0); /* per-round countdown */
 	/* Planted bad inputs: the hook refuses what it cannot run. */
 	p.threads = 2;
-	CHECK(measure_loop_inline(&p, 0, 0, NULL, 0, 1000, &ns) == -EINVAL);
+	CHECK(worker_loop_inline(&p, 0, 0, NULL, 0, 1000, &ns) == -EINVAL);
 	p.threads = 1;
-	CHECK(measure_loop_inline(&p, 0, 0, NULL, 0, 0, &ns) == -EINVAL);
-	CHECK(measure_loop_inline(&p, 0, 0, NULL, 7, 1000, &ns) == -EINVAL);
-	CHECK(measure_loop_inline(&p, 0, 0, NULL, 0, 1002, &ns) == -EINVAL);
+	CHECK(worker_loop_inline(&p, 0, 0, NULL, 0, 0, &ns) == -EINVAL);
+	CHECK(worker_loop_inline(&p, 0, 0, NULL, 7, 1000, &ns) == -EINVAL);
+	CHECK(worker_loop_inline(&p, 0, 0, NULL, 0, 1002, &ns) == -EINVAL);
 	/* Every registered lock runs through the hook (one thread: never blocks). */
 	for (size_t i = 0; lb_locks[i]; i++) {
 		p.lock = lb_locks[i];
 		p.permits = 1;
-		int rc = measure_loop_inline(&p, 0, 0, NULL, 0, 1000, &ns);
+		int rc = worker_loop_inline(&p, 0, 0, NULL, 0, 1000, &ns);
 		if (rc)
 			fprintf(stderr, "bench_floor: %s: %s\n", p.lock->name, strerror(-rc));
 		CHECK(rc == 0);
@@ -193,11 +195,11 @@ int main(int argc, char **argv)
 	/* Warm both loops up, and choose the sampling rate as a real run of `null` would. */
 	uint64_t t_off = 0;
 	(void)bare_loop(ops, lock, ctx, 4 * chunk);
-	if (measure_loop_inline(&p, 0, 0, NULL, 0, 4 * chunk, &t_off) != 0) {
+	if (worker_loop_inline(&p, 0, 0, NULL, 0, 4 * chunk, &t_off) != 0) {
 		fprintf(stderr, "bench_floor: the worker loop failed\n");
 		return 1;
 	}
-	unsigned every = measure_choose_lat_every(pair_ns, 4 * chunk, t_off, NAN);
+	unsigned every = window_choose_lat_every(pair_ns, 4 * chunk, t_off, NAN);
 	if (every_given)
 		every = every_given;
 
@@ -211,9 +213,9 @@ int main(int argc, char **argv)
 				if (which == 0)
 					t = bare_loop(ops, lock, ctx, chunk);
 				else if (which == 1)
-					rc = measure_loop_inline(&p, 0, 0, NULL, 0, chunk, &t);
+					rc = worker_loop_inline(&p, 0, 0, NULL, 0, chunk, &t);
 				else
-					rc = measure_loop_inline(&p, 0, 0, &clock, every, chunk,
+					rc = worker_loop_inline(&p, 0, 0, &clock, every, chunk,
 								 &t);
 				if (rc) {
 					fprintf(stderr, "bench_floor: the worker loop failed: %s\n",

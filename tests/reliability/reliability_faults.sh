@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# reliability_faults.sh LOCKBENCH BROKEN_LOCKS_SO FIXTURE_DIR — what the machine does to lockbench.
+# reliability_faults.sh LOCKBENCH BROKEN_LOCKS_SO FIXTURE_DIR [SECTION...] — what the machine does
+# to lockbench.
 #
 #   threads   thread creation failing: an unprivileged user (setpriv) under a tiny RLIMIT_NPROC
 #             (prlimit); CI runs as root, where the limit would not bite
@@ -12,13 +13,25 @@
 #
 # Each case must end in bounded time (every command runs under `timeout`), with a clear one-line
 # error on stderr, the documented exit status, and nothing already finished lost.
-# LB_FAULTS="threads output gnuplot watchdog signals" (the default) chooses the sections.
+# SECTION chooses among threads output gnuplot watchdog signals (the default: all). meson runs
+# each as a test of its own, so a section this machine cannot run is reported skipped (exit 77)
+# and the others' results stand.
 # The sweeps here run with --no-lock-cost: they count the runs of the plan they give, and the
 # lock-cost points (on by default) would add runs, and stuck ones for never-release.
 set -u
-lb=${1:?usage: reliability_faults.sh LOCKBENCH BROKEN_LOCKS_SO FIXTURE_DIR}
-plugin=${2:?usage: reliability_faults.sh LOCKBENCH BROKEN_LOCKS_SO FIXTURE_DIR}
-fixture=${3:?usage: reliability_faults.sh LOCKBENCH BROKEN_LOCKS_SO FIXTURE_DIR}
+usage="usage: reliability_faults.sh LOCKBENCH BROKEN_LOCKS_SO FIXTURE_DIR [SECTION...]"
+lb=${1:?$usage}
+plugin=${2:?$usage}
+fixture=${3:?$usage}
+all_sections=(threads output gnuplot watchdog signals)
+sections=("${@:4}")
+((${#sections[@]})) || sections=("${all_sections[@]}")
+for section in "${sections[@]}"; do
+	if [[ " ${all_sections[*]} " != *" $section "* ]]; then
+		echo "reliability_faults: SECTION: '$section' is not one of ${all_sections[*]}" >&2
+		exit 2
+	fi
+done
 lb=$(realpath "$lb")
 plugin=$(realpath "$plugin")
 fixture=$(realpath "$fixture")
@@ -44,9 +57,6 @@ one_line_error() { # one_line_error FILE PATTERN
 }
 took() { echo $(($(date +%s%N) / 1000000 - t0)); }
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
-
-sections=" ${LB_FAULTS:-threads output gnuplot watchdog signals} "
-want() { [[ $sections == *" $1 "* ]]; }
 
 can_drop=0
 if [[ $(id -u) == 0 ]] && as_nobody true 2>/dev/null && as_nobody test -x "$lb"; then
@@ -97,7 +107,7 @@ section_threads() {
 		check "sweep under nproc: summary.csv written" test -s "$work/np/set/summary.csv"
 		check "sweep under nproc: the failures named on stderr" grep -q 'pthread_create' "$work/nps.err"
 	else
-		echo "  skipped: needs root and setpriv to run as uid 65534"
+		skip "needs root and setpriv to run as uid 65534"
 	fi
 }
 
@@ -207,7 +217,7 @@ section_output() {
 			test "$(complete_rows "$set_dir/results.csv")" = 36
 		umount "$mnt" && mnt=""
 	else
-		echo "  skipped: mounting a tmpfs is not allowed here"
+		skip "mounting a tmpfs is not allowed here (the full-file-system case)"
 		mnt=""
 	fi
 }
@@ -344,13 +354,7 @@ sys.exit(not good)' "$work/s.out" "${said:-0}"
 	done
 }
 
-for section in threads output gnuplot watchdog signals; do
-	if want "$section"; then
-		"section_$section"
-	else
-		echo "reliability_faults: $section: skipped (LB_FAULTS)"
-	fi
+for section in "${sections[@]}"; do
+	"section_$section"
 done
-
-echo "reliability_faults: $checks checks, $failed failed"
-((failed == 0))
+summary "reliability_faults ${sections[*]}"

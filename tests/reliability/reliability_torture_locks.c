@@ -48,7 +48,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 #define TORTURE_SLOTS 64
 #define TORTURE_NAME_MAX 48

@@ -119,5 +119,4 @@ for fmt in table csv json; do
 	done
 done
 
-echo "reliability_writes: $checks checks, $failed failed"
-((failed == 0))
+summary reliability_writes

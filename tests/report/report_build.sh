@@ -204,5 +204,4 @@ ok "an unknown option: exit 2 (got $rc): $errout" test "$rc" = 2
 rc=$?
 ok "--help: exit 0" test "$rc" = 0
 
-echo "report_build: $checks checks, $failed failed"
-((failed == 0))
+summary report_build

@@ -20,8 +20,9 @@
 #include <time.h>
 
 #include "cli/cli.h"
-#include "run/measure.h"
+#include "run/window.h"
 #include "run/runner.h"
+#include "stats/stats.h"
 #include "test_util.h"
 #include "topo/topo.h"
 #include "run/workload.h"
@@ -118,7 +119,7 @@ static void test_starved_probe(void)
 	params(&p, &slow, 1);
 	run(&p, &r);
 	CHECK_EQ(r.status, RUN_OK);
-	CHECK_EQ(r.lat_every, measure_lat_every_fallback(r.timing_overhead_ns));
+	CHECK_EQ(r.lat_every, window_lat_every_fallback(r.timing_overhead_ns));
 	CHECK(r.lat_every > 1);
 	CHECK(strstr(r.status_detail, "warm-up probe saw no acquisition") != NULL);
 	run_result_free(&r);

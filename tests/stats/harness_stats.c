@@ -226,6 +226,13 @@ static void test_summaries(void)
 	CHECK(near(stats_mean(v, 6), 3));
 	const double even[] = { 4, 1, 3, 2 };
 	CHECK(near(stats_median(even, 4), 2.5));
+	/* The nearest-rank p50 of the same four is an observed value, not the midpoint. */
+	const double sorted[] = { 1, 2, 3, 4 };
+	CHECK(stats_percentile_sorted(sorted, 4, LB_P50) == 2);
+	CHECK(stats_percentile_sorted(sorted, 4, LB_P90) == 4);
+	CHECK(stats_percentile_sorted(sorted, 4, LB_PCT(10, 0)) == 1);
+	CHECK(isnan(stats_percentile_sorted(sorted, 0, LB_P50)));
+	CHECK(isnan(stats_percentile_sorted(sorted, 4, 0)));
 	const double none[] = { NAN, NAN };
 	CHECK(isnan(stats_median(none, 2)) && isnan(stats_min(none, 2)) && isnan(stats_mean(none, 2)));
 	/* Mean of 1..5: 3 ± t(0.975, 4) · s/√5 = 3 ± 2.776 · 1.5811 / 2.2361. */

@@ -8,7 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "run/measure.h"
+#include "run/window.h"
 #include "stats/stats.h"
 #include "test_util.h"
 
@@ -103,24 +103,24 @@ static void test_delta(void)
 static void test_fallback(void)
 {
 	const double pair = 35.0;
-	unsigned sparse = measure_lat_every_fallback(pair);
+	unsigned sparse = window_lat_every_fallback(pair);
 	/* 35 ns / (2 % of 10 ns) = 175, rounded up to whole rounds of 4. */
 	printf("lat_every fallback at a %.0f ns pair: %u\n", pair, sparse);
 	CHECK_EQ(sparse, 176);
 	/* No operation and no CPU in a 5 ms probe: starved, the sparse rate, not 1. */
-	CHECK(measure_probe_starved(0, 5000000, 0));
-	CHECK_EQ(measure_choose_lat_every(pair, 0, 5000000, 0), sparse);
-	CHECK_EQ(measure_choose_lat_every(pair, 0, 5000000, NAN), sparse);
-	CHECK_EQ(measure_choose_lat_every(pair, 0, 0, 0), sparse); /* a probe of no time at all */
+	CHECK(window_probe_starved(0, 5000000, 0));
+	CHECK_EQ(window_choose_lat_every(pair, 0, 5000000, 0), sparse);
+	CHECK_EQ(window_choose_lat_every(pair, 0, 5000000, NAN), sparse);
+	CHECK_EQ(window_choose_lat_every(pair, 0, 0, 0), sparse); /* a probe of no time at all */
 	/* No operation while the workers spun the whole probe: genuinely slow, time every one. */
-	CHECK(!measure_probe_starved(0, 5000000, 10e6));
-	CHECK_EQ(measure_choose_lat_every(pair, 0, 5000000, 10e6), 1);
+	CHECK(!window_probe_starved(0, 5000000, 10e6));
+	CHECK_EQ(window_choose_lat_every(pair, 0, 5000000, 10e6), 1);
 	/* A slow point that did complete some: 1 ms an operation, time every one. */
-	CHECK_EQ(measure_choose_lat_every(pair, 5, 5000000, 5e6), 1);
+	CHECK_EQ(window_choose_lat_every(pair, 5, 5000000, 5e6), 1);
 	/* 150 ns an operation: 35 / 3 = 11.7 → 12. */
-	CHECK_EQ(measure_choose_lat_every(pair, 1000000, 150000000, 150e6), 12);
+	CHECK_EQ(window_choose_lat_every(pair, 1000000, 150000000, 150e6), 12);
 	tu_negative_begin();
-	CHECK_EQ(measure_choose_lat_every(pair, 0, 5000000, 0), 1); /* the old answer */
+	CHECK_EQ(window_choose_lat_every(pair, 0, 5000000, 0), 1); /* the old answer */
 	CHECK_EQ(tu_negative_end(), 1);
 }
 

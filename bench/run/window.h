@@ -1,5 +1,5 @@
-/* measure.h — one measurement point inside the child process runner.c forks: worker threads,
- * the start gate, warm-up, the window's edge snapshots, and the exclusion check.
+/* window.h — one measurement point inside the child process runner.c forks (through child.c):
+ * worker threads, the start gate, warm-up, the window's edge snapshots, the exclusion check.
  *
  * Phases (runner_shared.phase, written by the coordinator only):
  *   INIT     workers bind themselves, allocate their context, and wait at the gate
@@ -12,8 +12,8 @@
  *            in the same order under the same load
  *   STOP     workers leave their loop; the coordinator joins them
  */
-#ifndef LB_MEASURE_H
-#define LB_MEASURE_H
+#ifndef LB_WINDOW_H
+#define LB_WINDOW_H
 
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -46,7 +46,7 @@ struct runner_shared {
 
 /* What a point needs measured about the machine before it runs: how many work-loop iterations
  * make a nanosecond, the timestamp clock, and what timing one acquisition costs. */
-struct measure_calib {
+struct window_calib {
 	struct workload_calib work;
 	struct lb_clock clock;
 	struct lb_timer_floor floor; /* lb_clock_floor: the pair's cost, p50 and tick */
@@ -54,38 +54,28 @@ struct measure_calib {
 
 /* Measure all three (about 45 ms: the work loop 16, the TSC against CLOCK_MONOTONIC 20, the
  * timestamp pair 7). 0, or a negative errno when the clock does not advance. */
-int measure_calibrate(struct measure_calib *cal);
+int window_calibrate(struct window_calib *cal);
 
 /* Measure the point into *r (initialised by run_result_init) with the calibration `cal`; the
  * caller sends it on. */
-void measure_point(struct topo *t, const struct run_params *p, const struct thread_plan *plan,
-		   const struct measure_calib *cal, struct runner_shared *sh, struct run_result *r);
+void window_measure_point(struct topo *t, const struct run_params *p,
+			  const struct thread_plan *plan, const struct window_calib *cal,
+			  struct runner_shared *sh, struct run_result *r);
 
 /* The automatic latency sampling rate: time one acquisition in K, K chosen from the warm-up's
  * operations `ops` in `wall_ns` of wall time and `cpu_ns` of the workers' CPU time (NAN if
  * unknown) so that timing, pair_ns per timed acquisition, costs under 2 % of an operation. */
-unsigned measure_choose_lat_every(double pair_ns, uint64_t ops, uint64_t wall_ns, double cpu_ns);
+unsigned window_choose_lat_every(double pair_ns, uint64_t ops, uint64_t wall_ns, double cpu_ns);
 /* Whether a probe that saw no operation (ops 0) was starved rather than slow: its workers got
  * under half of one CPU over the probe's wall time (or their CPU time is unknown, or the probe
  * had no wall time at all). A point so
  * slow that no acquisition completes in the probe still burns CPU spinning; a worker that got
- * no CPU says nothing about the rate. For starved probes measure_choose_lat_every returns
- * measure_lat_every_fallback() instead of 1: timing every acquisition of a 50 ns critical
+ * no CPU says nothing about the rate. For starved probes window_choose_lat_every returns
+ * window_lat_every_fallback() instead of 1: timing every acquisition of a 50 ns critical
  * section costs +17-25 % per operation. */
-bool measure_probe_starved(uint64_t ops, uint64_t wall_ns, double cpu_ns);
-/* The sparse rate: what the budget asks for an operation of MEASURE_FALLBACK_OP_NS (10 ns, an
+bool window_probe_starved(uint64_t ops, uint64_t wall_ns, double cpu_ns);
+/* The sparse rate: what the budget asks for an operation of WINDOW_FALLBACK_OP_NS (10 ns, an
  * uncontended acquire-release of an atomic word), so that it is under budget for any lock. */
-unsigned measure_lat_every_fallback(double pair_ns);
-
-/* tests/bench_floor.c's hook: the worker loop of point p (threads must be 1) run in the calling
- * thread for exactly `ops` operations (a multiple of 4: the fast loop checks its limit once a
- * round of 4), in the MEASURE phase, the work loops given as iteration counts, one acquisition
- * in lat_every timed with `clock` (lat_every 0: none, and clock may be NULL): no fork, no
- * calibration, no coordinator. *loop_cpu_ns is the loop's CPU time (the calling thread's CPU
- * clock, so time spent preempted does not count). 0, or a negative errno (a lock call failing,
- * allocation, init, fewer operations than asked, bad arguments). */
-int measure_loop_inline(const struct run_params *p, uint64_t cs_iters, uint64_t ncs_iters,
-			const struct lb_clock *clock, unsigned lat_every, uint64_t ops,
-			uint64_t *loop_cpu_ns);
+unsigned window_lat_every_fallback(double pair_ns);
 
 #endif

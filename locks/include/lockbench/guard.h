@@ -17,7 +17,7 @@
 #ifndef LB_GUARD_H
 #define LB_GUARD_H
 
-#include "lock.h"
+#include <lockbench/lock.h>
 
 struct lb_guard {
 	const struct lb_lock_ops *ops;

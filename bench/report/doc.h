@@ -1,0 +1,61 @@
+/* doc.h — the one writer of HTML and Markdown: the report (both), compare.md and the README's
+ * table of locks (`lockbench list --format markdown`).
+ *
+ * Text is escaped for the document's language as it is written; markup goes through doc_raw.
+ * Every write is checked: the first failure is kept in the doc (as -errno), later writes are
+ * skipped, and doc_finish() returns it, so a writer reports a full disk once, at the end.
+ */
+#ifndef LB_REPORT_DOC_H
+#define LB_REPORT_DOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+/* In Markdown prose every character Markdown could read as markup is escaped: the report's text
+ * comes from meta.json, summary.csv notes and host names. A table of our own numbers and names
+ * (compare.md, the list of locks) escapes only what would end a cell, so that "30 [29..31]" and
+ * "pthread_mutex_t" stay as typed in the README and in compare.md. */
+#define DOC_MD_PROSE "\\|*_`<>[]#"
+#define DOC_MD_CELLS "|"
+
+/* Inside text passed to doc_text: toggles bold. */
+#define DOC_B "\x01"
+
+struct doc {
+	FILE *f;
+	bool html;
+	bool bold;
+	const char *md_escape; /* the characters backslash-escaped in Markdown */
+	int err;               /* the first failed write (-errno), or 0 */
+};
+
+void doc_init(struct doc *d, FILE *f, bool html, const char *md_escape);
+
+/* Markup, written as is. */
+void doc_raw(struct doc *d, const char *s);
+void doc_rawf(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Text, escaped; DOC_B toggles bold; newlines and tabs become spaces (they would end a cell). */
+void doc_text(struct doc *d, const char *s);
+void doc_textf(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* <hN id="ID">title</hN>, or "\n## title\n\n". */
+void doc_heading(struct doc *d, int level, const char *id, const char *title);
+
+/* A paragraph; `cls` styles it in HTML ("note", "warn"; a "warn" starts with "Note:" in
+ * Markdown), or NULL. */
+void doc_para_start(struct doc *d, const char *cls);
+void doc_para_end(struct doc *d);
+
+/* A table of n columns. `cls` is its HTML class, or NULL; bit i of `right` right-aligns column i
+ * in Markdown. Rows: n cells of text; a flagged row is highlighted in HTML. */
+void doc_table_start(struct doc *d, const char *cls, const char *const *head, size_t n,
+		     unsigned right);
+void doc_row(struct doc *d, const char *const *cells, size_t n, bool flagged);
+void doc_table_end(struct doc *d);
+
+/* Flush; returns 0 or the first failed write's -errno. */
+int doc_finish(struct doc *d);
+
+#endif

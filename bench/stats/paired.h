@@ -1,0 +1,30 @@
+/* paired.h — ratios of measurements taken side by side: per repetition, A's figure over B's,
+ * summarised over the repetitions (lockbench pair).
+ *
+ * On a shared machine an absolute figure from one moment says little about another moment, but A
+ * and B measured back to back share that moment's noise. So the summary is over the
+ * per-repetition ratios, not a ratio of two medians: a preemption that spoils one repetition
+ * spoils one ratio. The median uses stats_median and the quartiles stats_rank (nearest rank),
+ * the same definitions as every other figure of the harness.
+ */
+#ifndef LB_STATS_PAIRED_H
+#define LB_STATS_PAIRED_H
+
+#include <stddef.h>
+
+struct paired_ratio {
+	size_t n;        /* repetitions where both a[i] and b[i] are finite and > 0 */
+	double median;   /* median of a[i] / b[i] over those */
+	double min, max; /* their range */
+	double se_pct;   /* standard error of the median, in % (below) */
+};
+
+/* The ratios a[i] / b[i] for i < n, skipping repetitions where either is NAN, infinite or <= 0
+ * (an unmeasured or failed run). se_pct estimates the standard error of the median from the
+ * spread of the log ratios, robust to the outliers a preemption makes: sigma = IQR / 1.349 (the
+ * IQR of a normal distribution is 1.349 sigma), se = 1.2533 sigma / sqrt(n) (the median's
+ * asymptotic efficiency), times 100; it is NAN below 2 ratios. Every field is NAN (n = 0) when no
+ * repetition is usable. Returns 0, or -ENOMEM. */
+int stats_paired_ratio(const double *a, const double *b, size_t n, struct paired_ratio *out);
+
+#endif
