@@ -36,8 +36,9 @@ nul_byte() { sed -i '3s/,/\x00,/' "$1"; }
 foreign_csv() { printf 'name,value\nfoo,1\nbar,2\n' >"$1"; }
 # A version this lockbench does not read: v1's format line says v7; a v2 row's format_version 7.
 other_version() { if head -1 "$1" | grep -q '^#'; then sed -i '1s/v1 /v7 /' "$1"; else sed -i '2s/,[^,]*$/,7/' "$1"; fi; }
-# Another kind of file: v1's format line names another kind; a v2 header another first column.
-other_kind() { if head -1 "$1" | grep -q '^#'; then sed -i '1s/ [a-z0-9_]*$/ foreign/' "$1"; else sed -i '1s/^[a-z0-9_]*,/foreign,/' "$1"; fi; }
+# Another kind of file: v1's format line names another kind; a v2 file (no kind) has other
+# columns: every name but format_version gets an x in front.
+other_kind() { if head -1 "$1" | grep -q '^#'; then sed -i '1s/ [a-z0-9_]*$/ foreign/' "$1"; else sed -i '1s/\([a-z0-9_]*\),/x\1,/g' "$1"; fi; }
 short_row() { sed -i '3s/,[^,]*$//' "$1"; }
 open_quote() { printf '"never closed,1,2\n' >>"$1"; }
 long_field() { head -c 2000000 /dev/zero | tr '\0' 'x' >>"$1"; }
