@@ -1,4 +1,5 @@
-/* main.c — lockbench's subcommand table, and nothing else. */
+/* main.c — lockbench's subcommand table, and nothing else: the help and the list of commands
+ * in errors are printed from it. */
 #include <stdio.h>
 #include <errno.h>
 #include <string.h>
@@ -84,11 +85,15 @@ static int dispatch(int argc, char **argv)
 		printf("lockbench %s (%s)\n", LB_VERSION, LB_GIT_REVISION);
 		return LB_EXIT_OK;
 	}
-	for (const struct command *c = commands; c->name; c++)
+	char names[256] = "";
+	for (const struct command *c = commands; c->name; c++) {
 		if (strcmp(argv[1], c->name) == 0)
 			return c->fn(argc - 1, argv + 1);
-	return usage_error("'%s' is not a command; try: list, topo, run, sweep, report, compare, pair, c2c",
-			   argv[1]);
+		size_t used = strlen(names);
+		snprintf(names + used, sizeof names - used, "%s%s", c == commands ? "" : ", ",
+			 c->name);
+	}
+	return usage_error("'%s' is not a command; try: %s", argv[1], names);
 }
 
 int main(int argc, char **argv)

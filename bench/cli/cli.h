@@ -9,44 +9,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "parse/parse.h"
+#include "plugin/plugin.h"
 #include "run/params.h"
 
 enum { LB_EXIT_OK = 0, LB_EXIT_RUNTIME = 1, LB_EXIT_USAGE = 2 };
-
-/* "500ms", "2s", "1.5us", "100ns", "3m". A bare number is in `bare_unit_ns` (1e9 for --duration,
- * 1 for --cs). Negative, empty, garbage, unknown units and overflow past 1 hour-scale limits
- * (`max_ns`) are errors. */
-int parse_time_ns(const char *s, uint64_t bare_unit_ns, uint64_t max_ns, uint64_t *out);
-
-/* A decimal unsigned integer in [min, max], nothing else. */
-int parse_uint(const char *s, unsigned min, unsigned max, unsigned *out);
-
-/* "0,2,4-7": distinct CPU numbers in ascending-or-any order, each <= max_cpu, at most `cap`.
- * Reversed ranges ("7-4"), empty items, garbage and duplicates are errors. */
-int parse_cpulist(const char *s, unsigned max_cpu, int *cpus, unsigned cap, unsigned *n);
-/* The same, writing why a list was refused ("reversed range 7-4", "CPU 3 listed twice") into
- * `why`, for the caller's message. */
-int parse_cpulist_why(const char *s, unsigned max_cpu, int *cpus, unsigned cap, unsigned *n,
-		      char *why, size_t whylen);
-
-/* What --cpus accepts: CPU numbers 0 .. LB_MAX_CPUS-1, at most LB_MAX_CPUS of them. The CLI checks
- * only the syntax; whether each CPU may be used is topo_plan's check (it needs the topology):
- *     int cpus[LB_MAX_CPUS]; unsigned n;
- *     parse_cpulist(p->cpus, LB_MAX_CPUS - 1, cpus, LB_MAX_CPUS, &n);  */
-#define LB_MAX_CPUS 8192
-
-/* A duration as the CLI takes it back: the largest unit that divides it exactly ("200ms",
- * "1s", "1500ns", "0"). Round-trips through parse_time_ns. */
-void format_time_ns(uint64_t ns, char *buf, size_t len);
-
-/* A comma-separated list of unsigned integers ("1,2,4"), each in [min, max]. */
-int parse_uint_list(const char *s, unsigned min, unsigned max, unsigned *vals, unsigned cap,
-		    unsigned *n);
 
 /* Print `lockbench: MSG` to stderr (one line) and return LB_EXIT_USAGE. */
 int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Print `lockbench: MSG` to stderr and return LB_EXIT_RUNTIME. */
 int runtime_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* getopt_long's ':' and '?' (run with opterr = 0 and ":" leading optstring) as one line in the
+ * dialect every command shares: "--NAME: expected a value", "--NAME: takes no value",
+ * "CMD: unknown option '-x'" or "CMD: unknown or ambiguous option '--x'", each with the hint
+ * "see lockbench CMD --help". Returns LB_EXIT_USAGE. */
+struct option;
+int cli_getopt_error(const char *cmd, int opt, const struct option *opts, char **argv);
+/* "--NAME" of the option whose getopt value is `val` ("" when none is); one static buffer. */
+const char *cli_option_name(const struct option *opts, int val);
+/* "CMD: unexpected argument 'ARG' (options take the form --name VALUE)"; LB_EXIT_USAGE. */
+int cli_extra_argument(const char *cmd, const char *arg);
+/* --placement ARG from the placement table (topo/placement.h): 0, or LB_EXIT_USAGE after
+ * "--placement: 'ARG' is not one of compact, scatter, none", plus `why_not_list` when ARG is
+ * the implied placement `list`. */
+int cli_parse_placement(const char *arg, enum placement *out, const char *why_not_list);
+
+/* A command's results went to stdout: flush, and make a failed write (full disk, closed pipe)
+ * a runtime failure. LB_EXIT_OK or LB_EXIT_RUNTIME. */
+int cli_finish_stdout(void);
 
 /* Parse `lockbench run`'s options into *p (defaults first). Returns -1 after printing a one-line
  * error (exit 2), 1 when --help was printed (exit 0), 0 to run. */
@@ -56,15 +47,5 @@ int cli_parse_run(int argc, char **argv, struct run_params *p);
  * run's options through to cli_parse_run (pair): 1 when its value is the next argument, 0 when it
  * takes none or carries it after '=', -1 when run has no option of that exact name. */
 int cli_run_option_arity(const char *arg);
-
-/* Load extra locks from a shared object that exports `lb_plugin_locks` (a NULL-terminated
- * `const struct lb_lock_ops *const []`). Found locks are returned by lb_find_lock(). */
-int plugin_load(const char *path, char *err, size_t errlen);
-/* The registry plus plugin locks. */
-const struct lb_lock_ops *lb_find_lock(const char *name);
-/* Iterate registry then plugins: i from 0 until NULL. */
-const struct lb_lock_ops *lb_lock_at(size_t i);
-/* "a, b, c" of every lock name, for error messages. */
-const char *lb_lock_names(void);
 
 #endif

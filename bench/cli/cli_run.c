@@ -54,11 +54,7 @@ static const struct option run_options[] = {
 
 static const char *opt_name(int val)
 {
-	static char name[32];
-	for (const struct option *o = run_options; o->name; o++)
-		if (o->val == val)
-			snprintf(name, sizeof name, "--%s", o->name);
-	return name;
+	return cli_option_name(run_options, val);
 }
 
 static int opt_uint(int opt, const char *arg, unsigned min, unsigned max, unsigned *out)
@@ -97,8 +93,8 @@ static void lock_names_with(unsigned props, char *buf, size_t len)
 {
 	size_t used = 0;
 	buf[0] = '\0';
-	for (size_t i = 0; lb_lock_at(i); i++) {
-		const struct lb_lock_ops *o = lb_lock_at(i);
+	for (size_t i = 0; lockset_at(i); i++) {
+		const struct lb_lock_ops *o = lockset_at(i);
 		if ((o->props & props) != props || used >= len)
 			continue;
 		int w = snprintf(buf + used, len - used, "%s%s", used ? ", " : "", o->name);
@@ -183,10 +179,10 @@ static int run_option(int opt, const char *arg, struct run_params *p, bool *plac
 {
 	switch (opt) {
 	case OPT_LOCK:
-		p->lock = lb_find_lock(arg);
+		p->lock = lockset_find(arg);
 		if (!p->lock) {
 			usage_error("--lock: '%s' is not a registered lock; try: %s", arg,
-				    lb_lock_names());
+				    lockset_names());
 			return -1;
 		}
 		return 0;
@@ -201,11 +197,8 @@ static int run_option(int opt, const char *arg, struct run_params *p, bool *plac
 	case OPT_PERMITS: return opt_uint(opt, arg, 1, LB_MAX_THREADS, &p->permits);
 	case OPT_REENTRY: return opt_uint(opt, arg, 1, MAX_REENTRY, &p->reentry);
 	case OPT_PLACEMENT:
-		if (placement_parse(arg, &p->placement) != 0 || p->placement == PLACEMENT_LIST) {
-			usage_error("--placement: '%s' is not one of compact, scatter, none%s", arg,
-				    strcmp(arg, "list") == 0 ? " (a list is given with --cpus)" : "");
+		if (cli_parse_placement(arg, &p->placement, " (a list is given with --cpus)"))
 			return -1;
-		}
 		*placement_given = true;
 		return 0;
 	case OPT_CPUS: {
@@ -241,7 +234,7 @@ static int run_check(struct run_params *p, bool placement_given, bool timing_eve
 {
 	char names[1024];
 	if (!p->lock) {
-		usage_error("run: --lock NAME is required; try: %s", lb_lock_names());
+		usage_error("run: --lock NAME is required; try: %s", lockset_names());
 		return -1;
 	}
 	if (!p->threads) {
@@ -313,28 +306,15 @@ int cli_parse_run(int argc, char **argv, struct run_params *p)
 			run_usage(stdout);
 			return 1;
 		}
-		if (opt == ':') {
-			usage_error("%s: expected a value", opt_name(optopt));
-			return -1;
-		}
-		if (opt == '?') {
-			if (optopt >= 256)
-				usage_error("%s: takes no value", opt_name(optopt));
-			else if (optopt)
-				usage_error("run: unknown option '-%c'; see lockbench run --help",
-					    optopt);
-			else
-				usage_error("run: unknown or ambiguous option '%s'; see lockbench "
-					    "run --help",
-					    argv[optind - 1]);
+		if (opt == ':' || opt == '?') {
+			cli_getopt_error("run", opt, run_options, argv);
 			return -1;
 		}
 		if (run_option(opt, optarg, p, &placement_given, &timing_every_given))
 			return -1;
 	}
 	if (optind < argc) {
-		usage_error("run: unexpected argument '%s' (options take the form --name VALUE)",
-			    argv[optind]);
+		cli_extra_argument("run", argv[optind]);
 		return -1;
 	}
 	return run_check(p, placement_given, timing_every_given);

@@ -113,18 +113,13 @@ static int c2c_parse(int argc, char **argv, struct c2c_cli *c)
 			}
 			c->out = optarg;
 			break;
-		case ':':
-			usage_error("%s: expected a value", argv[optind - 1]);
-			return -1;
 		default:
-			usage_error("c2c: unknown option '%s'; see lockbench c2c --help",
-				    argv[optind - 1]);
+			cli_getopt_error("c2c", opt, c2c_options, argv);
 			return -1;
 		}
 	}
 	if (optind < argc) {
-		usage_error("c2c: unexpected argument '%s' (options take the form --name VALUE)",
-			    argv[optind]);
+		cli_extra_argument("c2c", argv[optind]);
 		return -1;
 	}
 	return 0;

@@ -12,8 +12,9 @@
  * a side's option wins. The figures are stats/paired.h's: the median of the per-repetition
  * ratios A/B, their range and the median's standard error.
  *
- * Exit status: 0 every run finished and every target held; 1 a run failed (or every pair was
- * skipped); 2 usage; 3 every run finished and a target was missed; 130 / 143 interrupted.
+ * Exit status: 0 every run finished and every target held; 1 a run failed, every pair was
+ * skipped, or a pair had no data; 2 usage; 3 every run finished and a target was missed;
+ * 130 / 143 interrupted by SIGINT / SIGTERM (finished repetitions reported, --raw written).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli/cli.h"
@@ -39,7 +41,8 @@
 
 enum { PAIR_EXIT_MISSED = 3 };
 
-#define PAIR_DEFAULT_REPS 9
+/* Even, so that as many repetitions run A first as B first (ABBA). */
+#define PAIR_DEFAULT_REPS 10
 #define PAIR_MAX_REPS 1000
 #define PAIR_DEFAULT_DURATION "500ms"
 /* "Jain no worse than B": the median of Jain(A)/Jain(B) over the repetitions reaches this. Paired
@@ -92,10 +95,13 @@ static void pair_usage(FILE *f)
 		"\n"
 		"Columns: pair threads mops_a mops_b ratio +-se%% min-max jain_a jain_b target\n"
 		"verdict; verdict is PASS, MISS (why), or - without a target. A repetition where\n"
-		"either side did not finish ok is left out of its pair (and said so).\n"
+		"either side did not finish ok or measured 0 Mops/s is left out of its pair's\n"
+		"medians and ratio (and counted in the verdict).\n"
 		"A ck-* lock in a build without Concurrency Kit skips its pair with a note.\n"
-		"Exit status: 0 every run finished and every target held, 1 a run failed,\n"
-		"2 usage, 3 every run finished and a target was missed.\n",
+		"Exit status: 0 every run finished and every target held,\n"
+		"1 a run failed, every pair was skipped, or a pair had no data, 2 usage,\n"
+		"3 every run finished and a target was missed, 130/143 interrupted by\n"
+		"SIGINT/SIGTERM (finished repetitions are still reported and --raw written).\n",
 		PAIR_JAIN_REF_MIN, PAIR_MAX_REPS, PAIR_DEFAULT_REPS, PAIR_REPS_FOR_VERDICT,
 		PAIR_DEFAULT_DURATION);
 }
@@ -246,13 +252,14 @@ static void raw_row(struct pair_cmd *c, const struct pair *pr, int s, const stru
 	fprintf(c->raw, ",%s\n", run_status_name(r->status));
 }
 
-static void run_side(struct pair_cmd *c, struct topo *t, struct pair *pr, int s, unsigned rep)
+/* One run of side S; true when a signal cut it short. */
+static bool run_side(struct pair_cmd *c, struct topo *t, struct pair *pr, int s, unsigned rep)
 {
 	struct pair_side *sd = &pr->side[s];
 	struct run_result r;
-	int rc = runner_run_point(t, &sd->p, sd->plan, rep, &r);
-	if (rc && r.status == RUN_OK)
-		fprintf(stderr, "lockbench: pair: %s, rep %u: %s\n", sd->spec, rep, strerror(-rc));
+	/* Its return adds nothing: a harness failure is RUN_ERROR with the detail (runner.h). */
+	(void)runner_run_point(t, &sd->p, sd->plan, rep, &r);
+	bool cut = r.status == RUN_INTERRUPTED;
 	if (r.status == RUN_OK) {
 		sd->mops[rep - 1] = r.mops;
 		sd->jain[rep - 1] = r.fairness;
@@ -263,57 +270,102 @@ static void run_side(struct pair_cmd *c, struct topo *t, struct pair *pr, int s,
 	}
 	raw_row(c, pr, s, &r);
 	run_result_free(&r);
+	return cut;
+}
+
+/* Repetition REP of every pair; false when a signal stopped it before its last run finished. */
+static bool run_rep(struct pair_cmd *c, struct topo *t, unsigned rep)
+{
+	fprintf(stderr, "lockbench: pair: repetition %u of %u\n", rep, c->reps);
+	int first = rep % 2 ? 0 : 1; /* ABBA */
+	for (unsigned i = 0; i < c->npairs; i++) {
+		struct pair *pr = &c->pairs[i];
+		if (pr->skip)
+			continue;
+		if (runner_interrupted() || run_side(c, t, pr, first, rep) || runner_interrupted() ||
+		    run_side(c, t, pr, !first, rep))
+			return false;
+	}
+	return true;
 }
 
 /* Returns the repetitions finished: an interrupted one is left out of every pair, so that each
- * pair is summarised over the same repetitions (its raw rows are still written). */
+ * pair is summarised over the same repetitions (its raw rows are still written). One that
+ * finished before the signal came is kept. */
 static unsigned run_all(struct pair_cmd *c, struct topo *t)
 {
-	unsigned rep = 0;
-	while (rep < c->reps && !runner_interrupted()) {
-		rep++;
-		fprintf(stderr, "lockbench: pair: repetition %u of %u\n", rep, c->reps);
-		for (unsigned i = 0; i < c->npairs && !runner_interrupted(); i++) {
-			struct pair *pr = &c->pairs[i];
-			if (pr->skip)
-				continue;
-			int first = rep % 2 ? 0 : 1; /* ABBA */
-			run_side(c, t, pr, first, rep);
-			if (!runner_interrupted())
-				run_side(c, t, pr, !first, rep);
-		}
-	}
-	return runner_interrupted() && rep ? rep - 1 : rep;
+	unsigned done = 0;
+	while (done < c->reps && !runner_interrupted() && run_rep(c, t, done + 1))
+		done++;
+	return done;
 }
 
-static void fmt(char *buf, size_t len, const char *f, double v)
+/* The summary table: cells first, printed once every row is known so that each column is as
+ * wide as its widest cell (a big figure or a long pair name shifts no other column). */
+enum { COL_PAIR, COL_THREADS, COL_MOPS_A, COL_MOPS_B, COL_RATIO, COL_SE, COL_RANGE, COL_JAIN_A,
+       COL_JAIN_B, COL_TARGET, COL_VERDICT, NCOL };
+#define CELL 64
+
+struct pair_row {
+	const char *cell[NCOL];
+	char buf[NCOL][CELL];
+	char verdict[256];
+};
+
+/* Least width (negative: left-aligned) and the gap before each column. */
+static const int col_width[NCOL] = { -32, 7, 8, 8, 7, 6, -13, 6, 6, -17, 0 };
+static const char *const col_gap[NCOL] = { "", " ", " ", " ", " ", " ", "  ", " ", " ", "  ", " " };
+
+static void fmt(struct pair_row *row, int col, const char *f, double v)
 {
 	if (isnan(v))
-		snprintf(buf, len, "-");
+		snprintf(row->buf[col], CELL, "-");
 	else
-		snprintf(buf, len, f, v);
+		snprintf(row->buf[col], CELL, f, v);
+	row->cell[col] = row->buf[col];
 }
 
-/* The pair's summary line; sets *missed when a target did not hold, *nodata when nothing
+static void print_table(struct pair_row *rows, unsigned n)
+{
+	int width[NCOL];
+	for (int k = 0; k < NCOL; k++) {
+		int w = abs(col_width[k]);
+		for (unsigned i = 0; i < n; i++)
+			if ((int)strlen(rows[i].cell[k]) > w)
+				w = (int)strlen(rows[i].cell[k]);
+		width[k] = col_width[k] < 0 ? -w : w;
+	}
+	for (unsigned i = 0; i < n; i++) {
+		for (int k = 0; k < NCOL - 1; k++)
+			printf("%s%*s", col_gap[k], width[k], rows[i].cell[k]);
+		printf("%s%s\n", col_gap[NCOL - 1], rows[i].cell[NCOL - 1]);
+	}
+}
+
+/* The pair's summary row; sets *missed when a target did not hold, *nodata when nothing
  * could be compared. */
-static int summarize(struct pair *pr, unsigned done, bool *missed, bool *nodata)
+static int summarize(struct pair *pr, unsigned done, struct pair_row *row, bool *missed,
+		     bool *nodata)
 {
 	struct pair_side *a = &pr->side[0], *b = &pr->side[1];
-	unsigned failed = 0;
-	/* A repetition counts for both sides or for neither: the figures stay paired. */
+	unsigned left_out = 0;
+	/* A repetition counts for both sides or for neither, by the rule the ratio uses: the
+	 * medians and the ratio are over the same repetitions, and every one dropped is counted. */
 	for (unsigned i = 0; i < done; i++)
-		if (isnan(a->mops[i]) || isnan(b->mops[i])) {
+		if (!stats_paired_usable(a->mops[i], b->mops[i])) {
 			a->mops[i] = b->mops[i] = a->jain[i] = b->jain[i] = NAN;
-			failed++;
+			left_out++;
 		}
 	struct paired_ratio r, jr;
 	if (stats_paired_ratio(a->mops, b->mops, done, &r) ||
 	    stats_paired_ratio(a->jain, b->jain, done, &jr))
 		return runtime_error("out of memory");
 	double ja = stats_median(a->jain, done), jb = stats_median(b->jain, done);
-	char target[64] = "-", why[160] = "", verdict[224];
+	char *target = row->buf[COL_TARGET], *verdict = row->verdict, why[160] = "";
+	size_t vlen = sizeof row->verdict;
+	snprintf(target, CELL, "-");
 	if (pr->min_text || pr->fair != FAIR_NONE)
-		snprintf(target, sizeof target, "%s%s%s%s%s", pr->min_text ? ">=" : "",
+		snprintf(target, CELL, "%s%s%s%s%s", pr->min_text ? ">=" : "",
 			 pr->min_text ? pr->min_text : "", pr->min_text && pr->fair ? "," : "",
 			 pr->fair ? "jain>=" : "",
 			 pr->fair == FAIR_REF ? "B" : pr->fair ? pr->jain_text : "");
@@ -326,28 +378,32 @@ static int summarize(struct pair *pr, unsigned done, bool *missed, bool *nodata)
 		snprintf(why + strlen(why), sizeof why - strlen(why), "%sjain %.3f < %s",
 			 why[0] ? "; " : "", ja, pr->jain_text);
 	if (r.n == 0)
-		snprintf(verdict, sizeof verdict, "NO DATA (no repetition finished on both sides)");
+		snprintf(verdict, vlen, "NO DATA (no repetition measured on both sides)");
 	else if (why[0])
-		snprintf(verdict, sizeof verdict, "MISS (%s)", why);
+		snprintf(verdict, vlen, "MISS (%s)", why);
 	else
-		snprintf(verdict, sizeof verdict, "%s", strcmp(target, "-") ? "PASS" : "-");
+		snprintf(verdict, vlen, "%s", strcmp(target, "-") ? "PASS" : "-");
 	*nodata |= r.n == 0;
 	*missed |= r.n > 0 && why[0];
-	if (failed)
-		snprintf(verdict + strlen(verdict), sizeof verdict - strlen(verdict),
-			 " [%u failed reps left out]", failed);
-	char ma[16], mb[16], ratio[16], se[16], lo[16], hi[16], fa[16], fb[16], range[40];
-	fmt(ma, sizeof ma, "%.3f", stats_median(a->mops, done));
-	fmt(mb, sizeof mb, "%.3f", stats_median(b->mops, done));
-	fmt(ratio, sizeof ratio, "%.3f", r.median);
-	fmt(se, sizeof se, "%.1f", r.se_pct);
-	fmt(lo, sizeof lo, "%.3f", r.min);
-	fmt(hi, sizeof hi, "%.3f", r.max);
-	fmt(fa, sizeof fa, "%.3f", ja);
-	fmt(fb, sizeof fb, "%.3f", jb);
-	snprintf(range, sizeof range, "%s-%s", lo, hi);
-	printf("%-32s %7u %8s %8s %7s %6s  %-13s %6s %6s  %-17s %s\n", pr->name, pr->threads, ma,
-	       mb, ratio, se, range, fa, fb, target, verdict);
+	if (left_out)
+		snprintf(verdict + strlen(verdict), vlen - strlen(verdict),
+			 " [%u reps left out: failed or nothing measured]", left_out);
+	fmt(row, COL_MOPS_A, "%.3f", stats_median(a->mops, done));
+	fmt(row, COL_MOPS_B, "%.3f", stats_median(b->mops, done));
+	fmt(row, COL_RATIO, "%.3f", r.median);
+	fmt(row, COL_SE, "%.1f", r.se_pct);
+	fmt(row, COL_JAIN_A, "%.3f", ja);
+	fmt(row, COL_JAIN_B, "%.3f", jb);
+	if (isnan(r.min))
+		snprintf(row->buf[COL_RANGE], CELL, "-");
+	else
+		snprintf(row->buf[COL_RANGE], CELL, "%.3f-%.3f", r.min, r.max);
+	snprintf(row->buf[COL_THREADS], CELL, "%u", pr->threads);
+	row->cell[COL_PAIR] = pr->name;
+	row->cell[COL_THREADS] = row->buf[COL_THREADS];
+	row->cell[COL_RANGE] = row->buf[COL_RANGE];
+	row->cell[COL_TARGET] = target;
+	row->cell[COL_VERDICT] = verdict;
 	return 0;
 }
 
@@ -366,6 +422,23 @@ static int raw_write(struct pair_cmd *c)
 	return 0;
 }
 
+/* --raw FILE is checked before the runs, not after minutes of runs whose rows would then have
+ * nowhere to go: a file name (not a directory, nor ending in '/'), in a writable folder. */
+static int raw_check(const char *path)
+{
+	size_t len = strlen(path);
+	if (!len)
+		return usage_error("--raw: expected a file name");
+	struct stat st;
+	if (path[len - 1] == '/' || (stat(path, &st) == 0 && !S_ISREG(st.st_mode)))
+		return usage_error("--raw: '%s' is not a regular file name", path);
+	char *d = strdup(path);
+	int bad = !d || access(dirname(d), W_OK) != 0;
+	int err = d ? errno : ENOMEM;
+	free(d);
+	return bad ? usage_error("--raw: '%s': %s", path, strerror(err)) : 0;
+}
+
 static int prepare(struct pair_cmd *c, struct topo *t)
 {
 	unsigned live = 0;
@@ -382,14 +455,9 @@ static int prepare(struct pair_cmd *c, struct topo *t)
 	if (!live)
 		return runtime_error("pair: nothing to run (every pair was skipped)");
 	if (c->raw_path) {
-		if (!c->raw_path[0])
-			return usage_error("--raw: expected a file name");
-		/* Said now, not after minutes of runs whose rows would then have nowhere to go. */
-		char *d = strdup(c->raw_path);
-		int bad = !d || access(dirname(d), W_OK) != 0;
-		free(d);
-		if (bad)
-			return usage_error("--raw: '%s': %s", c->raw_path, strerror(d ? errno : ENOMEM));
+		int rc = raw_check(c->raw_path);
+		if (rc)
+			return rc;
 		c->raw = open_memstream(&c->raw_text, &c->raw_len);
 		if (!c->raw)
 			return runtime_error("--raw: %s", strerror(errno));
@@ -401,12 +469,20 @@ static int prepare(struct pair_cmd *c, struct topo *t)
 static int report(struct pair_cmd *c, unsigned done)
 {
 	bool missed = false, nodata = false;
-	printf("%-32s %7s %8s %8s %7s %6s  %-13s %6s %6s  %-17s %s\n", "pair", "threads",
-	       "mops_a", "mops_b", "ratio", "+-se%", "min-max", "jain_a", "jain_b", "target",
-	       "verdict");
+	struct pair_row *rows = calloc(c->npairs + 1, sizeof *rows);
+	if (!rows)
+		return runtime_error("out of memory");
+	static const char *const head[NCOL] = { "pair", "threads", "mops_a", "mops_b", "ratio",
+		"+-se%", "min-max", "jain_a", "jain_b", "target", "verdict" };
+	memcpy(rows[0].cell, head, sizeof head);
+	unsigned n = 1;
 	for (unsigned i = 0; i < c->npairs; i++)
-		if (!c->pairs[i].skip && summarize(&c->pairs[i], done, &missed, &nodata))
+		if (!c->pairs[i].skip && summarize(&c->pairs[i], done, &rows[n++], &missed, &nodata)) {
+			free(rows);
 			return LB_EXIT_RUNTIME;
+		}
+	print_table(rows, n);
+	free(rows);
 	int rc = raw_write(c);
 	if (rc)
 		return rc;
@@ -435,7 +511,9 @@ static void pair_cmd_free(struct pair_cmd *c)
 			free(pr->side[s].plan);
 			free(pr->side[s].mops);
 			free(pr->side[s].jain);
+			free(pr->side[s].spec);
 		}
+		free(pr->name);
 		free(pr->buf);
 	}
 	free(c->pairs);

@@ -13,7 +13,7 @@
 enum fair_rule { FAIR_NONE, FAIR_REF, FAIR_FLOOR };
 
 struct pair_side {
-	char spec[128];                 /* "futex+no-timing", as given */
+	char *spec;                     /* "futex+no-timing", as given (owned) */
 	const char *lock;               /* points into the pair's working copy */
 	char *opts[PAIR_SIDE_OPTS];     /* "--no-timing", "--cs=1us" (owned) */
 	unsigned nopts;
@@ -25,7 +25,8 @@ struct pair_side {
 struct pair {
 	const char *arg;                /* as given on the command line */
 	char *buf;                      /* the working copy the sides point into */
-	char name[256];                 /* "A:B" with the sides' options, no threads or target */
+	char *name;                     /* "A:B" with the sides' options, no threads or target
+	                                 * (owned) */
 	unsigned threads;
 	double min_ratio;               /* NAN: no target */
 	const char *min_text;           /* MIN as given, for the target column */

@@ -36,36 +36,50 @@ bool pair_owns_option(const char *name, size_t len)
 
 static bool ck_registered(void)
 {
-	for (size_t i = 0; lb_lock_at(i); i++)
-		if (strncmp(lb_lock_at(i)->name, "ck-", 3) == 0)
+	for (size_t i = 0; lockset_at(i); i++)
+		if (strncmp(lockset_at(i)->name, "ck-", 3) == 0)
 			return true;
 	return false;
+}
+
+/* One "+opt" or "+opt=v" of a side, kept as "--opt" or "--opt=v" (allocated: a value of any
+ * length reaches run's parser whole). */
+static int side_option(const struct pair *pr, struct pair_side *sd, const char *o)
+{
+	if (!o[0])
+		return usage_error("pair '%s': side '%s' has an empty +OPTION", pr->arg, sd->spec);
+	if (sd->nopts == PAIR_SIDE_OPTS)
+		return usage_error("pair '%s': more than %u options on one side", pr->arg,
+				   PAIR_SIDE_OPTS);
+	char *opt;
+	if (asprintf(&opt, "--%s", o) < 0)
+		return runtime_error("out of memory");
+	sd->opts[sd->nopts++] = opt; /* freed with the pair, whatever follows */
+	int arity = cli_run_option_arity(opt);
+	if (arity < 0 || pair_owns_option(o, strcspn(o, "=")))
+		return usage_error("pair '%s': '+%s' is not a run option a side may set; see "
+				   "lockbench pair --help", pr->arg, o);
+	if (arity > 0)
+		return usage_error("pair '%s': '+%s' needs a value (+%s=VALUE)", pr->arg, o, o);
+	return 0;
 }
 
 /* "lock+opt+opt=v" → the lock name and "--opt", "--opt=v". */
 static int parse_side(struct pair *pr, struct pair_side *sd, char *spec)
 {
-	snprintf(sd->spec, sizeof sd->spec, "%s", spec);
-	char *save = NULL;
-	sd->lock = strtok_r(spec, "+", &save);
-	if (!sd->lock || spec[0] == '+')
+	if (!(sd->spec = strdup(spec)))
+		return runtime_error("out of memory");
+	if (spec[0] == '+' || !spec[0])
 		return usage_error("pair '%s': a side has no lock name", pr->arg);
-	for (char *o = strtok_r(NULL, "+", &save); o; o = strtok_r(NULL, "+", &save)) {
-		char opt[128];
-		snprintf(opt, sizeof opt, "--%s", o);
-		int arity = cli_run_option_arity(opt);
-		if (arity < 0 || pair_owns_option(o, strcspn(o, "=")))
-			return usage_error("pair '%s': '+%s' is not a run option a side may set; "
-					   "see lockbench pair --help", pr->arg, o);
-		if (arity > 0)
-			return usage_error("pair '%s': '+%s' needs a value (+%s=VALUE)", pr->arg, o, o);
-		if (sd->nopts == PAIR_SIDE_OPTS)
-			return usage_error("pair '%s': more than %u options on one side", pr->arg,
-					   PAIR_SIDE_OPTS);
-		if (!(sd->opts[sd->nopts++] = strdup(opt)))
-			return runtime_error("out of memory");
+	/* strsep, not strtok: "tas++cs=1" and "tas+" have an empty part, a typo to refuse. */
+	char *rest = spec;
+	sd->lock = strsep(&rest, "+");
+	for (char *o; (o = strsep(&rest, "+"));) {
+		int rc = side_option(pr, sd, o);
+		if (rc)
+			return rc;
 	}
-	if (lb_find_lock(sd->lock))
+	if (lockset_find(sd->lock))
 		return 0;
 	if (strncmp(sd->lock, "ck-", 3) == 0 && !ck_registered()) {
 		fprintf(stderr, "lockbench: pair: skipping %s: %s is not registered (a build without "
@@ -74,7 +88,7 @@ static int parse_side(struct pair *pr, struct pair_side *sd, char *spec)
 		return 0;
 	}
 	return usage_error("pair '%s': '%s' is not a registered lock; try: %s", pr->arg, sd->lock,
-			   lb_lock_names());
+			   lockset_names());
 }
 
 static int parse_target(struct pair *pr, char *s)
@@ -120,7 +134,8 @@ int pair_spec_parse(struct pair *pr, const char *arg)
 	if (parse_uint(at + 1, 1, LB_MAX_THREADS, &pr->threads) != 0)
 		return usage_error("pair '%s': THREADS '%s' is not an integer in 1..%u", arg, at + 1,
 				   LB_MAX_THREADS);
-	snprintf(pr->name, sizeof pr->name, "%s", pr->buf);
+	if (!(pr->name = strdup(pr->buf)))
+		return runtime_error("out of memory");
 	*colon = '\0';
 	rc = parse_side(pr, &pr->side[0], pr->buf);
 	return rc ? rc : parse_side(pr, &pr->side[1], colon + 1);

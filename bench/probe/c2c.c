@@ -81,17 +81,17 @@ static void *pp_initiator(void *arg)
 	if (!pp_start(pp, 0))
 		return NULL;
 	const unsigned batch = pp->p->batch_rtts, total = pp->p->warmup_batches + pp->nsamples;
-	const uint64_t limit_ns = pp->p->time_limit_ns, start_ns = lb_mono_ns();
+	const uint64_t limit_ns = pp->p->time_limit_ns, start_ns = mono_ns();
 	uint64_t v = 0;
 	for (unsigned b = 0; b < total; b++) {
-		uint64_t t0 = lb_mono_ns();
+		uint64_t t0 = mono_ns();
 		for (unsigned r = 0; r < batch; r++) {
 			atomic_store_explicit(&pp->word, v + 1, memory_order_release);
 			while (atomic_load_explicit(&pp->word, memory_order_acquire) != v + 2)
 				lb_cpu_relax();
 			v += 2;
 		}
-		uint64_t t1 = lb_mono_ns();
+		uint64_t t1 = mono_ns();
 		if (b >= pp->p->warmup_batches)
 			pp->rtt_ns[pp->got++] = (double)(t1 - t0) / batch;
 		/* At least one sample, however long the warm-up took (say, a thread was
@@ -485,13 +485,13 @@ int c2c_matrix_run(struct topo *t, const int *cpus, unsigned n, const struct c2c
 		return rc;
 	}
 
-	const uint64_t start_ns = lb_mono_ns();
+	const uint64_t start_ns = mono_ns();
 	for (unsigned r = 0; r < rounds; r++) {
 		uint64_t due_ns = start_ns + r * p->round_every_ns;
 		struct timespec due = { (time_t)(due_ns / NS_PER_S), (long)(due_ns % NS_PER_S) };
 		while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &due, NULL) == EINTR)
 			;
-		m->round_start_s[r] = (double)(lb_mono_ns() - start_ns) / 1e9;
+		m->round_start_s[r] = (double)(mono_ns() - start_ns) / 1e9;
 		unsigned want = p->samples - r * p->samples_per_round;
 		if (want > p->samples_per_round)
 			want = p->samples_per_round;
@@ -516,7 +516,7 @@ int c2c_matrix_run(struct topo *t, const int *cpus, unsigned n, const struct c2c
 			break;
 		}
 	}
-	m->wall_s = (double)(lb_mono_ns() - start_ns) / 1e9;
+	m->wall_s = (double)(mono_ns() - start_ns) / 1e9;
 	for (unsigned i = 0; i < m->npairs && !rc; i++)
 		rc = c2c_summarize(m->pairs[i].rtt_ns, m->pairs[i].samples, &m->pairs[i].summary);
 	if (rc) {

@@ -120,7 +120,7 @@ static void side_loop(const struct handoff_run *hr, void *ctx, unsigned me)
 		int mine = atomic_compare_exchange_strong_explicit(
 			&sh->turn, &expect, other, memory_order_relaxed, memory_order_relaxed);
 		if (mine && ++turns == next_stamp && me == 0) {
-			uint64_t t = lb_mono_ns();
+			uint64_t t = mono_ns();
 			if (next_stamp > hr->warmup_turns + 1) {
 				sh->samples[got] = (double)(t - last_ns) / (2.0 * hr->rounds);
 				/* release: the parent reads samples[0, got) after loading got. */
@@ -281,7 +281,7 @@ int handoff_measure(const struct lb_lock_ops *ops, struct topo *t, int cpu_a, in
 	if (hr.sh == MAP_FAILED)
 		return -errno;
 	/* mmap zeroes the memory: turn = 0 (A's), stop = 0, arrived = 0, err = 0, got = 0. */
-	hr.deadline_ns = lb_mono_ns() + time_limit_ns;
+	hr.deadline_ns = mono_ns() + time_limit_ns;
 	const struct child_spec spec = { .body = handoff_child, .watch = handoff_watch, .arg = &hr };
 	struct child_outcome o;
 	int rc = child_run(&spec, &o);

@@ -14,11 +14,13 @@
  * Both sets are read in full and checked before anything is written, and a set of another format
  * version is refused. compare.csv, compare.md and the overlay plot (plots/compare.gp, PNG and
  * SVG) go to --out, by default B/compare-<name of A>/, each through a temporary name and a rename.
- * The table is printed and compare.csv written before gnuplot runs, so a missing gnuplot costs
- * only the plot.
+ * The table is printed and compare.csv rendered before gnuplot runs, and both files are
+ * rendered before either is written, so a missing gnuplot costs only the plot and a failure to
+ * render leaves the old pair.
+ *
+ * Its command line is cli/cmd_compare.c.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <libgen.h>
 #include <limits.h>
 #include <math.h>
@@ -28,26 +30,35 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "cli/cli.h"
-#include "cli/commands.h"
 #include "report/compare.h"
+#include "report/doc.h"
 #include "results/csvread.h"
 #include "results/file.h"
 #include "results/jsonread.h"
 #include "results/metrics.h"
 #include "report/report.h"
-#include "sweep/sweep.h"
 
-/* --metric NAME: the metric table's row, with the verdict's direction and words from it. */
-static int find_metric(const char *name, struct cmp_metric *m)
+/* compare's view of the metric table's compared rows (results/metrics.c): the direction and
+ * the words come from there; filled on first use. */
+static struct cmp_metric metrics[16];
+static size_t nmetrics;
+
+static void load_metrics(void)
 {
-	const struct metric *d = metric_find(name);
-	if (!d || !d->compared)
-		return -EINVAL;
-	*m = (struct cmp_metric){ d->column, d->what, d->unit,
-				  d->higher_better ? VERDICT_HIGHER_BETTER : VERDICT_LOWER_BETTER,
-				  d->better, d->worse };
-	return 0;
+	static bool loaded;
+	if (loaded)
+		return;
+	loaded = true;
+	for (size_t i = 0; i < metric_count; i++) {
+		const struct metric *d = &metric_table[i];
+		if (!d->compared || nmetrics == sizeof metrics / sizeof metrics[0])
+			continue;
+		metrics[nmetrics++] = (struct cmp_metric){
+			d->column, d->what, d->unit,
+			d->higher_better ? VERDICT_HIGHER_BETTER : VERDICT_LOWER_BETTER, d->better,
+			d->worse
+		};
+	}
 }
 
 const char cmp_no_difference[] = "no difference";
@@ -87,6 +98,7 @@ static int load_meta(struct cmp_set *s, char *err, size_t errlen)
 	const char *complete = json_get(&j, "sweep.complete");
 	if (complete && strcmp(complete, "true") != 0 && o < sizeof s->about)
 		snprintf(s->about + o, sizeof s->about - o, "; INCOMPLETE result set");
+	doc_scrub(s->about);
 	json_free(&j);
 	return rc;
 }
@@ -161,6 +173,8 @@ static int load_points(struct cmp_set *s, const struct cmp_metric *m, char *err,
 		double idx, permits, threads, min, max, lo = NAN, hi = NAN;
 		int rc;
 		p->line = t->line[r];
+		doc_scrub(t->rows[r][col[C_LOCK]]); /* no markers or control characters in text */
+		doc_scrub(t->rows[r][col[C_STATUS]]);
 		p->lock = t->rows[r][col[C_LOCK]];
 		p->status = t->rows[r][col[C_STATUS]];
 		if (!*p->lock)
@@ -217,6 +231,7 @@ static void set_label(struct cmp_set *s)
 	if (!realpath(s->dir, buf))
 		snprintf(buf, sizeof buf, "%s", s->dir);
 	snprintf(s->name, sizeof s->name, "%s", basename(buf));
+	doc_scrub(s->name); /* shown in compare.md and the plot: no control characters */
 	snprintf(s->label, sizeof s->label, "%s", s->name);
 }
 
@@ -317,18 +332,20 @@ static struct cmp_row *match(struct cmp_set *a, struct cmp_set *b, const struct 
 	return rows;
 }
 
-/* --- the command ----------------------------------------------------------------------------- */
 
-static const char usage_head[] = "usage: lockbench compare A B [--out DIR] [--metric ";
-
-/* Render into memory, then write DIR/NAME through a temporary name and a rename. */
-static int save(const char *dir, const char *name, FILE *f, char **buf, size_t *len, char *err,
-		size_t errlen)
+/* Close the memory stream f of *buf: 0, or -ENOMEM if any write to it failed. */
+static int rendered(FILE *f, const char *name, char *err, size_t errlen)
 {
 	bool bad = ferror(f) != 0;
-	int rc = fclose(f) != 0 || bad ? -ENOMEM : file_write_atomic(dir, name, *buf, *len);
-	free(*buf);
-	*buf = NULL;
+	if (fclose(f) != 0 || bad)
+		return report_fail(err, errlen, -ENOMEM, "compare: rendering %s: out of memory", name);
+	return 0;
+}
+
+static int save(const char *dir, const char *name, const char *buf, size_t len, char *err,
+		size_t errlen)
+{
+	int rc = file_write_atomic(dir, name, buf, len);
 	if (rc)
 		return report_fail(err, errlen, rc, "compare: writing %s/%s: %s", dir, name,
 				   strerror(-rc));
@@ -352,8 +369,8 @@ static int compare(struct cmp_set *a, struct cmp_set *b, const struct cmp_metric
 	cmp_write_text(stdout, a, b, rows, n, m);
 	fflush(stdout);
 
-	char out[PATH_MAX], plot_err[512] = "", *buf = NULL;
-	size_t len = 0, olen;
+	char out[PATH_MAX], plot_err[512] = "", *csv = NULL, *md = NULL;
+	size_t csv_len = 0, md_len = 0, olen;
 	FILE *f = NULL;
 	struct stat st;
 	if (out_opt)
@@ -369,21 +386,30 @@ static int compare(struct cmp_set *a, struct cmp_set *b, const struct cmp_metric
 	else if (stat(out, &st) != 0 || !S_ISDIR(st.st_mode))
 		rc = report_fail(err, errlen, -ENOTDIR, "compare: --out: '%s' is not a directory",
 				 out);
-	else if (!(f = open_memstream(&buf, &len)))
+	else if (!(f = open_memstream(&csv, &csv_len)))
 		rc = report_fail(err, errlen, -errno, "compare: open_memstream: %s",
 				 strerror(errno));
 	if (!rc) {
 		cmp_write_csv(f, rows, n, m);
-		rc = save(out, "compare.csv", f, &buf, &len, err, errlen);
+		rc = rendered(f, "compare.csv", err, errlen);
 	}
+	/* The plot is drawn before either file is written (compare.md says whether it was), and
+	 * both are rendered first: a failure to render leaves the old pair. (The two renames are
+	 * not one: a failed write of compare.md still leaves a new compare.csv.) */
 	int plot_rc = rc ? 0 : cmp_draw_plots(a, b, m, out, plot_err, sizeof plot_err);
-	if (!rc && !(f = open_memstream(&buf, &len)))
+	if (!rc && !(f = open_memstream(&md, &md_len)))
 		rc = report_fail(err, errlen, -errno, "compare: open_memstream: %s",
 				 strerror(errno));
 	if (!rc) {
 		cmp_write_md(f, a, b, rows, n, m, plot_rc ? plot_err + strlen("compare: ") : NULL);
-		rc = save(out, "compare.md", f, &buf, &len, err, errlen);
+		rc = rendered(f, "compare.md", err, errlen);
 	}
+	if (!rc)
+		rc = save(out, "compare.csv", csv, csv_len, err, errlen);
+	if (!rc)
+		rc = save(out, "compare.md", md, md_len, err, errlen);
+	free(csv);
+	free(md);
 	free(rows);
 	if (!rc && plot_rc)
 		return report_fail(err, errlen, plot_rc,
@@ -393,63 +419,35 @@ static int compare(struct cmp_set *a, struct cmp_set *b, const struct cmp_metric
 	return rc;
 }
 
-int cmd_compare(int argc, char **argv)
+const struct cmp_metric *cmp_metric_find(const char *name)
 {
-	enum { OPT_OUT = 256, OPT_METRIC, OPT_HELP };
-	static const struct option opts[] = {
-		{ "out", required_argument, NULL, OPT_OUT },
-		{ "metric", required_argument, NULL, OPT_METRIC },
-		{ "help", no_argument, NULL, OPT_HELP },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct cmp_metric metric;
-	const struct cmp_metric *m = &metric;
-	char choices[256], usage_line[512];
-	metric_compared_list(choices, sizeof choices, "|");
-	snprintf(usage_line, sizeof usage_line, "%s%s]", usage_head, choices);
-	find_metric("mops", &metric);
-	const char *out = NULL;
-	int opt;
-	optind = 0;
-	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
-		if (opt == OPT_OUT) {
-			out = optarg;
-		} else if (opt == OPT_METRIC) {
-			if (find_metric(optarg, &metric) != 0) {
-				metric_compared_list(choices, sizeof choices, ", ");
-				return usage_error("--metric: '%s' is not one of %s", optarg, choices);
-			}
-		} else if (opt == OPT_HELP || opt == 'h') {
-			printf("%s\n\nPut two result sets (directories `lockbench sweep` wrote) side by "
-			       "side. Points are matched\non (lock, permits, threads, cs_ns, ncs_ns); each gets "
-			       "A's and B's median [spread], B/A with\nthe range the spreads allow, and "
-			       "a verdict (\"%s\" when the spreads overlap).\nWrites compare.csv, "
-			       "compare.md and compare.png/.svg (A solid, B dashed; gnuplot) to\n"
-			       "--out DIR, by default B/compare-<name of A>/. --metric: what is compared "
-			       "(default mops).\n", usage_line, cmp_no_difference);
-			return LB_EXIT_OK;
-		} else if (opt == ':') {
-			return usage_error("compare: %s: expected a value", argv[optind - 1]);
-		} else {
-			return usage_error("compare: '%s' is not an option; %s", argv[optind - 1],
-					   usage_line);
-		}
-	}
-	if (argc - optind != 2)
-		return usage_error("compare: expected two result directories, got %d; %s",
-				   argc - optind, usage_line);
+	load_metrics();
+	for (size_t i = 0; i < nmetrics; i++)
+		if (name && strcmp(name, metrics[i].name) == 0)
+			return &metrics[i];
+	return NULL;
+}
 
-	struct cmp_set a = { .dir = argv[optind] }, b = { .dir = argv[optind + 1] };
-	char err[1024];
-	int rc = compare(&a, &b, m, out, err, sizeof err);
+void cmp_metric_names(char *buf, size_t len, const char *sep)
+{
+	size_t used = 0;
+	if (len)
+		buf[0] = '\0';
+	load_metrics();
+	for (size_t i = 0; i < nmetrics && used < len; i++) {
+		int w = snprintf(buf + used, len - used, "%s%s", i ? sep : "", metrics[i].name);
+		if (w < 0)
+			return;
+		used += (size_t)w;
+	}
+}
+
+int compare_sets(const char *dir_a, const char *dir_b, const struct cmp_metric *m,
+		 const char *out, char *err, size_t errlen)
+{
+	struct cmp_set a = { .dir = dir_a }, b = { .dir = dir_b };
+	int rc = compare(&a, &b, m ? m : cmp_metric_find("mops"), out, err, errlen);
 	free_set(&a);
 	free_set(&b);
-	if (rc == -ENOTDIR)
-		return usage_error("%s", err);
-	if (rc)
-		return runtime_error("%s", err);
-	if (fflush(stdout) != 0 || ferror(stdout))
-		return runtime_error("compare: writing the table: %s", strerror(errno ? errno : EIO));
-	return LB_EXIT_OK;
+	return rc;
 }

@@ -70,4 +70,13 @@ void cmp_write_md(FILE *f, const struct cmp_set *a, const struct cmp_set *b,
 int cmp_draw_plots(const struct cmp_set *a, const struct cmp_set *b,
 		   const struct cmp_metric *m, const char *out, char *err, size_t errlen);
 
+/* The metric --metric names (NULL when none is called that), and every name, `sep` between. */
+const struct cmp_metric *cmp_metric_find(const char *name);
+void cmp_metric_names(char *buf, size_t len, const char *sep);
+/* `lockbench compare A B`: print the table, write compare.csv, compare.md and the plot to `out`
+ * (NULL: B/compare-<name of A>/). m NULL: the first metric (throughput). 0; -ENOTDIR when a
+ * directory named is not one (the user's mistake); another -errno; one line in err. */
+int compare_sets(const char *dir_a, const char *dir_b, const struct cmp_metric *m,
+		 const char *out, char *err, size_t errlen);
+
 #endif

@@ -71,11 +71,14 @@ static void fmt_note(char *buf, size_t len, const struct cmp_row *r)
 	}
 }
 
-static void fill_cells(char k[K_COLS][96], const struct cmp_row *r)
+/* The row's cells: the lock's name is the file's (of any length), the rest formatted in k. */
+static void fill_cells(char k[K_COLS][96], const char *cells[K_COLS], const struct cmp_row *r)
 {
 	const struct cmp_point *p = r->a ? r->a : r->b;
 	char x[24], lo[24], hi[24];
-	snprintf(k[K_LOCK], 96, "%s", p->lock);
+	for (int c = 0; c < K_COLS; c++)
+		cells[c] = k[c];
+	cells[K_LOCK] = p->lock;
 	snprintf(k[K_PERMITS], 96, "%u", p->permits);
 	snprintf(k[K_THREADS], 96, "%u", p->threads);
 	if (p->cs_ns == 0 && p->ncs_ns == 0)
@@ -142,14 +145,12 @@ static void write_table(FILE *f, struct doc *d, const struct cmp_set *a, const s
 	size_t w[K_COLS];
 	char k[K_COLS][96];
 	const char *cells[K_COLS];
-	for (int c = 0; c < K_COLS; c++) {
+	for (int c = 0; c < K_COLS; c++)
 		w[c] = strlen(headings[c]);
-		cells[c] = k[c];
-	}
 	for (size_t i = 0; i < n; i++) {
-		fill_cells(k, &rows[i]);
+		fill_cells(k, cells, &rows[i]);
 		for (int c = 0; c < K_COLS; c++)
-			w[c] = strlen(k[c]) > w[c] ? strlen(k[c]) : w[c];
+			w[c] = strlen(cells[c]) > w[c] ? strlen(cells[c]) : w[c];
 	}
 	for (int pass = 0; pass < 3; pass++) {
 		bool any = false;
@@ -170,7 +171,7 @@ static void write_table(FILE *f, struct doc *d, const struct cmp_set *a, const s
 				d ? doc_put_row(d, headings, masks[pass], true)
 				  : put_row(f, headings, w, masks[pass]);
 			any = true;
-			fill_cells(k, r);
+			fill_cells(k, cells, r);
 			d ? doc_put_row(d, cells, masks[pass], false) : put_row(f, cells, w, masks[pass]);
 		}
 		if (any && d)
@@ -269,6 +270,14 @@ void cmp_write_csv(FILE *f, const struct cmp_row *rows, size_t n, const struct c
 	}
 }
 
+/* DOC_CODE path DOC_CODE, the path's own control characters (markers among them) scrubbed. */
+static void code_span(char *buf, size_t len, const char *path)
+{
+	snprintf(buf, len, DOC_CODE "%s", path);
+	doc_scrub(buf + 1);
+	snprintf(buf + strlen(buf), len - strlen(buf), DOC_CODE);
+}
+
 /* compare.md: the terminal's text as markdown, with the plot. */
 void cmp_write_md(FILE *f, const struct cmp_set *a, const struct cmp_set *b,
 		  const struct cmp_row *rows, size_t n, const struct cmp_metric *m,
@@ -278,12 +287,13 @@ void cmp_write_md(FILE *f, const struct cmp_set *a, const struct cmp_set *b,
 	struct doc d;
 	char buf[512], adir[PATH_MAX + 2], bdir[PATH_MAX + 2];
 	doc_init(&d, f, false, DOC_MD_CELLS);
+	/* `<`, `>` and `&` in the other sets' names and meta.json are entities, even here. */
 	what_text(buf, sizeof buf, m);
 	doc_raw(&d, "# lockbench compare: ");
 	doc_text(&d, buf);
 	doc_raw(&d, "\n\n");
-	snprintf(adir, sizeof adir, "`%s`", a->dir);
-	snprintf(bdir, sizeof bdir, "`%s`", b->dir);
+	code_span(adir, sizeof adir, a->dir);
+	code_span(bdir, sizeof bdir, b->dir);
 	doc_table_start(&d, NULL, head, 4, 0);
 	doc_row(&d, (const char *[]){ "A", a->label, adir, a->about }, 4, false);
 	doc_row(&d, (const char *[]){ "B", b->label, bdir, b->about }, 4, false);

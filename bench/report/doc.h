@@ -8,19 +8,26 @@
 #ifndef LB_REPORT_DOC_H
 #define LB_REPORT_DOC_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 
-/* In Markdown prose every character Markdown could read as markup is escaped: the report's text
- * comes from meta.json, summary.csv notes and host names. A table of our own numbers and names
- * (compare.md, the list of locks) escapes only what would end a cell, so that "30 [29..31]" and
- * "pthread_mutex_t" stay as typed in the README and in compare.md. */
-#define DOC_MD_PROSE "\\|*_`<>[]#"
-#define DOC_MD_CELLS "|"
+/* In every language `<`, `>` and `&` are written as entities (Markdown passes raw HTML through).
+ * In Markdown prose every other character Markdown could read as markup is backslash-escaped:
+ * the report's text comes from meta.json, summary.csv notes and host names. Tables of names and
+ * numbers (compare.md, the list of locks) escape only what would end a cell or escape the next
+ * character, so that "30 [29..31]" and "pthread_mutex_t" stay as typed in the README and in
+ * compare.md; there `*` and `_` in a name may emphasise, but nothing can become HTML. */
+#define DOC_MD_PROSE "\\|*_`[]#"
+#define DOC_MD_CELLS "\\|"
 
-/* Inside text passed to doc_text: toggles bold. */
+/* Inside text passed to doc_text: DOC_B toggles bold (closed at the end of the text if left
+ * open); DOC_CODE ... DOC_CODE is a code span (<code>, or backticks that no backtick inside can
+ * end). Any other control character is shown as U+FFFD, newlines and tabs as spaces. Data read
+ * from files goes through doc_scrub() first, so that it cannot hold these markers. */
 #define DOC_B "\x01"
+#define DOC_CODE "\x02"
 
 struct doc {
 	FILE *f;
@@ -36,11 +43,24 @@ void doc_init(struct doc *d, FILE *f, bool html, const char *md_escape);
 void doc_raw(struct doc *d, const char *s);
 void doc_rawf(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Text, escaped; DOC_B toggles bold; newlines and tabs become spaces (they would end a cell). */
+/* Text, escaped; DOC_B toggles bold; newlines and tabs become spaces (they would end a cell).
+ * doc_textf formats into memory of the needed size: nothing is cut (out of memory is the doc's
+ * error, -ENOMEM). */
 void doc_text(struct doc *d, const char *s);
 void doc_textf(struct doc *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* <hN id="ID">title</hN>, or "\n## title\n\n". */
+/* An HTML attribute's value (between double quotes), escaped. */
+void doc_attr(struct doc *d, const char *s);
+
+/* A formatted string of the needed size (free() it), or NULL when out of memory. */
+char *doc_strf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+char *doc_vstrf(const char *fmt, va_list ap);
+
+/* Data read from a file, in place: tabs and newlines become spaces, other control characters
+ * (the markers above among them) '?'. */
+void doc_scrub(char *s);
+
+/* <hN id="ID">title</hN> (the id reduced to [A-Za-z0-9_-]), or "\n## title\n\n". */
 void doc_heading(struct doc *d, int level, const char *id, const char *title);
 
 /* A paragraph; `cls` styles it in HTML ("note", "warn"; a "warn" starts with "Note:" in

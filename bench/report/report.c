@@ -23,8 +23,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
-#include "cli/commands.h"
+#include "plugin/plugin.h"
+#include "report/doc.h"
 #include "results/file.h"
 
 int report_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -66,6 +66,10 @@ static int load_meta(struct report_set *s, char *err, size_t errlen)
 	if (rc)
 		return rc;
 	s->have_meta = true;
+	for (size_t i = 0; i < s->meta.n; i++) { /* no markers or control characters in the text */
+		doc_scrub(s->meta.kv[i].key);
+		doc_scrub(s->meta.kv[i].value);
+	}
 	if ((rc = report_check_meta_format(path, &s->meta, err, errlen)))
 		return rc;
 	/* The sweep writes sweep.complete; a flat "complete" is accepted too. */
@@ -160,6 +164,9 @@ static int parse_point(const struct csv_table *t, size_t r, const int *col, cons
 	double v;
 	int rc = 0;
 	p->line = t->line[r];
+	const int text[] = { C_LOCK, C_PLACEMENT, C_STATUS, C_NOTE };
+	for (size_t k = 0; k < sizeof text / sizeof text[0]; k++)
+		doc_scrub(f[col[text[k]]]); /* no markers or control characters in the text */
 	p->lock = f[col[C_LOCK]];
 	p->placement = f[col[C_PLACEMENT]];
 	p->status = f[col[C_STATUS]][0] ? f[col[C_STATUS]] : "unknown";
@@ -226,7 +233,7 @@ static int parse_point(const struct csv_table *t, size_t r, const int *col, cons
 	if (ocol[O_BUSY] >= 0 && (rc = get_flag(t, r, ocol[O_BUSY], &p->busy, err, errlen)))
 		return rc;
 	p->lock_cost = p->cs_ns == 0 && p->ncs_ns == 0;
-	const struct lb_lock_ops *ops = lb_find_lock(p->lock);
+	const struct lb_lock_ops *ops = lockset_find(p->lock);
 	p->floor = ops && (ops->props & LB_NOT_A_LOCK);
 	return 0;
 }
@@ -349,13 +356,11 @@ static int write_atomic(const char *dir, const char *name, const char *buf, size
 	return rc;
 }
 
-/* Render one document into memory, then write it atomically. */
-static int write_doc(const struct report_set *s, const char *name, bool html, char *err,
-		     size_t errlen)
+/* Render one document into memory (*buf, to free). */
+static int render_doc(const struct report_set *s, const char *name, bool html, char **buf,
+		      size_t *len, char *err, size_t errlen)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
+	FILE *f = open_memstream(buf, len);
 	if (!f)
 		return report_fail(err, errlen, -errno, "report: open_memstream: %s",
 				   strerror(errno));
@@ -364,9 +369,25 @@ static int write_doc(const struct report_set *s, const char *name, bool html, ch
 	if (fclose(f) != 0 || bad)
 		rc = rc ? rc : report_fail(err, errlen, -ENOMEM, "report: rendering %s failed",
 					   name);
+	return rc;
+}
+
+/* Both documents are rendered before either is written: a failure to render leaves the old
+ * pair as it was. (A failed write of report.md after report.html still leaves a new .html
+ * beside an old .md: each is written atomically, the pair is not.) */
+static int write_docs(const struct report_set *s, char *err, size_t errlen)
+{
+	char *html = NULL, *md = NULL;
+	size_t hlen = 0, mlen = 0;
+	int rc = render_doc(s, "report.html", true, &html, &hlen, err, errlen);
 	if (!rc)
-		rc = write_atomic(s->dir, name, buf, len, err, errlen);
-	free(buf);
+		rc = render_doc(s, "report.md", false, &md, &mlen, err, errlen);
+	if (!rc)
+		rc = write_atomic(s->dir, "report.html", html, hlen, err, errlen);
+	if (!rc)
+		rc = write_atomic(s->dir, "report.md", md, mlen, err, errlen);
+	free(html);
+	free(md);
 	return rc;
 }
 
@@ -396,44 +417,10 @@ int report_build(const char *dir, char *err, size_t errlen)
 			rc = report_make_plots(&s, scripts, err, errlen);
 	}
 	if (!rc)
-		rc = write_doc(&s, "report.html", true, err, errlen);
-	if (!rc)
-		rc = write_doc(&s, "report.md", false, err, errlen);
+		rc = write_docs(&s, err, errlen);
 
 	free(s.pts);
 	csv_free(&s.summary);
 	json_free(&s.meta);
 	return rc;
-}
-
-int cmd_report(int argc, char **argv)
-{
-	const char *dir = NULL;
-	for (int i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-			printf("usage: lockbench report DIR\n\n"
-			       "Rebuild the plots (gnuplot, PNG and SVG) and report.html / report.md of "
-			       "the result set in DIR\n(the folder `lockbench sweep` wrote: summary.csv, "
-			       "latency_cdf.csv, c2c.csv, meta.json).\nThe gnuplot scripts come from "
-			       "$LOCKBENCH_PLOTS, else lockbench's own plots/ folder.\n");
-			return LB_EXIT_OK;
-		}
-		if (argv[i][0] == '-' && argv[i][1] != '\0')
-			return usage_error("report: '%s' is not an option; usage: lockbench report DIR",
-					   argv[i]);
-		if (dir)
-			return usage_error("report: one result directory only ('%s', then '%s')", dir,
-					   argv[i]);
-		dir = argv[i];
-	}
-	if (!dir)
-		return usage_error("report: expected a result directory: lockbench report DIR");
-	char err[1024];
-	int rc = report_build(dir, err, sizeof err);
-	if (rc == -ENOTDIR)
-		return usage_error("%s", err);
-	if (rc)
-		return runtime_error("%s", err);
-	printf("report: %s/report.html, %s/report.md and the plots\n", dir, dir);
-	return LB_EXIT_OK;
 }

@@ -8,6 +8,7 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "report/report_doc.h"
@@ -40,10 +41,8 @@ static bool meta_rows(struct doc *d, const struct report_set *s, const char *pre
 		if (!started)
 			doc_table_start(d, "kv", head, 2, 0);
 		started = true;
-		char cells[2][REPORT_CELL];
-		snprintf(cells[0], sizeof cells[0], "%s", k + (prefix ? plen + 1 : 0));
-		snprintf(cells[1], sizeof cells[1], "%s", s->meta.kv[i].value);
-		report_row(d, cells, 2, false);
+		doc_row(d, (const char *[]){ k + (prefix ? plen + 1 : 0), s->meta.kv[i].value }, 2,
+			false);
 	}
 	return started;
 }
@@ -101,15 +100,19 @@ static void meta_sections(struct doc *d, const struct report_set *s)
 		const char *k = s->meta.kv[i].key;
 		if (is_known_group(k))
 			continue;
-		char group[64];
 		size_t n = (size_t)(strchr(k, '.') - k);
-		snprintf(group, sizeof group, "%.*s", (int)(n < 63 ? n : 63), k);
 		bool seen = false;
 		for (size_t j = 0; j < i && !seen; j++)
-			seen = strncmp(s->meta.kv[j].key, group, n) == 0 && s->meta.kv[j].key[n] == '.';
+			seen = strncmp(s->meta.kv[j].key, k, n) == 0 && s->meta.kv[j].key[n] == '.';
+		char *group = seen ? NULL : strndup(k, n);
+		if (!seen && !group) {
+			d->err = d->err ? d->err : -ENOMEM;
+			break;
+		}
 		if (!seen) {
 			const char *one[] = { group };
-			meta_section(d, s, group, group, one, 1);
+			meta_section(d, s, group, group, one, 1); /* the id is reduced by doc_heading */
+			free(group);
 		}
 	}
 	if (d->html)
@@ -165,7 +168,9 @@ static int plots(struct doc *d, const struct report_set *s, char *err, size_t er
 			char path[4096];
 			snprintf(path, sizeof path, "%s/%s.png", s->dir, p->name);
 			doc_raw(d, "<figure>");
-			doc_rawf(d, "<img alt=\"%s\" src=\"data:image/png;base64,", p->title);
+			doc_raw(d, "<img alt=\"");
+			doc_attr(d, p->title);
+			doc_raw(d, "\" src=\"data:image/png;base64,");
 			int rc = embed_base64(d, path);
 			if (rc) {
 				snprintf(err, errlen, "report: embedding %s: %s", path, strerror(-rc));
@@ -204,18 +209,17 @@ static int document(struct doc *d, const struct report_set *s, char *err, size_t
 	const char *host = s->have_meta ? json_get(&s->meta, "meta.host") : NULL;
 	if (!host && s->have_meta)
 		host = json_get(&s->meta, "host");
-	char title[512];
-	snprintf(title, sizeof title, "lockbench report: %s", host ? host : s->dir);
+	const char *title = host ? host : s->dir;
 	if (d->html) {
 		doc_raw(d, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 			   "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-			   "<title>");
+			   "<title>lockbench report: ");
 		doc_text(d, title);
-		doc_rawf(d, "</title>\n<style>%s</style>\n</head><body>\n<h1>", css);
+		doc_rawf(d, "</title>\n<style>%s</style>\n</head><body>\n<h1>lockbench report: ", css);
 		doc_text(d, title);
 		doc_raw(d, "</h1>\n");
 	} else {
-		doc_raw(d, "# ");
+		doc_raw(d, "# lockbench report: ");
 		doc_text(d, title);
 		doc_raw(d, "\n\n");
 	}

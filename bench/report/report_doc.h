@@ -26,8 +26,6 @@ const char *report_fmt_scaled(enum report_metric m, double v, double scale_of, c
 void report_fmt_with_spread(enum report_metric m, const struct verdict_candidate *c, bool ci,
 			    char *buf, size_t len);
 
-/* One row of cells[n][REPORT_CELL]. */
-void report_row(struct doc *d, char cells[][REPORT_CELL], size_t n, bool flagged);
 
 /* The sections, in the order the document has them. */
 int report_verdict_section(struct doc *d, const struct report_set *s, char *err, size_t errlen);

@@ -69,11 +69,3 @@ void report_fmt_with_spread(enum report_metric m, const struct verdict_candidate
 		 lo, hi);
 }
 
-void report_row(struct doc *d, char cells[][REPORT_CELL], size_t n, bool flagged)
-{
-	const char *p[16];
-	n = n < sizeof p / sizeof p[0] ? n : sizeof p / sizeof p[0];
-	for (size_t i = 0; i < n; i++)
-		p[i] = cells[i];
-	doc_row(d, p, n, flagged);
-}

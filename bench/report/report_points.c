@@ -83,6 +83,43 @@ static int points_cmp(const void *a, const void *b)
 			      *(const struct report_point *const *)b);
 }
 
+/* One row of the table of all points. */
+static int point_row(struct doc *d, const struct report_point *p)
+{
+	char c[13][REPORT_CELL];
+	bool ci = p->ci95 && isfinite(p->mops.ci_lo) && isfinite(p->mops.ci_hi);
+	struct verdict_candidate m = { p->lock, p->mops.median, ci ? p->mops.ci_lo : p->mops.min,
+				       ci ? p->mops.ci_hi : p->mops.max };
+	snprintf(c[1], sizeof c[1], "%u", p->permits);
+	snprintf(c[2], sizeof c[2], "%u", p->threads);
+	snprintf(c[3], sizeof c[3], "%s", report_regime_name(p->regime));
+	snprintf(c[4], sizeof c[4], "%g / %g ns", p->cs_ns, p->ncs_ns);
+	snprintf(c[5], sizeof c[5], "%u/%u", p->reps_ok, p->reps);
+	report_fmt_with_spread(METRIC_MOPS, &m, ci, c[6], sizeof c[6]);
+	char jain[32], mm[32] = "–", cv[32] = "–";
+	report_fmt_metric(METRIC_FAIRNESS, p->fairness.median, jain, sizeof jain);
+	if (isfinite(p->maxmin.median))
+		snprintf(mm, sizeof mm, "%.3g", p->maxmin.median);
+	if (isfinite(p->cv))
+		snprintf(cv, sizeof cv, "%.3g", p->cv);
+	snprintf(c[7], sizeof c[7], "%s, %s, %s", jain, mm, cv);
+	report_fmt_ns(p->p50.median, c[8], sizeof c[8]);
+	report_fmt_ns(p->p99.median, c[9], sizeof c[9]);
+	report_fmt_ns(p->cpu.median, c[10], sizeof c[10]);
+	/* The lock, the status and the note are the file's text, of any length: not copied. */
+	char *flags = doc_strf("%s%s%s%s%s%s", p->disagree ? "disagree " : "",
+			       p->noisy ? "noisy " : "", p->busy ? "busy " : "",
+			       strcmp(p->status, "ok") ? p->status : "", p->floor ? "floor " : "",
+			       report_point_flagged(p) || p->floor ? "" : "–");
+	if (!flags)
+		return -ENOMEM;
+	const char *cells[13] = { p->lock, c[1], c[2], c[3], c[4],  c[5],  c[6],
+				  c[7],    c[8], c[9], c[10], flags, p->note };
+	doc_row(d, cells, 13, report_point_flagged(p));
+	free(flags);
+	return 0;
+}
+
 int report_points_section(struct doc *d, const struct report_set *s)
 {
 	static const char *const head[] = { "lock", "permits", "threads", "regime", "cs / ncs",
@@ -96,39 +133,12 @@ int report_points_section(struct doc *d, const struct report_set *s)
 		order[i] = &s->pts[i];
 	qsort(order, s->npts, sizeof *order, points_cmp);
 	doc_table_start(d, "points", head, 13, 0);
-	for (size_t i = 0; i < s->npts; i++) {
-		const struct report_point *p = order[i];
-		char c[13][REPORT_CELL];
-		bool ci = p->ci95 && isfinite(p->mops.ci_lo) && isfinite(p->mops.ci_hi);
-		struct verdict_candidate m = { p->lock, p->mops.median, ci ? p->mops.ci_lo : p->mops.min,
-					       ci ? p->mops.ci_hi : p->mops.max };
-		snprintf(c[0], sizeof c[0], "%s", p->lock);
-		snprintf(c[1], sizeof c[1], "%u", p->permits);
-		snprintf(c[2], sizeof c[2], "%u", p->threads);
-		snprintf(c[3], sizeof c[3], "%s", report_regime_name(p->regime));
-		snprintf(c[4], sizeof c[4], "%g / %g ns", p->cs_ns, p->ncs_ns);
-		snprintf(c[5], sizeof c[5], "%u/%u", p->reps_ok, p->reps);
-		report_fmt_with_spread(METRIC_MOPS, &m, ci, c[6], sizeof c[6]);
-		char jain[32], mm[32] = "–", cv[32] = "–";
-		report_fmt_metric(METRIC_FAIRNESS, p->fairness.median, jain, sizeof jain);
-		if (isfinite(p->maxmin.median))
-			snprintf(mm, sizeof mm, "%.3g", p->maxmin.median);
-		if (isfinite(p->cv))
-			snprintf(cv, sizeof cv, "%.3g", p->cv);
-		snprintf(c[7], sizeof c[7], "%s, %s, %s", jain, mm, cv);
-		report_fmt_ns(p->p50.median, c[8], sizeof c[8]);
-		report_fmt_ns(p->p99.median, c[9], sizeof c[9]);
-		report_fmt_ns(p->cpu.median, c[10], sizeof c[10]);
-		snprintf(c[11], sizeof c[11], "%s%s%s%s%s%s", p->disagree ? "disagree " : "",
-			 p->noisy ? "noisy " : "", p->busy ? "busy " : "",
-			 strcmp(p->status, "ok") ? p->status : "", p->floor ? "floor " : "",
-			 report_point_flagged(p) || p->floor ? "" : "–");
-		snprintf(c[12], sizeof c[12], "%s", p->note);
-		report_row(d, c, 13, report_point_flagged(p));
-	}
+	int rc = 0;
+	for (size_t i = 0; i < s->npts && !rc; i++)
+		rc = point_row(d, order[i]);
 	doc_table_end(d);
 	free(order);
-	return 0;
+	return rc;
 }
 
 /* --- the physical floor -------------------------------------------------------------------- */
@@ -154,7 +164,6 @@ static void floor_table(struct doc *d, const struct floor_row *rows, size_t n)
 	doc_table_start(d, NULL, head, 5, 0);
 	for (size_t r = 0; r < n; r++) {
 		char cells[5][REPORT_CELL];
-		snprintf(cells[0], sizeof cells[0], "%s", rows[r].lock);
 		if (isnan(rows[r].median)) {
 			snprintf(cells[1], sizeof cells[1], "not measured (no handoff in time)");
 			cells[2][0] = '\0';
@@ -173,7 +182,8 @@ static void floor_table(struct doc *d, const struct floor_row *rows, size_t n)
 			snprintf(cells[4], sizeof cells[4], "%.1f×", rows[r].median / rows[r].half_rtt);
 		else
 			cells[4][0] = '\0';
-		report_row(d, cells, 5, false);
+		const char *row[5] = { rows[r].lock, cells[1], cells[2], cells[3], cells[4] };
+		doc_row(d, row, 5, false);
 	}
 	doc_table_end(d);
 }
@@ -225,6 +235,7 @@ void report_floor_section(struct doc *d, const struct report_set *s)
 		return;
 	}
 	for (size_t r = 0; r < t.nrows; r++) {
+		doc_scrub(t.rows[r][cl]);
 		rows[r].lock = t.rows[r][cl];
 		if (csv_double(&t, r, cm, &rows[r].median, err, sizeof err) ||
 		    csv_double(&t, r, cn, &rows[r].min, err, sizeof err) ||

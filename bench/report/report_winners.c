@@ -13,15 +13,14 @@
 
 /* --- the "what wins where" table ----------------------------------------------------------- */
 
+/* The cell's text into f, a memory stream: as long as it needs to be (20 tied locks). */
 static void cell_text(const struct verdict_cell *c, enum report_metric m, double timer_res_ns,
-		      char *out, size_t len)
+		      FILE *f)
 {
 	char v[160];
 	/* Max/min: lower is fairer; say which figure it is, Jain's index reads the other way. */
 	const char *what = m == METRIC_FAIRNESS && c->maxmin ? "max/min " : "";
-	size_t o = 0;
-	out[0] = '\0';
-#define ADD(...) (o += (size_t)snprintf(out + o, o < len ? len - o : 0, __VA_ARGS__), o = o < len ? o : len - 1)
+#define ADD(...) fprintf(f, __VA_ARGS__)
 	if (c->threads == 0) {
 		ADD("not measured");
 		return;
@@ -104,6 +103,48 @@ static void cs_label(const struct report_set *s, size_t k, char *buf, size_t len
 		snprintf(buf, len, "%g ns", s->cs[k]);
 }
 
+/* One row of the "what wins where" table: critical section k in regime r. */
+static int verdict_row(struct doc *d, const struct report_set *s, size_t k,
+		       enum report_regime r, struct verdict_cell *cell)
+{
+	char label[2][REPORT_CELL];
+	char *text[METRIC_COUNT] = { NULL };
+	size_t len;
+	int rc = 0;
+	unsigned threads = 0;
+	cs_label(s, k, label[0], sizeof label[0]);
+	for (enum report_metric m = 0; m < METRIC_COUNT && !rc; m++) {
+		if (verdict_cell_at(s->pts, s->npts, r, s->cs[k], s->ncs_of[k], m, cell) != 0) {
+			rc = -EINVAL;
+			break;
+		}
+		threads = cell->threads;
+		FILE *f = open_memstream(&text[m], &len);
+		if (!f)
+			rc = -ENOMEM;
+		else {
+			cell_text(cell, m, s->timer_res_ns, f);
+			if (fclose(f) != 0)
+				rc = -ENOMEM;
+		}
+	}
+	/* The lock-cost points run at 1 thread and the CPUs only: no empty rows. */
+	if (!rc && (threads || s->cs[k] != 0 || s->ncs_of[k] != 0)) {
+		if (threads)
+			regime_label(s, r, threads, label[1], sizeof label[1]);
+		else
+			snprintf(label[1], sizeof label[1], "%s: not measured (%u CPU%s)",
+				 report_regime_name(r), s->cpus, s->cpus == 1 ? "" : "s");
+		const char *cells[6] = { label[0], label[1] };
+		for (enum report_metric m = 0; m < METRIC_COUNT; m++)
+			cells[2 + m] = text[m];
+		doc_row(d, cells, 6, false);
+	}
+	for (enum report_metric m = 0; m < METRIC_COUNT; m++)
+		free(text[m]);
+	return rc;
+}
+
 int report_verdict_section(struct doc *d, const struct report_set *s, char *err, size_t errlen)
 {
 	static const char *const head[] = { "critical section", "regime", "best throughput",
@@ -115,34 +156,18 @@ int report_verdict_section(struct doc *d, const struct report_set *s, char *err,
 		return -ENOMEM;
 	}
 	doc_table_start(d, "verdict", head, 6, 0);
-	for (size_t k = 0; k < s->ncs; k++)
-		for (enum report_regime r = 0; r < REGIME_COUNT; r++) {
-			char cells[6][REPORT_CELL];
-			cs_label(s, k, cells[0], sizeof cells[0]);
-			unsigned threads = 0;
-			for (enum report_metric m = 0; m < METRIC_COUNT; m++) {
-				if (verdict_cell_at(s->pts, s->npts, r, s->cs[k], s->ncs_of[k], m,
-						    cell) != 0) {
-					free(cell);
-					snprintf(err, errlen, "report: more than %d locks at one point",
-						 VERDICT_MAX);
-					return -EINVAL;
-				}
-				threads = cell->threads;
-				cell_text(cell, m, s->timer_res_ns, cells[2 + m], sizeof cells[0]);
-			}
-			/* The lock-cost points run at 1 thread and the CPUs only: no empty rows. */
-			if (!threads && s->cs[k] == 0 && s->ncs_of[k] == 0)
-				continue;
-			if (threads)
-				regime_label(s, r, threads, cells[1], sizeof cells[1]);
-			else
-				snprintf(cells[1], sizeof cells[1], "%s: not measured (%u CPU%s)",
-					 report_regime_name(r), s->cpus, s->cpus == 1 ? "" : "s");
-			report_row(d, cells, 6, false);
-		}
+	int rc = 0;
+	for (size_t k = 0; k < s->ncs && !rc; k++)
+		for (enum report_regime r = 0; r < REGIME_COUNT && !rc; r++)
+			rc = verdict_row(d, s, k, r, cell);
 	doc_table_end(d);
 	free(cell);
+	if (rc == -EINVAL)
+		snprintf(err, errlen, "report: more than %d locks at one point", VERDICT_MAX);
+	else if (rc)
+		snprintf(err, errlen, "report: out of memory");
+	if (rc)
+		return rc;
 	doc_para_start(d, "note");
 	doc_text(d, "A lock is named only when its spread does not overlap any other lock's at that "
 		"point (in particular the runner-up's); otherwise the cell says tie and lists every "
@@ -221,7 +246,6 @@ static void cost_table(struct doc *d, const struct report_set *s,
 	for (size_t k = 0; k < m; k++) {
 		char cells[6][REPORT_CELL], a[64], b[64], e[64];
 		snprintf(cells[0], sizeof cells[0], "%zu", k + 1);
-		snprintf(cells[1], sizeof cells[1], "%s", c[k].name);
 		report_fmt_ns(c[k].median, a, sizeof a);
 		report_fmt_ns(c[k].lo, b, sizeof b);
 		report_fmt_ns(c[k].hi, e, sizeof e);
@@ -237,7 +261,8 @@ static void cost_table(struct doc *d, const struct report_set *s,
 		if (pn && many > 1 && strcmp(pn->status, "ok") == 0)
 			ns_per_op(pn, &nmed, &nlo, &nhi);
 		report_fmt_ns(nmed * many, cells[5], sizeof cells[5]);
-		report_row(d, cells, 6, false);
+		const char *row[6] = { cells[0], c[k].name, cells[2], cells[3], cells[4], cells[5] };
+		doc_row(d, row, 6, false);
 	}
 	doc_table_end(d);
 }

@@ -100,7 +100,7 @@ static void virtualization(char *buf, size_t len)
 	if (!vm[0] && first_line("/sys/hypervisor/type", vm, sizeof vm) != 0)
 		vm[0] = '\0';
 	if (!vm[0]) {
-		int flag = lb_cpuinfo_flag("hypervisor");
+		int flag = cpuinfo_has_flag("hypervisor");
 		if (flag > 0)
 			snprintf(vm, sizeof vm, "%s", dmi_hypervisor()[0] ? dmi_hypervisor() : "vm");
 		else if (flag == 0 && LB_HAVE_RDTSC)
@@ -159,9 +159,9 @@ int meta_collect(struct run_meta *m, const struct topo *t)
 	if (uname(&u) == 0)
 		snprintf(m->kernel, sizeof m->kernel, "%s %s %s %s", u.sysname, u.release, u.version,
 			 u.machine);
-	lb_clocksource(m->clocksource, sizeof m->clocksource);
+	clocksource_name(m->clocksource, sizeof m->clocksource);
 	char flags[128], why[128];
-	int inv = lb_tsc_invariant(flags, sizeof flags, why, sizeof why);
+	int inv = tsc_invariant(flags, sizeof flags, why, sizeof why);
 	snprintf(m->tsc, sizeof m->tsc, "%.100s (%.80s)", inv ? "invariant" : why, flags);
 	snprintf(m->timing_clock, sizeof m->timing_clock, "%s", inv ? "rdtsc" : "clock_gettime");
 	snprintf(m->hw_counters, sizeof m->hw_counters, "not measured");

@@ -18,6 +18,8 @@
 #include <stdio.h>
 
 #include "run/params.h"
+#include "run/result.h"
+#include "topo/topo.h"
 
 struct topo;
 

@@ -96,7 +96,7 @@ static enum child_end read_and_watch(const struct child_spec *s, struct reader *
 				return CHILD_BROKEN;
 			}
 		}
-		enum child_verdict v = s->watch ? s->watch(s->arg, lb_mono_ns()) : CHILD_GO;
+		enum child_verdict v = s->watch ? s->watch(s->arg, mono_ns()) : CHILD_GO;
 		if (v == CHILD_GO)
 			continue;
 		if (drained_to_eof(rd))

@@ -22,7 +22,7 @@ static int read_file(const char *path, char *buf, size_t len)
 	return err;
 }
 
-void lb_clocksource(char *buf, size_t len)
+void clocksource_name(char *buf, size_t len)
 {
 	char s[64];
 	if (read_file("/sys/devices/system/clocksource/clocksource0/current_clocksource", s,
@@ -61,20 +61,20 @@ static bool cpuinfo_flags_line(char *line, size_t len)
 	return found;
 }
 
-int lb_cpuinfo_flag(const char *flag)
+int cpuinfo_has_flag(const char *flag)
 {
 	char line[8192];
 	return cpuinfo_flags_line(line, sizeof line) ? cpuinfo_flag(line, flag) : -1;
 }
 
-int lb_tsc_invariant(char *flags, size_t flags_len, char *why, size_t why_len)
+int tsc_invariant(char *flags, size_t flags_len, char *why, size_t why_len)
 {
 	char line[8192] = "";
 	bool found = cpuinfo_flags_line(line, sizeof line);
 	bool constant = found && cpuinfo_flag(line, "constant_tsc");
 	bool nonstop = found && cpuinfo_flag(line, "nonstop_tsc");
 	char cs[64];
-	lb_clocksource(cs, sizeof cs);
+	clocksource_name(cs, sizeof cs);
 	snprintf(flags, flags_len, "%s%s%s, clocksource %s", constant ? "constant_tsc" : "",
 		 constant && nonstop ? " " : "", nonstop ? "nonstop_tsc" : "", cs);
 	if (!LB_HAVE_RDTSC) {
@@ -103,7 +103,7 @@ static void tsc_mono_pair(uint64_t *tsc, uint64_t *mono)
 {
 	uint64_t best = UINT64_MAX;
 	for (int i = 0; i < 7; i++) {
-		uint64_t a = lb_rdtsc_stop(), m = lb_mono_ns(), b = lb_rdtsc_start();
+		uint64_t a = rdtsc_stop(), m = mono_ns(), b = rdtsc_start();
 		if (b - a < best) {
 			best = b - a;
 			*tsc = a + (b - a) / 2;
@@ -112,12 +112,12 @@ static void tsc_mono_pair(uint64_t *tsc, uint64_t *mono)
 	}
 }
 
-int lb_clock_init(struct lb_clock *c)
+int ts_clock_init(struct ts_clock *c)
 {
 	char flags[128], why[128];
 	memset(c, 0, sizeof *c);
 	c->ns_per_tick = 1.0;
-	if (!lb_tsc_invariant(flags, sizeof flags, why, sizeof why)) {
+	if (!tsc_invariant(flags, sizeof flags, why, sizeof why)) {
 		c->tsc = false;
 		snprintf(c->desc, sizeof c->desc, "clock_gettime (%.70s)", why);
 		return 0;
@@ -154,7 +154,7 @@ static uint64_t gcd_u64(uint64_t a, uint64_t b)
 /* Raw differences below this many ticks are tallied for the tick; longer ones were interrupted. */
 #define TICK_DIFF_MAX 8192u
 
-int lb_clock_floor(const struct lb_clock *c, struct lb_timer_floor *f)
+int ts_clock_floor(const struct ts_clock *c, struct ts_timer_floor *f)
 {
 	enum { PAIRS = 50000, RUNS = 3 };
 	f->pair_ns = f->p50_ns = f->tick_ns = NAN;
@@ -168,15 +168,15 @@ int lb_clock_floor(const struct lb_clock *c, struct lb_timer_floor *f)
 	lat_hist_init(h);
 	double best = INFINITY;
 	for (int run = 0; run < RUNS; run++) {
-		uint64_t m0 = lb_mono_ns();
+		uint64_t m0 = mono_ns();
 		for (int i = 0; i < PAIRS; i++) {
-			uint64_t a = lb_clock_start(c);
-			uint64_t b = lb_clock_stop(c);
-			lat_hist_record(h, lb_clock_ns(c, b - a));
+			uint64_t a = ts_clock_start(c);
+			uint64_t b = ts_clock_stop(c);
+			lat_hist_record(h, ts_clock_ns(c, b - a));
 			if (b - a < TICK_DIFF_MAX)
 				seen[b - a]++;
 		}
-		double ns = (double)(lb_mono_ns() - m0) / PAIRS;
+		double ns = (double)(mono_ns() - m0) / PAIRS;
 		if (ns < best)
 			best = ns;
 	}
@@ -196,9 +196,9 @@ int lb_clock_floor(const struct lb_clock *c, struct lb_timer_floor *f)
 	return 0;
 }
 
-double lb_clock_pair_cost_ns(const struct lb_clock *c)
+double ts_clock_pair_cost_ns(const struct ts_clock *c)
 {
-	struct lb_timer_floor f;
-	lb_clock_floor(c, &f);
+	struct ts_timer_floor f;
+	ts_clock_floor(c, &f);
 	return f.pair_ns;
 }

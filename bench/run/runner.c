@@ -383,7 +383,7 @@ int runner_run_point(struct topo *t, const struct run_params *p, const struct th
 	}
 	const struct child_spec spec = { .body = point_child, .watch = point_watch, .arg = &pr };
 	struct child_outcome o;
-	pr.last_change = lb_mono_ns();
+	pr.last_change = mono_ns();
 	int err = child_run(&spec, &o);
 	if (err)
 		run_result_note(r, "%s: %s", o.start_failed, strerror(-err));

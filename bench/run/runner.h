@@ -17,6 +17,8 @@
 #include <stdint.h>
 
 #include "run/params.h"
+#include "run/result.h"
+#include "topo/topo.h"
 
 struct topo;
 

@@ -75,7 +75,7 @@ static int read_csw(pid_t tid, uint64_t *vol, uint64_t *invol)
 /* The counters and the time: the edge itself, read first and fast. */
 static void snap_ops(struct point_ctx *c, struct snapshot *s)
 {
-	s->t_ns = lb_mono_ns();
+	s->t_ns = mono_ns();
 	for (unsigned i = 0; i < c->p->threads; i++)
 		s->ops[i] = atomic_load_explicit(&c->sh->thread[i].ops, memory_order_relaxed);
 }
@@ -304,10 +304,10 @@ static unsigned warm_up(struct point_ctx *c, struct run_result *r, uint64_t t_go
 	if (p->timing && !every) {
 		uint64_t warm = p->warmup_ns > PROBE_MIN_NS ? p->warmup_ns : PROBE_MIN_NS;
 		sleep_until(t_go + warm / 2);
-		uint64_t t1 = lb_mono_ns(), o1 = sum_ops(c);
+		uint64_t t1 = mono_ns(), o1 = sum_ops(c);
 		double cpu1 = sum_cpu_ns(c);
 		sleep_until(t_go + warm);
-		uint64_t t2 = lb_mono_ns(), o2 = sum_ops(c);
+		uint64_t t2 = mono_ns(), o2 = sum_ops(c);
 		double cpu2 = sum_cpu_ns(c);
 		every = window_choose_lat_every(r->timing_overhead_ns, o2 - o1, t2 - t1, cpu2 - cpu1);
 		if (window_probe_starved(o2 - o1, t2 - t1, cpu2 - cpu1)) {
@@ -369,7 +369,7 @@ static void coordinate(struct point_ctx *c, struct run_result *r, unsigned creat
 	atomic_store_explicit(&sh->phase, PH_WARMUP, memory_order_relaxed); /* under gate_mu */
 	pthread_cond_broadcast(&c->gate_cv);
 	pthread_mutex_unlock(&c->gate_mu);
-	uint64_t t_go = lb_mono_ns();
+	uint64_t t_go = mono_ns();
 
 	unsigned every = warm_up(c, r, t_go);
 	r->lat_every = every;
@@ -400,9 +400,9 @@ int window_calibrate(struct window_calib *cal)
 {
 	int rc = workload_calibrate(&cal->work);
 	if (rc == 0)
-		rc = lb_clock_init(&cal->clock);
+		rc = ts_clock_init(&cal->clock);
 	if (rc == 0)
-		rc = lb_clock_floor(&cal->clock, &cal->floor);
+		rc = ts_clock_floor(&cal->clock, &cal->floor);
 	return rc;
 }
 
@@ -490,7 +490,7 @@ void window_measure_point(struct topo *t, const struct run_params *p,
 	}
 	if (r->status == RUN_OK || r->status == RUN_ERROR) {
 		if (r->measured) {
-			stats_fill_latency(r, h);
+			run_result_fill_latency(r, h);
 			r->lat_hist = h;
 			h = NULL;
 			check_exclusion(&c, r);

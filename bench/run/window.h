@@ -20,6 +20,8 @@
 #include <stdint.h>
 
 #include "run/params.h"
+#include "run/result.h"
+#include "topo/topo.h"
 #include "run/workload.h"
 
 struct topo;
@@ -48,8 +50,8 @@ struct runner_shared {
  * make a nanosecond, the timestamp clock, and what timing one acquisition costs. */
 struct window_calib {
 	struct workload_calib work;
-	struct lb_clock clock;
-	struct lb_timer_floor floor; /* lb_clock_floor: the pair's cost, p50 and tick */
+	struct ts_clock clock;
+	struct ts_timer_floor floor; /* ts_clock_floor: the pair's cost, p50 and tick */
 };
 
 /* Measure all three (about 45 ms: the work loop 16, the TSC against CLOCK_MONOTONIC 20, the

@@ -55,7 +55,7 @@ struct loop_env {
 	unsigned cs_lines;
 	const atomic_int *phase;
 	atomic_uint_fast64_t *progress;
-	struct lb_clock clock;
+	struct ts_clock clock;
 	struct latency_hist *hist;
 	uint64_t cs_iters, ncs_iters, limit;
 	unsigned reentry;
@@ -149,9 +149,9 @@ loop_mutex(const struct loop_env *e, int seen, bool timed, bool one_line, uint64
 			uint64_t t0 = 0, t1 = 0;
 			bool took = false;
 			if (timed && i == 0 && __builtin_expect(--countdown == 0, 0)) {
-				t0 = lb_clock_start(&e->clock);
+				t0 = ts_clock_start(&e->clock);
 				rc = lock(l, ctx);
-				t1 = lb_clock_stop(&e->clock);
+				t1 = ts_clock_stop(&e->clock);
 				took = true;
 				countdown = every_rounds;
 			} else {
@@ -168,7 +168,7 @@ loop_mutex(const struct loop_env *e, int seen, bool timed, bool one_line, uint64
 			done++;
 			atomic_store_explicit(progress, done, memory_order_relaxed);
 			if (timed && i == 0 && __builtin_expect(took, 0))
-				lat_hist_record(e->hist, lb_clock_ns(&e->clock, t1 - t0));
+				lat_hist_record(e->hist, ts_clock_ns(&e->clock, t1 - t0));
 			if (__builtin_expect(rc != 0, 0)) {
 				st.err_what = "unlock";
 				break;
@@ -224,10 +224,10 @@ static struct loop_state loop_general(struct worker *w, const struct loop_env *e
 			break;
 		}
 		bool timed = sample && --countdown == 0;
-		uint64_t t0 = timed ? lb_clock_start(&e->clock) : 0, t1 = 0;
+		uint64_t t0 = timed ? ts_clock_start(&e->clock) : 0, t1 = 0;
 		int rc = ops->lock(e->lock, e->ctx);
 		if (timed) {
-			t1 = lb_clock_stop(&e->clock);
+			t1 = ts_clock_stop(&e->clock);
 			countdown = every;
 		}
 		if (rc) {
@@ -265,7 +265,7 @@ static struct loop_state loop_general(struct worker *w, const struct loop_env *e
 		atomic_store_explicit(e->progress, done, memory_order_relaxed);
 		/* After the release, as in loop_mutex. */
 		if (timed)
-			lat_hist_record(e->hist, lb_clock_ns(&e->clock, t1 - t0));
+			lat_hist_record(e->hist, ts_clock_ns(&e->clock, t1 - t0));
 		if (failed || done == e->limit)
 			break;
 		x = workload_spin(e->ncs_iters, x);
@@ -395,7 +395,7 @@ int worker_make_instances(struct point_ctx *c, struct run_result *r)
 
 
 int worker_loop_inline(const struct run_params *p, uint64_t cs_iters, uint64_t ncs_iters,
-			const struct lb_clock *clock, unsigned lat_every, uint64_t ops,
+			const struct ts_clock *clock, unsigned lat_every, uint64_t ops,
 			uint64_t *loop_cpu_ns)
 {
 	struct point_ctx c = { .p = p, .cs_iters = cs_iters, .ncs_iters = ncs_iters, .op_limit = ops };

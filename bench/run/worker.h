@@ -40,7 +40,7 @@ struct point_ctx {
 	struct runner_shared *sh;
 	struct wl_instance *inst;
 	struct worker *w;
-	struct lb_clock clock;
+	struct ts_clock clock;
 	uint64_t cs_iters, ncs_iters;
 	uint64_t op_limit; /* UINT64_MAX; a fixed count for worker_loop_inline */
 	unsigned util_cpus; /* CPUs the workers can run on at once, for worker_util */
@@ -66,7 +66,7 @@ int worker_make_instances(struct point_ctx *c, struct run_result *r);
  * clock, so time spent preempted does not count). 0, or a negative errno (a lock call failing,
  * allocation, init, fewer operations than asked, bad arguments). */
 int worker_loop_inline(const struct run_params *p, uint64_t cs_iters, uint64_t ncs_iters,
-			const struct lb_clock *clock, unsigned lat_every, uint64_t ops,
+			const struct ts_clock *clock, unsigned lat_every, uint64_t ops,
 			uint64_t *loop_cpu_ns);
 
 #endif

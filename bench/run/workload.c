@@ -18,9 +18,9 @@ int workload_calibrate(struct workload_calib *c)
 {
 	uint64_t iters = 1u << 12, ns = 0;
 	for (;;) {
-		uint64_t t0 = lb_mono_ns();
+		uint64_t t0 = mono_ns();
 		calib_sink += workload_spin(iters, calib_sink);
-		ns = lb_mono_ns() - t0;
+		ns = mono_ns() - t0;
 		if (ns >= CALIB_MIN_NS)
 			break;
 		if (iters > (UINT64_C(1) << 40))
@@ -29,9 +29,9 @@ int workload_calibrate(struct workload_calib *c)
 	}
 	uint64_t best = ns;
 	for (int run = 0; run < CALIB_RUNS; run++) {
-		uint64_t t0 = lb_mono_ns();
+		uint64_t t0 = mono_ns();
 		calib_sink += workload_spin(iters, calib_sink);
-		ns = lb_mono_ns() - t0;
+		ns = mono_ns() - t0;
 		if (ns < best)
 			best = ns;
 	}

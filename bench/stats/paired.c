@@ -13,9 +13,9 @@ static int cmp_double(const void *x, const void *y)
 	return (a > b) - (a < b);
 }
 
-static int usable(double v)
+bool stats_paired_usable(double a, double b)
 {
-	return isfinite(v) && v > 0;
+	return isfinite(a) && a > 0 && isfinite(b) && b > 0;
 }
 
 int stats_paired_ratio(const double *a, const double *b, size_t n, struct paired_ratio *out)
@@ -27,7 +27,7 @@ int stats_paired_ratio(const double *a, const double *b, size_t n, struct paired
 		return -ENOMEM;
 	size_t m = 0;
 	for (size_t i = 0; i < n; i++)
-		if (usable(a[i]) && usable(b[i]))
+		if (stats_paired_usable(a[i], b[i]))
 			r[m++] = a[i] / b[i];
 	if (m) {
 		out->n = m;

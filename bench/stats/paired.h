@@ -10,6 +10,7 @@
 #ifndef LB_STATS_PAIRED_H
 #define LB_STATS_PAIRED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 struct paired_ratio {
@@ -19,8 +20,13 @@ struct paired_ratio {
 	double se_pct;   /* standard error of the median, in % (below) */
 };
 
-/* The ratios a[i] / b[i] for i < n, skipping repetitions where either is NAN, infinite or <= 0
- * (an unmeasured or failed run). se_pct estimates the standard error of the median from the
+/* Whether a repetition with figures A and B counts: both finite and > 0. NAN is a failed or
+ * unmeasured run, 0 a window in which nothing ran (a side starved under load). The one rule:
+ * stats_paired_ratio skips by it, and lockbench pair leaves such a repetition out of both sides'
+ * medians and counts it as left out. */
+bool stats_paired_usable(double a, double b);
+
+/* The ratios a[i] / b[i] for i < n, skipping repetitions that are not stats_paired_usable. se_pct estimates the standard error of the median from the
  * spread of the log ratios, robust to the outliers a preemption makes: sigma = IQR / 1.349 (the
  * IQR of a normal distribution is 1.349 sigma), se = 1.2533 sigma / sqrt(n) (the median's
  * asymptotic efficiency), times 100; it is NAN below 2 ratios. Every field is NAN (n = 0) when no

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -80,65 +79,6 @@ double lat_hist_percentile_part(const struct latency_hist *h, uint32_t part)
 		}
 	}
 	return (double)h->max_ns; /* not reached: the counts sum to count */
-}
-
-void run_result_note(struct run_result *r, const char *fmt, ...)
-{
-	size_t len = strlen(r->status_detail);
-	size_t cap = sizeof r->status_detail;
-	if (len + 1 >= cap)
-		return;
-	if (len) {
-		int n = snprintf(r->status_detail + len, cap - len, "; ");
-		if (n < 0 || (size_t)n >= cap - len)
-			return;
-		len += (size_t)n;
-	}
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(r->status_detail + len, cap - len, fmt, ap);
-	va_end(ap);
-}
-
-void stats_fill_latency(struct run_result *r, const struct latency_hist *h)
-{
-	r->lat_p50_ns = r->lat_p90_ns = r->lat_p99_ns = r->lat_p999_ns = r->lat_max_ns = NAN;
-	r->lat_p9999_ns = NAN;
-	r->lat_samples = 0;
-	if (!h)
-		return;
-	uint64_t n = h->count;
-	r->lat_samples = n;
-	if (n == 0) {
-		run_result_note(r, "latency: no acquisition was timed in the window");
-		return;
-	}
-	r->lat_max_ns = (double)h->max_ns;
-	if (n < LB_MIN_SAMPLES_P90) {
-		run_result_note(r, "p50, p90, p99, p99.9 empty: %llu latency samples < %d",
-				(unsigned long long)n, LB_MIN_SAMPLES_P90);
-		return;
-	}
-	r->lat_p50_ns = lat_hist_percentile_part(h, LB_P50);
-	r->lat_p90_ns = lat_hist_percentile_part(h, LB_P90);
-	if (n < LB_MIN_SAMPLES_P99) {
-		run_result_note(r, "p99, p99.9 empty: %llu latency samples < %d",
-				(unsigned long long)n, LB_MIN_SAMPLES_P99);
-		return;
-	}
-	r->lat_p99_ns = lat_hist_percentile_part(h, LB_P99);
-	if (n < LB_MIN_SAMPLES_P999) {
-		run_result_note(r, "p99.9 empty: %llu latency samples < %d", (unsigned long long)n,
-				LB_MIN_SAMPLES_P999);
-		return;
-	}
-	r->lat_p999_ns = lat_hist_percentile_part(h, LB_P999);
-	if (n < LB_MIN_SAMPLES_P9999) {
-		run_result_note(r, "p99.99 empty: %llu latency samples < %d", (unsigned long long)n,
-				LB_MIN_SAMPLES_P9999);
-		return;
-	}
-	r->lat_p9999_ns = lat_hist_percentile_part(h, LB_P9999);
 }
 
 double stats_jain(const uint64_t *x, size_t n)

@@ -14,16 +14,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "run/params.h"
-
 #define LAT_HIST_EXACT 128u          /* values below this have a bucket each */
 #define LAT_HIST_SUB 64u             /* linear sub-buckets per power of two above that */
 #define LAT_HIST_MAX_EXP 47u         /* 2^48 ns (3 days): larger values go to the last bucket */
 #define LAT_HIST_BUCKETS (LAT_HIST_EXACT + (LAT_HIST_MAX_EXP - 6u) * LAT_HIST_SUB)
 #define LAT_HIST_REL_ERROR (1.0 / (2.0 * LAT_HIST_SUB))
 
-/* p50 and p90 from fewer samples than this are noise; p99 and p99.9 use params.h's bounds. */
-#define LB_MIN_SAMPLES_P90 10
+/* A percentile from fewer samples than these is noise: the outputs leave it empty. */
+#define LB_MIN_SAMPLES_P90 10 /* p50 and p90 */
+#define LB_MIN_SAMPLES_P99 100
+#define LB_MIN_SAMPLES_P999 1000
+#define LB_MIN_SAMPLES_P9999 10000
 
 struct latency_hist {
 	uint64_t count;
@@ -80,10 +81,6 @@ double lat_hist_percentile_part(const struct latency_hist *h, uint32_t part);
 /* The same with p in percent, rounded to the nearest thousandth of a percent first. */
 double lat_hist_percentile(const struct latency_hist *h, double p);
 
-/* Fill r->lat_samples and the percentile fields from h (NULL: timing was off, all NAN). A
- * percentile with too few samples is NAN and the reason is appended to r->status_detail. */
-void stats_fill_latency(struct run_result *r, const struct latency_hist *h);
-
 /* Jain's fairness index (Σx)² / (n·Σx²): 1 when all equal, 1/n when one thread did everything.
  * NAN when n is 0 or every x is 0. It reads 0.97 for two shares 1.38x apart, so the two below
  * stand beside it. */
@@ -113,9 +110,6 @@ bool run_is_busy(double worker_util, unsigned threads, unsigned allowed_cpus, bo
 /* A counter's growth from `before` to `after`; 0 when it went backwards (a multiplexed perf
  * counter's scaled estimate can), never a wrapped unsigned difference. */
 uint64_t stats_counter_delta(uint64_t before, uint64_t after);
-
-/* Append "; "-separated text to r->status_detail (truncating, never overflowing). */
-void run_result_note(struct run_result *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Summaries across repetitions (for the sweep's summary.csv). NAN entries (unmeasured) are
  * skipped; each returns NAN when nothing is left. */

@@ -12,6 +12,8 @@
  * Around every point it records what the machine did: a short core-to-core ping-pong before and
  * after (c2c.c), and the steal time and other processes' CPU time from /proc/stat, so the
  * report can flag points measured while the machine changed under them.
+ *
+ * Its command line and exit status are cli/cmd_sweep.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -27,8 +29,6 @@
 #include <unistd.h>
 
 #include "probe/c2c.h"
-#include "cli/cli.h"
-#include "cli/commands.h"
 #include "results/file.h"
 #include "results/csvread.h"
 #include "results/output.h"
@@ -461,187 +461,176 @@ static int setup_dir(struct sweep_run *s, int argc, char **argv, bool resuming, 
 	return rc;
 }
 
-int cmd_sweep(int argc, char **argv)
+/* The topology, the thread counts and seed it decides, and the checked list of points. */
+static int sweep_prepare(struct sweep_run *s, struct sweep_outcome *res, char *err, size_t errlen)
 {
-	struct sweep_run s = { .results.fd = -1, .hist.fd = -1 };
-	char err[1024] = "";
-	sweep_opts_init(&s.o);
-	int rc = sweep_parse(argc, argv, &s.o, false);
-	if (rc)
-		return rc < 0 ? LB_EXIT_USAGE : LB_EXIT_OK;
-
-	bool resuming = s.o.resume[0] != '\0';
-	char *args_storage = NULL;
-	char **rargv = NULL;
-	if (resuming) {
-		int rargc = 0;
-		char dir[1024];
-		snprintf(dir, sizeof dir, "%s", s.o.resume);
-		rc = sweep_read_args(dir, &rargc, &rargv, &args_storage);
-		if (rc) {
-			free(rargv);
-			free(args_storage);
-			return usage_error("--resume: '%s' is not a sweep result set (no readable "
-					   "sweep.args: %s)", dir, strerror(-rc));
-		}
-		sweep_opts_init(&s.o);
-		if (sweep_parse(rargc, rargv, &s.o, true) != 0) {
-			fprintf(stderr, "lockbench: --resume: %s/sweep.args holds options this "
-					"lockbench does not accept (above)\n", dir);
-			free(rargv);
-			free(args_storage);
-			return LB_EXIT_USAGE;
-		}
-		snprintf(s.o.out, sizeof s.o.out, "%s", dir);
-	}
-
-	int exit_code = LB_EXIT_OK;
-	rc = topo_open_system(&s.topo, err, sizeof err);
+	char why[512];
+	int rc = topo_open_system(&s->topo, why, sizeof why);
 	if (rc) {
-		exit_code = runtime_error("sweep: %s", err);
-		goto out;
+		snprintf(err, errlen, "sweep: %s", why);
+		return rc;
 	}
-	unsigned ncpus = topo_allowed_count(s.topo);
-	s.o.ncpus = ncpus;
-	if (s.o.nthreads == 0)
-		sweep_default_threads(&s.o, ncpus);
-	if (s.o.cdf_threads == 0)
-		s.o.cdf_threads = ncpus <= s.o.threads[s.o.nthreads - 1] ? ncpus : s.o.threads[0];
-	if (!s.o.seed_given)
-		s.o.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
-	if (!s.o.out[0])
-		sweep_default_out_dir(s.o.out, sizeof s.o.out);
-	s.last_probe_ns = NAN;
-	if (c2c_default_pair(s.topo, &s.probe_a, &s.probe_b) != 0)
-		s.probe_a = s.probe_b = -1;
+	unsigned ncpus = topo_allowed_count(s->topo);
+	s->o.ncpus = ncpus;
+	if (s->o.nthreads == 0)
+		sweep_default_threads(&s->o, ncpus);
+	if (s->o.cdf_threads == 0)
+		s->o.cdf_threads = ncpus <= s->o.threads[s->o.nthreads - 1] ? ncpus : s->o.threads[0];
+	if (!s->o.seed_given)
+		s->o.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	if (!s->o.out[0])
+		sweep_default_out_dir(s->o.out, sizeof s->o.out);
+	s->last_probe_ns = NAN;
+	if (c2c_default_pair(s->topo, &s->probe_a, &s->probe_b) != 0)
+		s->probe_a = s->probe_b = -1;
 
-	size_t maxpts = sweep_max_points(&s.o);
-	s.pts = calloc(maxpts ? maxpts : 1, sizeof *s.pts);
-	if (!s.pts) {
-		exit_code = runtime_error("sweep: out of memory");
-		goto out;
+	size_t maxpts = sweep_max_points(&s->o);
+	s->pts = calloc(maxpts ? maxpts : 1, sizeof *s->pts);
+	if (!s->pts) {
+		snprintf(err, errlen, "sweep: out of memory");
+		return -ENOMEM;
 	}
-	s.npts = sweep_build_points(&s.o, s.pts);
-	s.total = s.npts * s.o.reps;
-	s.done = calloc(s.total ? s.total : 1, 1);
-	if (!s.done) {
-		exit_code = runtime_error("sweep: out of memory");
-		goto out;
+	s->npts = sweep_build_points(&s->o, s->pts);
+	s->total = s->npts * s->o.reps;
+	s->done = calloc(s->total ? s->total : 1, 1);
+	if (!s->done) {
+		snprintf(err, errlen, "sweep: out of memory");
+		return -ENOMEM;
 	}
-	for (size_t i = 0; i < s.npts; i++) {
+	for (size_t i = 0; i < s->npts; i++) {
 		struct run_params p;
-		point_params(&s.o, &s.pts[i], &p);
-		if (runner_check(&p, err, sizeof err) != 0) {
-			exit_code = usage_error("sweep: %s: %s", s.pts[i].key, err);
-			goto out;
+		point_params(&s->o, &s->pts[i], &p);
+		if ((rc = runner_check(&p, why, sizeof why)) != 0) {
+			snprintf(err, errlen, "sweep: %s: %s", s->pts[i].key, why);
+			res->user_error = true;
+			return rc;
 		}
 	}
+	return 0;
+}
 
-	/* What is done, and whether its layout is ours, is decided before setup_dir opens (or
-	 * creates) anything: a set refused must be left as it was, for the lockbench that wrote it.
-	 * Only a row cut by a crash is dropped first, as any version would drop it. */
-	if (resuming) {
-		char path[1200];
-		snprintf(path, sizeof path, "%.1000s/results.csv", s.o.out);
-		struct stat st;
-		rc = sweep_trim_partial_line(path);
-		/* No results.csv yet, or an empty one (its header's write failed): nothing done. */
-		if (rc == 0 && stat(path, &st) == 0 && st.st_size > 0)
-			rc = sweep_load_done(s.o.out, s.pts, s.npts, s.o.reps, s.done, &s.ndone, err,
-					     sizeof err);
-		else if (rc)
-			snprintf(err, sizeof err, "%.800s: %s", path, strerror(-rc));
-		if (rc) {
-			exit_code = runtime_error("--resume: %s", err);
-			goto out;
-		}
-	}
-	rc = setup_dir(&s, argc, argv, resuming, err, sizeof err);
-	if (rc) {
-		exit_code = rc == -EEXIST ? usage_error("%s", err) : runtime_error("sweep: %s", err);
-		goto out;
-	}
+/* What a resumed set has done, and whether its layout is ours, is decided before setup_dir
+ * opens (or creates) anything: a set refused must be left as it was, for the lockbench that
+ * wrote it. Only a row cut by a crash is dropped first, as any version would drop it. */
+static int sweep_load_resumed(struct sweep_run *s, char *err, size_t errlen)
+{
+	char path[1200], why[1024];
+	snprintf(path, sizeof path, "%.1000s/results.csv", s->o.out);
+	struct stat st;
+	int rc = sweep_trim_partial_line(path);
+	/* No results.csv yet, or an empty one (its header's write failed): nothing done. */
+	if (rc == 0 && stat(path, &st) == 0 && st.st_size > 0)
+		rc = sweep_load_done(s->o.out, s->pts, s->npts, s->o.reps, s->done, &s->ndone, why,
+				     sizeof why);
+	else if (rc)
+		snprintf(why, sizeof why, "%.800s: %s", path, strerror(-rc));
+	if (rc)
+		snprintf(err, errlen, "--resume: %s", why);
+	return rc;
+}
 
+static void announce(const struct sweep_run *s, bool resuming)
+{
 	char plan_s[32];
-	fmt_secs(sweep_estimate_ns(s.pts, s.npts, s.o.reps, s.done) / 1e9, plan_s, sizeof plan_s);
+	fmt_secs(sweep_estimate_ns(s->pts, s->npts, s->o.reps, s->done) / 1e9, plan_s,
+		 sizeof plan_s);
 	size_t ncost = 0;
-	for (size_t i = 0; i < s.npts; i++)
-		ncost += s.pts[i].lock_cost;
+	for (size_t i = 0; i < s->npts; i++)
+		ncost += s->pts[i].lock_cost;
 	fprintf(stderr, "sweep: %u locks x %u thread counts x %u critical sections + %zu lock-cost "
 			"points = %zu points, %u reps: %zu runs%s, about %s -> %s/\n",
-		s.o.nlocks, s.o.nthreads, s.o.ncs, ncost, s.npts, s.o.reps, s.total - s.ndone,
-		resuming ? " still to do" : "", plan_s, s.o.out);
+		s->o.nlocks, s->o.nthreads, s->o.ncs, ncost, s->npts, s->o.reps, s->total - s->ndone,
+		resuming ? " still to do" : "", plan_s, s->o.out);
 	fprintf(stderr, "sweep: %u CPUs allowed; thread counts above %u are oversubscribed; seed %llu\n",
-		ncpus, ncpus, (unsigned long long)s.o.seed);
+		s->o.ncpus, s->o.ncpus, (unsigned long long)s->o.seed);
+}
 
-	runner_catch_signals(NULL);
+/* The loop, the floor, and every file that closes the set, whatever happened before: the first
+ * failure is the one reported, and the set is still summarised and its meta.json says how it
+ * ended. The report is built only for a set that finished well. */
+static int run_and_close(struct sweep_run *s, struct sweep_outcome *res, char *err,
+			 size_t errlen)
+{
+	char why[1024] = "";
 	double t0 = now_s();
-	rc = write_meta(s.o.out, s.topo, &s.o, s.npts, s.ndone, s.total, "running", 0);
+	int rc = write_meta(s->o.out, s->topo, &s->o, s->npts, s->ndone, s->total, "running", 0);
 	if (rc)
-		snprintf(err, sizeof err, "writing %.800s/meta.json: %s", s.o.out, strerror(-rc));
+		snprintf(why, sizeof why, "writing %.800s/meta.json: %s", s->o.out, strerror(-rc));
 	else
-		rc = sweep_loop(&s, t0, err, sizeof err);
-	if (rc == 0 && !runner_interrupt_signal() && !s.o.no_probe) {
+		rc = sweep_loop(s, t0, why, sizeof why);
+	if (rc == 0 && !runner_interrupt_signal() && !s->o.no_probe) {
 		fprintf(stderr, "sweep: the physical floor: c2c round trips and each lock's handoff\n");
-		rc = sweep_floor(s.o.out, s.topo, s.o.locks, s.o.nlocks, err, sizeof err);
+		rc = sweep_floor(s->o.out, s->topo, s->o.locks, s->o.nlocks, why, sizeof why);
 	}
 	int write_failed = rc;
-	char close_err[sizeof err] = "";
-	int hist_rc = close_log(&s.hist, close_err, sizeof close_err);
-	int results_rc = close_log(&s.results, close_err, sizeof close_err);
+	char close_err[sizeof why] = "";
+	int hist_rc = close_log(&s->hist, close_err, sizeof close_err);
+	int results_rc = close_log(&s->results, close_err, sizeof close_err);
 	if (!write_failed && (hist_rc || results_rc)) {
 		write_failed = results_rc ? results_rc : hist_rc;
-		snprintf(err, sizeof err, "%s", close_err);
+		snprintf(why, sizeof why, "%s", close_err);
 	}
 
-	const int sig = runner_interrupt_signal();
-	const char *state = sig ? "interrupted" : write_failed ? "failed" : "complete";
-	int meta_rc = write_meta(s.o.out, s.topo, &s.o, s.npts, s.ndone, s.total, state,
+	const char *state = runner_interrupt_signal() ? "interrupted" : write_failed ? "failed" : "complete";
+	int meta_rc = write_meta(s->o.out, s->topo, &s->o, s->npts, s->ndone, s->total, state,
 				 now_s() - t0);
+	rc = 0;
 	if (write_failed) {
-		/* Said before the summary, which reuses err. */
-		exit_code = runtime_error("sweep: %s; finished points are in %s/results.csv",
-					  err[0] ? err : strerror(-write_failed), s.o.out);
+		rc = write_failed;
+		snprintf(err, errlen, "sweep: %s; finished points are in %s/results.csv",
+			 why[0] ? why : strerror(-write_failed), s->o.out);
 	}
-	int points = sweep_summarize(s.o.out, err, sizeof err);
-	if (write_failed) {
+	int points = sweep_summarize(s->o.out, why, sizeof why);
+	res->summarized = points >= 0;
+	if (rc) {
 	} else if (points < 0) {
-		exit_code = runtime_error("sweep: summary: %s", err);
+		rc = points;
+		snprintf(err, errlen, "sweep: summary: %s", why);
 	} else if (meta_rc) {
-		exit_code = runtime_error("sweep: %s/meta.json: %s", s.o.out, strerror(-meta_rc));
+		rc = meta_rc;
+		snprintf(err, errlen, "sweep: %s/meta.json: %s", s->o.out, strerror(-meta_rc));
 	}
-
-	if (sig) {
-		fprintf(stderr, "lockbench: sweep: interrupted by %s after %zu of %zu runs; the "
-				"finished ones are in %s/ (marked incomplete); finish with: "
-				"lockbench sweep --resume %s\n",
-			sig == SIGINT ? "SIGINT" : "SIGTERM", s.ndone, s.total, s.o.out, s.o.out);
-		exit_code = 128 + sig;
-	} else if (exit_code == LB_EXIT_OK && !s.o.no_report) {
+	if (rc == 0 && !runner_interrupt_signal() && !s->o.no_report) {
 		fprintf(stderr, "sweep: building plots and report\n");
-		if (report_build(s.o.out, err, sizeof err) != 0)
-			exit_code = runtime_error("%s (the results are in %s/)", err, s.o.out);
+		if ((rc = report_build(s->o.out, why, sizeof why)) != 0)
+			snprintf(err, errlen, "%s (the results are in %s/)", why, s->o.out);
 	}
-	if (exit_code == LB_EXIT_OK && s.failures) {
-		fprintf(stderr, "lockbench: sweep: %u runs were stuck, violated exclusion or failed "
-				"(status column of %s/results.csv)\n", s.failures, s.o.out);
-		exit_code = LB_EXIT_RUNTIME;
+	res->elapsed_s = now_s() - t0;
+	return rc;
+}
+
+int sweep_run(struct sweep_opts *o, bool resuming, int argc, char **argv,
+	      struct sweep_outcome *res, char *err, size_t errlen)
+{
+	struct sweep_run s = { .o = *o, .results.fd = -1, .hist.fd = -1 };
+	*res = (struct sweep_outcome){ 0 };
+	int rc = sweep_prepare(&s, res, err, errlen);
+	if (rc == 0 && resuming)
+		rc = sweep_load_resumed(&s, err, errlen);
+	if (rc == 0) {
+		char why[1024];
+		rc = setup_dir(&s, argc, argv, resuming, why, sizeof why);
+		if (rc == -EEXIST)
+			res->user_error = true, snprintf(err, errlen, "%s", why);
+		else if (rc)
+			snprintf(err, errlen, "sweep: %s", why);
 	}
-	if (!runner_interrupt_signal() && points >= 0) {
-		if (printf("%s/\n", s.o.out) < 0 || fflush(stdout) != 0)
-			exit_code = runtime_error("sweep: writing to stdout: %s", strerror(errno));
-		if (!s.o.no_report && exit_code == LB_EXIT_OK)
-			fprintf(stderr, "sweep: %.0f s; report: %s/report.html (and report.md)\n",
-				now_s() - t0, s.o.out);
+	if (rc == 0) {
+		announce(&s, resuming);
+		runner_catch_signals(NULL);
+		rc = run_and_close(&s, res, err, errlen);
 	}
-out:
-	close_log(&s.hist, err, sizeof err);
-	close_log(&s.results, err, sizeof err);
+	res->stop_signal = runner_interrupt_signal();
+	res->ndone = s.ndone;
+	res->total = s.total;
+	res->failures = s.failures;
+	*o = s.o; /* the out directory, seed and thread counts as decided */
+	char ignored[1024];
+	close_log(&s.hist, ignored, sizeof ignored);
+	close_log(&s.results, ignored, sizeof ignored);
 	if (s.topo)
 		topo_close(s.topo);
 	free(s.pts);
 	free(s.done);
-	free(rargv);
-	free(args_storage);
-	return exit_code;
+	return rc;
 }

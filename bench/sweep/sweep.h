@@ -14,6 +14,8 @@
 #include <stdio.h>
 
 #include "run/params.h"
+#include "run/result.h"
+#include "results/file.h"
 
 
 #define MAX_SWEEP_LOCKS 256
@@ -68,12 +70,25 @@ struct sweep_point {
 /* Per run, beyond warm-up and window: fork, threads, calibration, drain, the two probes. */
 #define SWEEP_EST_OVERHEAD_NS (45 * 1000000ull)
 
-/* Parse `lockbench sweep`'s options into *o (sweep_opts_init first). `resuming` refuses
- * --out/--resume, as inside a recorded sweep.args. -1 after printing an error (exit 2), 1 after
- * --help, 0 to run; unset lists (threads) stay empty for sweep_default_threads. */
+/* What a sweep ended as, for the command to turn into an exit status. */
+struct sweep_outcome {
+	bool user_error;     /* the failure returned is the user's mistake (exit 2) */
+	int stop_signal;     /* SIGINT or SIGTERM that interrupted the sweep, else 0 */
+	size_t ndone, total; /* runs done (by this and earlier invocations) of all planned */
+	unsigned failures;   /* runs stuck, violating exclusion or failed */
+	bool summarized;     /* summary.csv was written: the set can be read */
+	double elapsed_s;    /* from the first run to the report */
+};
+
+/* All fields zero or empty; unset lists (threads) stay empty for sweep_default_threads. */
 void sweep_opts_init(struct sweep_opts *o);
-int sweep_parse(int argc, char **argv, struct sweep_opts *o, bool resuming);
-void sweep_usage(FILE *f);
+/* Run the sweep `o` describes into o->out (a resumed set's directory when `resuming`; argc and
+ * argv are recorded in a new set's sweep.args). Returns 0, or a negative errno with one line in
+ * err: the first failure, after the set was still closed, summarised and its meta.json
+ * written. *res is filled either way, and *o gets the out directory, seed and thread counts
+ * the sweep decided. */
+int sweep_run(struct sweep_opts *o, bool resuming, int argc, char **argv,
+	      struct sweep_outcome *res, char *err, size_t errlen);
 /* 1 .. CPUs (powers of two past 8), CPUs + 1, 2 × CPUs; --quick: 1, CPUs, 2 × CPUs. */
 void sweep_default_threads(struct sweep_opts *o, unsigned ncpus);
 /* Every lock × permits variant × critical section × thread count, then the lock-cost points

@@ -12,7 +12,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "parse/parse.h"
+#include "plugin/plugin.h"
 #include "results/csvread.h"
 #include "results/file.h"
 #include "results/output.h"

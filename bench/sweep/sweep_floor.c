@@ -16,7 +16,8 @@
 
 #include "results/file.h"
 #include "probe/c2c.h"
-#include "cli/cli.h"
+#include "parse/parse.h"
+#include "plugin/plugin.h"
 #include "probe/handoff.h"
 #include "results/probe_csv.h"
 #include "sweep/sweep.h"
@@ -28,8 +29,8 @@
 
 static long lock_index(const struct lb_lock_ops *ops)
 {
-	for (size_t i = 0; lb_lock_at(i); i++)
-		if (lb_lock_at(i) == ops)
+	for (size_t i = 0; lockset_at(i); i++)
+		if (lockset_at(i) == ops)
 			return (long)i;
 	return 1000;
 }

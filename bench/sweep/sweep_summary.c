@@ -13,7 +13,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli/cli.h"
+#include "parse/parse.h"
+#include "plugin/plugin.h"
 #include "results/csvread.h"
 #include "results/file.h"
 #include "run/runner.h"
@@ -113,8 +114,8 @@ static int status_rank(const char *s)
 
 static long lock_index_of(const char *name, const struct csv_table *t, int col)
 {
-	for (size_t i = 0; lb_lock_at(i); i++)
-		if (strcmp(lb_lock_at(i)->name, name) == 0)
+	for (size_t i = 0; lockset_at(i); i++)
+		if (strcmp(lockset_at(i)->name, name) == 0)
 			return (long)i;
 	/* A lock this binary does not know (a plugin not loaded now): after the registry, in
 	 * order of first appearance, so its colour is still stable within the set. */
@@ -281,7 +282,7 @@ static int summarize_point(const struct csv_table *t, const int *c, const int *o
 			   size_t errlen)
 {
 	const size_t r0 = rows[0];
-	const struct lb_lock_ops *ops = lb_find_lock(t->rows[r0][c[RC_LOCK]]);
+	const struct lb_lock_ops *ops = lockset_find(t->rows[r0][c[RC_LOCK]]);
 	/* A lock that only spins keeps its CPU while it waits; one that may sleep does not. */
 	bool spins = ops && (ops->props & LB_SPINS) && !(ops->props & LB_SLEEPS);
 	unsigned threads = 0, oversub = 0;

@@ -6,9 +6,20 @@
 #ifndef LB_TOPO_H
 #define LB_TOPO_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
-#include "run/params.h"
+#include "topo/placement.h"
+
+/* The thread → CPU plan a run uses. cpu[i] is an OS CPU index (hwloc's os_index), or -1 when
+ * placement is `none` (the OS decides). */
+struct thread_plan {
+	unsigned threads;
+	int cpu[LB_MAX_THREADS];
+	unsigned allowed_cpus;  /* how many CPUs this process may use */
+	bool oversubscribed;    /* threads > allowed CPUs (or > the --cpus list) */
+	char cpus_str[512];     /* the CPUs used, as a list ("0-1"), for output */
+};
 
 struct topo; /* wraps hwloc_topology_t and the allowed cpuset */
 

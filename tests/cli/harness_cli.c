@@ -17,6 +17,7 @@
 #include "test_util.h"
 
 #include "cli/cli.h"
+#include "run/result.h"
 
 #define US 1000ull
 #define MS 1000000ull
@@ -324,7 +325,7 @@ static const char *any_lock, *counting_lock, *noncounting_lock, *reentrant_lock,
 static void pick_locks(void)
 {
 	const struct lb_lock_ops *o;
-	for (size_t i = 0; (o = lb_lock_at(i)); i++) {
+	for (size_t i = 0; (o = lockset_at(i)); i++) {
 		if (!any_lock)
 			any_lock = o->name;
 		if (!counting_lock && (o->props & LB_COUNTING))
@@ -530,7 +531,7 @@ static void test_run_good(void)
 	const char *minimal[] = { "--lock", "@LOCK", "--threads", "2", NULL };
 	if (good_row(minimal, &p)) {
 		/* The documented defaults; ncs must not be 0 (see run_params_defaults). */
-		CHECK(p.lock == lb_find_lock(any_lock));
+		CHECK(p.lock == lockset_find(any_lock));
 		CHECK_EQ(p.threads, 2);
 		CHECK(p.duration_ns == S);
 		CHECK(p.warmup_ns == 200 * MS);

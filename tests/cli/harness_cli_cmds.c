@@ -64,13 +64,13 @@ static void check_usage_error(const char *says)
 static void test_list(void)
 {
 	size_t nlocks = 0;
-	while (lb_lock_at(nlocks))
+	while (lockset_at(nlocks))
 		nlocks++;
 
 	CHECK_EQ(RUN(-1, "list"), 0);
 	CHECK_EQ(count_lines(r->out), nlocks + 1);
 	for (size_t i = 0; i < nlocks; i++)
-		CHECK(strstr(r->out, lb_lock_at(i)->name) != NULL);
+		CHECK(strstr(r->out, lockset_at(i)->name) != NULL);
 	CHECK_EQ(RUN(-1, "list", "--format", "csv"), 0);
 	CHECK(strncmp(r->out, "lock,properties,lock_bytes,ctx_bytes,description\n", 49) == 0);
 	CHECK_EQ(count_lines(r->out), nlocks + 1);
@@ -78,7 +78,7 @@ static void test_list(void)
 	CHECK_EQ(count_lines(r->out), nlocks + 2);
 	for (size_t i = 0; i < nlocks; i++) {
 		char row[96];
-		snprintf(row, sizeof row, "\n| `%s` | ", lb_lock_at(i)->name);
+		snprintf(row, sizeof row, "\n| `%s` | ", lockset_at(i)->name);
 		CHECK(strstr(r->out, row) != NULL);
 	}
 	CHECK_EQ(RUN(-1, "list", "--help"), 0);

@@ -43,7 +43,7 @@ static const struct {
 static size_t all_locks(void)
 {
 	size_t n = 0;
-	while (lb_lock_at(n))
+	while (lockset_at(n))
 		n++;
 	return n;
 }
@@ -78,7 +78,7 @@ static void test_bad_plugins(int n, char **paths)
 		if (!CHECK(strstr(err, says) != NULL))
 			printf("    expected: %s\n", says);
 		CHECK_EQ(all_locks(), before); /* refused whole: nothing added */
-		CHECK(lb_find_lock("bad-plugin") == NULL);
+		CHECK(lockset_find("bad-plugin") == NULL);
 		tested++;
 	}
 	CHECK_EQ(tested, sizeof defects / sizeof defects[0]);
@@ -92,7 +92,7 @@ static void test_bad_plugins(int n, char **paths)
 
 static void test_example(const char *path)
 {
-	CHECK(lb_find_lock(EXAMPLE) == NULL);
+	CHECK(lockset_find(EXAMPLE) == NULL);
 	size_t before = all_locks();
 
 	/* A bare file name is a file here, not a library to look up in the search path. */
@@ -111,16 +111,16 @@ static void test_example(const char *path)
 	free(copy2);
 	CHECK_EQ(rc, 0);
 
-	const struct lb_lock_ops *ops = lb_find_lock(EXAMPLE);
+	const struct lb_lock_ops *ops = lockset_find(EXAMPLE);
 	if (!CHECK(ops != NULL))
 		return;
 	CHECK_EQ(all_locks(), before + 1);
-	CHECK(lb_lock_at(before) == ops); /* plugins come after the registry */
+	CHECK(lockset_at(before) == ops); /* plugins come after the registry */
 	CHECK(lb_lock_find(EXAMPLE) == NULL); /* the library's registry is untouched */
-	const char *names = lb_lock_names();
+	const char *names = lockset_names();
 	size_t nl = strlen(names), el = strlen(EXAMPLE);
 	CHECK(nl > el && strcmp(names + nl - el, EXAMPLE) == 0);
-	printf("  lb_lock_names: %s\n", names);
+	printf("  lockset_names: %s\n", names);
 
 	/* It behaves as a lock. */
 	void *lock = lb_lock_alloc(ops);

@@ -76,7 +76,7 @@ static int broken_unlock(void *lock, void *ctx)
 	return 0;
 }
 
-const struct lb_lock_ops lb_broken_ops = {
+const struct lb_lock_ops broken_ops = {
 	.name = "broken",
 	.description = "TEST ONLY, not a lock: check-then-set with a pause between load and store",
 	.props = LB_SPINS | LB_TEST_ONLY,
@@ -115,7 +115,7 @@ static int relaxed_tas_unlock(void *lock, void *ctx)
 	return 0;
 }
 
-const struct lb_lock_ops lb_relaxed_tas_ops = {
+const struct lb_lock_ops relaxed_tas_ops = {
 	.name = "relaxed-tas",
 	.description = "TEST ONLY: tas with relaxed orders, which ThreadSanitizer must report",
 	.props = LB_SPINS | LB_TEST_ONLY,
@@ -153,7 +153,7 @@ static int never_release_unlock(void *lock, void *ctx)
 	return 0;
 }
 
-const struct lb_lock_ops lb_never_release_ops = {
+const struct lb_lock_ops never_release_ops = {
 	.name = "never-release",
 	.description = "TEST ONLY: unlock does nothing, so the second lock() hangs",
 	.props = LB_SPINS | LB_TEST_ONLY,
@@ -167,8 +167,8 @@ const struct lb_lock_ops lb_never_release_ops = {
 };
 
 const struct lb_lock_ops *const lb_plugin_locks[] = {
-	&lb_broken_ops,
-	&lb_relaxed_tas_ops,
-	&lb_never_release_ops,
+	&broken_ops,
+	&relaxed_tas_ops,
+	&never_release_ops,
 	NULL,
 };

@@ -14,9 +14,9 @@
 
 #include <lockbench/lock.h>
 
-extern const struct lb_lock_ops lb_broken_ops;
-extern const struct lb_lock_ops lb_relaxed_tas_ops;
-extern const struct lb_lock_ops lb_never_release_ops;
+extern const struct lb_lock_ops broken_ops;
+extern const struct lb_lock_ops relaxed_tas_ops;
+extern const struct lb_lock_ops never_release_ops;
 
 /* The same three, NULL-terminated: what lockbench's --plugin looks up. */
 extern const struct lb_lock_ops *const lb_plugin_locks[];

@@ -77,9 +77,9 @@ static void check_plugin(const char *path)
 		}
 		CHECK_EQ(n, 3);
 		if (n == 3) {
-			CHECK(strcmp(list[0]->name, lb_broken_ops.name) == 0);
-			CHECK(strcmp(list[1]->name, lb_relaxed_tas_ops.name) == 0);
-			CHECK(strcmp(list[2]->name, lb_never_release_ops.name) == 0);
+			CHECK(strcmp(list[0]->name, broken_ops.name) == 0);
+			CHECK(strcmp(list[1]->name, relaxed_tas_ops.name) == 0);
+			CHECK(strcmp(list[2]->name, never_release_ops.name) == 0);
 		}
 		printf("  plugin %s exports %zu locks through lb_plugin_locks\n", path, n);
 	}
@@ -93,8 +93,8 @@ int main(int argc, char **argv)
 		CHECK((*p)->props & LB_TEST_ONLY);
 		CHECK(lb_lock_find((*p)->name) == NULL); /* never in the registry */
 	}
-	check_broken_is_caught(&lb_broken_ops);
-	check_never_release(&lb_never_release_ops);
+	check_broken_is_caught(&broken_ops);
+	check_never_release(&never_release_ops);
 	if (argc > 1)
 		check_plugin(argv[1]);
 	return tu_summary("locks_broken");

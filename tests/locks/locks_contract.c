@@ -255,7 +255,7 @@ int main(int argc, char **argv)
 	if (!only) {
 		printf("  negative control: never-release\n");
 		tu_negative_begin();
-		contract(&lb_never_release_ops, 0);
+		contract(&never_release_ops, 0);
 		CHECK(tu_negative_end() > 0);
 		planted_props();
 	}

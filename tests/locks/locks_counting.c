@@ -253,7 +253,7 @@ int main(int argc, char **argv)
 		if (!unbounded) {
 			printf("  negative control: bounded check on never-release\n");
 			tu_negative_begin();
-			check_bounded(&lb_never_release_ops, 1);
+			check_bounded(&never_release_ops, 1);
 			CHECK(tu_negative_end() > 0);
 		}
 		if (CHECK(first)) {

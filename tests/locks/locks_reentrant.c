@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 	printf("  %u reentrant, %u owner-checked locks\n", reentrant, owner_checked);
 	if (!only) {
 		CHECK(reentrant > 0);
-		negative("depth 1 on never-release", &lb_never_release_ops, 1);
+		negative("depth 1 on never-release", &never_release_ops, 1);
 		if (CHECK(plain)) {
 			printf("  (plain lock: %s)\n", plain->name);
 			negative("depth 2 on a lock that is not reentrant", plain, 2);

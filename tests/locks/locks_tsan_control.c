@@ -96,7 +96,7 @@ int main(int argc, char **argv)
 		return TU_SKIP;
 
 	struct child_result bad, good;
-	run_child("/proc/self/exe", lb_relaxed_tas_ops.name, &bad);
+	run_child("/proc/self/exe", relaxed_tas_ops.name, &bad);
 	CHECK_EQ(bad.status, TSAN_EXIT);
 	CHECK(bad.data_race);
 	run_child("/proc/self/exe", "tas", &good);

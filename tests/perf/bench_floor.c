@@ -91,11 +91,11 @@ static void null_params(struct run_params *p)
 static int check(void)
 {
 	struct run_params p;
-	struct lb_clock clock;
+	struct ts_clock clock;
 	unsigned checks = 0, failed = 0;
 	uint64_t ns;
 	null_params(&p);
-	if (lb_clock_init(&clock) != 0)
+	if (ts_clock_init(&clock) != 0)
 		return 1;
 #define CHECK(cond)                                                            \
 	do {                                                                   \
@@ -173,12 +173,12 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_floor: cannot set up the %s lock\n", lock_name);
 		return 1;
 	}
-	struct lb_clock clock;
-	if (lb_clock_init(&clock) != 0) {
+	struct ts_clock clock;
+	if (ts_clock_init(&clock) != 0) {
 		fprintf(stderr, "bench_floor: no clock\n");
 		return 1;
 	}
-	double pair_ns = lb_clock_pair_cost_ns(&clock);
+	double pair_ns = ts_clock_pair_cost_ns(&clock);
 	double *r_off = calloc(reps, sizeof *r_off), *r_on = calloc(reps, sizeof *r_on);
 	double *bare_ns = calloc(reps, sizeof *bare_ns), *off_ns = calloc(reps, sizeof *off_ns);
 	double *on_ns = calloc(reps, sizeof *on_ns);

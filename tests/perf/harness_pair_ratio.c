@@ -54,6 +54,14 @@ static void test_left_out(void)
 	CHECK(stats_paired_ratio(a, b, 6, &r) == 0);
 	CHECK_EQ(r.n, 2);
 	CHECK(near(r.median, 1.5) && near(r.min, 1.0) && near(r.max, 2.0));
+	/* The rule lockbench pair masks its medians by is the one the ratio skips by. */
+	size_t usable = 0;
+	for (size_t i = 0; i < 6; i++)
+		usable += stats_paired_usable(a[i], b[i]);
+	CHECK_EQ(usable, r.n);
+	CHECK(!stats_paired_usable(0, 1) && !stats_paired_usable(1, 0) && !stats_paired_usable(-1, 1));
+	CHECK(!stats_paired_usable(NAN, 1) && !stats_paired_usable(1, INFINITY));
+	CHECK(stats_paired_usable(1e-9, 1e9));
 	/* One ratio: a median and a range, no spread. */
 	CHECK(stats_paired_ratio(a, b, 1, &r) == 0);
 	CHECK(r.n == 1 && near(r.median, 2.0) && isnan(r.se_pct));

@@ -1,16 +1,20 @@
 #!/usr/bin/env bash
 # pair_cli.sh LOCKBENCH PLUGIN.so — `lockbench pair` as a user runs it, on tiny bounded runs (2 repetitions
-# of 20 ms windows; nothing timed is asserted): bad input is refused with exit 2 and one line
-# naming the value; a run prints one row per pair under the documented columns; --raw writes
-# 2 x reps rows per pair in ABBA order; a MIN that cannot be met exits 3, one trivially met 0; a
+# of 100 ms windows after 50 ms of warm-up; nothing timed is asserted): bad input is refused with
+# exit 2 and one line naming the value; a run prints one row per pair under the documented
+# columns; --raw writes 2 x reps rows per pair in ABBA order; a MIN that cannot be met exits 3,
+# one trivially met 0; a repetition in which a side measured nothing is left out and counted; a
 # plugin's lock (tests/cli/plugin_example.c) can be a side.
+# The windows are long enough that a side starved of CPU for a whole window (0 ops, a repetition
+# left out, and with both left out NO DATA and exit 1) is not expected on a loaded machine; the
+# left-out path itself is tested on purpose, with a critical section longer than the window.
 set -u
 lb=${1:?usage: pair_cli.sh LOCKBENCH PLUGIN.so}
 plugin=${2:?usage: pair_cli.sh LOCKBENCH PLUGIN.so}
 work=$(mktemp -d /tmp/lb-pair-cli.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 source "$(dirname "$0")/../common/lib.sh"
-tiny=(--duration 20ms --warmup 5ms --reps 2)
+tiny=(--duration 100ms --warmup 50ms --reps 2)
 
 # refused ARGS... — exit 2, nothing on stdout, exactly one line on stderr, and that line
 # quotes the first word given as $want.
@@ -37,6 +41,8 @@ done <<'CASES'
 '+bogus'|tas+bogus:ttas@1
 '+cs'|tas+cs:ttas@1
 '+threads=2'|tas+threads=2:ttas@1
+'tas+'|tas+:ttas@1
+'tas++cs=1'|tas++cs=1:ttas@1
 'jain>=Q'|tas:ttas@1,jain>=Q
 '--bogus'|--bogus tas:ttas@1
 --reps: '0'|--reps 0 tas:ttas@1
@@ -45,13 +51,25 @@ done <<'CASES'
 --cs: 'x'|tas+cs=x:ttas@1
 'diagonal'|--placement diagonal tas:ttas@1
 /no/such/dir/raw.csv|--raw /no/such/dir/raw.csv tas:ttas@1
+'/tmp'|--raw /tmp tas:ttas@1
+'/tmp/lb-pair-cli-never/'|--raw /tmp/lb-pair-cli-never/ tas:ttas@1
 at least one pair|--cs 0
 CASES
+# A side's value of any length reaches run's parser whole: quoted back in full, not cut and run.
+long="$(printf '0%.0s' {1..125})x"
+want="'$long'" check "refused: a long side value, whole" refused "tas+cs=$long:ttas@1"
 check "a usage error writes no --raw file" test ! -e "$work/never.csv" -a \
 	"$("$lb" pair --raw "$work/never.csv" tas:nope@1 2>&1 >/dev/null; echo $?)" != 0
-check "--help exits 0 and states the exit codes" \
-	bash -c '"$1" pair --help | grep -q "3 every run finished and a target was missed"' _ "$lb"
-check "--help states the defaults" bash -c '"$1" pair --help | grep -q "default 9"' _ "$lb"
+# helps PHRASE — --help exits 0 and says PHRASE (line breaks read as spaces).
+helps() {
+	local text
+	text=$("$lb" pair --help) && tr '\n' ' ' <<<"$text" | grep -qF -- "$1"
+}
+check "--help states exit 0" helps "0 every run finished and every target held"
+check "--help states exit 1" helps "1 a run failed, every pair was skipped, or a pair had no data"
+check "--help states exit 3" helps "3 every run finished and a target was missed"
+check "--help states 130/143" helps "130/143 interrupted by SIGINT/SIGTERM (finished repetitions"
+check "--help states the default reps, even" helps "(default 10;"
 
 echo "pair_cli: a tiny run of two pairs, with --raw"
 timeout 60 "$lb" pair null:tas@1 'tas:ttas+no-timing@1>=0' --cs 0 --ncs 0 "${tiny[@]}" \
@@ -84,6 +102,23 @@ check "a trivially met MIN exits 0 (got $rc)" test $rc = 0
 timeout 60 "$lb" pair 'null:tas@1,jain>=1.0' "${tiny[@]}" >"$work/out" 2>"$work/err"
 rc=$?
 check "a 1-thread Jain floor of 1 holds (got $rc)" test $rc = 0
+
+echo "pair_cli: a side that measures nothing"
+# A 100 ms critical section never completes inside a 20 ms window: B measures 0 ops, status ok.
+timeout 60 "$lb" pair 'null:tas+cs=100ms@1' --duration 20ms --warmup 0 --reps 2 >"$work/out" \
+	2>"$work/err"
+rc=$?
+check "every repetition left out: exits 1 (got $rc)" test $rc = 1
+check "… NO DATA, no medians from the left-out repetitions, and the count said" \
+	grep -qE '^null:tas\+cs=100ms +1 +- +- +- .* NO DATA .*\[2 reps left out' "$work/out"
+
+echo "pair_cli: columns stay aligned with a ratio in the hundred thousands"
+timeout 60 "$lb" pair null:tas+cs=1ms@1 tas:ttas@1 "${tiny[@]}" >"$work/out" 2>"$work/err"
+# Where the 10th field (target, left-aligned) starts, on every line: one place.
+check "the target column starts at one offset on every line" test "$(awk '{
+	s = $0; pos = 0
+	for (f = 1; f < 10; f++) { match(s, /^ *[^ ]+/); pos += RLENGTH; s = substr(s, RLENGTH + 1) }
+	match(s, /^ */); print pos + RLENGTH }' "$work/out" | sort -u | wc -l)" = 1
 
 echo "pair_cli: a plugin's lock as side A (--plugin)"
 timeout 60 "$lb" pair --plugin "$plugin" 'example-cas:tas@1>=0' "${tiny[@]}" >"$work/out" \

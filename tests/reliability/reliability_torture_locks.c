@@ -34,7 +34,7 @@
  *
  * The locks wrapped are the registry's (lb_locks) and those of plugins loaded before this one
  * (`--plugin broken_locks.so --plugin torture_locks.so` gives torture-broken, the negative
- * control), through lockbench's lb_lock_at when the executable exports it. Both resolve
+ * control), through lockbench's lockset_at when the executable exports it. Both resolve
  * against the lockbench executable, which exports its symbols for plugins.
  */
 #define _GNU_SOURCE
@@ -63,7 +63,7 @@ struct torture_hdr {
 
 /* lockbench's walk of the registry and the plugins loaded so far (cli.h); weak, so that the
  * module still loads into a program that has only lb_locks. */
-extern const struct lb_lock_ops *lb_lock_at(size_t i) __attribute__((weak));
+extern const struct lb_lock_ops *lockset_at(size_t i) __attribute__((weak));
 
 static const struct lb_lock_ops *slot_inner[TORTURE_SLOTS];
 static size_t slot_offset[TORTURE_SLOTS];
@@ -244,7 +244,7 @@ __attribute__((constructor)) static void torture_register(void)
 		torture_seed = strtoull(seed, NULL, 0);
 	size_t n = 0;
 	const struct lb_lock_ops *in;
-	for (size_t i = 0; (in = lb_lock_at ? lb_lock_at(i) : lb_locks[i]) && n < TORTURE_SLOTS; i++) {
+	for (size_t i = 0; (in = lockset_at ? lockset_at(i) : lb_locks[i]) && n < TORTURE_SLOTS; i++) {
 		if (strlen(in->name) + strlen("torture-") > TORTURE_NAME_MAX)
 			continue; /* the test compares with the registry and names what is missing */
 		size_t align = in->lock_align > LB_CACHELINE ? in->lock_align : LB_CACHELINE;

@@ -342,7 +342,7 @@ static void test_usage(void)
 	RUN(FIX("a"), FIX("b"), "--metric");
 	check_error(2, "--metric: expected a value", NULL);
 	RUN(FIX("a"), FIX("b"), "--bogus");
-	check_error(2, "'--bogus' is not an option", NULL);
+	check_error(2, "compare: unknown or ambiguous option '--bogus'", NULL);
 	RUN(FIX("a"), FIX("nope"));
 	check_error(2, "compare/nope': No such file or directory", NULL);
 	RUN(FIX("a"), fixtures);

@@ -102,6 +102,37 @@ ok "… counted with the others (3 + 1 of 54)" has "$d/report.md" '4 of 54 point
 ok "… and ringed in the plots (lbcsv.awk flagged=1 keeps it)" \
 	test "$(awk -f "$scripts/lbcsv.awk" -v mode=count -v flagged=1 "$d/summary.csv")" = 4
 
+echo "planted text: markup in meta.json, a 3000-character note, control characters in a name:"
+d=$(fresh planted)
+# A meta.json group whose name closes the heading's id and opens an <img>; a value with markup.
+sed -i '1s/^{/{"build\\"><img src=x onerror=alert(3)>": {"k": "v<b>"},/' "$d/meta.json"
+note="$(printf 'x%.0s' {1..3000})END"
+# The note is the field before format_version (the last).
+awk -v note="$note" 'NR == 3 { sub(/,[^,]*$/, ""); print $0 note ",2"; next } { print }' "$fixture/summary.csv" >"$d/summary.csv"
+sed -i 's/^pthread-mutex,/pthread\x01\x02-mutex,/' "$d/summary.csv"
+run "$d"
+ok "exit 0 ($errout)" test "$rc" = 0
+ok "report.html has no live <img> from meta.json" bash -c "test -s '$d/report.html' && ! grep -q '<img src=x' '$d/report.html'"
+ok "… the group is shown as text" has "$d/report.html" '&lt;img src=x onerror=alert(3)&gt;</h3>'
+ok "… its id keeps only [A-Za-z0-9_-]" has "$d/report.html" '<h3 id="build---img-src-x-onerror-alert-3--">'
+ok "… its value is escaped in both" bash -c "grep -qF 'v&lt;b&gt;' '$d/report.html' && grep -qF 'v&lt;b&gt;' '$d/report.md'"
+ok "the 3000-character note is whole in report.html" has "$d/report.html" "$note"
+ok "… and in report.md" has "$d/report.md" "$note"
+ok "a control character in a lock name is shown as ?, never as bold" \
+	bash -c "grep -qF '<td>pthread??-mutex</td>' '$d/report.html' && ! grep -q 'pthread<b>' '$d/report.html'"
+ok "… every <b> is closed in its cell" bash -c "test -s '$d/report.html' && ! grep -q '<b>[^<]*</td>' '$d/report.html'"
+
+echo "compare.md on planted text: markup in meta.json and lock names, a backtick in the path:"
+a=$(fresh 'cmp`a') b=$(fresh 'cmp-b')
+sed -i 's/"host": "fixture-vm"/"host": "vm<script>alert(1)<\/script>"/' "$a/meta.json"
+sed -i 's/^tas,/t<i>as\&,/' "$a/summary.csv" "$b/summary.csv"
+"$lockbench" compare "$a" "$b" --out "$work/cmp-out" >/dev/null 2>&1
+ok "compare.md written" test -s "$work/cmp-out/compare.md"
+ok "no raw <script> in compare.md" bash -c "test -s '$work/cmp-out/compare.md' && ! grep -q '<script>' '$work/cmp-out/compare.md'"
+ok "… the host is shown escaped" has "$work/cmp-out/compare.md" 'vm&lt;script&gt;alert(1)&lt;/script&gt;'
+ok "… and the lock name" has "$work/cmp-out/compare.md" '| t&lt;i&gt;as&amp; |'
+ok "the path's backtick is inside a longer fence" has "$work/cmp-out/compare.md" "\`\`$a\`\`"
+
 echo "report again on the same folder (rebuild):"
 run "$d"
 ok "exit 0 again" test "$rc" = 0

@@ -41,7 +41,7 @@ int main(void)
 	struct doc d;
 	FILE *f = open_buf(&d, false, DOC_MD_PROSE);
 	doc_text(&d, "a|b *c* d_e <f> [g] #h `i` \\ " DOC_B "bold" DOC_B "\nx");
-	CHECK(same(rendered(&d, f), "a\\|b \\*c\\* d\\_e \\<f\\> \\[g\\] \\#h \\`i\\` \\\\ **bold** x"));
+	CHECK(same(rendered(&d, f), "a\\|b \\*c\\* d\\_e &lt;f&gt; \\[g\\] \\#h \\`i\\` \\\\ **bold** x"));
 
 	f = open_buf(&d, false, DOC_MD_CELLS);
 	doc_text(&d, "30 [29..31] pthread_mutex_t a|b");
@@ -50,6 +50,47 @@ int main(void)
 	f = open_buf(&d, true, DOC_MD_PROSE);
 	doc_text(&d, "<a href=\"x\">&</a> " DOC_B "b" DOC_B);
 	CHECK(same(rendered(&d, f), "&lt;a href=&quot;x&quot;&gt;&amp;&lt;/a&gt; <b>b</b>"));
+
+	/* Markdown passes raw HTML through: in cells too, <, > and & are entities. */
+	f = open_buf(&d, false, DOC_MD_CELLS);
+	doc_text(&d, "vm<script>alert(1)</script> & a\\b");
+	CHECK(same(rendered(&d, f), "vm&lt;script&gt;alert(1)&lt;/script&gt; &amp; a\\\\b"));
+
+	/* Code spans: a fence longer than any backtick run inside, HTML left as typed there. */
+	f = open_buf(&d, false, DOC_MD_CELLS);
+	doc_text(&d, DOC_CODE "a`b" DOC_CODE " " DOC_CODE "`x" DOC_CODE " " DOC_CODE "<i>|" DOC_CODE);
+	CHECK(same(rendered(&d, f), "``a`b`` `` `x `` `<i>\\|`"));
+	f = open_buf(&d, true, DOC_MD_CELLS);
+	doc_text(&d, DOC_CODE "<i>" DOC_CODE);
+	CHECK(same(rendered(&d, f), "<code>&lt;i&gt;</code>"));
+
+	/* Bold never runs past its text; other control characters are shown, not obeyed. */
+	f = open_buf(&d, true, DOC_MD_PROSE);
+	doc_text(&d, DOC_B "x");
+	doc_text(&d, "y\x03z");
+	CHECK(same(rendered(&d, f), "<b>x</b>y\xEF\xBF\xBDz"));
+	char scrubbed[] = "a\x01" "b\nc\x7f";
+	doc_scrub(scrubbed);
+	CHECK(same(scrubbed, "a?b c?"));
+
+	/* Attributes: a heading's id keeps only [A-Za-z0-9_-]; a class is escaped. */
+	f = open_buf(&d, true, DOC_MD_PROSE);
+	doc_heading(&d, 3, "build\"><img src=x onerror=alert(3)>", "t");
+	doc_para_start(&d, "a\"b");
+	CHECK(same(rendered(&d, f), "<h3 id=\"build---img-src-x-onerror-alert-3--\">t</h3>\n"
+				    "<p class=\"a&quot;b\">"));
+
+	/* Nothing is cut: a 3000-character text is written whole. */
+	char *big = malloc(3001);
+	if (CHECK(big != NULL)) {
+		memset(big, 'x', 3000);
+		big[3000] = '\0';
+		f = open_buf(&d, false, DOC_MD_PROSE);
+		doc_textf(&d, "%s END", big);
+		const char *got = rendered(&d, f);
+		CHECK(strlen(got) == 3004 && strcmp(got + 3000, " END") == 0);
+		free(big);
+	}
 
 	static const char *const head[] = { "lock", "n" };
 	f = open_buf(&d, false, DOC_MD_CELLS);

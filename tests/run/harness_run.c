@@ -307,9 +307,9 @@ static void test_failures(const struct lb_lock_ops *never)
 		printf("never-release, 2 threads, --watchdog 1s: stuck, the lock and threads named:\n");
 		params(&p, never, 2);
 		p.watchdog_ns = 1000000000ull;
-		uint64_t t0 = lb_mono_ns();
+		uint64_t t0 = mono_ns();
 		run(&p, &r);
-		double s = (double)(lb_mono_ns() - t0) / 1e9;
+		double s = (double)(mono_ns() - t0) / 1e9;
 		printf("  the watchdog ended it after %.2f s\n", s);
 		CHECK_EQ(r.status, RUN_STUCK);
 		CHECK(strstr(r.status_detail, "never-release") != NULL);
@@ -351,8 +351,8 @@ int main(int argc, char **argv)
 		int rc = plugin_load(argv[1], err, sizeof err);
 		if (!CHECK_EQ(rc, 0))
 			printf("plugin_load %s: %s\n", argv[1], err);
-		broken = lb_find_lock("broken");
-		never = lb_find_lock("never-release");
+		broken = lockset_find("broken");
+		never = lockset_find("never-release");
 		CHECK(broken && never);
 	} else {
 		printf("usage: harness_run BROKEN_LOCKS_PLUGIN.so (the negative controls need it)\n");

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "run/result.h"
 #include "stats/stats.h"
 #include "test_util.h"
 
@@ -175,7 +176,7 @@ static void test_min_samples(void)
 		for (unsigned k = 0; k < counts[i]; k++)
 			lat_hist_record(h, 100 + k);
 		memset(&r, 0, sizeof r);
-		stats_fill_latency(&r, h);
+		run_result_fill_latency(&r, h);
 		unsigned n = counts[i];
 		printf("min samples: %4u samples -> p50 %s p99 %s p99.9 %s max %s; \"%s\"\n", n,
 		       isnan(r.lat_p50_ns) ? "empty" : "set", isnan(r.lat_p99_ns) ? "empty" : "set",
@@ -192,7 +193,7 @@ static void test_min_samples(void)
 		CHECK((n >= LB_MIN_SAMPLES_P9999) == (r.status_detail[0] == '\0'));
 	}
 	memset(&r, 0, sizeof r);
-	stats_fill_latency(&r, NULL);
+	run_result_fill_latency(&r, NULL);
 	CHECK(isnan(r.lat_p50_ns) && isnan(r.lat_max_ns) && r.lat_samples == 0);
 	free(h);
 }

@@ -453,12 +453,31 @@ static void test_system(void)
 		tu_die("harness_topo", "sched_setaffinity (restore)", errno);
 }
 
+/* The placement table: the names every parser and help text takes from it. */
+static void test_placement_table(void)
+{
+	char buf[96];
+	placement_choices(buf, sizeof buf, ", ");
+	printf("  placement choices: %s\n", buf);
+	CHECK(strcmp(buf, "compact, scatter, none") == 0);
+	placement_choices(buf, sizeof buf, " or ");
+	CHECK(strcmp(buf, "compact, scatter or none") == 0);
+	placement_choices(buf, 9, ", ");
+	CHECK(strcmp(buf, "compact,") == 0); /* truncated, still terminated */
+	enum placement p;
+	CHECK(placement_parse("list", &p) == 0 && p == PLACEMENT_LIST);
+	CHECK(!placement_user_choice(PLACEMENT_LIST));
+	CHECK(placement_user_choice(PLACEMENT_NONE));
+	CHECK(!placement_user_choice((enum placement)99));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 2) {
 		fprintf(stderr, "usage: harness_topo XML-FIXTURE\n");
 		return 2;
 	}
+	test_placement_table();
 	test_two_packages_four_l3();
 	test_interleaved_numbering();
 	test_numa();

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cli/cli.h"
+#include "plugin/plugin.h"
 
 /* Sanity bounds for a plugin's sizes: far above any real lock, far below a typo's damage. */
 #define PLUGIN_MAX_SIZE (1u << 20)
@@ -29,7 +29,7 @@
 static const struct lb_lock_ops **plugin_locks;
 static size_t plugin_count, plugin_cap;
 
-const struct lb_lock_ops *lb_lock_at(size_t i)
+const struct lb_lock_ops *lockset_at(size_t i)
 {
 	size_t n = lb_lock_count();
 	if (i < n)
@@ -38,18 +38,19 @@ const struct lb_lock_ops *lb_lock_at(size_t i)
 	return i < plugin_count ? plugin_locks[i] : NULL;
 }
 
-const struct lb_lock_ops *lb_find_lock(const char *name)
+const struct lb_lock_ops *lockset_find(const char *name)
 {
 	if (!name)
 		return NULL;
-	const struct lb_lock_ops *o;
-	for (size_t i = 0; (o = lb_lock_at(i)); i++)
-		if (strcmp(o->name, name) == 0)
-			return o;
-	return NULL;
+	/* The registry's own lookup first; plugins cannot shadow it (plugin_load refuses). */
+	const struct lb_lock_ops *o = lb_lock_find(name);
+	for (size_t i = 0; !o && i < plugin_count; i++)
+		if (strcmp(plugin_locks[i]->name, name) == 0)
+			o = plugin_locks[i];
+	return o;
 }
 
-const char *lb_lock_names(void)
+const char *lockset_names(void)
 {
 	/* Rebuilt when a plugin has added locks since the last call. */
 	static char *names;
@@ -60,13 +61,13 @@ const char *lb_lock_names(void)
 
 	size_t len = 1;
 	const struct lb_lock_ops *o;
-	for (size_t i = 0; (o = lb_lock_at(i)); i++)
+	for (size_t i = 0; (o = lockset_at(i)); i++)
 		len += strlen(o->name) + 2;
 	char *buf = malloc(len);
 	if (!buf)
 		return names ? names : "";
 	buf[0] = '\0';
-	for (size_t i = 0; (o = lb_lock_at(i)); i++) {
+	for (size_t i = 0; (o = lockset_at(i)); i++) {
 		if (i)
 			strcat(buf, ", ");
 		strcat(buf, o->name);
@@ -109,7 +110,7 @@ static int check_entry(const struct lb_lock_ops *o, size_t idx, const struct lb_
 			      "-_.+ starting with a letter or digit",
 			      idx, PLUGIN_MAX_NAME);
 	const char *n = o->name;
-	if (lb_find_lock(n))
+	if (lockset_find(n))
 		return REFUSE("'%s' is already registered (choose another name)", n);
 	for (size_t j = 0; j < idx; j++)
 		if (strcmp(prev[j]->name, n) == 0)

@@ -1,0 +1,69 @@
+/* cmd_compare.c — `lockbench compare A B`'s command line; the comparison is report/compare.c. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "report/compare.h"
+
+static void compare_usage(FILE *f)
+{
+	char names[256];
+	cmp_metric_names(names, sizeof names, "|");
+	fprintf(f, "usage: lockbench compare A B [--out DIR] [--metric %s]\n\n"
+		   "Put two result sets (directories `lockbench sweep` wrote) side by side. Points "
+		   "are matched\non (lock, permits, threads, cs_ns, ncs_ns); each gets A's and B's "
+		   "median [spread], B/A with\nthe range the spreads allow, and a verdict (\"%s\" "
+		   "when the spreads overlap).\nWrites compare.csv, compare.md and compare.png/.svg "
+		   "(A solid, B dashed; gnuplot) to\n--out DIR, by default B/compare-<name of A>/. "
+		   "--metric: what is compared (default mops).\n",
+		names, cmp_no_difference);
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	enum { OPT_OUT = 256, OPT_METRIC, OPT_HELP };
+	static const struct option opts[] = {
+		{ "out", required_argument, NULL, OPT_OUT },
+		{ "metric", required_argument, NULL, OPT_METRIC },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cmp_metric *m = NULL;
+	const char *out = NULL;
+	int opt;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (opt == OPT_OUT) {
+			out = optarg;
+		} else if (opt == OPT_METRIC) {
+			if (!(m = cmp_metric_find(optarg))) {
+				char names[256];
+				cmp_metric_names(names, sizeof names, ", ");
+				return usage_error("--metric: '%s' is not one of %s", optarg, names);
+			}
+		} else if (opt == OPT_HELP || opt == 'h') {
+			compare_usage(stdout);
+			return LB_EXIT_OK;
+		} else {
+			return cli_getopt_error("compare", opt, opts, argv);
+		}
+	}
+	if (argc - optind != 2)
+		return usage_error("compare: expected two result directories, got %d; usage: "
+				   "lockbench compare A B [--out DIR] [--metric NAME]", argc - optind);
+
+	char err[1024];
+	int rc = compare_sets(argv[optind], argv[optind + 1], m, out, err, sizeof err);
+	if (rc == -ENOTDIR)
+		return usage_error("%s", err);
+	if (rc)
+		return runtime_error("%s", err);
+	if (fflush(stdout) != 0 || ferror(stdout))
+		return runtime_error("compare: writing the table: %s", strerror(errno ? errno : EIO));
+	return LB_EXIT_OK;
+}

@@ -1,0 +1,45 @@
+/* cmd_report.c — `lockbench report DIR`'s command line; the report is report/report.c. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "report/report.h"
+
+int cmd_report(int argc, char **argv)
+{
+	enum { OPT_HELP = 256 };
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ NULL, 0, NULL, 0 },
+	};
+	int opt;
+	optind = 0;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (opt != OPT_HELP && opt != 'h')
+			return cli_getopt_error("report", opt, opts, argv);
+		printf("usage: lockbench report DIR\n\n"
+		       "Rebuild the plots (gnuplot, PNG and SVG) and report.html / report.md of the "
+		       "result set in DIR\n(the folder `lockbench sweep` wrote: summary.csv, "
+		       "latency_cdf.csv, c2c.csv, meta.json).\nThe gnuplot scripts come from "
+		       "$LOCKBENCH_PLOTS, else lockbench's own plots/ folder.\n");
+		return LB_EXIT_OK;
+	}
+	if (optind == argc)
+		return usage_error("report: expected a result directory: lockbench report DIR");
+	if (argc - optind > 1)
+		return usage_error("report: one result directory only ('%s', then '%s')", argv[optind],
+				   argv[optind + 1]);
+	const char *dir = argv[optind];
+	char err[1024];
+	int rc = report_build(dir, err, sizeof err);
+	if (rc == -ENOTDIR)
+		return usage_error("%s", err);
+	if (rc)
+		return runtime_error("%s", err);
+	printf("report: %s/report.html, %s/report.md and the plots\n", dir, dir);
+	return LB_EXIT_OK;
+}

@@ -1,0 +1,381 @@
+/* cmd_sweep.c — `lockbench sweep`'s command line: its options into struct sweep_opts, the
+ * options a --resume finds recorded in sweep.args, and the sweep's outcome (sweep/sweep.c) as
+ * one line and an exit status. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "sweep/sweep.h"
+
+#define NS_PER_MS 1000000ull
+#define NS_PER_S 1000000000ull
+
+enum sweep_opt {
+	OPT_LOCKS = 256, OPT_THREADS, OPT_CS, OPT_NCS, OPT_REPS, OPT_DURATION, OPT_WARMUP,
+	OPT_PLACEMENT, OPT_PERMITS, OPT_QUICK, OPT_OUT, OPT_RESUME, OPT_SEED, OPT_NO_REPORT,
+	OPT_NO_PROBE, OPT_NO_LOCK_COST, OPT_CDF_THREADS, OPT_HELP,
+};
+
+static const struct option sweep_options[] = {
+	{ "locks", required_argument, NULL, OPT_LOCKS },
+	{ "threads", required_argument, NULL, OPT_THREADS },
+	{ "cs", required_argument, NULL, OPT_CS },
+	{ "ncs", required_argument, NULL, OPT_NCS },
+	{ "reps", required_argument, NULL, OPT_REPS },
+	{ "duration", required_argument, NULL, OPT_DURATION },
+	{ "warmup", required_argument, NULL, OPT_WARMUP },
+	{ "placement", required_argument, NULL, OPT_PLACEMENT },
+	{ "permits", required_argument, NULL, OPT_PERMITS },
+	{ "quick", no_argument, NULL, OPT_QUICK },
+	{ "out", required_argument, NULL, OPT_OUT },
+	{ "resume", required_argument, NULL, OPT_RESUME },
+	{ "seed", required_argument, NULL, OPT_SEED },
+	{ "no-report", no_argument, NULL, OPT_NO_REPORT },
+	{ "no-probe", no_argument, NULL, OPT_NO_PROBE },
+	{ "no-lock-cost", no_argument, NULL, OPT_NO_LOCK_COST },
+	{ "cdf-threads", required_argument, NULL, OPT_CDF_THREADS },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void sweep_usage(FILE *f)
+{
+	char choices[96];
+	placement_choices(choices, sizeof choices, " or ");
+	fprintf(f,
+		"usage: lockbench sweep [OPTIONS]\n"
+		"Runs every registered lock over thread counts and two critical sections, and at cs 0\n"
+		"(the lock-cost points, `null` beside them as the floor: its only use in a sweep),\n"
+		"several repetitions each, into results/<host>-<UTC time>/ with plots and a report.\n\n"
+		"  --locks NAME,...     locks to run (default: every lock but not-a-lock ones)\n"
+		"  --threads N,...      thread counts (default: 1..CPUs, CPUs+1, 2xCPUs; powers of two\n"
+		"                       in between past 8 CPUs; oversubscription is always included)\n"
+		"  --cs NS,...          critical sections (default: %uns,%uns; --quick: %uns)\n"
+		"  --ncs NS             work between acquisitions (default: %uns)\n"
+		"  --reps R             repetitions of every point (default: %u; --quick: %u)\n"
+		"  --duration S         measured window per run (default: %llums; --quick: %llums)\n"
+		"  --warmup S           warm-up per run (default: %llums; --quick: %llums)\n"
+		"  --placement P        %s (default: %s)\n"
+		"  --permits N          also run the counting semaphores with N permits, labelled\n"
+		"                       (default: 1 only, so every point is mutual exclusion)\n"
+		"  --quick              fewer points: threads 1, CPUs, 2xCPUs; one critical section\n"
+		"  --no-lock-cost       skip the lock-cost points. By default every lock (of --locks,\n"
+		"                       when given) also runs at cs 0 and ncs 0, at 1 thread and at\n"
+		"                       CPUs threads (window %llums, warm-up %llums), with `null` (no\n"
+		"                       lock: the harness's own loop) beside them as the floor; the\n"
+		"                       report ranks the locks there by ns per lock+unlock\n"
+		"  --cdf-threads N      thread count of the latency-distribution plot (default: CPUs)\n"
+		"  --seed S             seed of the shuffled order (default: from the clock; recorded)\n"
+		"  --out DIR            result set directory (default: results/<host>-<UTC time>)\n"
+		"  --resume DIR         finish an interrupted result set with its recorded options\n"
+		"  --no-report          skip plots and report (lockbench report DIR builds them later)\n"
+		"  --no-probe           skip the c2c probe around each point\n"
+		"  --help               this text\n"
+		"Exit: 0 ok; 1 when a point was stuck, violated exclusion or failed; 2 usage;\n"
+		"130/143 interrupted by SIGINT/SIGTERM (finished points kept; --resume continues).\n",
+		SWEEP_DEFAULT_CS_SHORT_NS, SWEEP_DEFAULT_CS_LONG_NS, SWEEP_DEFAULT_CS_SHORT_NS, SWEEP_DEFAULT_NCS_NS,
+		SWEEP_DEFAULT_REPS, SWEEP_QUICK_REPS, SWEEP_DEFAULT_DURATION_NS / NS_PER_MS,
+		SWEEP_QUICK_DURATION_NS / NS_PER_MS, SWEEP_DEFAULT_WARMUP_NS / NS_PER_MS,
+		SWEEP_QUICK_WARMUP_NS / NS_PER_MS, choices, placement_name(PLACEMENT_COMPACT),
+		SWEEP_LOCK_COST_DURATION_NS / NS_PER_MS,
+		SWEEP_LOCK_COST_WARMUP_NS / NS_PER_MS);
+}
+
+static const char *sweep_opt_name(int val)
+{
+	return cli_option_name(sweep_options, val);
+}
+
+static int parse_locks(const char *arg, struct sweep_opts *o)
+{
+	char *copy = strdup(arg), *save = NULL;
+	if (!copy)
+		return runtime_error("out of memory");
+	o->nlocks = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		const struct lb_lock_ops *ops = lockset_find(tok);
+		if (!ops) {
+			usage_error("--locks: '%s' is not a registered lock; try: %s", tok,
+				    lockset_names());
+			free(copy);
+			return -1;
+		}
+		for (unsigned i = 0; i < o->nlocks; i++)
+			if (o->locks[i] == ops) {
+				usage_error("--locks: '%s' is listed twice", tok);
+				free(copy);
+				return -1;
+			}
+		if (o->nlocks == MAX_SWEEP_LOCKS) {
+			usage_error("--locks: more than %d locks", MAX_SWEEP_LOCKS);
+			free(copy);
+			return -1;
+		}
+		o->locks[o->nlocks++] = ops;
+	}
+	free(copy);
+	if (o->nlocks == 0 || arg[0] == ',' || arg[strlen(arg) - 1] == ',' || strstr(arg, ",,"))
+		return usage_error("--locks: '%s' is not a comma-separated list of locks", arg), -1;
+	return 0;
+}
+
+static int parse_cs_list(const char *arg, struct sweep_opts *o)
+{
+	char *copy = strdup(arg), *save = NULL;
+	if (!copy)
+		return runtime_error("out of memory");
+	o->ncs = 0;
+	int rc = 0;
+	for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		uint64_t ns;
+		if (o->ncs == MAX_SWEEP_CS) {
+			rc = usage_error("--cs: at most %d critical sections", MAX_SWEEP_CS);
+			break;
+		}
+		if (parse_time_ns(tok, 1, NS_PER_S, &ns) != 0) {
+			rc = usage_error("--cs: '%s' is not a duration such as 50ns, 1us or 2.5us "
+					 "(at most 1s)", tok);
+			break;
+		}
+		o->cs_ns[o->ncs++] = ns;
+	}
+	free(copy);
+	if (rc == 0 && (o->ncs == 0 || arg[0] == ',' || arg[strlen(arg) - 1] == ',' ||
+			strstr(arg, ",,")))
+		rc = usage_error("--cs: '%s' is not a comma-separated list of durations", arg);
+	return rc ? -1 : 0;
+}
+
+static int opt_time(int opt, const char *arg, uint64_t bare, uint64_t max, uint64_t *out)
+{
+	int rc = parse_time_ns(arg, bare, max, out);
+	if (rc == 0 && *out > 0)
+		return 0;
+	char maxs[32];
+	format_time_ns(max, maxs, sizeof maxs);
+	usage_error("%s: '%s' is not a positive duration such as 100ms or 2s (at most %s)",
+		    sweep_opt_name(opt), arg, maxs);
+	return -1;
+}
+
+static int opt_seed(const char *arg, struct sweep_opts *o)
+{
+	char *end;
+	errno = 0;
+	unsigned long long s = strtoull(arg, &end, 10);
+	if (errno || end == arg || *end || !isdigit((unsigned char)arg[0]))
+		return usage_error("--seed: '%s' is not an unsigned integer", arg), -1;
+	o->seed = s;
+	o->seed_given = true;
+	return 0;
+}
+
+static int opt_dir(int opt, const char *arg, struct sweep_opts *o, bool resuming)
+{
+	if (resuming)
+		return usage_error("%s: not allowed in a recorded sweep.args", sweep_opt_name(opt)), -1;
+	if (!*arg || strlen(arg) >= sizeof o->out)
+		return usage_error("%s: '%s' is not a usable directory name", sweep_opt_name(opt),
+				   arg), -1;
+	snprintf(opt == OPT_OUT ? o->out : o->resume, sizeof o->out, "%s", arg);
+	return 0;
+}
+
+/* The options a user left out, so the defaults can follow --quick wherever it appears. */
+struct sweep_given {
+	bool locks, threads, cs, reps, duration, warmup;
+};
+
+/* One option into *o: 0, or -1 after printing why not. */
+static int sweep_option(int opt, const char *arg, struct sweep_opts *o, struct sweep_given *g,
+			bool resuming)
+{
+	switch (opt) {
+	case OPT_LOCKS: return g->locks = true, parse_locks(arg, o) ? -1 : 0;
+	case OPT_THREADS:
+		g->threads = true;
+		if (parse_uint_list(arg, 1, LB_MAX_THREADS, o->threads, MAX_SWEEP_THREADS,
+				    &o->nthreads) != 0)
+			return usage_error("--threads: '%s' is not a list of thread counts in 1..%d "
+					   "such as 1,2,4", arg, LB_MAX_THREADS), -1;
+		return 0;
+	case OPT_CS: return g->cs = true, parse_cs_list(arg, o) ? -1 : 0;
+	case OPT_NCS:
+		if (parse_time_ns(arg, 1, NS_PER_S, &o->ncs_ns) != 0)
+			return usage_error("--ncs: '%s' is not a duration such as 100ns (at most 1s)",
+					   arg), -1;
+		return 0;
+	case OPT_REPS:
+		g->reps = true;
+		if (parse_uint(arg, 1, 1000, &o->reps) != 0)
+			return usage_error("--reps: '%s' is not an integer in 1..1000", arg), -1;
+		return 0;
+	case OPT_DURATION:
+		g->duration = true;
+		return opt_time(opt, arg, NS_PER_S, 600 * NS_PER_S, &o->duration_ns);
+	case OPT_WARMUP:
+		g->warmup = true;
+		return opt_time(opt, arg, NS_PER_S, 600 * NS_PER_S, &o->warmup_ns);
+	case OPT_PLACEMENT: return cli_parse_placement(arg, &o->placement, NULL) ? -1 : 0;
+	case OPT_PERMITS:
+		if (parse_uint(arg, 1, 1024, &o->permits) != 0)
+			return usage_error("--permits: '%s' is not an integer in 1..1024", arg), -1;
+		return 0;
+	case OPT_QUICK: o->quick = true; return 0;
+	case OPT_NO_REPORT: o->no_report = true; return 0;
+	case OPT_NO_PROBE: o->no_probe = true; return 0;
+	case OPT_NO_LOCK_COST: o->no_lock_cost = true; return 0;
+	case OPT_CDF_THREADS:
+		if (parse_uint(arg, 1, LB_MAX_THREADS, &o->cdf_threads) != 0)
+			return usage_error("--cdf-threads: '%s' is not an integer in 1..%d", arg,
+					   LB_MAX_THREADS), -1;
+		return 0;
+	case OPT_SEED: return opt_seed(arg, o);
+	case OPT_OUT:
+	case OPT_RESUME: return opt_dir(opt, arg, o, resuming);
+	}
+	return -1; /* not reached: getopt returns only the values of sweep_options */
+}
+
+/* What the user left out, from --quick and the lock set. */
+static int sweep_defaults(struct sweep_opts *o, const struct sweep_given *g)
+{
+	if (!g->locks) {
+		o->nlocks = 0;
+		for (size_t i = 0; lockset_at(i); i++) {
+			const struct lb_lock_ops *ops = lockset_at(i);
+			if (ops->props & (LB_NOT_A_LOCK | LB_TEST_ONLY))
+				continue;
+			if (o->nlocks < MAX_SWEEP_LOCKS)
+				o->locks[o->nlocks++] = ops;
+		}
+	}
+	if (!g->cs) {
+		o->cs_ns[0] = SWEEP_DEFAULT_CS_SHORT_NS;
+		o->cs_ns[1] = SWEEP_DEFAULT_CS_LONG_NS;
+		o->ncs = o->quick ? 1 : 2;
+	}
+	if (!g->reps)
+		o->reps = o->quick ? SWEEP_QUICK_REPS : SWEEP_DEFAULT_REPS;
+	if (!g->duration)
+		o->duration_ns = o->quick ? SWEEP_QUICK_DURATION_NS : SWEEP_DEFAULT_DURATION_NS;
+	if (!g->warmup)
+		o->warmup_ns = o->quick ? SWEEP_QUICK_WARMUP_NS : SWEEP_DEFAULT_WARMUP_NS;
+	if (!g->threads)
+		o->nthreads = 0; /* filled from the topology */
+	if (o->permits > 1) {
+		bool any = false;
+		for (unsigned i = 0; i < o->nlocks; i++)
+			any |= (o->locks[i]->props & LB_COUNTING) != 0;
+		if (!any)
+			return usage_error("--permits: %u needs a counting lock (LB_COUNTING) among "
+					   "--locks", o->permits), -1;
+	}
+	return 0;
+}
+
+/* Parse argv into *o (sweep_opts_init first). `resuming` rejects --resume/--out inside a
+ * recorded sweep.args. Returns -1 after printing (exit 2), 1 after --help, 0 to run. */
+static int sweep_parse(int argc, char **argv, struct sweep_opts *o, bool resuming)
+{
+	struct sweep_given given = { 0 };
+	optind = 0;
+	opterr = 0;
+	int opt;
+	while ((opt = getopt_long(argc, argv, ":", sweep_options, NULL)) != -1) {
+		if (opt == OPT_HELP) {
+			sweep_usage(stdout);
+			return 1;
+		}
+		if (opt == ':' || opt == '?')
+			return cli_getopt_error("sweep", opt, sweep_options, argv), -1;
+		if (sweep_option(opt, optarg, o, &given, resuming))
+			return -1;
+	}
+	if (optind < argc)
+		return cli_extra_argument("sweep", argv[optind]), -1;
+	if (o->resume[0] && o->out[0])
+		return usage_error("--resume: cannot be combined with --out (it resumes in place)"), -1;
+	if (o->resume[0] && argc > 3)
+		return usage_error("--resume: takes no other options (the recorded ones are used)"), -1;
+	return sweep_defaults(o, &given);
+}
+
+/* A --resume: the options recorded in DIR/sweep.args replace the command line's. */
+static int parse_resumed(struct sweep_opts *o, char ***rargv, char **storage)
+{
+	int rargc = 0;
+	char dir[1024];
+	snprintf(dir, sizeof dir, "%s", o->resume);
+	int rc = sweep_read_args(dir, &rargc, rargv, storage);
+	if (rc)
+		return usage_error("--resume: '%s' is not a sweep result set (no readable "
+				   "sweep.args: %s)", dir, strerror(-rc));
+	sweep_opts_init(o);
+	if (sweep_parse(rargc, *rargv, o, true) != 0)
+		return usage_error("--resume: %s/sweep.args holds options this lockbench does not "
+				   "accept (above)", dir);
+	snprintf(o->out, sizeof o->out, "%s", dir);
+	return 0;
+}
+
+/* The outcome as the exit status: the failure first, then an interruption, then runs that
+ * failed; the set's directory on stdout whenever it was summarised. */
+static int sweep_exit(const struct sweep_opts *o, int rc, const struct sweep_outcome *res,
+		      const char *err)
+{
+	int exit_code = LB_EXIT_OK;
+	if (rc)
+		exit_code = res->user_error ? usage_error("%s", err) : runtime_error("%s", err);
+	if (res->stop_signal) {
+		fprintf(stderr, "lockbench: sweep: interrupted by %s after %zu of %zu runs; the "
+				"finished ones are in %s/ (marked incomplete); finish with: "
+				"lockbench sweep --resume %s\n",
+			res->stop_signal == SIGINT ? "SIGINT" : "SIGTERM", res->ndone, res->total,
+			o->out, o->out);
+		return 128 + res->stop_signal;
+	}
+	if (exit_code == LB_EXIT_OK && res->failures) {
+		fprintf(stderr, "lockbench: sweep: %u runs were stuck, violated exclusion or failed "
+				"(status column of %s/results.csv)\n", res->failures, o->out);
+		exit_code = LB_EXIT_RUNTIME;
+	}
+	if (res->summarized) {
+		if (printf("%s/\n", o->out) < 0 || fflush(stdout) != 0)
+			exit_code = runtime_error("sweep: writing to stdout: %s", strerror(errno));
+		if (!o->no_report && exit_code == LB_EXIT_OK)
+			fprintf(stderr, "sweep: %.0f s; report: %s/report.html (and report.md)\n",
+				res->elapsed_s, o->out);
+	}
+	return exit_code;
+}
+
+int cmd_sweep(int argc, char **argv)
+{
+	struct sweep_opts o;
+	sweep_opts_init(&o);
+	int rc = sweep_parse(argc, argv, &o, false);
+	if (rc)
+		return rc < 0 ? LB_EXIT_USAGE : LB_EXIT_OK;
+	bool resuming = o.resume[0] != '\0';
+	char *storage = NULL, **rargv = NULL;
+	if (resuming && (rc = parse_resumed(&o, &rargv, &storage)) != 0) {
+		free(rargv);
+		free(storage);
+		return rc;
+	}
+	struct sweep_outcome res;
+	char err[1024] = "";
+	rc = sweep_run(&o, resuming, argc, argv, &res, err, sizeof err);
+	free(rargv);
+	free(storage);
+	return sweep_exit(&o, rc, &res, err);
+}
