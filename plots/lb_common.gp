@@ -2,7 +2,7 @@
 #
 # Expects: lb_here (this folder), lb_data (the CSV), lb_out (the output file), lb_user_term (1 when
 # the caller chose a terminal with -e before the script), optionally lb_allow_missing. Provides: lb_awk() to read the CSV by
-# column name through lbcsv.awk, the check that the CSV is a lockbench-results v1 file, the lock
+# column name through lbcsv.awk, the check that the CSV is a lockbench result file (v1 or v2), the lock
 # colours keyed by lock_index (the same lock has the same colour, point and dash in every plot),
 # and lb_terminal(), which picks the terminal from the output name's extension.
 

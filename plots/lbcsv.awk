@@ -1,7 +1,8 @@
 # lbcsv.awk — read a lockbench result CSV by column name, for the gnuplot scripts.
 #
-# A result CSV (docs/SWEEP_FILES.md) starts with `# lockbench-results v1 KIND`, then a header row,
-# then data rows; fields may be quoted ("a, b") and unmeasured fields are empty. Portable awk
+# A result CSV (docs/SWEEP_FILES.md), format v2, starts with its header row, whose last column
+# `format_version` holds 2 on every row; a v1 file has a line `# lockbench-results v1 KIND` before
+# the header. Fields may be quoted ("a, b") and unmeasured fields are empty. Portable awk
 # (Debian's mawk as well as gawk): no FPAT, no gensub, no asort.
 #
 #   awk -f lbcsv.awk [-v VAR=VALUE]... FILE
@@ -12,7 +13,7 @@
 #     mode=distinct  the distinct values of the first of `cols`, ascending, on one line
 #     mode=max       the largest value of the first of `cols` (empty when no row is kept)
 #     mode=count     how many rows are kept
-#     mode=check     `ok`, or the reason the file is not a readable lockbench-results v1 file
+#     mode=check     `ok`, or the reason the file is not a readable lockbench result file (v1 or v2)
 #     mode=has       `1` when the header has the first of `cols`, else `0` (optional columns)
 #     cols=a,b       columns to print; NAME_lo / NAME_hi are the spread to draw: NAME_ci_lo/hi
 #                    when the row's spread is ci95 and they are present, else NAME_min / NAME_max
@@ -116,11 +117,12 @@ BEGIN {
 
 { sub(/\r$/, "") }
 
-FNR == 1 {
+FNR == 1 && /^#/ {
 	if ($0 !~ /^# lockbench-results v[0-9]+/)
-		fail("not a lockbench result file (its first line should be '# lockbench-results v1 KIND')")
+		fail("not a lockbench result file (its first line should be its header row)")
 	if ($0 !~ /^# lockbench-results v1( |$)/)
-		fail("format '" substr($0, 3) "' is not the version these scripts read (v1)")
+		fail("format '" substr($0, 3) "' is not a version these scripts read (v1, v2)")
+	v1 = 1
 	next
 }
 
@@ -130,7 +132,17 @@ FNR == 1 {
 	n = csvsplit($0, h)
 	for (i = 1; i <= n; i++) colidx[h[i]] = i
 	header = 1
+	if (!v1 && !("format_version" in colidx))
+		fail("not a lockbench result file (the header has no format_version column)")
 	next
+}
+
+# Every v2 row says its version: a row of another one is refused, not misread.
+!v1 {
+	delete f
+	csvsplit($0, f)
+	if (col("format_version") != "2")
+		fail("format_version '" col("format_version") "' is not a version these scripts read (v1, v2)")
 }
 
 mode == "check" { next }

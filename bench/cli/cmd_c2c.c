@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "results/file.h"
 #include "probe/c2c.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
@@ -307,8 +308,8 @@ static int sink_open(struct sink *s, const char *out)
 		s->f = stdout;
 		return 0;
 	}
-	if ((size_t)snprintf(s->tmp, sizeof s->tmp, "%s.tmp.%ld", out, (long)getpid()) >=
-	    sizeof s->tmp)
+	/* Streamed (the matrix can be large), under results/file.h's temporary name. */
+	if (file_temp_path(s->tmp, sizeof s->tmp, out) != 0)
 		return runtime_error("--out: '%s': the name is too long", out);
 	s->f = fopen(s->tmp, "w");
 	if (!s->f)

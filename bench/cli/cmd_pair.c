@@ -31,6 +31,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/pair.h"
+#include "results/file.h"
 #include "results/output.h"
 #include "run/runner.h"
 #include "stats/paired.h"
@@ -415,11 +416,7 @@ static int raw_write(struct pair_cmd *c)
 	c->raw = NULL;
 	if (bad || !c->raw_text)
 		return runtime_error("--raw: out of memory");
-	char *d = strdup(c->raw_path), *n = strdup(c->raw_path);
-	int rc = d && n ? write_file_atomic(dirname(d), basename(n), c->raw_text, c->raw_len)
-			: -ENOMEM;
-	free(d);
-	free(n);
+	int rc = file_replace(c->raw_path, c->raw_text, c->raw_len);
 	if (rc)
 		return runtime_error("--raw: '%s': %s", c->raw_path, strerror(-rc));
 	return 0;

@@ -35,19 +35,31 @@
 #include "results/csvread.h"
 #include "results/file.h"
 #include "results/jsonread.h"
+#include "results/metrics.h"
 #include "report/report.h"
 
-static const struct cmp_metric metrics[] = {
-	{ "mops", "throughput", "Mops/s", VERDICT_HIGHER_BETTER, "faster", "slower" },
-	{ "lat_p99_ns", "p99 acquisition latency", "ns", VERDICT_LOWER_BETTER, "faster", "slower" },
-	{ "fairness", "fairness (Jain's index)", "", VERDICT_HIGHER_BETTER, "fairer", "less fair" },
-	/* Sets from before max/min lack the column: compare names it as missing. */
-	{ "fairness_maxmin", "fairness (max/min per-thread operations)", "", VERDICT_LOWER_BETTER,
-	  "fairer", "less fair" },
-	{ "cpu_ns_per_op", "CPU time per acquisition", "ns", VERDICT_LOWER_BETTER, "cheaper",
-	  "costlier" },
-};
-#define NMETRICS (sizeof metrics / sizeof metrics[0])
+/* compare's view of the metric table's compared rows (results/metrics.c): the direction and
+ * the words come from there; filled on first use. */
+static struct cmp_metric metrics[16];
+static size_t nmetrics;
+
+static void load_metrics(void)
+{
+	static bool loaded;
+	if (loaded)
+		return;
+	loaded = true;
+	for (size_t i = 0; i < metric_count; i++) {
+		const struct metric *d = &metric_table[i];
+		if (!d->compared || nmetrics == sizeof metrics / sizeof metrics[0])
+			continue;
+		metrics[nmetrics++] = (struct cmp_metric){
+			d->column, d->what, d->unit,
+			d->higher_better ? VERDICT_HIGHER_BETTER : VERDICT_LOWER_BETTER, d->better,
+			d->worse
+		};
+	}
+}
 
 const char cmp_no_difference[] = "no difference";
 
@@ -333,7 +345,7 @@ static int rendered(FILE *f, const char *name, char *err, size_t errlen)
 static int save(const char *dir, const char *name, const char *buf, size_t len, char *err,
 		size_t errlen)
 {
-	int rc = write_file_atomic(dir, name, buf, len);
+	int rc = file_write_atomic(dir, name, buf, len);
 	if (rc)
 		return report_fail(err, errlen, rc, "compare: writing %s/%s: %s", dir, name,
 				   strerror(-rc));
@@ -409,7 +421,8 @@ static int compare(struct cmp_set *a, struct cmp_set *b, const struct cmp_metric
 
 const struct cmp_metric *cmp_metric_find(const char *name)
 {
-	for (size_t i = 0; i < NMETRICS; i++)
+	load_metrics();
+	for (size_t i = 0; i < nmetrics; i++)
 		if (name && strcmp(name, metrics[i].name) == 0)
 			return &metrics[i];
 	return NULL;
@@ -420,7 +433,8 @@ void cmp_metric_names(char *buf, size_t len, const char *sep)
 	size_t used = 0;
 	if (len)
 		buf[0] = '\0';
-	for (size_t i = 0; i < NMETRICS && used < len; i++) {
+	load_metrics();
+	for (size_t i = 0; i < nmetrics && used < len; i++) {
 		int w = snprintf(buf + used, len - used, "%s%s", i ? sep : "", metrics[i].name);
 		if (w < 0)
 			return;
@@ -432,7 +446,7 @@ int compare_sets(const char *dir_a, const char *dir_b, const struct cmp_metric *
 		 const char *out, char *err, size_t errlen)
 {
 	struct cmp_set a = { .dir = dir_a }, b = { .dir = dir_b };
-	int rc = compare(&a, &b, m ? m : &metrics[0], out, err, errlen);
+	int rc = compare(&a, &b, m ? m : cmp_metric_find("mops"), out, err, errlen);
 	free_set(&a);
 	free_set(&b);
 	return rc;

@@ -238,9 +238,8 @@ void cmp_write_text(FILE *f, const struct cmp_set *a, const struct cmp_set *b,
 
 void cmp_write_csv(FILE *f, const struct cmp_row *rows, size_t n, const struct cmp_metric *m)
 {
-	output_csv_version_line(f, "compare");
 	fprintf(f, "lock,lock_index,permits,threads,cs_ns,ncs_ns,metric,a_median,a_lo,a_hi,b_median,b_lo,"
-		   "b_hi,ratio,ratio_lo,ratio_hi,verdict,note\n");
+		   "b_hi,ratio,ratio_lo,ratio_hi,verdict,note" CSV_VERSION_HEADER "\n");
 	for (size_t i = 0; i < n; i++) {
 		const struct cmp_row *r = &rows[i];
 		const struct cmp_point *p = r->a ? r->a : r->b;
@@ -267,7 +266,7 @@ void cmp_write_csv(FILE *f, const struct cmp_row *rows, size_t n, const struct c
 		output_csv_field(f, r->verdict);
 		fputc(',', f);
 		output_csv_field(f, note);
-		fputc('\n', f);
+		fputs(CSV_VERSION_FIELD "\n", f);
 	}
 }
 

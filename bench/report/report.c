@@ -4,8 +4,8 @@
  * Every input file is read in full and checked before anything is drawn or written, so a
  * truncated, garbled or foreign file stops the report with one line naming the file and the line,
  * and a result set of another format version is refused outright. Every output goes to a
- * `.partial-` name in DIR first and is renamed over the final name only when complete, so an
- * interrupted report never leaves a half-written file behind a good name.
+ * temporary name in DIR first (results/file.h) and is renamed over the final name only when
+ * complete, so an interrupted report never leaves a half-written file behind a good name.
  *
  * `lockbench compare` reads and draws result sets too, and shares two pieces from here
  * (report.h's last section): report_fail and the meta.json format check. The plots are drawn by
@@ -25,6 +25,7 @@
 
 #include "plugin/plugin.h"
 #include "report/doc.h"
+#include "results/file.h"
 
 int report_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
@@ -85,16 +86,23 @@ int report_check_meta_format(const char *path, const struct json_flat *meta, cha
 {
 	const char *format = json_get(meta, "format");
 	const char *version = json_get(meta, "format_version");
-	char want[64];
-	snprintf(want, sizeof want, "lockbench-results v%d", CSV_FORMAT_VERSION);
-	if (format && strcmp(format, want) != 0)
+	int v = version ? atoi(version) : RESULTS_FORMAT_VERSION;
+	if (format) {
+		int n = -1;
+		char tail;
+		if (sscanf(format, "lockbench-results v%d%c", &n, &tail) != 1)
+			n = -1;
+		if (n < RESULTS_FORMAT_OLDEST || n > RESULTS_FORMAT_VERSION)
+			return report_fail(err, errlen, -EPROTO,
+					   "%s: format '%.60s'; this lockbench reads "
+					   "'lockbench-results v%d' to 'v%d' only",
+					   path, format, RESULTS_FORMAT_OLDEST, RESULTS_FORMAT_VERSION);
+	}
+	if (v < RESULTS_FORMAT_OLDEST || v > RESULTS_FORMAT_VERSION)
 		return report_fail(err, errlen, -EPROTO,
-				   "%s: format '%.60s'; this lockbench reads '%s' only", path,
-				   format, want);
-	if (version && atoi(version) != CSV_FORMAT_VERSION)
-		return report_fail(err, errlen, -EPROTO,
-				   "%s: format_version %.20s; this lockbench reads version %d only",
-				   path, version, CSV_FORMAT_VERSION);
+				   "%s: format_version %.20s; this lockbench reads versions %d to %d "
+				   "only",
+				   path, version, RESULTS_FORMAT_OLDEST, RESULTS_FORMAT_VERSION);
 	return 0;
 }
 
@@ -341,37 +349,10 @@ static int check_other_files(const struct report_set *s, char *err, size_t errle
 static int write_atomic(const char *dir, const char *name, const char *buf, size_t len,
 			char *err, size_t errlen)
 {
-	char tmp[4096], final[4096], partial[256];
-	snprintf(partial, sizeof partial, ".partial-%s", name);
-	int rc = report_join(tmp, sizeof tmp, dir, partial, err, errlen);
-	if (rc || (rc = report_join(final, sizeof final, dir, name, err, errlen)))
-		return rc;
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return report_fail(err, errlen, -errno, "report: %s: %s", tmp, strerror(errno));
-	size_t off = 0;
-	while (off < len) {
-		ssize_t w = write(fd, buf + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			rc = report_fail(err, errlen, w < 0 ? -errno : -EIO,
-					 "report: writing %s: %s", tmp,
-					 w < 0 ? strerror(errno) : "short write");
-			break;
-		}
-		off += (size_t)w;
-	}
-	if (!rc && fsync(fd) != 0)
-		rc = report_fail(err, errlen, -errno, "report: fsync %s: %s", tmp, strerror(errno));
-	if (close(fd) != 0 && !rc)
-		rc = report_fail(err, errlen, -errno, "report: closing %s: %s", tmp,
-				 strerror(errno));
-	if (!rc && rename(tmp, final) != 0)
-		rc = report_fail(err, errlen, -errno, "report: rename %s: %s", tmp,
-				 strerror(errno));
-	if (rc)
-		unlink(tmp);
+	char final[4096];
+	int rc = report_join(final, sizeof final, dir, name, err, errlen);
+	if (!rc && (rc = file_replace(final, buf, len)) != 0)
+		report_fail(err, errlen, rc, "report: writing %s: %s", final, strerror(-rc));
 	return rc;
 }
 

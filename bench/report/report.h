@@ -178,7 +178,8 @@ int report_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 
 /* Refuse a meta.json (read from `path` into `meta`) of another format: "format" must be
- * "lockbench-results vN" and "format_version" N, for this lockbench's N; an absent key passes.
+ * "lockbench-results vN" and "format_version" N, for an N this lockbench reads (csvread.h's
+ * RESULTS_FORMAT_OLDEST to RESULTS_FORMAT_VERSION); an absent key passes.
  * Returns 0, or -EPROTO with a message naming the file and both versions. */
 int report_check_meta_format(const char *path, const struct json_flat *meta, char *err,
 			     size_t errlen);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "report/report.h"
+#include "results/metrics.h"
 
 bool verdict_overlap(double alo, double ahi, double blo, double bhi)
 {
@@ -166,8 +167,15 @@ int verdict_cell_at(const struct report_point *pts, size_t n, enum report_regime
 		cell->used_ci[cell->ncand] = ci;
 		cell->pt[cell->ncand++] = p;
 	}
+	/* Which way is better is the metric table's to say. */
+	static const char *const column[METRIC_COUNT] = {
+		[METRIC_MOPS] = "mops", [METRIC_P99] = "lat_p99_ns", [METRIC_FAIRNESS] = "fairness",
+		[METRIC_CPU] = "cpu_ns_per_op",
+	};
+	const struct metric *d = metric_find(cell->maxmin ? "fairness_maxmin" : column[metric]);
+	if (!d)
+		return -EINVAL;
 	return verdict_decide(cell->cand, cell->ncand,
-			      metric == METRIC_MOPS || (metric == METRIC_FAIRNESS && !cell->maxmin)
-				      ? VERDICT_HIGHER_BETTER : VERDICT_LOWER_BETTER,
+			      d->higher_better ? VERDICT_HIGHER_BETTER : VERDICT_LOWER_BETTER,
 			      &cell->v);
 }

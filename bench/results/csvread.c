@@ -20,6 +20,7 @@
 
 #define CSV_MAX_BYTES (1u << 30)
 #define CSV_MAX_COLS 4096
+#define CSV_CHECK_BYTES (64u << 10)
 
 static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -52,9 +53,10 @@ static const char *shown(const char *s, size_t len, char *buf, size_t buflen)
 	return buf;
 }
 
-/* The first line: `# lockbench-results vN KIND`. */
+/* The first line. A v1 file opens with `# lockbench-results v1 KIND`; a v2 file with its header
+ * row (*version = 0 here: the rows' format_version column says it, see check_row_version). */
 static int check_first_line(const char *text, size_t len, const char *name, const char *want_kind,
-			    char kind[32], char *err, size_t errlen)
+			    char kind[32], unsigned *version_out, char *err, size_t errlen)
 {
 	static const char magic[] = "# lockbench-results v";
 	const size_t mlen = sizeof magic - 1;
@@ -62,14 +64,18 @@ static int check_first_line(const char *text, size_t len, const char *name, cons
 	size_t eol = 0;
 	while (eol < len && text[eol] != '\n')
 		eol++;
+	*version_out = 0;
+	kind[0] = '\0';
 	if (len == 0)
 		return fail(err, errlen, -EINVAL, "%s:1: empty file, not a lockbench result file",
 			    name);
+	if (text[0] != '#')
+		return 0;
 	if (eol < mlen || memcmp(text, magic, mlen) != 0)
 		return fail(err, errlen, -EINVAL,
-			    "%s:1: not a lockbench result file (first line '%s', expected "
-			    "'# lockbench-results v%d KIND')",
-			    name, shown(text, eol, buf, sizeof buf), CSV_FORMAT_VERSION);
+			    "%s:1: not a lockbench result file (first line '%s', expected a header "
+			    "row ending in '" RESULTS_FORMAT_COLUMN "')",
+			    name, shown(text, eol, buf, sizeof buf));
 	size_t i = mlen;
 	unsigned long version = 0;
 	bool digits = false;
@@ -80,10 +86,12 @@ static int check_first_line(const char *text, size_t len, const char *name, cons
 	if (!digits || (i < eol && text[i] != ' ' && text[i] != '\r'))
 		return fail(err, errlen, -EINVAL, "%s:1: unreadable format line '%s'", name,
 			    shown(text, eol, buf, sizeof buf));
-	if (version != CSV_FORMAT_VERSION)
+	/* Only v1 had a format line: a later version written that way is not one we know. */
+	if (version != 1)
 		return fail(err, errlen, -EPROTO,
-			    "%s:1: result format v%lu; this lockbench reads v%d only", name, version,
-			    CSV_FORMAT_VERSION);
+			    "%s:1: result format v%lu; this lockbench reads v%d to v%d only", name,
+			    version, RESULTS_FORMAT_OLDEST, RESULTS_FORMAT_VERSION);
+	*version_out = 1;
 	while (i < eol && text[i] == ' ')
 		i++;
 	size_t k = 0;
@@ -94,6 +102,20 @@ static int check_first_line(const char *text, size_t len, const char *name, cons
 		return fail(err, errlen, -EINVAL, "%s:1: a '%s' file where a '%s' file was expected",
 			    name, kind[0] ? kind : "(no kind)", want_kind);
 	return 0;
+}
+
+/* A v2 row's format_version field: this version, or the row is refused. */
+static int check_row_version(const char *field, const char *name, unsigned line, char *err,
+			     size_t errlen)
+{
+	char want[16], buf[64];
+	snprintf(want, sizeof want, "%d", RESULTS_FORMAT_VERSION);
+	if (strcmp(field, want) == 0)
+		return 0;
+	return fail(err, errlen, -EPROTO,
+		    "%s:%u: " RESULTS_FORMAT_COLUMN " '%s'; this lockbench reads v%d to v%d only",
+		    name, line, shown(field, strlen(field), buf, sizeof buf), RESULTS_FORMAT_OLDEST,
+		    RESULTS_FORMAT_VERSION);
 }
 
 /* A growable array of strings: one record's fields. */
@@ -205,9 +227,10 @@ int csv_parse(const char *text, size_t len, const char *name, const char *want_k
 			line += *p == '\n';
 		return fail(err, errlen, -EINVAL, "%s:%u: a NUL byte: not a text file", name, line);
 	}
-	int rc = check_first_line(text, len, name, want_kind, t->kind, err, errlen);
+	int rc = check_first_line(text, len, name, want_kind, t->kind, &t->version, err, errlen);
 	if (rc)
 		return rc;
+	int version_col = -1;
 
 	char *scratch = malloc(len + 1);
 	struct fields f = { 0 };
@@ -218,14 +241,17 @@ int csv_parse(const char *text, size_t len, const char *name, const char *want_k
 	}
 	size_t pos = 0;
 	unsigned line = 1, header_line = 0;
-	while (pos < len && text[pos] != '\n')
+	if (t->version == 1) {
+		while (pos < len && text[pos] != '\n')
+			pos++;
+		if (pos >= len) {
+			rc = fail(err, errlen, -EINVAL, "%s:1: no header row after the format line",
+				  name);
+			goto out;
+		}
 		pos++;
-	if (pos >= len) {
-		rc = fail(err, errlen, -EINVAL, "%s:1: no header row after the format line", name);
-		goto out;
+		line = 2;
 	}
-	pos++;
-	line = 2;
 	while (pos < len) {
 		if (text[pos] == '#' || text[pos] == '\n' ||
 		    (text[pos] == '\r' && pos + 1 < len && text[pos + 1] == '\n')) {
@@ -253,12 +279,28 @@ int csv_parse(const char *text, size_t len, const char *name, const char *want_k
 						  rec_line, c + 1);
 					goto out;
 				}
+			if (t->version == 1)
+				continue;
+			version_col = csv_col(t, RESULTS_FORMAT_COLUMN);
+			if (version_col < 0) {
+				rc = fail(err, errlen, -EINVAL,
+					  "%s:%u: not a lockbench result file (the header has no "
+					  "'" RESULTS_FORMAT_COLUMN "' column)",
+					  name, rec_line);
+				goto out;
+			}
+			t->version = RESULTS_FORMAT_VERSION;
 			continue;
 		}
 		if (f.n != t->ncols) {
 			rc = fail(err, errlen, -EINVAL, "%s:%u: %zu fields, but the header (line %u) has %zu",
 				  name, rec_line, f.n, header_line, t->ncols);
 			goto out;
+		}
+		if (version_col >= 0) {
+			rc = check_row_version(f.v[version_col], name, rec_line, err, errlen);
+			if (rc)
+				goto out;
 		}
 		if (t->nrows == rows_cap) {
 			size_t cap = rows_cap ? 2 * rows_cap : 64;
@@ -385,16 +427,38 @@ int csv_check_file(const char *path, const char *want_kind, char *err, size_t er
 		close(fd);
 		return fail(err, errlen, -errno, "%s: %s", path, strerror(errno));
 	}
-	char line[256];
-	size_t n = fread(line, 1, sizeof line - 1, f);
+	/* Enough for the header row and the first data row of any result file. */
+	char *buf = malloc(CSV_CHECK_BYTES);
+	if (!buf) {
+		fclose(f);
+		return fail(err, errlen, -ENOMEM, "%s: out of memory", path);
+	}
+	size_t n = fread(buf, 1, CSV_CHECK_BYTES, f);
 	int rd = ferror(f);
 	fclose(f);
+	int rc = 0;
 	if (rd)
-		return fail(err, errlen, -EIO, "%s: read error", path);
-	char kind[32];
-	if (memchr(line, '\0', n))
-		return fail(err, errlen, -EINVAL, "%s:1: a NUL byte: not a text file", path);
-	return check_first_line(line, n, path, want_kind, kind, err, errlen);
+		rc = fail(err, errlen, -EIO, "%s: read error", path);
+	else if (memchr(buf, '\0', n))
+		rc = fail(err, errlen, -EINVAL, "%s:1: a NUL byte: not a text file", path);
+	if (rc) {
+		free(buf);
+		return rc;
+	}
+	/* Cut after the second line, or the first if that is all there is, and parse that. */
+	size_t cut = 0;
+	for (int lines = 0; lines < 2; lines++) {
+		const char *nl = memchr(buf + cut, '\n', n - cut);
+		if (!nl)
+			break;
+		cut = (size_t)(nl - buf) + 1;
+	}
+	struct csv_table t;
+	rc = csv_parse(buf, cut ? cut : n, path, want_kind, &t, err, errlen);
+	if (rc == 0)
+		csv_free(&t);
+	free(buf);
+	return rc;
 }
 
 void csv_free(struct csv_table *t)

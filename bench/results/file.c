@@ -1,12 +1,13 @@
-/* file.c — whole writes, and a file that appears complete or not at all (file.h). */
+/* file.c — write to a temporary, then rename; see file.h. */
+#include "results/file.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
-#include "results/file.h"
-
-int write_all(int fd, const char *buf, size_t len)
+int file_write_all(int fd, const char *buf, size_t len)
 {
 	size_t off = 0;
 	while (off < len) {
@@ -23,15 +24,25 @@ int write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-int write_file_atomic(const char *dir, const char *name, const char *text, size_t len)
+int file_temp_path(char *buf, size_t size, const char *path)
 {
-	char tmp[1200], path[1200];
-	snprintf(tmp, sizeof tmp, "%s/.%s.tmp", dir, name);
-	snprintf(path, sizeof path, "%s/%s", dir, name);
+	const char *slash = strrchr(path, '/');
+	int dirlen = slash ? (int)(slash - path + 1) : 0;
+	int n = snprintf(buf, size, "%.*s.%s.tmp", dirlen, path, slash ? slash + 1 : path);
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int file_replace(const char *path, const char *text, size_t len)
+{
+	char tmp[4096];
+	int rc = file_temp_path(tmp, sizeof tmp, path);
+	if (rc)
+		return rc;
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0)
 		return -errno;
-	int rc = write_all(fd, text, len);
+	rc = file_write_all(fd, text, len);
+	/* EINVAL: a file system that cannot sync (tmpfs on some kernels); the rename still holds. */
 	if (rc == 0 && fsync(fd) != 0 && errno != EINVAL)
 		rc = -errno;
 	if (close(fd) != 0 && rc == 0)
@@ -41,4 +52,13 @@ int write_file_atomic(const char *dir, const char *name, const char *text, size_
 	if (rc)
 		unlink(tmp);
 	return rc;
+}
+
+int file_write_atomic(const char *dir, const char *name, const char *text, size_t len)
+{
+	char path[4096];
+	int n = snprintf(path, sizeof path, "%s/%s", dir, name);
+	if (n < 0 || (size_t)n >= sizeof path)
+		return -ENAMETOOLONG;
+	return file_replace(path, text, len);
 }

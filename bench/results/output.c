@@ -16,6 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "results/csvread.h"
+#include "results/metrics.h"
 #include "run/runner.h"
 #include "topo/topo.h"
 #include "version.h"
@@ -86,16 +88,23 @@ static int ob_flush(struct obuf *b, FILE *f)
 
 /* ---- CSV ---------------------------------------------------------------------------------- */
 
-static void csv_str(struct obuf *b, const char *s)
+/* The one CSV escaper (RFC 4180): quoted, with quotes doubled, only when it must be. */
+static void csv_text(struct obuf *b, const char *s)
 {
 	if (!strpbrk(s, ",\"\r\n")) {
-		ob_printf(b, ",%s", s);
+		ob_printf(b, "%s", s);
 		return;
 	}
-	ob_printf(b, ",\"");
+	ob_printf(b, "\"");
 	for (; *s; s++)
 		ob_printf(b, *s == '"' ? "\"\"" : "%c", *s);
 	ob_printf(b, "\"");
+}
+
+static void csv_str(struct obuf *b, const char *s)
+{
+	ob_printf(b, ",");
+	csv_text(b, s);
 }
 
 static void csv_u64(struct obuf *b, bool have, uint64_t v)
@@ -113,39 +122,28 @@ static void csv_dbl(struct obuf *b, const char *fmt, double v)
 		ob_printf(b, fmt, v);
 }
 
-int output_csv_version_line(FILE *f, const char *kind)
-{
-	struct obuf b = { 0 };
-	ob_printf(&b, "# lockbench-results v%d %s\n", LB_RESULTS_FORMAT_VERSION, kind);
-	return ob_flush(&b, f);
-}
-
 int output_csv_field(FILE *f, const char *s)
 {
-	if (!strpbrk(s, ",\"\r\n")) {
-		fputs(s, f);
-	} else {
-		fputc('"', f);
-		for (; *s; s++) {
-			if (*s == '"')
-				fputc('"', f);
-			fputc(*s, f);
-		}
-		fputc('"', f);
-	}
-	return ferror(f) ? -EIO : 0;
+	struct obuf b = { 0 };
+	csv_text(&b, s);
+	return ob_flush(&b, f);
 }
 
 int output_csv_header(FILE *f)
 {
 	struct obuf b = { 0 };
-	ob_printf(&b, "# lockbench-results v%d %s\n%s\n", LB_RESULTS_FORMAT_VERSION,
-		  OUTPUT_CSV_KIND, OUTPUT_CSV_HEADER);
+	ob_printf(&b, "%s\n", OUTPUT_CSV_HEADER CSV_VERSION_HEADER);
 	return ob_flush(&b, f);
 }
 
 int output_csv_row(FILE *f, const struct run_params *p, const struct thread_plan *plan,
 		   const struct run_result *r)
+{
+	return output_csv_row_more(f, p, plan, r, "");
+}
+
+int output_csv_row_more(FILE *f, const struct run_params *p, const struct thread_plan *plan,
+			const struct run_result *r, const char *more)
 {
 	struct obuf b = { 0 };
 	const bool m = r->measured, known = r->status != RUN_STUCK && r->status != RUN_INTERRUPTED;
@@ -194,10 +192,12 @@ int output_csv_row(FILE *f, const struct run_params *p, const struct thread_plan
 	csv_str(&b, r->status_detail);
 	csv_dbl(&b, "%.1f", r->timer_p50_ns);
 	csv_dbl(&b, "%.3f", r->timer_tick_ns);
-	csv_dbl(&b, "%.4f", m ? r->worker_util : NAN);
-	csv_dbl(&b, "%.4f", m ? r->fairness_maxmin : NAN); /* infinite: empty, status_detail says */
+	csv_dbl(&b, metric_find("worker_util")->csv_fmt, m ? r->worker_util : NAN);
+	/* infinite: empty, status_detail says */
+	csv_dbl(&b, metric_find("fairness_maxmin")->csv_fmt, m ? r->fairness_maxmin : NAN);
 	csv_dbl(&b, "%.4f", m ? r->fairness_cv : NAN);
-	ob_printf(&b, "\n");
+	csv_dbl(&b, metric_find("lat_p9999_ns")->csv_fmt, r->lat_p9999_ns);
+	ob_printf(&b, "%s%s\n", more, CSV_VERSION_FIELD);
 	return ob_flush(&b, f);
 }
 
@@ -516,7 +516,8 @@ static void js_result(struct obuf *b, const struct run_params *p, const struct r
 	js_u64(b, "ops", m, r->ops);
 	js_dbl(b, "mops", "%.6f", m ? r->mops : NAN);
 	js_dbl(b, "fairness", "%.6f", m ? r->fairness : NAN);
-	js_dbl(b, "fairness_maxmin", "%.4f", m ? r->fairness_maxmin : NAN);
+	js_dbl(b, "fairness_maxmin", metric_find("fairness_maxmin")->csv_fmt,
+	       m ? r->fairness_maxmin : NAN);
 	js_dbl(b, "fairness_cv", "%.4f", m ? r->fairness_cv : NAN);
 	js_u64(b, "thread_ops_min", m, r->thread_ops_min);
 	js_u64(b, "thread_ops_max", m, r->thread_ops_max);
@@ -526,12 +527,13 @@ static void js_result(struct obuf *b, const struct run_params *p, const struct r
 	js_dbl(b, "lat_p90_ns", "%.1f", r->lat_p90_ns);
 	js_dbl(b, "lat_p99_ns", "%.1f", r->lat_p99_ns);
 	js_dbl(b, "lat_p999_ns", "%.1f", r->lat_p999_ns);
+	js_dbl(b, "lat_p9999_ns", metric_find("lat_p9999_ns")->csv_fmt, r->lat_p9999_ns);
 	js_dbl(b, "lat_max_ns", "%.1f", r->lat_max_ns);
 	js_dbl(b, "timing_overhead_ns", "%.2f", r->timing_overhead_ns);
 	js_dbl(b, "timer_p50_ns", "%.1f", r->timer_p50_ns);
 	js_dbl(b, "timer_tick_ns", "%.3f", r->timer_tick_ns);
 	js_dbl(b, "cpu_ns_per_op", "%.2f", m ? r->cpu_ns_per_op : NAN);
-	js_dbl(b, "worker_util", "%.4f", m ? r->worker_util : NAN);
+	js_dbl(b, "worker_util", metric_find("worker_util")->csv_fmt, m ? r->worker_util : NAN);
 	js_u64(b, "csw_vol", m && r->csw_measured, r->csw_vol);
 	js_u64(b, "csw_invol", m && r->csw_measured, r->csw_invol);
 	js_dbl(b, "cache_misses_per_op", "%.4f", m ? r->cache_misses_per_op : NAN);
@@ -549,9 +551,9 @@ static void js_head(struct obuf *b, const struct run_meta *m, const struct run_p
 {
 	js_open(b, NULL, '{');
 	char format[32];
-	snprintf(format, sizeof format, "lockbench-results v%d", LB_RESULTS_FORMAT_VERSION);
+	snprintf(format, sizeof format, "lockbench-results v%d", RESULTS_FORMAT_VERSION);
 	js_str(b, "format", format);
-	js_u64(b, "format_version", true, LB_RESULTS_FORMAT_VERSION);
+	js_u64(b, "format_version", true, RESULTS_FORMAT_VERSION);
 	js_meta(b, m);
 	if (p)
 		js_params(b, p);
@@ -567,6 +569,53 @@ int output_meta_json(FILE *f, const struct run_meta *m, const struct run_params 
 	js_close(&b, '}');
 	ob_printf(&b, "\n");
 	return ob_flush(&b, f);
+}
+
+/* ---- a caller's own keys ------------------------------------------------------------------ */
+
+struct json_out {
+	struct obuf b;
+};
+
+void json_out_open(struct json_out *j, const char *key, char brace) { js_open(&j->b, key, brace); }
+void json_out_close(struct json_out *j, char brace) { js_close(&j->b, brace); }
+void json_out_str(struct json_out *j, const char *key, const char *v) { js_str(&j->b, key, v); }
+void json_out_bool(struct json_out *j, const char *key, bool v) { js_bool(&j->b, key, true, v); }
+
+void json_out_u64(struct json_out *j, const char *key, uint64_t v)
+{
+	js_u64(&j->b, key, true, v);
+}
+
+void json_out_dbl(struct json_out *j, const char *key, const char *fmt, double v)
+{
+	js_dbl(&j->b, key, fmt, v);
+}
+
+void json_out_u64_array(struct json_out *j, const char *key, const uint64_t *v, size_t n)
+{
+	js_int_array(&j->b, key, NULL, v, n);
+}
+
+void json_out_str_array(struct json_out *j, const char *key, const char *const *v, size_t n)
+{
+	js_key(&j->b, key);
+	ob_printf(&j->b, "[");
+	for (size_t i = 0; i < n; i++) {
+		ob_printf(&j->b, "%s", i ? ", " : "");
+		js_raw_str(&j->b, v[i]);
+	}
+	ob_printf(&j->b, "]");
+}
+
+int output_meta_json_more(FILE *f, const struct run_meta *m, output_json_more_fn *more, void *arg)
+{
+	struct json_out j = { { 0 } };
+	js_head(&j.b, m, NULL, NULL);
+	more(&j, arg);
+	js_close(&j.b, '}');
+	ob_printf(&j.b, "\n");
+	return ob_flush(&j.b, f);
 }
 
 int output_json(FILE *f, const struct run_meta *m, const struct run_params *p,

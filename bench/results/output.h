@@ -1,11 +1,10 @@
 /* output.h — table (people), CSV and JSON (programs), and the metadata that makes a result
  * reproducible. results/README.md documents every column; keep it in step with OUTPUT_CSV_HEADER.
  *
- * Format version: every result CSV starts with one comment line `# lockbench-results v1 KIND`
- * (docs/SWEEP_FILES.md; KIND is "results" for these rows), and every JSON document has
- * "format": "lockbench-results v1" and "format_version": 1, from LB_RESULTS_FORMAT_VERSION.
- * Readers (csvread.c, plots/lbcsv.awk, report.c) check it and refuse what they do not know;
- * gnuplot skips the `#` line by itself.
+ * Format version: every result CSV's first line is its header row, and its last column,
+ * `format_version`, holds RESULTS_FORMAT_VERSION (csvread.h) on every row (docs/SWEEP_FILES.md);
+ * every JSON document has "format": "lockbench-results v2" and "format_version": 2. Readers
+ * (csvread.c, plots/lbcsv.awk, report.c) check it and refuse what they do not know.
  *
  * Unmeasured values are empty fields (null in JSON), never 0. Every writer returns 0 or a
  * negative errno: the result of every write is checked.
@@ -13,6 +12,9 @@
 #ifndef LB_OUTPUT_H
 #define LB_OUTPUT_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "run/params.h"
@@ -31,8 +33,7 @@ struct topo;
 #define OUTPUT_CSV_HEADER                                                                  \
 	OUTPUT_CSV_COLUMNS_REQUIRED ",lat_every,timing_overhead_ns,max_inside,bind_failures,"  \
 				    "hw_counters,status_detail,timer_p50_ns,timer_tick_ns,worker_util,"  \
-				    "fairness_maxmin,fairness_cv"
-#define OUTPUT_CSV_KIND "results"
+				    "fairness_maxmin,fairness_cv,lat_p9999_ns"
 
 /* What was measured on, for reproducibility. */
 struct run_meta {
@@ -57,15 +58,17 @@ struct run_meta {
 
 int meta_collect(struct run_meta *m, const struct topo *t);
 
-/* CSV: `# lockbench-results v1 KIND` alone, for files with columns of their own. */
-int output_csv_version_line(FILE *f, const char *kind);
 /* One CSV field of text (no separator), in double quotes, with `"` doubled, when it holds a
  * comma, a quote or a line break; as it is otherwise. Returns 0, or -EIO if f is in error. */
 int output_csv_field(FILE *f, const char *s);
-/* The version line (kind OUTPUT_CSV_KIND) and the header row; then one row per repetition. */
+/* The header row (OUTPUT_CSV_HEADER, then format_version); then one row per repetition. */
 int output_csv_header(FILE *f);
 int output_csv_row(FILE *f, const struct run_params *p, const struct thread_plan *plan,
 		   const struct run_result *r);
+/* The same row with `more` (already formatted fields, each led by a comma: a sweep's columns)
+ * between the harness's columns and format_version. */
+int output_csv_row_more(FILE *f, const struct run_params *p, const struct thread_plan *plan,
+			const struct run_result *r, const char *more);
 /* Table: a header describing the point, then a row (and its notes) per repetition. */
 int output_table_header(FILE *f, const struct run_params *p, const struct thread_plan *plan);
 int output_table_row(FILE *f, const struct run_params *p, const struct run_result *r);
@@ -78,5 +81,21 @@ int output_json(FILE *f, const struct run_meta *m, const struct run_params *p,
 /* The metadata document alone (p and plan may be NULL): a sweep's meta.json. */
 int output_meta_json(FILE *f, const struct run_meta *m, const struct run_params *p,
 		     const struct thread_plan *plan);
+
+/* The metadata document with a caller's own keys after it (a sweep's "sweep" object), written
+ * by `more` through the json_out_* calls below; key NULL for an array's items. */
+struct json_out;
+typedef void output_json_more_fn(struct json_out *j, void *arg);
+int output_meta_json_more(FILE *f, const struct run_meta *m, output_json_more_fn *more,
+			  void *arg);
+void json_out_open(struct json_out *j, const char *key, char brace);
+void json_out_close(struct json_out *j, char brace);
+void json_out_str(struct json_out *j, const char *key, const char *v);
+void json_out_bool(struct json_out *j, const char *key, bool v);
+void json_out_u64(struct json_out *j, const char *key, uint64_t v);
+void json_out_dbl(struct json_out *j, const char *key, const char *fmt, double v);
+/* Arrays on one line. */
+void json_out_u64_array(struct json_out *j, const char *key, const uint64_t *v, size_t n);
+void json_out_str_array(struct json_out *j, const char *key, const char *const *v, size_t n);
 
 #endif

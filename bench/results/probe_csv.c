@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 
+#include "results/csvread.h"
 #include "results/output.h"
 
 /* ",x.y", or "," alone for a figure that was not measured. */
@@ -17,8 +18,8 @@ static void put_ns(FILE *f, double v)
 
 int probe_csv_c2c(FILE *f, const struct c2c_matrix *m)
 {
-	output_csv_version_line(f, "c2c");
-	fputs("cpu_a,cpu_b,samples,rtt_ns_median,rtt_ns_p10,rtt_ns_p90,rtt_ns_min,rtt_ns_max\n", f);
+	fputs("cpu_a,cpu_b,samples,rtt_ns_median,rtt_ns_p10,rtt_ns_p90,rtt_ns_min,rtt_ns_max"
+	      CSV_VERSION_HEADER "\n", f);
 	for (unsigned i = 0; m && i < m->npairs; i++) {
 		const struct c2c_pair *pr = &m->pairs[i];
 		const struct c2c_summary *s = &pr->summary;
@@ -28,16 +29,15 @@ int probe_csv_c2c(FILE *f, const struct c2c_matrix *m)
 		put_ns(f, s->p90);
 		put_ns(f, s->min);
 		put_ns(f, s->max);
-		fputc('\n', f);
+		fputs(CSV_VERSION_FIELD "\n", f);
 	}
 	return ferror(f) ? -EIO : 0;
 }
 
 int probe_csv_handoff_header(FILE *f)
 {
-	output_csv_version_line(f, "handoff");
 	fputs("lock,lock_index,cpu_a,cpu_b,handoff_ns_median,handoff_ns_min,handoff_ns_max,"
-	      "c2c_half_rtt_ns\n",
+	      "c2c_half_rtt_ns" CSV_VERSION_HEADER "\n",
 	      f);
 	return ferror(f) ? -EIO : 0;
 }
@@ -55,6 +55,6 @@ int probe_csv_handoff_row(FILE *f, const struct lb_lock_ops *ops, unsigned lock_
 	put_ns(f, s.min);
 	put_ns(f, s.max);
 	put_ns(f, c2c_half_rtt_ns);
-	fputc('\n', f);
+	fputs(CSV_VERSION_FIELD "\n", f);
 	return ferror(f) ? -EIO : 0;
 }

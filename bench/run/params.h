@@ -15,8 +15,6 @@
 
 #include "topo/placement.h"
 
-#define LB_RESULTS_FORMAT_VERSION 1
-
 enum out_format { FORMAT_TABLE, FORMAT_CSV, FORMAT_JSON };
 
 /* One measurement point, as `lockbench run` takes it. */

@@ -65,6 +65,7 @@ void run_result_note_first(struct run_result *r, const char *fmt, ...)
 void run_result_fill_latency(struct run_result *r, const struct latency_hist *h)
 {
 	r->lat_p50_ns = r->lat_p90_ns = r->lat_p99_ns = r->lat_p999_ns = r->lat_max_ns = NAN;
+	r->lat_p9999_ns = NAN;
 	r->lat_samples = 0;
 	if (!h)
 		return;
@@ -94,4 +95,10 @@ void run_result_fill_latency(struct run_result *r, const struct latency_hist *h)
 		return;
 	}
 	r->lat_p999_ns = lat_hist_percentile_part(h, LB_P999);
+	if (n < LB_MIN_SAMPLES_P9999) {
+		run_result_note(r, "p99.99 empty: %llu latency samples < %d", (unsigned long long)n,
+				LB_MIN_SAMPLES_P9999);
+		return;
+	}
+	r->lat_p9999_ns = lat_hist_percentile_part(h, LB_P9999);
 }

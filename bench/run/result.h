@@ -37,7 +37,7 @@ struct run_result {
 
 	uint64_t lat_samples;
 	unsigned lat_every;        /* one acquisition in lat_every was timed */
-	double lat_p50_ns, lat_p90_ns, lat_p99_ns, lat_p999_ns, lat_max_ns;
+	double lat_p50_ns, lat_p90_ns, lat_p99_ns, lat_p999_ns, lat_p9999_ns, lat_max_ns;
 	double timing_overhead_ns; /* cost of one timestamp pair, measured on this machine */
 	double timer_p50_ns;       /* median of back-to-back empty timed intervals: the floor
 				      under every latency figure */

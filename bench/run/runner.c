@@ -76,6 +76,7 @@ void run_result_init(struct run_result *r, unsigned rep)
 	r->status = RUN_ERROR;
 	r->duration_s = r->mops = r->fairness = NAN;
 	r->lat_p50_ns = r->lat_p90_ns = r->lat_p99_ns = r->lat_p999_ns = r->lat_max_ns = NAN;
+	r->lat_p9999_ns = NAN;
 	r->timing_overhead_ns = r->cpu_ns_per_op = r->cache_misses_per_op = NAN;
 	r->fairness_maxmin = r->fairness_cv = r->worker_util = NAN;
 	r->timer_p50_ns = r->timer_tick_ns = NAN;

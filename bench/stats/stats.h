@@ -24,6 +24,7 @@
 #define LB_MIN_SAMPLES_P90 10 /* p50 and p90 */
 #define LB_MIN_SAMPLES_P99 100
 #define LB_MIN_SAMPLES_P999 1000
+#define LB_MIN_SAMPLES_P9999 10000
 
 struct latency_hist {
 	uint64_t count;
@@ -68,6 +69,7 @@ void lat_hist_merge(struct latency_hist *dst, const struct latency_hist *src);
 #define LB_P90 LB_PCT(90, 0)
 #define LB_P99 LB_PCT(99, 0)
 #define LB_P999 LB_PCT(99, 900)
+#define LB_P9999 LB_PCT(99, 990)
 #define LB_P100 LB_PCT(100, 0)
 
 /* The nearest rank of percentile part/LB_PCT_DEN among count values: ceil(count · part /

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "probe/c2c.h"
+#include "results/file.h"
 #include "results/csvread.h"
 #include "results/output.h"
 #include "report/report.h"
@@ -42,52 +43,66 @@
 
 /* ---- the result set on disk --------------------------------------------------------------- */
 
+struct sweep_meta_args {
+	const struct sweep_opts *o;
+	size_t npts, runs_done, runs_total;
+	const char *state;
+	double wall_s;
+};
+
+/* meta.json's "sweep" object: what was asked for and how far it got. */
+static void write_sweep_keys(struct json_out *j, void *arg)
+{
+	const struct sweep_meta_args *a = arg;
+	const struct sweep_opts *o = a->o;
+	const char *locks[MAX_SWEEP_LOCKS];
+	uint64_t threads[MAX_SWEEP_THREADS];
+	for (unsigned i = 0; i < o->nlocks; i++)
+		locks[i] = o->locks[i]->name;
+	for (unsigned i = 0; i < o->nthreads; i++)
+		threads[i] = o->threads[i];
+	json_out_open(j, "sweep", '{');
+	json_out_bool(j, "complete", strcmp(a->state, "complete") == 0);
+	json_out_str(j, "state", a->state);
+	json_out_u64(j, "seed", o->seed);
+	json_out_u64(j, "reps", o->reps);
+	json_out_u64(j, "points", a->npts);
+	json_out_u64(j, "runs_done", a->runs_done);
+	json_out_u64(j, "runs_total", a->runs_total);
+	json_out_dbl(j, "wall_s", "%.1f", a->wall_s);
+	json_out_bool(j, "quick", o->quick);
+	json_out_bool(j, "lock_cost", !o->no_lock_cost);
+	json_out_str(j, "placement", placement_name(o->placement));
+	json_out_dbl(j, "duration_s", "%.3f", (double)o->duration_ns / 1e9);
+	json_out_dbl(j, "warmup_s", "%.3f", (double)o->warmup_ns / 1e9);
+	json_out_u64(j, "ncs_ns", o->ncs_ns);
+	json_out_u64(j, "permits", o->permits);
+	json_out_u64(j, "cdf_threads", o->cdf_threads);
+	json_out_str_array(j, "locks", locks, o->nlocks);
+	json_out_u64_array(j, "threads", threads, o->nthreads);
+	json_out_u64_array(j, "cs_ns", o->cs_ns, o->ncs);
+	json_out_close(j, '}');
+}
+
 static int write_meta(const char *dir, const struct topo *t, const struct sweep_opts *o,
 		      size_t npts, size_t runs_done, size_t runs_total, const char *state,
 		      double wall_s)
 {
 	struct run_meta m;
-	meta_collect(&m, t);
+	int rc = meta_collect(&m, t);
+	if (rc)
+		return rc;
+	struct sweep_meta_args a = { o, npts, runs_done, runs_total, state, wall_s };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
 		return -errno;
-	output_meta_json(f, &m, NULL, NULL);
-	fflush(f);
-	/* Our own object goes in before the document's closing brace. */
-	while (len > 0 && (text[len - 1] == '\n' || text[len - 1] == '}'))
-		if (text[--len] == '}')
-			break;
-	fseeko(f, (off_t)len, SEEK_SET);
-	fprintf(f, ",\n  \"sweep\": {\n    \"complete\": %s,\n    \"state\": \"%s\",\n",
-		strcmp(state, "complete") == 0 ? "true" : "false", state);
-	fprintf(f, "    \"seed\": %llu,\n    \"reps\": %u,\n    \"points\": %zu,\n",
-		(unsigned long long)o->seed, o->reps, npts);
-	fprintf(f, "    \"runs_done\": %zu,\n    \"runs_total\": %zu,\n    \"wall_s\": %.1f,\n",
-		runs_done, runs_total, wall_s);
-	fprintf(f, "    \"quick\": %s,\n    \"lock_cost\": %s,\n    \"placement\": \"%s\",\n",
-		o->quick ? "true" : "false", o->no_lock_cost ? "false" : "true",
-		placement_name(o->placement));
-	fprintf(f, "    \"duration_s\": %.3f,\n    \"warmup_s\": %.3f,\n    \"ncs_ns\": %llu,\n",
-		(double)o->duration_ns / 1e9, (double)o->warmup_ns / 1e9,
-		(unsigned long long)o->ncs_ns);
-	fprintf(f, "    \"permits\": %u,\n    \"cdf_threads\": %u,\n", o->permits, o->cdf_threads);
-	fprintf(f, "    \"locks\": [");
-	for (unsigned i = 0; i < o->nlocks; i++)
-		fprintf(f, "%s\"%s\"", i ? ", " : "", o->locks[i]->name);
-	fprintf(f, "],\n    \"threads\": [");
-	for (unsigned i = 0; i < o->nthreads; i++)
-		fprintf(f, "%s%u", i ? ", " : "", o->threads[i]);
-	fprintf(f, "],\n    \"cs_ns\": [");
-	for (unsigned i = 0; i < o->ncs; i++)
-		fprintf(f, "%s%llu", i ? ", " : "", (unsigned long long)o->cs_ns[i]);
-	fprintf(f, "]\n  }\n}\n");
-	if (fclose(f) != 0) {
-		free(text);
-		return -ENOMEM;
-	}
-	int rc = write_file_atomic(dir, "meta.json", text, len);
+	rc = output_meta_json_more(f, &m, write_sweep_keys, &a);
+	if (fclose(f) != 0 && rc == 0)
+		rc = -ENOMEM;
+	if (rc == 0)
+		rc = file_write_atomic(dir, "meta.json", text, len);
 	free(text);
 	return rc;
 }
@@ -104,7 +119,7 @@ static int log_append(struct result_log *l, const char *text, size_t len, char *
 		      size_t errlen)
 {
 	off_t before = lseek(l->fd, 0, SEEK_END);
-	int rc = write_all(l->fd, text, len);
+	int rc = file_write_all(l->fd, text, len);
 	if (rc) {
 		/* Best effort: what ftruncate leaves, --resume trims to the last newline. */
 		if (before >= 0 && ftruncate(l->fd, before) != 0)
@@ -141,23 +156,21 @@ static int append_row(struct result_log *l, const struct run_params *p,
 	FILE *m = open_memstream(&text, &len);
 	if (!m)
 		return -errno;
-	int rc = output_csv_row(m, p, plan, r);
-	fflush(m);
-	if (rc == 0 && len > 0 && text[len - 1] == '\n')
-		fseeko(m, (off_t)--len, SEEK_SET);
-	fprintf(m, ",%s,%zu,%llu,", pt->key, order, (unsigned long long)seed);
+	/* The sweep's columns, formatted here and put in place by the harness's row writer. */
+	char more[256];
+	char c2c_b[32] = "", c2c_a[32] = "", steal[32] = "", other[32] = "";
 	if (isfinite(c2c_before))
-		fprintf(m, "%.1f", c2c_before);
-	fputc(',', m);
+		snprintf(c2c_b, sizeof c2c_b, "%.1f", c2c_before);
 	if (isfinite(c2c_after))
-		fprintf(m, "%.1f", c2c_after);
-	fputc(',', m);
+		snprintf(c2c_a, sizeof c2c_a, "%.1f", c2c_after);
 	if (isfinite(steal_pct))
-		fprintf(m, "%.2f", steal_pct);
-	fputc(',', m);
+		snprintf(steal, sizeof steal, "%.2f", steal_pct);
 	if (isfinite(other_pct))
-		fprintf(m, "%.2f", other_pct);
-	fputc('\n', m);
+		snprintf(other, sizeof other, "%.2f", other_pct);
+	int n = snprintf(more, sizeof more, ",%s,%zu,%llu,%s,%s,%s,%s", pt->key, order,
+			 (unsigned long long)seed, c2c_b, c2c_a, steal, other);
+	int rc = n < 0 || (size_t)n >= sizeof more ? -EOVERFLOW
+						   : output_csv_row_more(m, p, plan, r, more);
 	return log_append_memstream(l, m, &text, &len, rc, err, errlen);
 }
 
@@ -174,7 +187,8 @@ static int append_hist(struct result_log *l, const struct sweep_point *pt, unsig
 			continue;
 		uint64_t lo, hi;
 		lat_hist_bucket_range(i, &lo, &hi);
-		fprintf(m, "%s,%u,%u,%llu,%llu,%u,%llu,%llu,%llu\n", pt->lock->name, pt->permits,
+		fprintf(m, "%s,%u,%u,%llu,%llu,%u,%llu,%llu,%llu" CSV_VERSION_FIELD "\n",
+			pt->lock->name, pt->permits,
 			pt->threads, (unsigned long long)pt->cs_ns, (unsigned long long)pt->ncs_ns, rep,
 			(unsigned long long)lo, (unsigned long long)hi,
 			(unsigned long long)h->bucket[i]);
@@ -182,9 +196,8 @@ static int append_hist(struct result_log *l, const struct sweep_point *pt, unsig
 	return log_append_memstream(l, m, &text, &len, 0, err, errlen);
 }
 
-/* Open DIR/NAME for appending, writing the format line and header when it is new. */
-static int open_log(struct result_log *l, const char *dir, const char *name, const char *kind,
-		    const char *header, char *err, size_t errlen)
+/* Open DIR/NAME for appending, writing the header row when it is new. */
+static int open_log(struct result_log *l, const char *dir, const char *name, const char *header, char *err, size_t errlen)
 {
 	snprintf(l->path, sizeof l->path, "%s/%s", dir, name);
 	int rc = sweep_trim_partial_line(l->path);
@@ -211,8 +224,7 @@ static int open_log(struct result_log *l, const char *dir, const char *name, con
 	off_t size = lseek(l->fd, 0, SEEK_END);
 	if (size == 0) {
 		char head[1024];
-		int n = snprintf(head, sizeof head, "# lockbench-results v%d %s\n%s\n",
-				 LB_RESULTS_FORMAT_VERSION, kind, header);
+		int n = snprintf(head, sizeof head, "%s" CSV_VERSION_HEADER "\n", header);
 		rc = log_append(l, head, (size_t)n, err, errlen);
 	} else if (size < 0) {
 		rc = -errno;
@@ -441,10 +453,10 @@ static int setup_dir(struct sweep_run *s, int argc, char **argv, bool resuming, 
 			return rc;
 		}
 	}
-	int rc = open_log(&s->results, dir, "results.csv", "results",
+	int rc = open_log(&s->results, dir, "results.csv",
 			  OUTPUT_CSV_HEADER RESULTS_SWEEP_COLUMNS, err, errlen);
 	if (rc == 0)
-		rc = open_log(&s->hist, dir, "latency_hist.csv", "latency_hist", SWEEP_HIST_HEADER,
+		rc = open_log(&s->hist, dir, "latency_hist.csv", SWEEP_HIST_HEADER,
 			      err, errlen);
 	return rc;
 }

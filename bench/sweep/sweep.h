@@ -149,6 +149,9 @@ uint64_t children_cpu_ns(void);
  * DIR/latency_cdf.csv through temporary names. `ncpus` decides the regimes. Returns the number
  * of points summarised (>= 0) or a negative errno with one line in err. */
 int sweep_summarize(const char *dir, char *err, size_t errlen);
+/* DIR/results.csv, read and checked to be a result file this lockbench reads. */
+struct csv_table;
+int sweep_read_results(const char *dir, struct csv_table *t, char *err, size_t errlen);
 
 /* The physical floor (sweep_floor.c): DIR/c2c.csv (every pair of allowed CPUs, sampled past 16)
  * and DIR/handoff.csv (every lock's two-thread handoff next to half a c2c round trip probed just

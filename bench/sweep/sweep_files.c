@@ -1,18 +1,13 @@
-/* sweep_files.c — from a result set's rows to its summaries, and the machine's noise readings.
- *
- * summary.csv is always recomputed from results.csv (never from memory), so an interrupted,
- * resumed or hand-trimmed result set summarises the same way as one that ran straight through.
+/* sweep_files.c — the result set's own files: its folder, sweep.args (what --resume re-reads),
+ * and what results.csv already holds (the runs --resume may skip).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <sched.h>
-#include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,517 +15,15 @@
 #include "parse/parse.h"
 #include "plugin/plugin.h"
 #include "results/csvread.h"
-#include "results/output.h"
-#include "stats/stats.h"
 #include "results/file.h"
+#include "results/output.h"
 #include "sweep/sweep.h"
 
-/* The allowed CPUs' lines of /proc/stat (the aggregate line when the affinity or the per-CPU
- * lines are not to be had): "other processes took N % of the CPUs" must mean the CPUs the
- * sweep may use, not a machine it was fenced out of by taskset or a cpuset. */
-int cpu_ticks_read(struct cpu_ticks *t)
-{
-	FILE *f = fopen("/proc/stat", "r");
-	if (!f)
-		return -errno;
-	cpu_set_t allowed;
-	bool have_set = sched_getaffinity(0, sizeof allowed, &allowed) == 0;
-	struct cpu_ticks all = { 0 }, mine = { 0 };
-	bool have_all = false, have_mine = false;
-	char line[512];
-	while (fgets(line, sizeof line, f)) {
-		if (strncmp(line, "cpu", 3) != 0)
-			break; /* the cpu lines come first */
-		unsigned long long v[10] = { 0 };
-		int cpu = -1, used = 0;
-		if (line[3] == ' ')
-			used = sscanf(line + 3, "%llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1],
-				      &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]);
-		else if (sscanf(line + 3, "%d %llu %llu %llu %llu %llu %llu %llu %llu", &cpu, &v[0],
-				&v[1], &v[2], &v[3], &v[4], &v[5], &v[6], &v[7]) >= 9)
-			used = 8;
-		if (used < 8)
-			continue;
-		/* user nice system idle iowait irq softirq steal [guest guest_nice: already in user] */
-		struct cpu_ticks c = {
-			.busy = v[0] + v[1] + v[2] + v[5] + v[6],
-			.steal = v[7],
-			.total = v[0] + v[1] + v[2] + v[3] + v[4] + v[5] + v[6] + v[7],
-		};
-		struct cpu_ticks *into = cpu < 0 ? &all : &mine;
-		if (cpu >= 0 && (!have_set || cpu >= CPU_SETSIZE || !CPU_ISSET(cpu, &allowed)))
-			continue;
-		into->busy += c.busy;
-		into->steal += c.steal;
-		into->total += c.total;
-		if (cpu < 0)
-			have_all = true;
-		else
-			have_mine = true;
-	}
-	fclose(f);
-	if (!have_all && !have_mine)
-		return -EINVAL;
-	*t = have_mine ? mine : all;
-	return 0;
-}
-
-uint64_t children_cpu_ns(void)
-{
-	struct rusage ru;
-	if (getrusage(RUSAGE_CHILDREN, &ru) != 0)
-		return 0;
-	return ((uint64_t)ru.ru_utime.tv_sec + (uint64_t)ru.ru_stime.tv_sec) * 1000000000ull +
-	       ((uint64_t)ru.ru_utime.tv_usec + (uint64_t)ru.ru_stime.tv_usec) * 1000ull;
-}
-
-/* ---- summary.csv ------------------------------------------------------------------------------ */
-
-/* Values per repetition gathered for one point (the vals array's stride count). */
-#define NVALS 12
-
-/* The median of the finite values (the optional columns are empty in old sets): NAN if none. */
-static double stats_median_finite(const double *v, size_t n)
-{
-	double tmp[n ? n : 1];
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++)
-		if (isfinite(v[i]))
-			tmp[m++] = v[i];
-	return m ? stats_median(tmp, m) : NAN;
-}
-
-/* The columns summary.csv reads from results.csv. */
-enum rcol {
-	RC_LOCK, RC_THREADS, RC_PLACEMENT, RC_OVERSUB, RC_CS, RC_NCS, RC_PERMITS, RC_POINT,
-	RC_STATUS, RC_MOPS, RC_FAIRNESS, RC_P50, RC_P99, RC_CPU, RC_CSWV, RC_CSWI, RC_C2C_BEFORE,
-	RC_C2C_AFTER, RC_STEAL, RC_OPS_MIN, RC_OPS_MAX, RC_COUNT
-};
-static const char *const rcol_name[RC_COUNT] = {
-	"lock", "threads", "placement", "oversubscribed", "cs_ns", "ncs_ns", "permits", "point",
-	"status", "mops", "fairness", "lat_p50_ns", "lat_p99_ns", "cpu_ns_per_op", "csw_vol",
-	"csw_invol", "c2c_before_ns", "c2c_after_ns", "steal_pct", "thread_ops_min", "thread_ops_max",
-};
-/* Read when present: older sets, and sets written before the measuring side added them, lack
- * them, and their summary fields are then empty ("unavailable"). */
-enum ocol { OC_OTHER, OC_UTIL, OC_MAXMIN, OC_CV, OC_TIMER_P50, OC_TIMER_TICK, OC_COUNT };
-static const char *const ocol_name[OC_COUNT] = {
-	"other_cpu_pct", "worker_util", "fairness_maxmin", "fairness_cv", "timer_p50_ns",
-	"timer_tick_ns",
-};
-
-bool point_is_busy(unsigned threads, bool oversubscribed, bool spins, double util,
-		   double other_pct)
-{
-	if (isfinite(other_pct) && other_pct > SWEEP_BUSY_OTHER_PCT)
-		return true;
-	/* The utilisation half is run_is_busy's (the rule `lockbench run` warns by). A row records
-	 * whether it was oversubscribed, not how many CPUs were allowed: within the CPUs means at
-	 * most `threads` of them, oversubscribed at most threads - 1. */
-	unsigned allowed = oversubscribed && threads > 1 ? threads - 1 : threads;
-	return run_is_busy(util, threads, allowed, spins);
-}
-
-/* max/min of the threads' operation counts; a thread that completed none counts as 1, so the
- * ratio stays finite and is a lower bound (the note says `starved`). */
-static double maxmin_of(double ops_min, double ops_max)
-{
-	if (!isfinite(ops_min) || !isfinite(ops_max) || ops_max <= 0)
-		return NAN;
-	return ops_max / fmax(ops_min, 1.0);
-}
-
-struct spread {
-	double median, min, max, lo, hi;
-};
-
-static void spread_of(const double *v, size_t n, bool ci, struct spread *s)
-{
-	s->median = stats_median(v, n);
-	s->min = stats_min(v, n);
-	s->max = stats_max(v, n);
-	s->lo = s->hi = NAN;
-	if (ci)
-		stats_ci95_median(v, n, &s->lo, &s->hi);
-}
-
-static void put(FILE *f, const char *fmt, double v)
-{
-	fputc(',', f);
-	if (isfinite(v))
-		fprintf(f, fmt, v);
-}
-
-/* The worst status wins: a point with one stuck repetition is not "ok". */
-static int status_rank(const char *s)
-{
-	if (strcmp(s, "ok") == 0)
-		return 0;
-	if (strcmp(s, "interrupted") == 0)
-		return 1;
-	if (strcmp(s, "error") == 0)
-		return 2;
-	if (strcmp(s, "stuck") == 0)
-		return 3;
-	return 4; /* violation */
-}
-
-static long lock_index_of(const char *name, const struct csv_table *t, int col)
-{
-	for (size_t i = 0; lockset_at(i); i++)
-		if (strcmp(lockset_at(i)->name, name) == 0)
-			return (long)i;
-	/* A lock this binary does not know (a plugin not loaded now): after the registry, in
-	 * order of first appearance, so its colour is still stable within the set. */
-	long first = 0;
-	for (size_t r = 0; r < t->nrows; r++) {
-		if (strcmp(t->rows[r][col], name) == 0)
-			return 1000 + first;
-		first++;
-	}
-	return 1000;
-}
-
-static int summarize_points(const struct csv_table *t, const int *c, const int *oc, FILE *f,
-			    char *err, size_t errlen)
-{
-	fprintf(f, "# lockbench-results v%d summary\n", CSV_FORMAT_VERSION);
-	fprintf(f, "lock,lock_index,permits,threads,regime,oversubscribed,cs_ns,ncs_ns,placement,"
-		   "reps,reps_ok,mops_median,mops_min,mops_max,mops_ci_lo,mops_ci_hi,"
-		   "fairness_median,fairness_min,fairness_max,fairness_maxmin_median,"
-		   "fairness_maxmin_min,fairness_maxmin_max,fairness_cv_median,"
-		   "lat_p50_ns_median,lat_p50_ns_min,"
-		   "lat_p50_ns_max,lat_p99_ns_median,lat_p99_ns_min,lat_p99_ns_max,"
-		   "cpu_ns_per_op_median,cpu_ns_per_op_min,cpu_ns_per_op_max,csw_vol_median,"
-		   "csw_invol_median,worker_util_median,other_cpu_pct_max,timer_p50_ns_median,"
-		   "timer_tick_ns_median,spread,disagree,noisy,busy,status,note\n");
-	unsigned char *seen = calloc(t->nrows ? t->nrows : 1, 1);
-	size_t *rows = calloc(t->nrows ? t->nrows : 1, sizeof *rows);
-	double *vals = calloc((t->nrows ? t->nrows : 1) * NVALS, sizeof *vals);
-	if (!seen || !rows || !vals) {
-		free(seen);
-		free(rows);
-		free(vals);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	char **keys = calloc(t->nrows ? t->nrows : 1, sizeof *keys);
-	if (!keys) {
-		free(seen);
-		free(rows);
-		free(vals);
-		snprintf(err, errlen, "out of memory");
-		return -ENOMEM;
-	}
-	/* Old sets' 4-field keys get their ncs_ns, so both kinds group the same way. */
-	for (size_t r = 0; r < t->nrows; r++) {
-		char key[256];
-		sweep_normalize_key(key, sizeof key, t->rows[r][c[RC_POINT]], t->rows[r][c[RC_NCS]]);
-		if (!(keys[r] = strdup(key))) {
-			snprintf(err, errlen, "out of memory");
-			goto bad;
-		}
-	}
-	int points = 0;
-	for (size_t r0 = 0; r0 < t->nrows; r0++) {
-		if (seen[r0])
-			continue;
-		size_t n = 0;
-		for (size_t r = r0; r < t->nrows; r++)
-			if (!seen[r] && strcmp(keys[r], keys[r0]) == 0) {
-				seen[r] = 1;
-				rows[n++] = r;
-			}
-		const struct lb_lock_ops *ops = lockset_find(t->rows[r0][c[RC_LOCK]]);
-		/* A lock that only spins keeps its CPU while it waits; one that may sleep does not. */
-		bool spins = ops && (ops->props & LB_SPINS) && !(ops->props & LB_SLEEPS);
-		unsigned threads = 0, cpus_oversub = 0;
-		parse_uint(t->rows[r0][c[RC_THREADS]], 0, 1u << 30, &threads);
-		parse_uint(t->rows[r0][c[RC_OVERSUB]], 0, 1, &cpus_oversub);
-		/* Only good repetitions are summarised; the status column says what the rest did. */
-		size_t ok = 0;
-		int worst = 0;
-		const char *worst_s = "ok";
-		double *mops = vals, *fair = vals + n, *p50 = vals + 2 * n, *p99 = vals + 3 * n,
-		       *cpu = vals + 4 * n, *cswv = vals + 5 * n, *cswi = vals + 6 * n,
-		       *maxmin = vals + 7 * n, *cv = vals + 8 * n, *util = vals + 9 * n,
-		       *tp50 = vals + 10 * n, *ttick = vals + 11 * n;
-		double c2c_lo = INFINITY, c2c_hi = 0, steal_max = 0, other_max = NAN,
-		       busy_util = NAN, busy_other = NAN;
-		bool busy = false, starved = false;
-		for (size_t i = 0; i < n; i++) {
-			const char *st = t->rows[rows[i]][c[RC_STATUS]];
-			if (status_rank(st) > worst) {
-				worst = status_rank(st);
-				worst_s = st;
-			}
-			double cb = NAN, ca = NAN, steal = NAN;
-			csv_double(t, rows[i], c[RC_C2C_BEFORE], &cb, err, errlen);
-			csv_double(t, rows[i], c[RC_C2C_AFTER], &ca, err, errlen);
-			csv_double(t, rows[i], c[RC_STEAL], &steal, err, errlen);
-			if (isfinite(cb))
-				c2c_lo = fmin(c2c_lo, cb), c2c_hi = fmax(c2c_hi, cb);
-			if (isfinite(ca))
-				c2c_lo = fmin(c2c_lo, ca), c2c_hi = fmax(c2c_hi, ca);
-			if (isfinite(steal))
-				steal_max = fmax(steal_max, steal);
-			if (strcmp(st, "ok") != 0)
-				continue;
-			const int cols[7] = { c[RC_MOPS], c[RC_FAIRNESS], c[RC_P50], c[RC_P99],
-					      c[RC_CPU], c[RC_CSWV], c[RC_CSWI] };
-			for (int k = 0; k < 7; k++)
-				if (csv_double(t, rows[i], cols[k], &vals[(size_t)k * n + ok], err,
-					       errlen) != 0)
-					goto bad;
-			double o[OC_COUNT], ops_min = NAN, ops_max = NAN;
-			for (int k = 0; k < OC_COUNT; k++)
-				if ((o[k] = NAN, oc[k] >= 0) &&
-				    csv_double(t, rows[i], oc[k], &o[k], err, errlen) != 0)
-					goto bad;
-			if (csv_double(t, rows[i], c[RC_OPS_MIN], &ops_min, err, errlen) ||
-			    csv_double(t, rows[i], c[RC_OPS_MAX], &ops_max, err, errlen))
-				goto bad;
-			/* The measuring side's own max/min when it wrote one, else from the counts. */
-			maxmin[ok] = isfinite(o[OC_MAXMIN]) ? o[OC_MAXMIN] : maxmin_of(ops_min, ops_max);
-			starved |= ops_min == 0 && ops_max > 0;
-			cv[ok] = o[OC_CV];
-			util[ok] = o[OC_UTIL];
-			tp50[ok] = o[OC_TIMER_P50];
-			ttick[ok] = o[OC_TIMER_TICK];
-			if (isfinite(o[OC_OTHER]))
-				other_max = isfinite(other_max) ? fmax(other_max, o[OC_OTHER]) : o[OC_OTHER];
-			/* Like noisy: one disturbed repetition is enough to read the point with care. */
-			if (!busy && point_is_busy(threads, cpus_oversub, spins, o[OC_UTIL],
-						   o[OC_OTHER])) {
-				busy = true;
-				busy_util = o[OC_UTIL];
-				busy_other = o[OC_OTHER];
-			}
-			ok++;
-		}
-		/* Values were packed at stride n with `ok` entries each. */
-		bool ci = ok >= 6;
-		struct spread sm, sf, s50, s99, sc;
-		spread_of(mops, ok, ci, &sm);
-		spread_of(fair, ok, false, &sf);
-		spread_of(p50, ok, false, &s50);
-		spread_of(p99, ok, false, &s99);
-		spread_of(cpu, ok, false, &sc);
-		bool disagree = ok >= 2 && sm.median > 0 &&
-				(sm.max - sm.min) / sm.median > SWEEP_DISAGREE_RATIO;
-		bool c2c_shift = c2c_hi > 0 && isfinite(c2c_lo) && c2c_lo > 0 &&
-				 c2c_hi / c2c_lo > SWEEP_NOISY_C2C_RATIO;
-		bool noisy = c2c_shift || steal_max > SWEEP_NOISY_STEAL_PCT;
-
-		const char *const *row = (const char *const *)t->rows[r0];
-		const char *regime = cpus_oversub ? "oversubscribed"
-				     : threads <= 1 ? "uncontended" : "contended";
-		fprintf(f, "%s,%ld,%s,%s,%s,%s,%s,%s,%s,%zu,%zu", row[c[RC_LOCK]],
-			lock_index_of(row[c[RC_LOCK]], t, c[RC_LOCK]), row[c[RC_PERMITS]],
-			row[c[RC_THREADS]], regime, row[c[RC_OVERSUB]], row[c[RC_CS]],
-			row[c[RC_NCS]], row[c[RC_PLACEMENT]], n, ok);
-		put(f, "%.6f", sm.median), put(f, "%.6f", sm.min), put(f, "%.6f", sm.max);
-		put(f, "%.6f", sm.lo), put(f, "%.6f", sm.hi);
-		put(f, "%.4f", sf.median), put(f, "%.4f", sf.min), put(f, "%.4f", sf.max);
-		struct spread smm;
-		size_t nmm = 0;
-		for (size_t i = 0; i < ok; i++)
-			if (isfinite(maxmin[i]))
-				maxmin[nmm++] = maxmin[i];
-		spread_of(maxmin, nmm, false, &smm);
-		put(f, "%.4f", smm.median), put(f, "%.4f", smm.min), put(f, "%.4f", smm.max);
-		put(f, "%.4f", stats_median_finite(cv, ok));
-		put(f, "%.1f", s50.median), put(f, "%.1f", s50.min), put(f, "%.1f", s50.max);
-		put(f, "%.1f", s99.median), put(f, "%.1f", s99.min), put(f, "%.1f", s99.max);
-		put(f, "%.2f", sc.median), put(f, "%.2f", sc.min), put(f, "%.2f", sc.max);
-		put(f, "%.0f", stats_median(cswv, ok)), put(f, "%.0f", stats_median(cswi, ok));
-		put(f, "%.3f", stats_median_finite(util, ok)), put(f, "%.2f", other_max);
-		put(f, "%.1f", stats_median_finite(tp50, ok));
-		put(f, "%.1f", stats_median_finite(ttick, ok));
-		fprintf(f, ",%s,%d,%d,%d,%s,", ci ? "ci95" : "minmax", disagree, noisy, busy, worst_s);
-		/* The note explains the flags in words, so the report can show them as they are. */
-		char note[256] = "";
-		size_t nl = 0;
-		if (ok < n)
-			nl += (size_t)snprintf(note + nl, sizeof note - nl, "%zu of %zu reps %s; ",
-					       n - ok, n, worst_s);
-		if (disagree && nl < sizeof note)
-			nl += (size_t)snprintf(note + nl, sizeof note - nl,
-					       "reps disagree: %.3g..%.3g Mops/s; ", sm.min, sm.max);
-		if (c2c_shift && nl < sizeof note)
-			nl += (size_t)snprintf(note + nl, sizeof note - nl,
-					       "c2c round trip moved %.0f..%.0f ns; ", c2c_lo, c2c_hi);
-		if (steal_max > SWEEP_NOISY_STEAL_PCT && nl < sizeof note)
-			nl += (size_t)snprintf(note + nl, sizeof note - nl, "steal %.1f%%; ",
-					       steal_max);
-		if (busy && isfinite(busy_other) && busy_other > SWEEP_BUSY_OTHER_PCT && nl < sizeof note)
-			nl += (size_t)snprintf(note + nl, sizeof note - nl,
-					       "busy: other processes used %.0f%% of the CPUs; ",
-					       busy_other);
-		else if (busy && nl < sizeof note)
-			nl += (size_t)snprintf(note + nl, sizeof note - nl,
-					       "busy: workers on a CPU %.2f of the window; ", busy_util);
-		if (starved && nl < sizeof note)
-			nl += (size_t)snprintf(note + nl, sizeof note - nl,
-					       "starved: a thread completed no operation in a window; ");
-		if (nl >= 2 && nl < sizeof note)
-			note[nl - 2] = '\0';
-		fprintf(f, "\"%s\"\n", note);
-		points++;
-	}
-	for (size_t r = 0; r < t->nrows; r++)
-		free(keys[r]);
-	free(keys);
-	free(seen);
-	free(rows);
-	free(vals);
-	return points;
-bad:
-	for (size_t r = 0; r < t->nrows; r++)
-		free(keys[r]);
-	free(keys);
-	free(seen);
-	free(rows);
-	free(vals);
-	return -EINVAL;
-}
-
-/* ---- latency_cdf.csv ---------------------------------------------------------------------------- */
-
-struct hist_row {
-	const char *lock;
-	size_t row;
-	double lo, hi, count;
-};
-
-static int cmp_hist(const void *a, const void *b)
-{
-	const struct hist_row *x = a, *y = b;
-	int c = strcmp(x->lock, y->lock);
-	if (c)
-		return c;
-	return (x->hi > y->hi) - (x->hi < y->hi);
-}
-
-static int write_cdf(const struct csv_table *h, const struct csv_table *res, int res_lock, FILE *f,
-		     char *err, size_t errlen)
-{
-	fprintf(f, "# lockbench-results v%d latency_cdf\n", CSV_FORMAT_VERSION);
-	fprintf(f, "lock,lock_index,permits,threads,cs_ns,latency_ns,cdf\n");
-	if (!h || h->nrows == 0)
-		return 0;
-	int cl = csv_need_col(h, "lock", err, errlen), cp = csv_need_col(h, "permits", err, errlen),
-	    ct = csv_need_col(h, "threads", err, errlen), cc = csv_need_col(h, "cs_ns", err, errlen),
-	    chi = csv_need_col(h, "bucket_hi_ns", err, errlen),
-	    clo = csv_need_col(h, "bucket_lo_ns", err, errlen),
-	    cn = csv_need_col(h, "count", err, errlen);
-	if (cl < 0 || cp < 0 || ct < 0 || cc < 0 || chi < 0 || clo < 0 || cn < 0)
-		return -EINVAL;
-	struct hist_row *v = calloc(h->nrows, sizeof *v);
-	if (!v)
-		return -ENOMEM;
-	for (size_t r = 0; r < h->nrows; r++) {
-		v[r].lock = h->rows[r][cl];
-		v[r].row = r;
-		if (csv_double(h, r, clo, &v[r].lo, err, errlen) ||
-		    csv_double(h, r, chi, &v[r].hi, err, errlen) ||
-		    csv_double(h, r, cn, &v[r].count, err, errlen)) {
-			free(v);
-			return -EINVAL;
-		}
-	}
-	/* Merge the repetitions: equal buckets of one lock add up. */
-	qsort(v, h->nrows, sizeof *v, cmp_hist);
-	for (size_t a = 0; a < h->nrows;) {
-		size_t b = a;
-		double total = 0, cum = 0;
-		while (b < h->nrows && strcmp(v[b].lock, v[a].lock) == 0)
-			total += isfinite(v[b].count) ? v[b].count : 0, b++;
-		const char *const *row = (const char *const *)h->rows[v[a].row];
-		long idx = lock_index_of(v[a].lock, res, res_lock);
-		for (size_t i = a; i < b; i++) {
-			cum += isfinite(v[i].count) ? v[i].count : 0;
-			if (i + 1 < b && v[i + 1].hi == v[i].hi)
-				continue;
-			fprintf(f, "%s,%ld,%s,%s,%s,%.0f,%.6f\n", v[a].lock, idx, row[cp], row[ct],
-				row[cc], v[i].hi, total > 0 ? cum / total : 0.0);
-		}
-		a = b;
-	}
-	free(v);
-	return 0;
-}
-
-static int flush_atomic(const char *dir, const char *name, FILE *f, char **text, size_t *len)
-{
-	if (fclose(f) != 0)
-		return -ENOMEM;
-	int rc = write_file_atomic(dir, name, *text, *len);
-	free(*text);
-	*text = NULL;
-	return rc;
-}
-
-/* DIR/results.csv, checked to be a results file of this format version. */
-static int read_results(const char *dir, struct csv_table *t, char *err, size_t errlen)
+int sweep_read_results(const char *dir, struct csv_table *t, char *err, size_t errlen)
 {
 	char path[1200];
 	snprintf(path, sizeof path, "%s/results.csv", dir);
 	return csv_read(path, "results", t, err, errlen);
-}
-
-int sweep_summarize(const char *dir, char *err, size_t errlen)
-{
-	char path[1200];
-	struct csv_table t;
-	int rc = read_results(dir, &t, err, errlen);
-	if (rc)
-		return rc;
-	int c[RC_COUNT];
-	for (int i = 0; i < RC_COUNT; i++)
-		if ((c[i] = csv_need_col(&t, rcol_name[i], err, errlen)) < 0) {
-			csv_free(&t);
-			return -EINVAL;
-		}
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f) {
-		csv_free(&t);
-		return -ENOMEM;
-	}
-	int oc[OC_COUNT];
-	for (int i = 0; i < OC_COUNT; i++)
-		oc[i] = csv_col(&t, ocol_name[i]);
-	int points = summarize_points(&t, c, oc, f, err, errlen);
-	rc = flush_atomic(dir, "summary.csv", f, &text, &len);
-	if (points >= 0 && rc) {
-		snprintf(err, errlen, "%s/summary.csv: %s", dir, strerror(-rc));
-		points = rc;
-	}
-
-	struct csv_table h;
-	snprintf(path, sizeof path, "%s/latency_hist.csv", dir);
-	bool have_hist = access(path, F_OK) == 0;
-	if (points >= 0 && have_hist && (rc = csv_read(path, "latency_hist", &h, err, errlen)) != 0)
-		points = rc;
-	if (points >= 0) {
-		f = open_memstream(&text, &len);
-		rc = f ? write_cdf(have_hist ? &h : NULL, &t, c[RC_LOCK], f, err, errlen) : -ENOMEM;
-		if (f) {
-			int frc = flush_atomic(dir, "latency_cdf.csv", f, &text, &len);
-			if (rc == 0 && frc) {
-				rc = frc;
-				snprintf(err, errlen, "%s/latency_cdf.csv: %s", dir, strerror(-frc));
-			}
-		}
-		if (rc)
-			points = rc;
-		if (have_hist)
-			csv_free(&h);
-	}
-	csv_free(&t);
-	return points;
 }
 
 /* ---- the result set's own files -------------------------------------------------------------- */
@@ -593,7 +86,7 @@ int sweep_write_args(const char *dir, int argc, char **argv, uint64_t seed)
 		free(text);
 		return -ENOMEM;
 	}
-	int rc = write_file_atomic(dir, "sweep.args", text, len);
+	int rc = file_write_atomic(dir, "sweep.args", text, len);
 	free(text);
 	return rc;
 }
@@ -664,6 +157,12 @@ int sweep_trim_partial_line(const char *path)
  * before the measuring side's columns), naming the first difference. */
 static int check_layout(const struct csv_table *t, const char *want, char *err, size_t errlen)
 {
+	if (t->version != RESULTS_FORMAT_VERSION) {
+		snprintf(err, errlen, "%s: result format v%u, this lockbench writes v%d; finish it "
+			 "with the lockbench that started it, or start a new sweep with --out",
+			 t->path, t->version, RESULTS_FORMAT_VERSION);
+		return -EPROTO;
+	}
 	char *copy = strdup(want), *save = NULL;
 	if (!copy)
 		return -ENOMEM;
@@ -691,10 +190,10 @@ int sweep_load_done(const char *dir, const struct sweep_point *pts, size_t npts,
 {
 	*ndone = 0;
 	struct csv_table t;
-	int rc = read_results(dir, &t, err, errlen);
+	int rc = sweep_read_results(dir, &t, err, errlen);
 	if (rc)
 		return rc;
-	rc = check_layout(&t, OUTPUT_CSV_HEADER RESULTS_SWEEP_COLUMNS, err, errlen);
+	rc = check_layout(&t, OUTPUT_CSV_HEADER RESULTS_SWEEP_COLUMNS CSV_VERSION_HEADER, err, errlen);
 	if (rc) {
 		csv_free(&t);
 		return rc;
@@ -705,7 +204,7 @@ int sweep_load_done(const char *dir, const struct sweep_point *pts, size_t npts,
 	if (stat(path, &st) == 0 && st.st_size > 0) {
 		struct csv_table h;
 		if ((rc = csv_read(path, "latency_hist", &h, err, errlen)) == 0) {
-			rc = check_layout(&h, SWEEP_HIST_HEADER, err, errlen);
+			rc = check_layout(&h, SWEEP_HIST_HEADER CSV_VERSION_HEADER, err, errlen);
 			csv_free(&h);
 		}
 		if (rc) {

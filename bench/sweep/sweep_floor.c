@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "results/file.h"
 #include "probe/c2c.h"
 #include "parse/parse.h"
 #include "plugin/plugin.h"
@@ -55,7 +56,7 @@ static int write_c2c(const char *dir, struct topo *t, const int *cpus, unsigned 
 	if (f && fclose(f) != 0 && rc == 0)
 		rc = -ENOMEM;
 	if (rc == 0)
-		rc = write_file_atomic(dir, "c2c.csv", text, len);
+		rc = file_write_atomic(dir, "c2c.csv", text, len);
 	if (rc)
 		snprintf(err, errlen, "c2c.csv: %s", strerror(-rc));
 	free(text);
@@ -88,7 +89,7 @@ static int write_handoff(const char *dir, struct topo *t, const struct lb_lock_o
 	if (fclose(f) != 0 && rc == 0)
 		rc = -ENOMEM;
 	if (rc == 0)
-		rc = write_file_atomic(dir, "handoff.csv", text, len);
+		rc = file_write_atomic(dir, "handoff.csv", text, len);
 	if (rc)
 		snprintf(err, errlen, "handoff.csv: %s", strerror(-rc));
 	free(text);

@@ -25,10 +25,16 @@
 #include "probe/c2c.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "results/csvread.h"
 #include "results/probe_csv.h"
 #include "probe/handoff.h"
 #include "test_util.h"
 #include "topo/topo.h"
+
+/* Format v2: the header is the first line (results/csvread.h). */
+#define C2C_HEADER                                                                         \
+	"cpu_a,cpu_b,samples,rtt_ns_median,rtt_ns_p10,rtt_ns_p90,rtt_ns_min,rtt_ns_max"           \
+	CSV_VERSION_HEADER "\n"
 
 static const char *prog = "harness_c2c";
 
@@ -177,8 +183,8 @@ static void test_matrix(struct topo *t)
 		CHECK_EQ(probe_csv_c2c(f, m), 0);
 		fclose(f);
 		char first[128];
-		CHECK_EQ(count_lines(path, first, sizeof first), 2 + m->npairs);
-		CHECK(strcmp(first, "# lockbench-results v1 c2c\n") == 0);
+		CHECK_EQ(count_lines(path, first, sizeof first), 1 + m->npairs);
+		CHECK(strcmp(first, C2C_HEADER) == 0);
 		unlink(path);
 	}
 	c2c_matrix_free(m);
@@ -193,7 +199,8 @@ static void test_matrix(struct topo *t)
 			probe_csv_c2c(mf, m);
 			fclose(mf);
 			char want[64];
-			snprintf(want, sizeof want, "\n%d,%d,0,,,,,\n", cpus[0], LB_MAX_CPUS - 1);
+			snprintf(want, sizeof want, "\n%d,%d,0,,,,," CSV_VERSION_FIELD "\n", cpus[0],
+				 LB_MAX_CPUS - 1);
 			CHECK(strstr(row, want) != NULL);
 		}
 		c2c_matrix_free(m);
@@ -280,8 +287,8 @@ static void one_cpu_child(void)
 	const char *csv[] = { "c2c", "--format", "csv", "--out", path, NULL };
 	CHECK_EQ(run_cmd(csv), 0);
 	char first[128] = "";
-	CHECK_EQ(count_lines(path, first, sizeof first), 2); /* the comment and the header */
-	CHECK(strcmp(first, "# lockbench-results v1 c2c\n") == 0);
+	CHECK_EQ(count_lines(path, first, sizeof first), 1); /* the header alone */
+	CHECK(strcmp(first, C2C_HEADER) == 0);
 	const char *table[] = { "c2c", "--out", path, NULL };
 	CHECK_EQ(run_cmd(table), 0);
 	CHECK_EQ(count_lines(path, first, sizeof first), 1);

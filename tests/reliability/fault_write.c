@@ -1,8 +1,8 @@
 /* fault_write.c — an LD_PRELOAD shim that makes writes to one named file fail, so that every
  * writer of lockbench can be driven into its error path without racing a real file system.
  *
- *   LB_FAULT_FILE=NAME    the file: a path whose last component is NAME, or .NAME.tmp or
- *                         .partial-NAME (the temporaries of atomic writes), or `stdout`
+ *   LB_FAULT_FILE=NAME    the file: a path whose last component is NAME, or .NAME.tmp
+ *                         (results/file.h's temporaries) or .partial-NAME (older ones), or `stdout`
  *   LB_FAULT_AFTER=N      bytes that may still be written to it (summed over every open of it
  *                         in this process; default 0); the write that crosses N is cut short at
  *                         N, as a filling disk cuts it, and every later one fails
@@ -84,7 +84,7 @@ static bool matches(const char *path)
 	if (strcmp(base, target) == 0)
 		return true;
 	size_t n = strlen(target);
-	/* .NAME.tmp (the sweep's temporaries) or .partial-NAME (the report's) */
+	/* .NAME.tmp (results/file.h's temporaries) or .partial-NAME (the report's, before) */
 	if (base[0] == '.' && strncmp(base + 1, target, n) == 0 && strcmp(base + 1 + n, ".tmp") == 0)
 		return true;
 	return strncmp(base, ".partial-", 9) == 0 && strcmp(base + 9, target) == 0;

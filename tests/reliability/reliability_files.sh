@@ -34,8 +34,11 @@ empty() { : >"$1"; }
 garbage() { printf '\x89PNG\r\n\x1a\n\xff\xfe\x00\x01garbage\x7f\x80\n' >"$1"; }
 nul_byte() { sed -i '3s/,/\x00,/' "$1"; }
 foreign_csv() { printf 'name,value\nfoo,1\nbar,2\n' >"$1"; }
-version2() { sed -i '1s/v1 /v2 /' "$1"; }
-other_kind() { sed -i '1s/ [a-z0-9_]*$/ foreign/' "$1"; }
+# A version this lockbench does not read: v1's format line says v7; a v2 row's format_version 7.
+other_version() { if head -1 "$1" | grep -q '^#'; then sed -i '1s/v1 /v7 /' "$1"; else sed -i '2s/,[^,]*$/,7/' "$1"; fi; }
+# Another kind of file: v1's format line names another kind; a v2 file (no kind) has other
+# columns: every name but format_version gets an x in front.
+other_kind() { if head -1 "$1" | grep -q '^#'; then sed -i '1s/ [a-z0-9_]*$/ foreign/' "$1"; else sed -i '1s/\([a-z0-9_]*\),/x\1,/g' "$1"; fi; }
 short_row() { sed -i '3s/,[^,]*$//' "$1"; }
 open_quote() { printf '"never closed,1,2\n' >>"$1"; }
 long_field() { head -c 2000000 /dev/zero | tr '\0' 'x' >>"$1"; }
@@ -51,7 +54,7 @@ dev_zero() { rm -f "$1"; ln -s /dev/zero "$1"; }
 json_deep() { head -c 100000 /dev/zero | tr '\0' '[' >"$1"; }
 json_array() { printf '[1, 2]\n' >"$1"; }
 json_truncated() { head -c 40 "$1" >"$1.x"; mv "$1.x" "$1"; }
-json_version() { sed -i 's/"format_version": *1/"format_version": 2/' "$1"; }
+json_version() { sed -i 's/"format_version": *[0-9]*/"format_version": 7/' "$1"; }
 json_bad_utf8() { printf '{"host": "\xff\xfe", "x": "\\ud800"}\n' >"$1"; }
 args_garbage() { printf -- '--locks=tas\n--bogus-option\n\xff\n' >"$1"; }
 args_resume() { printf -- '--resume=/tmp\n' >"$1"; }
@@ -123,7 +126,7 @@ run_row() {
 
 echo "reliability_files: report"
 for f in summary.csv latency_cdf.csv c2c.csv handoff.csv; do
-	for d in truncate_mid garbage nul_byte foreign_csv version2 other_kind short_row open_quote long_field; do
+	for d in truncate_mid garbage nul_byte foreign_csv other_version other_kind short_row open_quote long_field; do
 		row report "$f" "$d"
 	done
 done
@@ -145,7 +148,7 @@ row report summary.csv a_fifo
 for d in garbage nul_byte json_deep json_array json_truncated json_version json_bad_utf8 empty; do
 	row report meta.json "$d"
 done
-row report results.csv version2
+row report results.csv other_version
 row report results.csv garbage
 xrow "report.c: check_csv skips a data file that is not regular, then gnuplot reads it for ever" \
 	report c2c.csv dev_zero
@@ -154,7 +157,7 @@ xrow "report.c: as above, for latency_cdf.csv (ends, but drew from /dev/zero)" \
 # (A meta.json that is not a regular file is taken as absent: the report is made without it.)
 
 echo "reliability_files: compare"
-for d in truncate_mid garbage nul_byte foreign_csv version2 short_row open_quote empty; do
+for d in truncate_mid garbage nul_byte foreign_csv other_version short_row open_quote empty; do
 	row compare summary.csv "$d"
 done
 row compare summary.csv bad_number mops_median abc
@@ -169,7 +172,7 @@ row compare meta.json dev_zero
 echo "reliability_files: sweep --resume"
 # (An empty results.csv, or one whose last line is cut, is not an error: --resume starts it
 # again, or drops the cut row, and runs what is missing.)
-for d in garbage nul_byte foreign_csv version2 other_kind open_quote; do
+for d in garbage nul_byte foreign_csv other_version other_kind open_quote; do
 	row resume results.csv "$d"
 done
 row resume results.csv a_dir

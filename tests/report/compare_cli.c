@@ -179,7 +179,8 @@ static void test_fixtures(void)
 	if (!load_out(out))
 		return;
 	CHECK(!strncmp(read_text(path("%s/%s", out, "compare.csv"), NULL),
-		       "# lockbench-results v1 compare\nlock,", 36));
+		       "lock,", 5));
+	CHECK(out_csv.ncols > 0 && !strcmp(out_csv.header[out_csv.ncols - 1], "format_version"));
 	CHECK_EQ(out_csv.nrows, 9);
 	check_point("tas/1/1/100", "faster", 2.0, 58.0 / 31, 62.0 / 29);
 	check_point("tas/1/2/100", "slower", 0.5, 4.5 / 11, 5.5 / 9);
@@ -248,17 +249,17 @@ static void test_fixtures(void)
 static void test_refusal(void)
 {
 	printf("a result set of another format version is refused:\n");
-	RUN(FIX("a"), FIX("v2"), "--out", TMP("v2"));
-	check_error(1, "v2/summary.csv:1:", "format v2; this lockbench reads v1 only");
-	CHECK(!exists(TMP("v2")));
-	RUN(FIX("v2"), FIX("b"), "--out", TMP("v2"));
-	check_error(1, "v2/summary.csv:1:", "v2");
-	/* A v1 summary.csv in a set whose meta.json says v2. */
+	RUN(FIX("a"), FIX("v3"), "--out", TMP("v3"));
+	check_error(1, "v3/summary.csv:2:", "format_version '3'; this lockbench reads v1 to v2 only");
+	CHECK(!exists(TMP("v3")));
+	RUN(FIX("v3"), FIX("b"), "--out", TMP("v3"));
+	check_error(1, "v3/summary.csv:2:", "'3'");
+	/* A readable summary.csv in a set whose meta.json says v3. */
 	const char *sum = read_text(FIX("a/summary.csv"), NULL);
-	char *meta2 = plant("meta2", sum, strlen(sum),
-			    "{\"format\": \"lockbench-results v2\", \"format_version\": 2}\n");
-	RUN(meta2, FIX("b"), "--out", TMP("v2"));
-	check_error(1, "meta2/meta.json", "'lockbench-results v2'");
+	char *meta3 = plant("meta3", sum, strlen(sum),
+			    "{\"format\": \"lockbench-results v3\", \"format_version\": 3}\n");
+	RUN(meta3, FIX("b"), "--out", TMP("v3"));
+	check_error(1, "meta3/meta.json", "'lockbench-results v3'");
 }
 
 static void test_garbled(void)
@@ -392,13 +393,13 @@ static void test_script(void)
 		 FIX("a/summary.csv"));
 	CHECK(system(cmd) != 0); /* usage */
 	snprintf(cmd, sizeof cmd, "gnuplot -c '%s/compare.gp' '%s' '%s' '%s' 2>&1", scripts,
-		 FIX("a/summary.csv"), FIX("v2/summary.csv"), TMP("hand.png"));
+		 FIX("a/summary.csv"), FIX("v3/summary.csv"), TMP("hand.png"));
 	FILE *p = popen(cmd, "r");
 	char msg[4096] = "";
 	size_t n = p ? fread(msg, 1, sizeof msg - 1, p) : 0;
 	msg[n] = '\0';
 	CHECK(p && pclose(p) != 0);
-	CHECK(strstr(msg, "v2/summary.csv") != NULL && strstr(msg, "v2") != NULL);
+	CHECK(strstr(msg, "v3/summary.csv") != NULL && strstr(msg, "format_version '3'") != NULL);
 	snprintf(cmd, sizeof cmd, "gnuplot -c '%s/compare.gp' '%s' '%s' '%s' A B fairness 2>/dev/null",
 		 scripts, FIX("a/summary.csv"), FIX("b/summary.csv"), TMP("hand.svg"));
 	CHECK(system(cmd) == 0);

@@ -30,7 +30,7 @@ run() {
 one_line() { [[ -n $errout && $(printf '%s\n' "$errout" | wc -l) -eq 1 ]]; }
 has() { grep -qF -- "$2" "$1"; }
 says() { [[ $errout == *"$1"* ]]; }
-no_partial() { ! compgen -G "$1/.partial-*" >/dev/null; }
+no_partial() { ! compgen -G "$1/.*.tmp" >/dev/null && ! compgen -G "$1/.partial-*" >/dev/null; }
 images() { grep -o '<img [^>]*src="data:image/png;base64,[A-Za-z0-9+/=]\{100,\}"' "$1" | wc -l; }
 at_least_6_images() { (($(images "$1") >= 6)); }
 
@@ -71,11 +71,11 @@ d=$(fresh lockcost)
 # New columns appended to every fixture row (empty: unavailable), then lock-cost rows: tas
 # 100 Mops/s = 10 ns, ticket 50 = 20 ns, null 500 = 2 ns (the floor); timer p50 15 ns, tick 20 ns;
 # p99 tas 30 ns, ticket 40 ns: 10 ns apart, below the 20 ns resolution. ticket at 2 threads busy.
-awk 'NR == 2 { print $0 ",busy,fairness_maxmin_median,fairness_maxmin_min,fairness_maxmin_max,timer_p50_ns_median,timer_tick_ns_median"; next }
-	NR > 2 { print $0 ",0,,,,15,20"; next } { print }' "$fixture/summary.csv" >"$d/summary.csv"
+awk 'NR == 1 { print $0 ",busy,fairness_maxmin_median,fairness_maxmin_min,fairness_maxmin_max,timer_p50_ns_median,timer_tick_ns_median"; next }
+	{ print $0 ",0,,,,15,20" }' "$fixture/summary.csv" >"$d/summary.csv"
 cost_row() { # LOCK THREADS REGIME MOPS P99 BUSY NOTE
 	local m=$4
-	printf '%s,0,1,%s,%s,0,0,0,compact,3,3,%s,%s,%s,,,1,1,1,20,20,20,%s,%s,%s,%s,%s,%s,0,0,minmax,0,0,ok,"%s",%s,1.2,1.1,1.3,15,20\n' \
+	printf '%s,0,1,%s,%s,0,0,0,compact,3,3,%s,%s,%s,,,1,1,1,20,20,20,%s,%s,%s,%s,%s,%s,0,0,minmax,0,0,ok,"%s",2,%s,1.2,1.1,1.3,15,20\n' \
 		"$1" "$2" "$3" "$m" "$(awk "BEGIN { print $m * 0.98 }")" "$(awk "BEGIN { print $m * 1.02 }")" \
 		"$5" "$5" "$5" "$(awk "BEGIN { print 1000 / $m }")" "$(awk "BEGIN { print 1000 / $m }")" \
 		"$(awk "BEGIN { print 1000 / $m }")" "$7" "$6" >>"$d/summary.csv"
@@ -107,7 +107,8 @@ d=$(fresh planted)
 # A meta.json group whose name closes the heading's id and opens an <img>; a value with markup.
 sed -i '1s/^{/{"build\\"><img src=x onerror=alert(3)>": {"k": "v<b>"},/' "$d/meta.json"
 note="$(printf 'x%.0s' {1..3000})END"
-awk -v note="$note" 'NR == 3 { print $0 note; next } { print }' "$fixture/summary.csv" >"$d/summary.csv"
+# The note is the field before format_version (the last).
+awk -v note="$note" 'NR == 3 { sub(/,[^,]*$/, ""); print $0 note ",2"; next } { print }' "$fixture/summary.csv" >"$d/summary.csv"
 sed -i 's/^pthread-mutex,/pthread\x01\x02-mutex,/' "$d/summary.csv"
 run "$d"
 ok "exit 0 ($errout)" test "$rc" = 0
@@ -147,21 +148,31 @@ ok "it says gnuplot is missing" says "gnuplot is not installed"
 ok "no report written" test ! -e "$d/report.html"
 
 echo "another format version:"
-d=$(fresh v2)
-sed -i '1s/v1/v2/' "$d/summary.csv"
+d=$(fresh v3)
+sed -i '3s/,2$/,3/' "$d/summary.csv"
 run "$d"
-ok "summary.csv v2: exit 1 (got $rc)" test "$rc" = 1
+ok "summary.csv v3 row: exit 1 (got $rc)" test "$rc" = 1
 ok "one line: $errout" one_line
-ok "names the file, line and versions" says "summary.csv:1: result format v2; this lockbench reads v1 only"
-d=$(fresh v2meta)
-sed -i 's/"lockbench-results v1"/"lockbench-results v2"/' "$d/meta.json"
+ok "names the file, line and versions" says "summary.csv:3: format_version '3'; this lockbench reads v1 to v2 only"
+d=$(fresh v3meta)
+sed -i 's/"lockbench-results v2"/"lockbench-results v3"/' "$d/meta.json"
 run "$d"
-ok "meta.json v2: exit 1 (got $rc), $errout" test "$rc" = 1
-ok "names meta.json and the format" says "meta.json: format 'lockbench-results v2'"
-d=$(fresh v2cdf)
-sed -i '1s/v1/v7/' "$d/latency_cdf.csv"
+ok "meta.json v3: exit 1 (got $rc), $errout" test "$rc" = 1
+ok "names meta.json and the format" says "meta.json: format 'lockbench-results v3'"
+d=$(fresh v7cdf)
+sed -i '1s/^/# lockbench-results v7 latency_cdf\n/' "$d/latency_cdf.csv"
 run "$d"
 ok "latency_cdf.csv v7: refused naming it ($errout)" says "latency_cdf.csv:1: result format v7"
+d=$(fresh v1)
+as_v1() { # the v2 file as v1 wrote it: a format line, no format_version column
+	awk -v kind="$2" 'NR == 1 { print "# lockbench-results v1 " kind } { sub(/,[^,]*$/, ""); print }' "$1" >"$1.v1" &&
+		mv "$1.v1" "$1"
+}
+as_v1 "$d/summary.csv" summary
+as_v1 "$d/latency_cdf.csv" latency_cdf
+sed -i 's/"lockbench-results v2"/"lockbench-results v1"/; s/"format_version": 2/"format_version": 1/' "$d/meta.json"
+run "$d"
+ok "a v1 set still reports: exit 0 ($errout)" test "$rc" = 0
 
 echo "truncated and garbled files:"
 d=$(fresh truncated)
@@ -181,7 +192,7 @@ ok "a foreign CSV: $errout" says "summary.csv:1: not a lockbench result file"
 d=$(fresh wrongcols)
 sed -i '7s/,compact,/,compact,extra,/' "$d/summary.csv"
 run "$d"
-ok "a row with a wrong field count: $errout" says "summary.csv:7: 36 fields, but the header (line 2) has 35"
+ok "a row with a wrong field count: $errout" says "summary.csv:7: 37 fields, but the header (line 1) has 36"
 d=$(fresh badmeta)
 printf '{"format": "lockbench-results v1", "meta": {"host": "x",' >"$d/meta.json"
 run "$d"

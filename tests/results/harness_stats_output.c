@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "results/csvread.h"
 #include "results/output.h"
 #include "run/runner.h"
 #include "test_util.h"
@@ -164,18 +165,18 @@ int main(void)
 	static char hf[MAX_FIELDS][256], rf[MAX_FIELDS][256];
 	int rc;
 
-	/* The version line, then the header. */
+	/* Format v2: the header is the first line (any CSV reader takes it as one) and ends in
+	 * format_version. */
 	char *header = write_to_string(do_header, NULL, &rc);
 	CHECK_EQ(rc, 0);
-	static const char version_line[] = "# lockbench-results v1 results\n";
-	CHECK(strncmp(header, version_line, strlen(version_line)) == 0);
-	const char *columns = strchr(header, '\n') + 1;
+	const char *columns = header;
 	CHECK(strncmp(columns, required, strlen(required)) == 0);
 	CHECK(columns[strlen(required)] == ',');
 	CHECK(strchr(columns, '\n') && strchr(columns, '\n')[1] == '\0');
 	int nh = csv_split(columns, hf);
-	printf("csv: version line '%.*s', header of %d columns, the %zu required ones first: %s\n",
-	       (int)strlen(version_line) - 1, header, nh, sizeof required - 1,
+	CHECK(nh > 0 && strcmp(hf[nh - 1], RESULTS_FORMAT_COLUMN) == 0);
+	printf("csv: header first, %d columns ending in '%s', the %zu required ones first: %s\n",
+	       nh, nh > 0 ? hf[nh - 1] : "", sizeof required - 1,
 	       strncmp(columns, required, strlen(required)) ? "NO" : "yes");
 
 	/* A stuck repetition: nothing measured, so every measured column is empty, never 0. */
@@ -203,7 +204,7 @@ int main(void)
 	CHECK_EQ(nr, nh);
 	static const char *const empty_when_stuck[] = {
 		"duration_s", "ops", "mops", "fairness", "thread_ops_min", "thread_ops_max",
-		"lat_samples", "lat_p50_ns", "lat_p99_ns", "lat_p999_ns", "lat_max_ns",
+		"lat_samples", "lat_p50_ns", "lat_p99_ns", "lat_p999_ns", "lat_p9999_ns", "lat_max_ns",
 		"cpu_ns_per_op", "csw_vol", "csw_invol", "cache_misses_per_op", "exclusion_ok",
 		"lost_updates", "lat_every", "timing_overhead_ns", "max_inside", "bind_failures",
 	};
@@ -254,10 +255,11 @@ int main(void)
 	CHECK(rf[column(hf, nh, "max_inside")][0] == '\0'); /* permits 1: not counted */
 	/* The appended columns come after status_detail, in this order. */
 	static const char *const appended[] = { "status_detail", "timer_p50_ns", "timer_tick_ns",
-						"worker_util", "fairness_maxmin", "fairness_cv" };
+						"worker_util", "fairness_maxmin", "fairness_cv",
+						"lat_p9999_ns" };
 	for (size_t i = 1; i < sizeof appended / sizeof *appended; i++)
 		CHECK_EQ(column(hf, nh, appended[i]), column(hf, nh, appended[0]) + (int)i);
-	CHECK_EQ(column(hf, nh, "fairness_cv"), nh - 1);
+	CHECK_EQ(column(hf, nh, "lat_p9999_ns"), nh - 2); /* then format_version */
 	CHECK(rf[column(hf, nh, "fairness_maxmin")][0] == '\0'); /* NAN: nobody did anything */
 	r[1].timer_p50_ns = 30.4;
 	r[1].timer_tick_ns = 10.0 / 3.0;
@@ -306,13 +308,13 @@ int main(void)
 	}
 	CHECK_EQ(depth, 0);
 	CHECK_EQ(min_depth, 0);
-	CHECK(strstr(json, "\"format_version\": 1") != NULL);
-	CHECK(strstr(json, "\"format\": \"lockbench-results v1\"") != NULL);
+	CHECK(strstr(json, "\"format_version\": 2") != NULL);
+	CHECK(strstr(json, "\"format\": \"lockbench-results v2\"") != NULL);
 	CHECK(strstr(json, "\"lat_p99_ns\": null") != NULL);
 	CHECK(strstr(json, "\"oversubscribed\": true") != NULL);
 	CHECK(strstr(json, "\"cpu_model\": ") != NULL && strstr(json, "\"git_revision\": ") != NULL);
 	CHECK(strstr(json, "nan") == NULL && strstr(json, "inf") == NULL);
-	printf("json: %zu bytes, balanced, nulls for unmeasured, format_version 1\n", strlen(json));
+	printf("json: %zu bytes, balanced, nulls for unmeasured, format_version 2\n", strlen(json));
 	check_json_python(json);
 
 	/* Table: oversubscription is marked, and the detail is shown. */

@@ -187,7 +187,7 @@ static void test_fixture(const char *dir)
 	struct json_flat j;
 	snprintf(path, sizeof path, "%s/meta.json", dir);
 	CHECK(json_read_flat(path, &j, err, sizeof err) == 0);
-	CHECK(json_get(&j, "format_version") && strcmp(json_get(&j, "format_version"), "1") == 0);
+	CHECK(json_get(&j, "format_version") && strcmp(json_get(&j, "format_version"), RESULTS_STR(RESULTS_FORMAT_VERSION)) == 0);
 	json_free(&j);
 }
 

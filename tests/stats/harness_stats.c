@@ -170,7 +170,7 @@ static void test_min_samples(void)
 	struct run_result r;
 	if (!h)
 		tu_die("harness_stats", "malloc", 12);
-	static const unsigned counts[] = { 0, 5, 50, 500, 2000 };
+	static const unsigned counts[] = { 0, 5, 50, 500, 2000, 20000 };
 	for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
 		lat_hist_init(h);
 		for (unsigned k = 0; k < counts[i]; k++)
@@ -187,9 +187,10 @@ static void test_min_samples(void)
 		CHECK(isnan(r.lat_p90_ns) == (n < LB_MIN_SAMPLES_P90));
 		CHECK(isnan(r.lat_p99_ns) == (n < LB_MIN_SAMPLES_P99));
 		CHECK(isnan(r.lat_p999_ns) == (n < LB_MIN_SAMPLES_P999));
+		CHECK(isnan(r.lat_p9999_ns) == (n < LB_MIN_SAMPLES_P9999));
 		CHECK(isnan(r.lat_max_ns) == (n == 0));
 		/* An empty percentile always comes with the reason. */
-		CHECK((n >= LB_MIN_SAMPLES_P999) == (r.status_detail[0] == '\0'));
+		CHECK((n >= LB_MIN_SAMPLES_P9999) == (r.status_detail[0] == '\0'));
 	}
 	memset(&r, 0, sizeof r);
 	run_result_fill_latency(&r, NULL);

@@ -121,7 +121,7 @@ check "… naming the file" grep -q 'results.csv' "$work/g.err"
 # results.csv columns) must not get rows of this layout appended.
 cp -r "$work/a" "$work/oldcols"
 rm -f "$work/oldcols/latency_hist.csv"
-sed -i '2s/,other_cpu_pct$//; 3,$s/,[^,]*$//' "$work/oldcols/results.csv"
+sed -i '1s/,other_cpu_pct,format_version$/,format_version/; 2,$s/,[^,]*\(,[^,]*\)$/\1/' "$work/oldcols/results.csv"
 sed -i '$d' "$work/oldcols/results.csv" # one run left to do
 before=$(md5sum <"$work/oldcols/results.csv")
 "$lb" sweep --resume "$work/oldcols" >/dev/null 2>"$work/o.err"
@@ -130,8 +130,23 @@ check "--resume on a set of another column layout is refused (exit $rc)" test $r
 check "… saying the columns differ, naming the column" grep -q "columns differ.*'other_cpu_pct'" "$work/o.err"
 check "… and leaving results.csv as it was" test "$(md5sum <"$work/oldcols/results.csv")" = "$before"
 cp -r "$work/a" "$work/oldhist"
-sed -i -E '2s/,ncs_ns,/,/; 3,$s/^(([^,]*,){4})[^,]*,/\1/' "$work/oldhist/latency_hist.csv"
+sed -i -E '1s/,ncs_ns,/,/; 2,$s/^(([^,]*,){4})[^,]*,/\1/' "$work/oldhist/latency_hist.csv"
 "$lb" sweep --resume "$work/oldhist" >/dev/null 2>"$work/oh.err"
 check "--resume on a latency_hist.csv of the old layout is refused" grep -q "latency_hist.csv: its columns differ" "$work/oh.err"
+# A v1 set (a format line, no format_version column) still reads, but v2 rows must not be
+# appended to it.
+cp -r "$work/a" "$work/v1set"
+for f in results latency_hist; do
+	awk -v kind=$f 'NR == 1 { print "# lockbench-results v1 " kind } { sub(/,[^,]*$/, ""); print }' \
+		"$work/v1set/$f.csv" >"$work/v1set/$f.tmp" && mv "$work/v1set/$f.tmp" "$work/v1set/$f.csv"
+done
+sed -i '$d' "$work/v1set/results.csv"
+before=$(md5sum <"$work/v1set/results.csv")
+"$lb" sweep --resume "$work/v1set" >/dev/null 2>"$work/v1.err"
+rc=$?
+check "--resume on a format v1 set is refused (exit $rc)" test $rc = 1
+check "… in one line naming the file and both versions" \
+	grep -q "results.csv: result format v1, this lockbench writes v2" "$work/v1.err"
+check "… and leaving results.csv as it was" test "$(md5sum <"$work/v1set/results.csv")" = "$before"
 
 summary sweep_resume

@@ -1,6 +1,7 @@
 /* sweep_summary.c — summary.csv arithmetic on planted results: medians, min–max spreads, the
  * 95 % CI switch, the repetition-disagreement flag, the noise flag, the worst status, and the
  * merged latency CDF. Each planted case has a known answer computed by hand below. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -315,6 +316,40 @@ int main(void)
 		CHECK(atof(t.rows[2][cl]) == 40 && fabs(atof(t.rows[2][cc]) - 1.0) < 1e-6);
 	}
 	csv_free(&t);
+
+	/* A c2c or steal reading that is not a number is an error naming its column, as every
+	 * other field's is: it used to be taken as not measured, and the point summarised. */
+	static const char *const machine_cols[] = { "c2c_before_ns", "c2c_after_ns", "steal_pct" };
+	for (size_t k = 0; k < 3; k++) {
+		snprintf(path, sizeof path, "%s/results.csv", dir);
+		f = fopen(path, "w");
+		fprintf(f, "# lockbench-results v1 results\n%s\n", header);
+		struct planted bad = steady[0];
+		bad.c2c_before = k == 0 ? 12345.5 : 60;
+		bad.c2c_after = k == 1 ? 12345.5 : 60;
+		bad.steal = k == 2 ? 12345.5 : 0;
+		write_row(f, cols, ncols, &bad, 1);
+		fclose(f);
+		char text[8192] = "";
+		f = fopen(path, "r");
+		size_t len = f ? fread(text, 1, sizeof text - 1, f) : 0;
+		if (f)
+			fclose(f);
+		text[len] = '\0';
+		char *at = strstr(text, "12345.5");
+		CHECK(at != NULL);
+		if (at) {
+			at[1] = 'x'; /* 1x345.5: not a number */
+			f = fopen(path, "w");
+			fputs(text, f);
+			fclose(f);
+		}
+		err[0] = '\0';
+		CHECK(sweep_summarize(dir, err, sizeof err) == -EINVAL);
+		CHECK_MSG(strstr(err, machine_cols[k]) && strstr(err, "'1x345.5' is not a number"),
+			  "message: %s", err);
+	}
+	printf("a c2c_before_ns, c2c_after_ns or steal_pct that is not a number: refused, named\n");
 
 	/* A results.csv of another format version is refused, not summarised. */
 	snprintf(path, sizeof path, "%s/results.csv", dir);
