@@ -24,7 +24,7 @@ const struct metric metric_table[] = {
 	  "scale)." },
 	/* Needs 10 000 timed acquisitions; the report does not judge by it (yet). */
 	{ .column = "lat_p9999_ns", .what = "p99.99 acquisition latency", .unit = "ns",
-	  .csv_fmt = "%.1f", .better = "faster", .worse = "slower" },
+	  .csv_fmt = "%.1f", .summarised = true, .better = "faster", .worse = "slower" },
 	{ .column = "fairness", .what = "fairness (Jain's index)", .unit = "", .csv_fmt = "%.6f",
 	  .higher_better = true, .summarised = true, .compared = true, .better = "fairer",
 	  .worse = "less fair", .plot = "fairness", .sum_fmt = "%.4f", .sum_at = 2,
