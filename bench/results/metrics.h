@@ -4,7 +4,9 @@
  * _min, _max when it is summarised), what it means and in which unit, how it is written, and
  * whether higher or lower is better. Every reader that ranks or compares — the report's
  * verdicts (verdict.c), `compare`'s ratios and words (compare.c) and its --metric choices — takes
- * the direction and the words from here, so "higher is better" is decided once.
+ * the direction and the words from here, so "higher is better" is decided once. The writers
+ * (csv_out.c, json_out.c, table_out.c) take each metric's name, format and place in the table
+ * from its row; a row none of them places goes at the end of results.csv and of each JSON result.
  */
 #ifndef LB_RESULTS_METRICS_H
 #define LB_RESULTS_METRICS_H
@@ -12,23 +14,33 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct run_result; /* run/result.h */
+
 struct metric {
 	const char *column;   /* results.csv column; summary.csv's prefix */
 	const char *what;     /* for people: "p99 acquisition latency" */
 	const char *unit;     /* "ns", "Mops/s", or "" */
-	const char *csv_fmt;  /* how results.csv writes it */
+	const char *csv_fmt;  /* how results.csv and the JSON write it */
 	bool higher_better;
 	bool summarised;      /* summary.csv has COLUMN_median, _min, _max */
 	bool compared;        /* a `compare --metric` choice */
 	const char *better, *worse; /* B against A, in words ("faster", "slower") */
 	const char *plot;     /* the report's plot of it (plots/PLOT.gp), or NULL */
+	/* output: */
+	size_t field;         /* offsetof(struct run_result, the double) */
+	bool measured_only;   /* NAN (empty, null, "-") unless the window was measured */
+	const char *table_head; /* the table's column (`run --format table`), or NULL: not shown */
+	int table_width, table_decimals;
 };
 
+#define METRIC_MAX 64 /* writers keep a bit per row */
 extern const struct metric metric_table[];
 extern const size_t metric_count;
 
 /* The row of `column`, or NULL. */
 const struct metric *metric_find(const char *column);
+/* The row's figure in r: NAN when it was not measured. */
+double metric_value(const struct metric *d, const struct run_result *r);
 /* The columns of the compared rows, "mops, lat_p99_ns, ...", with `sep` between them. */
 void metric_compared_list(char *buf, size_t size, const char *sep);
 

@@ -5,7 +5,8 @@
  * marks oversubscription. The file starts with the version line every reader checks. The JSON
  * document, with planted mitigation texts that need escaping, is parsed by python3 (when it is
  * installed) and must have the metadata and the per-repetition keys; a truncated copy must not
- * parse, which shows the check can fail.
+ * parse, which shows the check can fail. The header written is OUTPUT_CSV_HEADER, and every row
+ * of the metric table reaches the CSV, the JSON and (with a head) the table.
  */
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "results/csvread.h"
+#include "results/metrics.h"
 #include "results/output.h"
 #include "run/runner.h"
 #include "test_util.h"
@@ -178,6 +180,10 @@ int main(void)
 	printf("csv: header first, %d columns ending in '%s', the %zu required ones first: %s\n",
 	       nh, nh > 0 ? hf[nh - 1] : "", sizeof required - 1,
 	       strncmp(columns, required, strlen(required)) ? "NO" : "yes");
+	/* The header the metric table builds is the one the readers check files against. */
+	CHECK(strcmp(header, OUTPUT_CSV_HEADER CSV_VERSION_HEADER "\n") == 0);
+	printf("csv: the header written is OUTPUT_CSV_HEADER: %s\n",
+	       strcmp(header, OUTPUT_CSV_HEADER CSV_VERSION_HEADER "\n") ? "NO" : "yes");
 
 	/* A stuck repetition: nothing measured, so every measured column is empty, never 0. */
 	struct run_params p;
@@ -320,6 +326,20 @@ int main(void)
 	/* Table: oversubscription is marked, and the detail is shown. */
 	char *table = write_to_string(do_table, &a, &rc);
 	CHECK_EQ(rc, 0);
+	/* Every row of the metric table reaches every writer: a CSV column, a JSON key and, when
+	 * it has a head, a table column. */
+	unsigned reached = 0;
+	for (size_t i = 0; i < metric_count; i++) {
+		const struct metric *d = &metric_table[i];
+		char key[64];
+		snprintf(key, sizeof key, "\"%s\": ", d->column);
+		bool ok = column(hf, nh, d->column) >= 0 && strstr(json, key) &&
+			  (!d->table_head || strstr(table, d->table_head));
+		CHECK(ok);
+		reached += ok;
+	}
+	printf("metrics: %u of %zu rows reach the CSV header, the JSON and (with a head) the table\n",
+	       reached, metric_count);
 	CHECK(strstr(table, "OVERSUBSCRIBED") != NULL);
 	CHECK(strstr(table, "waiting: 0-3,5") != NULL);
 	CHECK(strstr(table, "fairness") != NULL);

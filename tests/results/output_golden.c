@@ -229,9 +229,10 @@ int main(int argc, char **argv)
 	char *want = read_file(argv[1]);
 	CHECK(want != NULL);
 	if (want) {
-		CHECK_EQ(first_difference(want, got), 0);
-		printf("output_golden: %zu bytes of CSV, JSON and table, identical to %s\n",
-		       strlen(got), argv[1]);
+		unsigned line = first_difference(want, got);
+		CHECK_EQ(line, 0);
+		printf("output_golden: %zu bytes of CSV, JSON and table, %s %s\n", strlen(got),
+		       line ? "NOT identical to" : "identical to", argv[1]);
 	}
 	free(want);
 	free(got);
