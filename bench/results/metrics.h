@@ -8,10 +8,10 @@
  * (csv_out.c, json_out.c, table_out.c) take each metric's name, format and place in the table
  * from its row; a row none of them places goes at the end of results.csv and of each JSON result.
  *
- * A new metric column: measure it (a double in run/result.h, set to NAN in result.c), add its
- * row here, append its name to OUTPUT_CSV_HEADER (output.h), document it in results/README.md
- * and docs/SWEEP_FILES.md, and regenerate tests/results/output_golden.txt (`output_golden
- * --print`), whose difference is the new column and nothing else.
+ * A new metric column: measure it (a double in run/result.h, NAN in run_result_init, filled
+ * where it is measured), add its row here, append its name to OUTPUT_CSV_HEADER (output.h),
+ * document it in results/README.md and docs/SWEEP_FILES.md, and regenerate
+ * tests/results/output_golden.txt (`output_golden --print`): the difference is the new column.
  */
 #ifndef LB_RESULTS_METRICS_H
 #define LB_RESULTS_METRICS_H
