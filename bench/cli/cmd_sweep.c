@@ -333,9 +333,20 @@ static int sweep_exit(const struct sweep_opts *o, int rc, const struct sweep_out
 		      const char *err)
 {
 	int exit_code = LB_EXIT_OK;
+	/* A signal after meta.json said "complete" stopped only the report (whose failure, a
+	 * killed gnuplot, is the signal's doing): said from the state written, not as a stopped
+	 * sweep. A report built in spite of it is not interrupted at all. */
+	if (res->stop_signal && res->complete && !res->reported && !o->no_report) {
+		fprintf(stderr, "lockbench: sweep: runs complete; the report was interrupted by %s: "
+				"lockbench report %s builds it\n",
+			res->stop_signal == SIGINT ? "SIGINT" : "SIGTERM", o->out);
+		if (res->summarized && (printf("%s/\n", o->out) < 0 || fflush(stdout) != 0))
+			return runtime_error("sweep: writing to stdout: %s", strerror(errno));
+		return 128 + res->stop_signal;
+	}
 	if (rc)
 		exit_code = res->user_error ? usage_error("%s", err) : runtime_error("%s", err);
-	if (res->stop_signal) {
+	if (res->stop_signal && !res->complete) {
 		fprintf(stderr, "lockbench: sweep: interrupted by %s after %zu of %zu runs; the "
 				"finished ones are in %s/ (marked incomplete); finish with: "
 				"lockbench sweep --resume %s\n",

@@ -365,6 +365,7 @@ static int run_and_close(struct sweep_run *s, struct sweep_outcome *res, char *e
 	const char *state = runner_interrupt_signal() ? "interrupted" : write_failed ? "failed" : "complete";
 	int meta_rc = sweep_write_meta(s->o.out, s->topo, &s->o, s->npts, s->ndone, s->total, state,
 				 now_s() - t0);
+	res->complete = meta_rc == 0 && strcmp(state, "complete") == 0;
 	rc = 0;
 	if (write_failed) {
 		rc = write_failed;
@@ -385,6 +386,7 @@ static int run_and_close(struct sweep_run *s, struct sweep_outcome *res, char *e
 		fprintf(stderr, "sweep: building plots and report\n");
 		if ((rc = report_build(s->o.out, why, sizeof why)) != 0)
 			snprintf(err, errlen, "%s (the results are in %s/)", why, s->o.out);
+		res->reported = rc == 0;
 	}
 	res->elapsed_s = now_s() - t0;
 	return rc;

@@ -77,6 +77,8 @@ struct sweep_outcome {
 	size_t ndone, total; /* runs done (by this and earlier invocations) of all planned */
 	unsigned failures;   /* runs stuck, violating exclusion or failed */
 	bool summarized;     /* summary.csv was written: the set can be read */
+	bool complete;       /* meta.json was written saying "complete": every run is done */
+	bool reported;       /* the plots and report were built */
 	double elapsed_s;    /* from the first run to the report */
 };
 

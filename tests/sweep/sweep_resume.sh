@@ -149,4 +149,26 @@ check "… in one line naming the file and both versions" \
 	grep -q "results.csv: result format v1, this lockbench writes v2" "$work/v1.err"
 check "… and leaving results.csv as it was" test "$(md5sum <"$work/v1set/results.csv")" = "$before"
 
+# Ctrl-C while the report is being built: the runs are all done and meta.json says complete, so
+# the message must not call the set incomplete. A gnuplot stand-in that sleeps holds the sweep in
+# its report phase, where the signal lands; the group gets it, as from a terminal.
+echo "sweep_resume: SIGINT during the report"
+mkdir -p "$work/slowbin"
+printf '#!/bin/sh\ntouch "%s/plotting"\nexec sleep 60\n' "$work" >"$work/slowbin/gnuplot"
+chmod +x "$work/slowbin/gnuplot"
+PATH="$work/slowbin:$PATH" timeout 120 "$lb" sweep --locks tas --threads 1 --cs 50ns --reps 1 \
+	--duration 5ms --warmup 1ms --no-lock-cost --no-probe --out "$work/rep" >/dev/null 2>"$work/rep.err" &
+pid=$!
+for _ in $(seq 600); do [[ -e $work/plotting ]] && break; sleep 0.1; done
+check "the sweep reached the report (the stand-in gnuplot ran)" test -e "$work/plotting"
+kill -s INT -- -$pid
+wait $pid
+rc=$?
+check "SIGINT in the report phase: exit 130 (got $rc)" test $rc = 130
+check "… meta.json says complete" grep -q '"state": "complete"' "$work/rep/meta.json"
+check "… the message says the runs are complete and how to build the report" \
+	grep -q "^lockbench: sweep: runs complete; the report was interrupted by SIGINT: lockbench report $work/rep builds it$" "$work/rep.err"
+check "… and never that the set is incomplete" bash -c "! grep -q 'incomplete' '$work/rep.err'"
+check "… one line of error" test "$(grep -c '^lockbench:' "$work/rep.err")" = 1
+
 summary sweep_resume
