@@ -141,7 +141,7 @@ static int run_one(struct sweep_run *s, size_t k, unsigned rep, size_t order,
 	uint64_t cpu0 = children_cpu_ns();
 	struct run_result r;
 	run_result_free(r_out);
-	runner_run_point(s->topo, &p, &plan, rep + 1, &r); /* the rep column counts from 1 */
+	int harness = runner_run_point(s->topo, &p, &plan, rep + 1, &r); /* rep counts from 1 */
 	uint64_t cpu1 = children_cpu_ns();
 	ticks = ticks && cpu_ticks_read(&t1) == 0;
 	double c2c_after = probe(s);
@@ -149,6 +149,13 @@ static int run_one(struct sweep_run *s, size_t k, unsigned rep, size_t order,
 	if (r.status == RUN_INTERRUPTED || runner_interrupt_signal()) {
 		*r_out = r;
 		return 0; /* not recorded: --resume runs it again */
+	}
+	if (harness) { /* lockbench's own failure (fork, mmap, memory), not the lock's: no row */
+		snprintf(err, errlen, "%s rep %u: the harness failed: %s; not recorded, --resume "
+			 "runs it again", pt->key, rep + 1,
+			 r.status_detail[0] ? r.status_detail : strerror(-harness));
+		*r_out = r;
+		return harness;
 	}
 
 	double steal = NAN, other = NAN;
@@ -206,7 +213,7 @@ static int sweep_loop(struct sweep_run *s, double t_start, char *err, size_t err
 				continue;
 			struct run_result r;
 			rc = run_one(s, k, rep, j, &r, err, errlen);
-			if (!runner_interrupt_signal())
+			if (rc == 0 && !runner_interrupt_signal())
 				progress(tty, s->ndone, s->total, s->ndone - done_at_start, &s->pts[k],
 					 rep, now_s() - t_start, &r);
 			run_result_free(&r);

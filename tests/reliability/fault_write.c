@@ -7,6 +7,8 @@
  *                         in this process; default 0); the write that crosses N is cut short at
  *                         N, as a filling disk cuts it, and every later one fails
  *   LB_FAULT_ERRNO=E      the errno of the failing writes (default ENOSPC)
+ *   LB_FAULT_FORK=N       forks that may still succeed in this process; every later one fails
+ *                         with EAGAIN, as at a process limit (independent of LB_FAULT_FILE)
  *
  * Writes reach the file through write(2) on a descriptor from open/openat (interposed here), or
  * through stdio: glibc's FILE calls its internal write, which no preload can see, so a matching
@@ -43,6 +45,8 @@ static int (*real_open)(const char *, int, ...);
 static int (*real_openat)(int, const char *, int, ...);
 static int (*real_close)(int);
 static FILE *(*real_fopen)(const char *, const char *);
+static pid_t (*real_fork)(void);
+static long forks_left = -1; /* -1: forks are not faulted */
 
 /* Another library's constructor may open or write before ours runs: every entry point resolves
  * the real functions first. */
@@ -56,11 +60,27 @@ static void resolve(void)
 	*(void **)&real_openat = dlsym(RTLD_NEXT, "openat");
 	*(void **)&real_close = dlsym(RTLD_NEXT, "close");
 	*(void **)&real_fopen = dlsym(RTLD_NEXT, "fopen");
+	*(void **)&real_fork = dlsym(RTLD_NEXT, "fork");
+}
+
+pid_t fork(void)
+{
+	resolve();
+	if (forks_left == 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	if (forks_left > 0)
+		forks_left--;
+	return real_fork();
 }
 
 __attribute__((constructor(101))) static void fault_init(void)
 {
 	resolve();
+	const char *f = getenv("LB_FAULT_FORK");
+	if (f && *f)
+		forks_left = strtol(f, NULL, 10);
 	const char *t = getenv("LB_FAULT_FILE");
 	if (!t || !*t)
 		return;
