@@ -10,6 +10,7 @@
  */
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,7 @@
 #include "parse/parse.h"
 #include "plugin/plugin.h"
 #include "probe/handoff.h"
+#include "run/runner.h"
 #include "results/probe_csv.h"
 #include "sweep/sweep.h"
 #include "topo/topo.h"
@@ -73,7 +75,11 @@ static int write_handoff(const char *dir, struct topo *t, const struct lb_lock_o
 	if (!f)
 		return -ENOMEM;
 	int rc = probe_csv_handoff_header(f);
+	/* A stop signal ends the floor between locks: within one lock's measurement. */
+	bool stopped = false;
 	for (unsigned i = 0; rc == 0 && n >= 2 && i < nlocks; i++) {
+		if ((stopped = runner_interrupt_signal() != 0))
+			break;
 		if (!handoff_supported(locks[i]))
 			continue;
 		double ns[FLOOR_HANDOFF_SAMPLES], rtt = NAN;
@@ -88,7 +94,7 @@ static int write_handoff(const char *dir, struct topo *t, const struct lb_lock_o
 	}
 	if (fclose(f) != 0 && rc == 0)
 		rc = -ENOMEM;
-	if (rc == 0)
+	if (rc == 0 && !stopped) /* an interrupted floor leaves no part of handoff.csv */
 		rc = file_write_atomic(dir, "handoff.csv", text, len);
 	if (rc)
 		snprintf(err, errlen, "handoff.csv: %s", strerror(-rc));
@@ -113,7 +119,7 @@ int sweep_floor(const char *dir, struct topo *t, const struct lb_lock_ops *const
 		}
 	}
 	int rc = write_c2c(dir, t, use, np, err, errlen);
-	if (rc == 0)
+	if (rc == 0 && !runner_interrupt_signal())
 		rc = write_handoff(dir, t, locks, nlocks, cpus, n, err, errlen);
 	return rc;
 }

@@ -352,6 +352,26 @@ sys.exit(not good)' "$work/s.out" "${said:-0}"
 				test "$rc" = "$want"
 		}
 	done
+	# The sweep's physical floor stops between locks: never-release's handoff runs out its 1 s
+	# limit, and the locks after it must not be measured once SIGINT has come.
+	echo "reliability_faults: SIGINT during a sweep's physical floor"
+	timeout 60 "$lb" --plugin "$plugin" sweep --no-lock-cost --locks never-release,tas,futex \
+		--threads 2 --cs 50ns --reps 1 --duration 5ms --warmup 1ms --no-report --out "$work/fl" \
+		>/dev/null 2>"$work/fl.err" &
+	pid=$!
+	for _ in $(seq 1200); do grep -q 'physical floor' "$work/fl.err" && break; sleep 0.05; done
+	sleep 0.3
+	t0=$(($(date +%s%N) / 1000000))
+	kill -s INT $pid
+	wait $pid
+	rc=$?
+	ms=$(took)
+	check "sweep floor, SIGINT: exit 130 (got $rc)" test "$rc" = 130
+	check "sweep floor, SIGINT: ended ${ms} ms after the signal (< 1500)" test "$ms" -lt 1500
+	check "sweep floor, SIGINT: no handoff.csv (the floor stopped; nothing half-written)" \
+		test ! -e "$work/fl/handoff.csv"
+	check "sweep floor, SIGINT: meta.json says interrupted" \
+		grep -q '"state": "interrupted"' "$work/fl/meta.json"
 }
 
 for section in "${sections[@]}"; do
