@@ -86,7 +86,11 @@ static int check_first_line(const char *text, size_t len, const char *name, cons
 	if (!digits || (i < eol && text[i] != ' ' && text[i] != '\r'))
 		return fail(err, errlen, -EINVAL, "%s:1: unreadable format line '%s'", name,
 			    shown(text, eol, buf, sizeof buf));
-	/* Only v1 had a format line: a later version written that way is not one we know. */
+	/* Only v1 had a format line: a version we read would not have one, a later one is unknown. */
+	if (version >= 2 && version <= RESULTS_FORMAT_VERSION)
+		return fail(err, errlen, -EPROTO,
+			    "%s:1: a format line saying v%lu, but v%lu files have no format line: "
+			    "they start with the header row", name, version, version);
 	if (version != 1)
 		return fail(err, errlen, -EPROTO,
 			    "%s:1: result format v%lu; this lockbench reads v%d to v%d only", name,

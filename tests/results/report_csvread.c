@@ -39,8 +39,12 @@ static void test_csv(void)
 	printf("csvread, bad input:\n");
 	const char *h = "# lockbench-results v1 summary\nlock,threads,mops\n";
 	char buf[512];
-	csv_case("wrong version", "# lockbench-results v2 summary\nlock\nx\n", "summary", -EPROTO,
-		 "x.csv:1: result format v2; this lockbench reads v1");
+	/* v2 is read, but never with a format line: the message must not say v2 is unreadable. */
+	csv_case("v2 with a format line", "# lockbench-results v2 summary\nlock\nx\n", "summary",
+		 -EPROTO, "x.csv:1: a format line saying v2, but v2 files have no format line: "
+		 "they start with the header row");
+	csv_case("unknown version", "# lockbench-results v3 summary\nlock\nx\n", "summary", -EPROTO,
+		 "x.csv:1: result format v3; this lockbench reads v1 to v2 only");
 	csv_case("foreign file", "lock,threads\ntas,1\n", "summary", -EINVAL,
 		 "x.csv:1: not a lockbench result file");
 	csv_case("empty file", "", "summary", -EINVAL, "x.csv:1: empty file");
