@@ -38,6 +38,13 @@ static struct topo *open_synthetic(const char *desc)
 	return rc ? NULL : t;
 }
 
+/* A test case on a synthetic topology: its heading, then the topology (NULL: a failed check). */
+static struct topo *open_synthetic_case(const char *desc)
+{
+	printf("synthetic '%s':\n", desc);
+	return open_synthetic(desc);
+}
+
 static struct cpu_place place(const struct topo *t, int cpu)
 {
 	struct cpu_place p = { -9, -9, -9, -9, -9 };
@@ -138,8 +145,7 @@ static void sweep_invariants(const struct topo *t, unsigned pus, unsigned packag
 /* pack:2 l3:2 core:4 pu:2 — 32 PUs, 16 cores, 4 L3s, 2 packages. */
 static void test_two_packages_four_l3(void)
 {
-	printf("synthetic 'pack:2 l3:2 core:4 pu:2':\n");
-	struct topo *t = open_synthetic("pack:2 l3:2 core:4 pu:2");
+	struct topo *t = open_synthetic_case("pack:2 l3:2 core:4 pu:2");
 	if (!t)
 		return;
 	char summary[256];
@@ -257,8 +263,7 @@ static void test_two_packages_four_l3(void)
  * are P#0 and P#4. compact must pair by core (0,4), not by number (0,1). */
 static void test_interleaved_numbering(void)
 {
-	printf("synthetic 'pack:2 core:2 pu:2(indexes=0,4,1,5,2,6,3,7)':\n");
-	struct topo *t = open_synthetic("pack:2 core:2 pu:2(indexes=0,4,1,5,2,6,3,7)");
+	struct topo *t = open_synthetic_case("pack:2 core:2 pu:2(indexes=0,4,1,5,2,6,3,7)");
 	if (!t)
 		return;
 	if (do_plan(t, 2, PLACEMENT_COMPACT, NULL, 0) == 0) {
@@ -278,8 +283,7 @@ static void test_interleaved_numbering(void)
 /* NUMA nodes: scatter must cross them, compact must not. */
 static void test_numa(void)
 {
-	printf("synthetic 'pack:2 numa:1 core:2 pu:1':\n");
-	struct topo *t = open_synthetic("pack:2 numa:1 core:2 pu:1");
+	struct topo *t = open_synthetic_case("pack:2 numa:1 core:2 pu:1");
 	if (!t)
 		return;
 	char summary[256];
