@@ -59,3 +59,41 @@ complete_rows() { # complete_rows [--whole] FILE
 		{ if (fields($0) != n) bad = 1; rows++ }
 		END { print (bad || !hdr) ? "bad" : rows + 0 }' "$1" 2>/dev/null || echo bad
 }
+
+# tree_check_main NAME OK_MESSAGE ARG...: the command line of a tree checker (tests/arch/), which
+# defines check_tree ROOT (prints each violation, returns 1 on any) and self_test ROOT:
+# `NAME ROOT` prints check_tree's findings, or OK_MESSAGE when clean, and exits with its status;
+# `NAME --self-test ROOT` runs self_test; anything else is a usage error (exit 2).
+tree_check_main() {
+	local name=$1 ok=$2 out rc
+	shift 2
+	case ${1:-} in
+	--self-test)
+		[[ $# -eq 2 ]] || { echo "usage: $name [--self-test] ROOT" >&2; exit 2; }
+		self_test "$2"
+		exit
+		;;
+	-* | '')
+		echo "usage: $name [--self-test] ROOT" >&2
+		exit 2
+		;;
+	esac
+	[[ $# -eq 1 ]] || { echo "usage: $name [--self-test] ROOT" >&2; exit 2; }
+	out=$(check_tree "$1")
+	rc=$?
+	[[ -n $out ]] && printf '%s\n' "$out"
+	((rc == 0)) && echo "$ok"
+	exit $rc
+}
+
+# unchanged_tree_passes ROOT WHAT: a tree checker's self-test ends on the real tree, which must
+# pass (else every planted case proves nothing); prints "ok: WHAT" or why not, returns 1 if not.
+unchanged_tree_passes() {
+	local out
+	if out=$(check_tree "$1"); then
+		echo "ok: $2"
+	else
+		echo "FAIL: the unchanged tree does not pass: $out"
+		return 1
+	fi
+}
