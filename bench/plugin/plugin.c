@@ -2,7 +2,7 @@
  *
  * A plugin exports one symbol, `lb_plugin_locks`: a NULL-terminated array of pointers to
  * `const struct lb_lock_ops`, built against the same lock.h (docs/PLUGINS.md, and
- * tests/plugin_example.c for a complete one). Every entry is checked before any is accepted, so
+ * tests/cli/plugin_example.c for a complete one). Every entry is checked before any is accepted, so
  * a plugin is taken whole or not at all, and a broken one is refused with a sentence saying what
  * is wrong instead of crashing the first run that calls a NULL pointer.
  *

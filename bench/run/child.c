@@ -34,8 +34,13 @@ static _Noreturn void in_child(const struct child_spec *s, int fd, pid_t parent)
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(4); /* the parent died before the request took effect */
+	int rc = s->body(s->arg, fd);
+	/* End of file now, not when the kernel gets round to closing our files: tearing down the
+	 * address space comes first and can take longer than the watchdog's tick, and a kill asked
+	 * for in between would otherwise find the pipe open and throw a complete result away. */
+	close(fd);
 	/* _exit, not exit: the caller's stdio buffers and atexit handlers are the caller's. */
-	_exit(s->body(s->arg, fd));
+	_exit(rc);
 }
 
 struct reader {

@@ -112,7 +112,7 @@ static inline __attribute__((always_inline)) uint64_t cs_work(uint64_t iters, ui
 
 /* The loop of mutual-exclusion runs (--reentry 1, one permit): every run of a mutex or spinlock.
  * It runs until the phase changes, a call fails or the limit is reached. Kept small on purpose:
- * the harness floor (tests/bench_floor.c) is this loop's cost on the `null` lock, and the loop
+ * the harness floor (tests/perf/bench_floor.c) is this loop's cost on the `null` lock, and the loop
  * is throughput-bound where the bare loop it is compared with is bound by the latency of its
  * calls, so every instruction counts, twice over when another virtual machine shares the core.
  * Hence:

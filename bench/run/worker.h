@@ -58,7 +58,7 @@ void *worker_main(void *arg);
  * negative errno (with a note in r when the lock's init refused). */
 int worker_make_instances(struct point_ctx *c, struct run_result *r);
 
-/* tests/bench_floor.c's hook: the worker loop of point p (threads must be 1) run in the calling
+/* tests/perf/bench_floor.c's hook: the worker loop of point p (threads must be 1) run in the calling
  * thread for exactly `ops` operations (a multiple of 4: the fast loop checks its limit once a
  * round of 4), in the MEASURE phase, the work loops given as iteration counts, one acquisition
  * in lat_every timed with `clock` (lat_every 0: none, and clock may be NULL): no fork, no

@@ -1,8 +1,8 @@
 /* harness_cli_plugin.c — `--plugin`: a user's lock loaded from a shared object.
  *
- * In process: plugin_load refuses every broken plugin (tests/harness_cli_plugin_bad.c, one
+ * In process: plugin_load refuses every broken plugin (tests/cli/harness_cli_plugin_bad.c, one
  * module per defect) with a message naming the defect and adds nothing; it accepts
- * tests/plugin_example.c, whose lock then behaves as a lock: trylock excludes another thread,
+ * tests/cli/plugin_example.c, whose lock then behaves as a lock: trylock excludes another thread,
  * and it passes the same mutual-exclusion check as the registry's locks (exclusion_check.c,
  * shown able to fail by locks_broken). End to end: `lockbench --plugin X list` shows it, and a
  * bad path or a module without the symbol exits 2 with one line on stderr.

@@ -63,7 +63,8 @@ struct lb_lock_ops {
 	/* 0 when acquired, -EBUSY when not available right now. */
 	int (*trylock)(void *lock, void *ctx);
 
-	/* Test-only hook, set only in the library built with LB_TEST_HOOKS (liblb_locks_test):
+	/* Test-only hook, set only in the library built with LB_TEST_HOOKS (lb_locks_test, built for
+	 * the tests and never installed):
 	 * the turn the caller took in its most recent lock() (ticket number or queue position,
 	 * counted from 1 in doorway order). NULL in the production library. */
 	uint64_t (*turn)(void *lock, void *ctx);
