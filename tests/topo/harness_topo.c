@@ -45,6 +45,15 @@ static struct topo *open_synthetic_case(const char *desc)
 	return open_synthetic(desc);
 }
 
+/* The topology's one-line summary, printed, must contain `want`. */
+static void check_summary(const struct topo *t, const char *want)
+{
+	char summary[256];
+	topo_summary(t, summary, sizeof summary);
+	printf("    %s\n", summary);
+	CHECK(strstr(summary, want) != NULL);
+}
+
 static struct cpu_place place(const struct topo *t, int cpu)
 {
 	struct cpu_place p = { -9, -9, -9, -9, -9 };
@@ -148,10 +157,7 @@ static void test_two_packages_four_l3(void)
 	struct topo *t = open_synthetic_case("pack:2 l3:2 core:4 pu:2");
 	if (!t)
 		return;
-	char summary[256];
-	topo_summary(t, summary, sizeof summary);
-	printf("    %s\n", summary);
-	CHECK(strstr(summary, "2 packages, 1 NUMA node, 16 cores, 32 PUs, 4 x L3") != NULL);
+	check_summary(t, "2 packages, 1 NUMA node, 16 cores, 32 PUs, 4 x L3");
 	CHECK_EQ(topo_allowed_count(t), 32);
 
 	/* Two threads: compact shares a core, scatter takes both packages. */
@@ -286,10 +292,7 @@ static void test_numa(void)
 	struct topo *t = open_synthetic_case("pack:2 numa:1 core:2 pu:1");
 	if (!t)
 		return;
-	char summary[256];
-	topo_summary(t, summary, sizeof summary);
-	printf("    %s\n", summary);
-	CHECK(strstr(summary, "2 packages, 2 NUMA nodes, 4 cores, 4 PUs") != NULL);
+	check_summary(t, "2 packages, 2 NUMA nodes, 4 cores, 4 PUs");
 	if (do_plan(t, 2, PLACEMENT_COMPACT, NULL, 0) == 0)
 		CHECK_EQ(place(t, plan.cpu[0]).numa, place(t, plan.cpu[1]).numa);
 	if (do_plan(t, 2, PLACEMENT_SCATTER, NULL, 0) == 0)
@@ -307,10 +310,7 @@ static void test_xml(const char *fixture)
 		printf("    %s\n", err);
 		return;
 	}
-	char summary[256];
-	topo_summary(t, summary, sizeof summary);
-	printf("    %s\n", summary);
-	CHECK(strstr(summary, "2 packages, 1 NUMA node, 4 cores, 8 PUs") != NULL);
+	check_summary(t, "2 packages, 1 NUMA node, 4 cores, 8 PUs");
 	if (do_plan(t, 2, PLACEMENT_COMPACT, NULL, 0) == 0)
 		CHECK_EQ(place(t, plan.cpu[0]).core, place(t, plan.cpu[1]).core);
 	if (do_plan(t, 2, PLACEMENT_SCATTER, NULL, 0) == 0)
