@@ -133,7 +133,7 @@ struct report_plot {
 };
 
 #define REPORT_MAX_CS 16
-#define REPORT_MAX_PLOTS 8 /* report_plots.c asserts its plot list fits; report_plot_add checks */
+#define REPORT_MAX_PLOTS 12 /* report_make_plots and report_plot_add check it (E2BIG) */
 
 struct report_set {
 	const char *dir;

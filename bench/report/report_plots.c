@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "report/report.h"
+#include "results/metrics.h"
 
 extern char **environ;
 
@@ -40,23 +41,13 @@ const char *report_plots_dir(void)
 
 /* --- the plots of a result set ------------------------------------------------------------------------------- */
 
-static const struct {
+struct plot_def {
 	const char *name, *script, *data, *title, *caption;
-} plot_defs[] = {
-	{ "throughput", "throughput.gp", "summary.csv", "Throughput vs threads",
-	  "Acquisitions per second, all threads together (log scale). Spinlocks typically collapse "
-	  "once threads outnumber CPUs (shaded): a preempted holder or next-in-line stalls everyone." },
-	{ "latency_p50", "latency_p50.gp", "summary.csv", "Median acquisition latency",
-	  "Time from calling lock() to holding it, the median acquisition (log scale)." },
-	{ "latency_p99", "latency_p99.gp", "summary.csv", "p99 acquisition latency",
-	  "The slow tail: 1 acquisition in 100 waited at least this long (log scale)." },
-	{ "fairness", "fairness.gp", "summary.csv", "Fairness",
-	  "The best-served thread's acquisitions divided by the worst-served one's (max/min): 1 "
-	  "when every thread got the same share; a set without it shows Jain's index (1 when "
-	  "equal, 1/N when one thread got all)." },
-	{ "cpu", "cpu.gp", "summary.csv", "CPU time per acquisition",
-	  "CPU time of all workers divided by acquisitions (log scale): spinning burns CPU while "
-	  "waiting, sleeping does not." },
+};
+
+/* The plots that are not one metric against threads: a distribution, a machine's c2c matrix.
+ * They follow the per-metric plots, which come from the metric table's `plot` rows. */
+static const struct plot_def plot_defs[] = {
 	{ "latency_cdf", "latency_cdf.gp", "latency_cdf.csv", "Latency distribution",
 	  "For each latency, the fraction of timed acquisitions that took at most that long." },
 	{ "latency_percentiles", "latency_percentiles.gp", "latency_cdf.csv",
@@ -68,8 +59,24 @@ static const struct {
 	  "One cache line bounced between two CPUs: the floor under any lock handoff between them." },
 };
 
-_Static_assert(sizeof plot_defs / sizeof plot_defs[0] <= REPORT_MAX_PLOTS,
-	       "report_set.plots has room for REPORT_MAX_PLOTS plots: raise it");
+/* The plots of a result set, in the report's order: one per metric row with a plot (its
+ * plots/PLOT.gp reads summary.csv), then plot_defs. The number of plots, at most `max`. */
+static size_t plot_list(struct plot_def *out, size_t max, char (*scripts)[64])
+{
+	size_t n = 0;
+	for (size_t i = 0; i < metric_count && n < max; i++) {
+		const struct metric *m = &metric_table[i];
+		if (!m->plot)
+			continue;
+		snprintf(scripts[n], sizeof scripts[n], "%s.gp", m->plot);
+		out[n] = (struct plot_def){ m->plot, scripts[n], "summary.csv", m->plot_title,
+					    m->plot_caption };
+		n++;
+	}
+	for (size_t i = 0; i < sizeof plot_defs / sizeof plot_defs[0] && n < max; i++)
+		out[n++] = plot_defs[i];
+	return n;
+}
 
 /* posix_spawnp rather than fork + exec: a gnuplot missing from PATH comes back as ENOENT from the
  * spawn itself, so it is told apart from a gnuplot that ran and failed. */
@@ -187,23 +194,27 @@ struct report_plot *report_plot_add(struct report_set *s)
 int report_make_plots(struct report_set *s, const char *scripts, char *err, size_t errlen)
 {
 	static const char *const exts[] = { "png", "svg" };
-	for (size_t i = 0; i < sizeof plot_defs / sizeof plot_defs[0]; i++) {
+	/* One more than there is room for, so that a table with too many plots is an error. */
+	char gp[REPORT_MAX_PLOTS + 1][64];
+	struct plot_def defs[REPORT_MAX_PLOTS + 1];
+	size_t ndefs = plot_list(defs, REPORT_MAX_PLOTS + 1, gp);
+	for (size_t i = 0; i < ndefs; i++) {
 		struct report_plot *p = report_plot_add(s);
 		if (!p)
 			return report_fail(err, errlen, -E2BIG, "report: more than %d plots; raise "
 					   "REPORT_MAX_PLOTS", REPORT_MAX_PLOTS);
 		char script[4096], data[4096], tmp[4096], final[4096];
-		p->name = plot_defs[i].name;
-		p->title = plot_defs[i].title;
-		p->caption = plot_defs[i].caption;
-		int rc = report_join(script, sizeof script, scripts, plot_defs[i].script, err, errlen);
-		if (rc || (rc = report_join(data, sizeof data, s->dir, plot_defs[i].data, err, errlen)))
+		p->name = defs[i].name;
+		p->title = defs[i].title;
+		p->caption = defs[i].caption;
+		int rc = report_join(script, sizeof script, scripts, defs[i].script, err, errlen);
+		if (rc || (rc = report_join(data, sizeof data, s->dir, defs[i].data, err, errlen)))
 			return rc;
 		if (!report_is_file(script))
 			return report_fail(err, errlen, -ENOENT, "report: %s is missing", script);
 		/* c2c_heatmap.gp draws "unavailable" itself; the CDF needs its file. */
 		if (!report_is_file(data) && strcmp(p->name, "c2c_heatmap") != 0) {
-			snprintf(p->why, sizeof p->why, "no %s in this result set", plot_defs[i].data);
+			snprintf(p->why, sizeof p->why, "no %s in this result set", defs[i].data);
 			continue;
 		}
 		for (size_t e = 0; e < 2; e++) {

@@ -216,6 +216,63 @@ static int parse_record(const char *text, size_t len, size_t *pos, unsigned *lin
 	}
 }
 
+/* The first record becomes the header: every column named and, in a v2 file, the format column
+ * there (its index in *version_col). f's fields move into t. */
+static int take_header(struct csv_table *t, struct fields *f, unsigned rec_line, int *version_col,
+		       const char *name, char *err, size_t errlen)
+{
+	t->ncols = f->n;
+	t->header = f->v;
+	*f = (struct fields){ 0 };
+	for (size_t c = 0; c < t->ncols; c++)
+		if (t->header[c][0] == '\0')
+			return fail(err, errlen, -EINVAL, "%s:%u: header column %zu has no name", name,
+				    rec_line, c + 1);
+	if (t->version == 1)
+		return 0;
+	*version_col = csv_col(t, RESULTS_FORMAT_COLUMN);
+	if (*version_col < 0)
+		return fail(err, errlen, -EINVAL,
+			    "%s:%u: not a lockbench result file (the header has no "
+			    "'" RESULTS_FORMAT_COLUMN "' column)",
+			    name, rec_line);
+	t->version = RESULTS_FORMAT_VERSION;
+	return 0;
+}
+
+/* A data record as t's next row, once its width and format version are checked. f's fields move
+ * into t. */
+static int add_row(struct csv_table *t, struct fields *f, size_t *rows_cap, unsigned rec_line,
+		   unsigned header_line, int version_col, const char *name, char *err,
+		   size_t errlen)
+{
+	if (f->n != t->ncols)
+		return fail(err, errlen, -EINVAL, "%s:%u: %zu fields, but the header (line %u) has %zu",
+			    name, rec_line, f->n, header_line, t->ncols);
+	if (version_col >= 0) {
+		int rc = check_row_version(f->v[version_col], name, rec_line, err, errlen);
+		if (rc)
+			return rc;
+	}
+	if (t->nrows == *rows_cap) {
+		size_t cap = *rows_cap ? 2 * *rows_cap : 64;
+		char ***rows = realloc(t->rows, cap * sizeof *rows);
+		unsigned *lines = realloc(t->line, cap * sizeof *lines);
+		if (rows)
+			t->rows = rows;
+		if (lines)
+			t->line = lines;
+		if (!rows || !lines)
+			return fail(err, errlen, -ENOMEM, "%s:%u: out of memory", name, rec_line);
+		*rows_cap = cap;
+	}
+	t->rows[t->nrows] = f->v;
+	t->line[t->nrows] = rec_line;
+	t->nrows++;
+	*f = (struct fields){ 0 };
+	return 0;
+}
+
 int csv_parse(const char *text, size_t len, const char *name, const char *want_kind,
 	      struct csv_table *t, char *err, size_t errlen)
 {
@@ -269,57 +326,13 @@ int csv_parse(const char *text, size_t len, const char *name, const char *want_k
 			goto out;
 		if (!t->header) {
 			header_line = rec_line;
-			t->ncols = f.n;
-			t->header = f.v;
-			f = (struct fields){ 0 };
-			for (size_t c = 0; c < t->ncols; c++)
-				if (t->header[c][0] == '\0') {
-					rc = fail(err, errlen, -EINVAL,
-						  "%s:%u: header column %zu has no name", name,
-						  rec_line, c + 1);
-					goto out;
-				}
-			if (t->version == 1)
-				continue;
-			version_col = csv_col(t, RESULTS_FORMAT_COLUMN);
-			if (version_col < 0) {
-				rc = fail(err, errlen, -EINVAL,
-					  "%s:%u: not a lockbench result file (the header has no "
-					  "'" RESULTS_FORMAT_COLUMN "' column)",
-					  name, rec_line);
-				goto out;
-			}
-			t->version = RESULTS_FORMAT_VERSION;
-			continue;
+			rc = take_header(t, &f, rec_line, &version_col, name, err, errlen);
+		} else {
+			rc = add_row(t, &f, &rows_cap, rec_line, header_line, version_col, name, err,
+				     errlen);
 		}
-		if (f.n != t->ncols) {
-			rc = fail(err, errlen, -EINVAL, "%s:%u: %zu fields, but the header (line %u) has %zu",
-				  name, rec_line, f.n, header_line, t->ncols);
+		if (rc)
 			goto out;
-		}
-		if (version_col >= 0) {
-			rc = check_row_version(f.v[version_col], name, rec_line, err, errlen);
-			if (rc)
-				goto out;
-		}
-		if (t->nrows == rows_cap) {
-			size_t cap = rows_cap ? 2 * rows_cap : 64;
-			char ***rows = realloc(t->rows, cap * sizeof *rows);
-			unsigned *lines = realloc(t->line, cap * sizeof *lines);
-			if (rows)
-				t->rows = rows;
-			if (lines)
-				t->line = lines;
-			if (!rows || !lines) {
-				rc = fail(err, errlen, -ENOMEM, "%s:%u: out of memory", name, rec_line);
-				goto out;
-			}
-			rows_cap = cap;
-		}
-		t->rows[t->nrows] = f.v;
-		t->line[t->nrows] = rec_line;
-		t->nrows++;
-		f = (struct fields){ 0 };
 	}
 	if (!t->header)
 		rc = fail(err, errlen, -EINVAL, "%s:%u: no header row", name, line);

@@ -18,10 +18,15 @@ struct metric {
 	const char *unit;     /* "ns", "Mops/s", or "" */
 	const char *csv_fmt;  /* how results.csv writes it */
 	bool higher_better;
-	bool summarised;      /* summary.csv has COLUMN_median, _min, _max */
+	bool summarised;      /* summary.csv has COLUMN_median, _min, _max (sum_stats) */
 	bool compared;        /* a `compare --metric` choice */
 	const char *better, *worse; /* B against A, in words ("faster", "slower") */
 	const char *plot;     /* the report's plot of it (plots/PLOT.gp), or NULL */
+	/* summary and plots: */
+	const char *sum_stats; /* summary.csv's COLUMN_STAT columns, NULL: "median,min,max" */
+	const char *sum_fmt;  /* summary.csv's format, NULL: csv_fmt */
+	unsigned char sum_at; /* its place in summary.csv (0: after the placed ones, in table order) */
+	const char *plot_title, *plot_caption; /* the report's words for its plot */
 };
 
 extern const struct metric metric_table[];
@@ -29,6 +34,8 @@ extern const size_t metric_count;
 
 /* The row of `column`, or NULL. */
 const struct metric *metric_find(const char *column);
+/* The summarised rows in summary.csv's order; their number (at most `max`). */
+size_t metric_summarised(const struct metric **out, size_t max);
 /* The columns of the compared rows, "mops, lat_p99_ns, ...", with `sep` between them. */
 void metric_compared_list(char *buf, size_t size, const char *sep);
 

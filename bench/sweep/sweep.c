@@ -13,14 +13,12 @@
  * after (c2c.c), and the steal time and other processes' CPU time from /proc/stat, so the
  * report can flag points measured while the machine changed under them.
  *
- * Its command line and exit status are cli/cmd_sweep.c.
+ * Its command line and exit status are cli/cmd_sweep.c; the files it appends to and meta.json
+ * are sweep_log.c.
  */
 #define _GNU_SOURCE
 #include <errno.h>
-#include <fcntl.h>
-#include <getopt.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,213 +38,6 @@
 
 #define NS_PER_MS 1000000ull
 #define NS_PER_S 1000000000ull
-
-/* ---- the result set on disk --------------------------------------------------------------- */
-
-struct sweep_meta_args {
-	const struct sweep_opts *o;
-	size_t npts, runs_done, runs_total;
-	const char *state;
-	double wall_s;
-};
-
-/* meta.json's "sweep" object: what was asked for and how far it got. */
-static void write_sweep_keys(struct json_out *j, void *arg)
-{
-	const struct sweep_meta_args *a = arg;
-	const struct sweep_opts *o = a->o;
-	const char *locks[MAX_SWEEP_LOCKS];
-	uint64_t threads[MAX_SWEEP_THREADS];
-	for (unsigned i = 0; i < o->nlocks; i++)
-		locks[i] = o->locks[i]->name;
-	for (unsigned i = 0; i < o->nthreads; i++)
-		threads[i] = o->threads[i];
-	json_out_open(j, "sweep", '{');
-	json_out_bool(j, "complete", strcmp(a->state, "complete") == 0);
-	json_out_str(j, "state", a->state);
-	json_out_u64(j, "seed", o->seed);
-	json_out_u64(j, "reps", o->reps);
-	json_out_u64(j, "points", a->npts);
-	json_out_u64(j, "runs_done", a->runs_done);
-	json_out_u64(j, "runs_total", a->runs_total);
-	json_out_dbl(j, "wall_s", "%.1f", a->wall_s);
-	json_out_bool(j, "quick", o->quick);
-	json_out_bool(j, "lock_cost", !o->no_lock_cost);
-	json_out_str(j, "placement", placement_name(o->placement));
-	json_out_dbl(j, "duration_s", "%.3f", (double)o->duration_ns / 1e9);
-	json_out_dbl(j, "warmup_s", "%.3f", (double)o->warmup_ns / 1e9);
-	json_out_u64(j, "ncs_ns", o->ncs_ns);
-	json_out_u64(j, "permits", o->permits);
-	json_out_u64(j, "cdf_threads", o->cdf_threads);
-	json_out_str_array(j, "locks", locks, o->nlocks);
-	json_out_u64_array(j, "threads", threads, o->nthreads);
-	json_out_u64_array(j, "cs_ns", o->cs_ns, o->ncs);
-	json_out_close(j, '}');
-}
-
-static int write_meta(const char *dir, const struct topo *t, const struct sweep_opts *o,
-		      size_t npts, size_t runs_done, size_t runs_total, const char *state,
-		      double wall_s)
-{
-	struct run_meta m;
-	int rc = meta_collect(&m, t);
-	if (rc)
-		return rc;
-	struct sweep_meta_args a = { o, npts, runs_done, runs_total, state, wall_s };
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	if (!f)
-		return -errno;
-	rc = output_meta_json_more(f, &m, write_sweep_keys, &a);
-	if (fclose(f) != 0 && rc == 0)
-		rc = -ENOMEM;
-	if (rc == 0)
-		rc = file_write_atomic(dir, "meta.json", text, len);
-	free(text);
-	return rc;
-}
-
-/* results.csv and latency_hist.csv are appended to through a file descriptor, one whole row
- * (or one whole histogram) per write_all, so a failed write can be undone exactly: the file is
- * cut back to where the row began and never keeps half a row. */
-struct result_log {
-	int fd;
-	char path[1200];
-};
-
-static int log_append(struct result_log *l, const char *text, size_t len, char *err,
-		      size_t errlen)
-{
-	off_t before = lseek(l->fd, 0, SEEK_END);
-	int rc = file_write_all(l->fd, text, len);
-	if (rc) {
-		/* Best effort: what ftruncate leaves, --resume trims to the last newline. */
-		if (before >= 0 && ftruncate(l->fd, before) != 0)
-			(void)0;
-		snprintf(err, errlen, "writing %.800s: %s", l->path, strerror(-rc));
-	}
-	return rc;
-}
-
-/* Close the open_memstream m that collected *text, and append what it holds unless formatting
- * failed (rc, or the close's -ENOMEM, the only way a memstream fails). Frees *text. */
-static int log_append_memstream(struct result_log *l, FILE *m, char **text, size_t *len, int rc,
-				char *err, size_t errlen)
-{
-	if (fclose(m) != 0 && rc == 0)
-		rc = -ENOMEM;
-	if (rc)
-		snprintf(err, errlen, "formatting a row of %.800s: %s", l->path, strerror(-rc));
-	else
-		rc = log_append(l, *text, *len, err, errlen);
-	free(*text);
-	*text = NULL;
-	return rc;
-}
-
-/* One results.csv row: the harness's columns, then the sweep's. */
-static int append_row(struct result_log *l, const struct run_params *p,
-		      const struct thread_plan *plan, const struct run_result *r,
-		      const struct sweep_point *pt, size_t order, uint64_t seed, double c2c_before,
-		      double c2c_after, double steal_pct, double other_pct, char *err, size_t errlen)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
-	if (!m)
-		return -errno;
-	/* The sweep's columns, formatted here and put in place by the harness's row writer. */
-	char more[256];
-	char c2c_b[32] = "", c2c_a[32] = "", steal[32] = "", other[32] = "";
-	if (isfinite(c2c_before))
-		snprintf(c2c_b, sizeof c2c_b, "%.1f", c2c_before);
-	if (isfinite(c2c_after))
-		snprintf(c2c_a, sizeof c2c_a, "%.1f", c2c_after);
-	if (isfinite(steal_pct))
-		snprintf(steal, sizeof steal, "%.2f", steal_pct);
-	if (isfinite(other_pct))
-		snprintf(other, sizeof other, "%.2f", other_pct);
-	int n = snprintf(more, sizeof more, ",%s,%zu,%llu,%s,%s,%s,%s", pt->key, order,
-			 (unsigned long long)seed, c2c_b, c2c_a, steal, other);
-	int rc = n < 0 || (size_t)n >= sizeof more ? -EOVERFLOW
-						   : output_csv_row_more(m, p, plan, r, more);
-	return log_append_memstream(l, m, &text, &len, rc, err, errlen);
-}
-
-static int append_hist(struct result_log *l, const struct sweep_point *pt, unsigned rep,
-		       const struct latency_hist *h, char *err, size_t errlen)
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *m = open_memstream(&text, &len);
-	if (!m)
-		return -errno;
-	for (unsigned i = 0; i < LAT_HIST_BUCKETS; i++) {
-		if (!h->bucket[i])
-			continue;
-		uint64_t lo, hi;
-		lat_hist_bucket_range(i, &lo, &hi);
-		fprintf(m, "%s,%u,%u,%llu,%llu,%u,%llu,%llu,%llu" CSV_VERSION_FIELD "\n",
-			pt->lock->name, pt->permits,
-			pt->threads, (unsigned long long)pt->cs_ns, (unsigned long long)pt->ncs_ns, rep,
-			(unsigned long long)lo, (unsigned long long)hi,
-			(unsigned long long)h->bucket[i]);
-	}
-	return log_append_memstream(l, m, &text, &len, 0, err, errlen);
-}
-
-/* Open DIR/NAME for appending, writing the header row when it is new. */
-static int open_log(struct result_log *l, const char *dir, const char *name, const char *header, char *err, size_t errlen)
-{
-	snprintf(l->path, sizeof l->path, "%s/%s", dir, name);
-	int rc = sweep_trim_partial_line(l->path);
-	if (rc) {
-		snprintf(err, errlen, "%.800s: %s", l->path, strerror(-rc));
-		return rc;
-	}
-	/* O_NONBLOCK: a FIFO in the set's place must be refused, not waited on for a reader. */
-	l->fd = open(l->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NONBLOCK, 0644);
-	if (l->fd < 0) {
-		rc = errno == ENXIO ? -EINVAL : -errno; /* ENXIO: a FIFO nobody reads */
-		snprintf(err, errlen, "cannot write %.800s: %s", l->path,
-			 rc == -EINVAL ? "not a regular file" : strerror(-rc));
-		return rc;
-	}
-	struct stat st;
-	if (fstat(l->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    fcntl(l->fd, F_SETFL, O_APPEND) != 0) {
-		snprintf(err, errlen, "cannot write %.800s: not a regular file", l->path);
-		close(l->fd);
-		l->fd = -1;
-		return -EINVAL;
-	}
-	off_t size = lseek(l->fd, 0, SEEK_END);
-	if (size == 0) {
-		char head[1024];
-		int n = snprintf(head, sizeof head, "%s" CSV_VERSION_HEADER "\n", header);
-		rc = log_append(l, head, (size_t)n, err, errlen);
-	} else if (size < 0) {
-		rc = -errno;
-		snprintf(err, errlen, "%.800s: %s", l->path, strerror(-rc));
-	}
-	if (rc) {
-		close(l->fd);
-		l->fd = -1;
-	}
-	return rc;
-}
-
-static int close_log(struct result_log *l, char *err, size_t errlen)
-{
-	if (l->fd < 0)
-		return 0;
-	int rc = close(l->fd) == 0 ? 0 : -errno;
-	l->fd = -1;
-	if (rc)
-		snprintf(err, errlen, "closing %.800s: %s", l->path, strerror(-rc));
-	return rc;
-}
 
 /* ---- progress ----------------------------------------------------------------------------- */
 
@@ -300,7 +91,7 @@ struct sweep_run {
 	size_t npts;
 	unsigned char *done;
 	size_t ndone, total;
-	struct result_log results, hist;
+	struct sweep_log results, hist;
 	int probe_a, probe_b;
 	double last_probe_ns; /* the previous run's "after" probe, this run's "before" */
 	unsigned failures;
@@ -376,11 +167,11 @@ static int run_one(struct sweep_run *s, size_t k, unsigned rep, size_t order,
 	 * stands only when the run's histogram was written too: a failed histogram takes the row
 	 * back out, and --resume runs the repetition again. */
 	off_t row_start = lseek(s->results.fd, 0, SEEK_END);
-	int rc = append_row(&s->results, &p, &plan, &r, pt, order, s->o.seed, c2c_before,
+	int rc = sweep_log_row(&s->results, &p, &plan, &r, pt, order, s->o.seed, c2c_before,
 			    c2c_after, steal, other, err, errlen);
 	if (rc == 0 && r.lat_hist && pt->threads == s->o.cdf_threads && pt->permits == 1 &&
 	    pt->cs_ns == s->o.cs_ns[0] && !pt->lock_cost) {
-		rc = append_hist(&s->hist, pt, rep + 1, r.lat_hist, err, errlen);
+		rc = sweep_log_hist(&s->hist, pt, rep + 1, r.lat_hist, err, errlen);
 		if (rc && row_start >= 0 && ftruncate(s->results.fd, row_start) != 0)
 			(void)0; /* best effort: the histogram's own error is the one to report */
 	}
@@ -453,10 +244,10 @@ static int setup_dir(struct sweep_run *s, int argc, char **argv, bool resuming, 
 			return rc;
 		}
 	}
-	int rc = open_log(&s->results, dir, "results.csv",
+	int rc = sweep_log_open(&s->results, dir, "results.csv",
 			  OUTPUT_CSV_HEADER RESULTS_SWEEP_COLUMNS, err, errlen);
 	if (rc == 0)
-		rc = open_log(&s->hist, dir, "latency_hist.csv", SWEEP_HIST_HEADER,
+		rc = sweep_log_open(&s->hist, dir, "latency_hist.csv", SWEEP_HIST_HEADER,
 			      err, errlen);
 	return rc;
 }
@@ -553,7 +344,7 @@ static int run_and_close(struct sweep_run *s, struct sweep_outcome *res, char *e
 {
 	char why[1024] = "";
 	double t0 = now_s();
-	int rc = write_meta(s->o.out, s->topo, &s->o, s->npts, s->ndone, s->total, "running", 0);
+	int rc = sweep_write_meta(s->o.out, s->topo, &s->o, s->npts, s->ndone, s->total, "running", 0);
 	if (rc)
 		snprintf(why, sizeof why, "writing %.800s/meta.json: %s", s->o.out, strerror(-rc));
 	else
@@ -564,15 +355,15 @@ static int run_and_close(struct sweep_run *s, struct sweep_outcome *res, char *e
 	}
 	int write_failed = rc;
 	char close_err[sizeof why] = "";
-	int hist_rc = close_log(&s->hist, close_err, sizeof close_err);
-	int results_rc = close_log(&s->results, close_err, sizeof close_err);
+	int hist_rc = sweep_log_close(&s->hist, close_err, sizeof close_err);
+	int results_rc = sweep_log_close(&s->results, close_err, sizeof close_err);
 	if (!write_failed && (hist_rc || results_rc)) {
 		write_failed = results_rc ? results_rc : hist_rc;
 		snprintf(why, sizeof why, "%s", close_err);
 	}
 
 	const char *state = runner_interrupt_signal() ? "interrupted" : write_failed ? "failed" : "complete";
-	int meta_rc = write_meta(s->o.out, s->topo, &s->o, s->npts, s->ndone, s->total, state,
+	int meta_rc = sweep_write_meta(s->o.out, s->topo, &s->o, s->npts, s->ndone, s->total, state,
 				 now_s() - t0);
 	rc = 0;
 	if (write_failed) {
@@ -626,8 +417,8 @@ int sweep_run(struct sweep_opts *o, bool resuming, int argc, char **argv,
 	res->failures = s.failures;
 	*o = s.o; /* the out directory, seed and thread counts as decided */
 	char ignored[1024];
-	close_log(&s.hist, ignored, sizeof ignored);
-	close_log(&s.results, ignored, sizeof ignored);
+	sweep_log_close(&s.hist, ignored, sizeof ignored);
+	sweep_log_close(&s.results, ignored, sizeof ignored);
 	if (s.topo)
 		topo_close(s.topo);
 	free(s.pts);

@@ -160,4 +160,34 @@ struct topo;
 int sweep_floor(const char *dir, struct topo *t, const struct lb_lock_ops *const *locks,
 		unsigned nlocks, char *err, size_t errlen);
 
+/* results.csv and latency_hist.csv are appended to through a file descriptor, one whole row
+ * (or one whole histogram) per write, so a failed write can be undone exactly: the file is cut
+ * back to where the row began and never keeps half a row (sweep_log.c). Each returns 0 or a
+ * negative errno with one line in err. */
+struct sweep_log {
+	int fd;
+	char path[1200];
+};
+/* Open DIR/NAME for appending, writing the header row when it is new. */
+int sweep_log_open(struct sweep_log *l, const char *dir, const char *name, const char *header,
+		   char *err, size_t errlen);
+int sweep_log_close(struct sweep_log *l, char *err, size_t errlen);
+/* One results.csv row: the harness's columns, then the sweep's. */
+struct run_params;
+struct thread_plan;
+struct run_result;
+struct latency_hist;
+int sweep_log_row(struct sweep_log *l, const struct run_params *p,
+		  const struct thread_plan *plan, const struct run_result *r,
+		  const struct sweep_point *pt, size_t order, uint64_t seed, double c2c_before,
+		  double c2c_after, double steal_pct, double other_pct, char *err, size_t errlen);
+/* One repetition's latency histogram, a row per non-empty bucket. */
+int sweep_log_hist(struct sweep_log *l, const struct sweep_point *pt, unsigned rep,
+		   const struct latency_hist *h, char *err, size_t errlen);
+/* DIR/meta.json: the machine, and the sweep's options and state ("running", "complete", ...). */
+struct topo;
+int sweep_write_meta(const char *dir, const struct topo *t, const struct sweep_opts *o,
+		     size_t npts, size_t runs_done, size_t runs_total, const char *state,
+		     double wall_s);
+
 #endif

@@ -17,25 +17,15 @@
 #include "plugin/plugin.h"
 #include "results/csvread.h"
 #include "results/file.h"
+#include "results/metrics.h"
 #include "run/runner.h"
 #include "stats/stats.h"
 #include "sweep/sweep.h"
 
 /* ---- summary.csv ------------------------------------------------------------------------------ */
 
-/* Values per repetition gathered for one point (the vals array's stride count). */
-#define NVALS 12
-
-/* The median of the finite values (the optional columns are empty in old sets): NAN if none. */
-static double stats_median_finite(const double *v, size_t n)
-{
-	double tmp[n ? n : 1];
-	size_t m = 0;
-	for (size_t i = 0; i < n; i++)
-		if (isfinite(v[i]))
-			tmp[m++] = v[i];
-	return m ? stats_median(tmp, m) : NAN;
-}
+/* Summarised metrics summary.csv has room for (metric_summarised's max). */
+#define SUM_MAX 16
 
 /* The columns summary.csv reads from results.csv. */
 enum rcol {
@@ -49,12 +39,25 @@ static const char *const rcol_name[RC_COUNT] = {
 	"csw_invol", "c2c_before_ns", "c2c_after_ns", "steal_pct", "thread_ops_min", "thread_ops_max",
 };
 /* Read when present: older sets, and sets written before the measuring side added them, lack
- * them, and their summary fields are then empty ("unavailable"). */
-enum ocol { OC_OTHER, OC_UTIL, OC_MAXMIN, OC_CV, OC_TIMER_P50, OC_TIMER_TICK, OC_COUNT };
+ * them, and their summary fields are then empty ("unavailable"). So are the summarised metrics
+ * (results/metrics.c) beyond the required ones above. */
+enum ocol { OC_OTHER, OC_UTIL, OC_TIMER_P50, OC_TIMER_TICK, OC_COUNT };
 static const char *const ocol_name[OC_COUNT] = {
-	"other_cpu_pct", "worker_util", "fairness_maxmin", "fairness_cv", "timer_p50_ns",
-	"timer_tick_ns",
+	"other_cpu_pct", "worker_util", "timer_p50_ns", "timer_tick_ns",
 };
+
+/* Where summary.csv's inputs are in results.csv: the columns above, and the summarised
+ * metrics' (m[i]'s column at mc[i], -1 when the set lacks it). */
+struct sum_cols {
+	int c[RC_COUNT], oc[OC_COUNT], mc[SUM_MAX];
+	const struct metric *m[SUM_MAX];
+	size_t nm;
+	long mops, maxmin; /* the rows the note and the fallback need, or -1 */
+};
+
+/* The values of one point at stride n: a slot per summarised metric, then these. */
+enum xslot { XS_CSWV, XS_CSWI, XS_UTIL, XS_TIMER_P50, XS_TIMER_TICK, XS_COUNT };
+#define NVALS (SUM_MAX + XS_COUNT)
 
 bool point_is_busy(unsigned threads, bool oversubscribed, bool spins, double util,
 		   double other_pct)
@@ -138,9 +141,10 @@ struct point_acc {
 
 /* The machine's readings around one repetition: a field that is there but not a number is an
  * error naming file, line and column, like every other field. */
-static int collect_machine(const struct csv_table *t, const int *c, size_t row,
+static int collect_machine(const struct csv_table *t, const struct sum_cols *sc, size_t row,
 			   struct point_acc *a, char *err, size_t errlen)
 {
+	const int *c = sc->c;
 	double cb = NAN, ca = NAN, steal = NAN;
 	if (csv_double(t, row, c[RC_C2C_BEFORE], &cb, err, errlen) ||
 	    csv_double(t, row, c[RC_C2C_AFTER], &ca, err, errlen) ||
@@ -156,16 +160,20 @@ static int collect_machine(const struct csv_table *t, const int *c, size_t row,
 }
 
 /* One good repetition's values, packed at stride a->n into vals at index a->ok. */
-static int collect_good_rep(const struct csv_table *t, const int *c, const int *oc, size_t row,
+static int collect_good_rep(const struct csv_table *t, const struct sum_cols *sc, size_t row,
 			    unsigned threads, unsigned oversub, bool spins, double *vals,
 			    struct point_acc *a, char *err, size_t errlen)
 {
 	const size_t n = a->n, ok = a->ok;
-	const int cols[7] = { c[RC_MOPS], c[RC_FAIRNESS], c[RC_P50], c[RC_P99],
-			      c[RC_CPU], c[RC_CSWV], c[RC_CSWI] };
-	for (int k = 0; k < 7; k++)
-		if (csv_double(t, row, cols[k], &vals[(size_t)k * n + ok], err, errlen) != 0)
+	const int *c = sc->c, *oc = sc->oc;
+	for (size_t k = 0; k < sc->nm; k++)
+		if ((vals[k * n + ok] = NAN, sc->mc[k] >= 0) &&
+		    csv_double(t, row, sc->mc[k], &vals[k * n + ok], err, errlen) != 0)
 			return -EINVAL;
+	double *x = vals + SUM_MAX * n + ok; /* x[XS_... * n] */
+	if (csv_double(t, row, c[RC_CSWV], &x[XS_CSWV * n], err, errlen) ||
+	    csv_double(t, row, c[RC_CSWI], &x[XS_CSWI * n], err, errlen))
+		return -EINVAL;
 	double o[OC_COUNT], ops_min = NAN, ops_max = NAN;
 	for (int k = 0; k < OC_COUNT; k++)
 		if ((o[k] = NAN, oc[k] >= 0) && csv_double(t, row, oc[k], &o[k], err, errlen) != 0)
@@ -174,12 +182,12 @@ static int collect_good_rep(const struct csv_table *t, const int *c, const int *
 	    csv_double(t, row, c[RC_OPS_MAX], &ops_max, err, errlen))
 		return -EINVAL;
 	/* The measuring side's own max/min when it wrote one, else from the counts. */
-	vals[7 * n + ok] = isfinite(o[OC_MAXMIN]) ? o[OC_MAXMIN] : maxmin_of(ops_min, ops_max);
+	if (sc->maxmin >= 0 && !isfinite(vals[(size_t)sc->maxmin * n + ok]))
+		vals[(size_t)sc->maxmin * n + ok] = maxmin_of(ops_min, ops_max);
 	a->starved |= ops_min == 0 && ops_max > 0;
-	vals[8 * n + ok] = o[OC_CV];
-	vals[9 * n + ok] = o[OC_UTIL];
-	vals[10 * n + ok] = o[OC_TIMER_P50];
-	vals[11 * n + ok] = o[OC_TIMER_TICK];
+	x[XS_UTIL * n] = o[OC_UTIL];
+	x[XS_TIMER_P50 * n] = o[OC_TIMER_P50];
+	x[XS_TIMER_TICK * n] = o[OC_TIMER_TICK];
 	if (isfinite(o[OC_OTHER]))
 		a->other_max = isfinite(a->other_max) ? fmax(a->other_max, o[OC_OTHER]) : o[OC_OTHER];
 	/* Like noisy: one disturbed repetition is enough to read the point with care. */
@@ -222,30 +230,42 @@ static void point_note(char *note, size_t size, const struct point_acc *a,
 		note[nl - 2] = '\0';
 }
 
-/* The median of the finite values among the first n, moved to the front (max/min may be empty
- * in a good repetition: nobody completed an operation). */
-static void spread_finite(double *v, size_t n, struct spread *s)
+/* A summarised metric's columns, COLUMN_STAT for each of its sum_stats, as values (`v` is NULL)
+ * or as the header. The stats skip empty values (an old set's, or a max/min nobody completed an
+ * operation for). */
+static void put_metric(FILE *f, const struct metric *m, const double *v, size_t ok, bool ci)
 {
-	size_t k = 0;
-	for (size_t i = 0; i < n; i++)
-		if (isfinite(v[i]))
-			v[k++] = v[i];
-	spread_of(v, k, false, s);
+	const char *stats = m->sum_stats ? m->sum_stats : "median,min,max";
+	struct spread sp;
+	if (v)
+		spread_of(v, ok, ci && strstr(stats, "ci_lo"), &sp);
+	for (const char *st = stats; *st; st += *st == ',') {
+		size_t len = strcspn(st, ",");
+		if (!v) {
+			fprintf(f, ",%s_%.*s", m->column, (int)len, st);
+		} else {
+			double x = strncmp(st, "median", len) == 0 ? sp.median
+				 : strncmp(st, "min", len) == 0	   ? sp.min
+				 : strncmp(st, "max", len) == 0	   ? sp.max
+				 : strncmp(st, "ci_lo", len) == 0  ? sp.lo
+								   : sp.hi;
+			put(f, m->sum_fmt ? m->sum_fmt : m->csv_fmt, x);
+		}
+		st += len;
+	}
 }
 
 /* One summary.csv row from a point's accumulated repetitions (`vals` at stride a->n). */
-static void write_point(FILE *f, const struct csv_table *t, const int *c, size_t r0,
-			const struct point_acc *a, double *vals, bool oversub, unsigned threads)
+static void write_point(FILE *f, const struct csv_table *t, const struct sum_cols *cols,
+			size_t r0, const struct point_acc *a, double *vals, bool oversub,
+			unsigned threads)
 {
 	const size_t n = a->n, ok = a->ok;
+	const int *c = cols->c;
 	bool ci = ok >= 6;
-	struct spread sm, sf, s50, s99, sc, smm;
-	spread_of(vals, ok, ci, &sm);
-	spread_of(vals + n, ok, false, &sf);
-	spread_of(vals + 2 * n, ok, false, &s50);
-	spread_of(vals + 3 * n, ok, false, &s99);
-	spread_of(vals + 4 * n, ok, false, &sc);
-	spread_finite(vals + 7 * n, ok, &smm);
+	struct spread sm = { NAN, NAN, NAN, NAN, NAN };
+	if (cols->mops >= 0)
+		spread_of(vals + (size_t)cols->mops * n, ok, false, &sm);
 	bool disagree = ok >= 2 && sm.median > 0 &&
 			(sm.max - sm.min) / sm.median > SWEEP_DISAGREE_RATIO;
 	bool c2c_shift = a->c2c_hi > 0 && isfinite(a->c2c_lo) && a->c2c_lo > 0 &&
@@ -258,18 +278,15 @@ static void write_point(FILE *f, const struct csv_table *t, const int *c, size_t
 		lock_index_of(row[c[RC_LOCK]], t, c[RC_LOCK]), row[c[RC_PERMITS]],
 		row[c[RC_THREADS]], regime, row[c[RC_OVERSUB]], row[c[RC_CS]], row[c[RC_NCS]],
 		row[c[RC_PLACEMENT]], n, ok);
-	put(f, "%.6f", sm.median), put(f, "%.6f", sm.min), put(f, "%.6f", sm.max);
-	put(f, "%.6f", sm.lo), put(f, "%.6f", sm.hi);
-	put(f, "%.4f", sf.median), put(f, "%.4f", sf.min), put(f, "%.4f", sf.max);
-	put(f, "%.4f", smm.median), put(f, "%.4f", smm.min), put(f, "%.4f", smm.max);
-	put(f, "%.4f", stats_median_finite(vals + 8 * n, ok));
-	put(f, "%.1f", s50.median), put(f, "%.1f", s50.min), put(f, "%.1f", s50.max);
-	put(f, "%.1f", s99.median), put(f, "%.1f", s99.min), put(f, "%.1f", s99.max);
-	put(f, "%.2f", sc.median), put(f, "%.2f", sc.min), put(f, "%.2f", sc.max);
-	put(f, "%.0f", stats_median(vals + 5 * n, ok)), put(f, "%.0f", stats_median(vals + 6 * n, ok));
-	put(f, "%.3f", stats_median_finite(vals + 9 * n, ok)), put(f, "%.2f", a->other_max);
-	put(f, "%.1f", stats_median_finite(vals + 10 * n, ok));
-	put(f, "%.1f", stats_median_finite(vals + 11 * n, ok));
+	for (size_t k = 0; k < cols->nm; k++)
+		put_metric(f, cols->m[k], vals + k * n, ok, ci);
+	/* The machine's readings: not figures a lock is judged by, so not the table's. */
+	const double *x = vals + SUM_MAX * n;
+	put(f, "%.0f", stats_median(x + XS_CSWV * n, ok));
+	put(f, "%.0f", stats_median(x + XS_CSWI * n, ok));
+	put(f, "%.3f", stats_median(x + XS_UTIL * n, ok)), put(f, "%.2f", a->other_max);
+	put(f, "%.1f", stats_median(x + XS_TIMER_P50 * n, ok));
+	put(f, "%.1f", stats_median(x + XS_TIMER_TICK * n, ok));
 	fprintf(f, ",%s,%d,%d,%d,%s,", ci ? "ci95" : "minmax", disagree, noisy, a->busy, a->worst);
 	char note[256];
 	point_note(note, sizeof note, a, &sm, disagree, c2c_shift);
@@ -277,10 +294,11 @@ static void write_point(FILE *f, const struct csv_table *t, const int *c, size_t
 }
 
 /* Summarise the n rows `rows` of one point into one summary.csv row. */
-static int summarize_point(const struct csv_table *t, const int *c, const int *oc,
+static int summarize_point(const struct csv_table *t, const struct sum_cols *sc,
 			   const size_t *rows, size_t n, double *vals, FILE *f, char *err,
 			   size_t errlen)
 {
+	const int *c = sc->c;
 	const size_t r0 = rows[0];
 	const struct lb_lock_ops *ops = lockset_find(t->rows[r0][c[RC_LOCK]]);
 	/* A lock that only spins keeps its CPU while it waits; one that may sleep does not. */
@@ -298,31 +316,30 @@ static int summarize_point(const struct csv_table *t, const int *c, const int *o
 			worst = status_rank(st);
 			a.worst = st;
 		}
-		if (collect_machine(t, c, rows[i], &a, err, errlen) != 0)
+		if (collect_machine(t, sc, rows[i], &a, err, errlen) != 0)
 			return -EINVAL;
 		if (strcmp(st, "ok") == 0 &&
-		    collect_good_rep(t, c, oc, rows[i], threads, oversub, spins, vals, &a, err,
+		    collect_good_rep(t, sc, rows[i], threads, oversub, spins, vals, &a, err,
 				     errlen) != 0)
 			return -EINVAL;
 	}
-	write_point(f, t, c, r0, &a, vals, oversub, threads);
+	write_point(f, t, sc, r0, &a, vals, oversub, threads);
 	return 0;
 }
 
 /* Every point of results.csv, in order of first appearance; the number of points, or -EINVAL
  * (err says which file, line and column) / -ENOMEM. */
-static int summarize_points(const struct csv_table *t, const int *c, const int *oc, FILE *f,
+static int summarize_points(const struct csv_table *t, const struct sum_cols *sc, FILE *f,
 			    char *err, size_t errlen)
 {
+	const int *c = sc->c;
 	fprintf(f, "lock,lock_index,permits,threads,regime,oversubscribed,cs_ns,ncs_ns,placement,"
-		   "reps,reps_ok,mops_median,mops_min,mops_max,mops_ci_lo,mops_ci_hi,"
-		   "fairness_median,fairness_min,fairness_max,fairness_maxmin_median,"
-		   "fairness_maxmin_min,fairness_maxmin_max,fairness_cv_median,"
-		   "lat_p50_ns_median,lat_p50_ns_min,"
-		   "lat_p50_ns_max,lat_p99_ns_median,lat_p99_ns_min,lat_p99_ns_max,"
-		   "cpu_ns_per_op_median,cpu_ns_per_op_min,cpu_ns_per_op_max,csw_vol_median,"
-		   "csw_invol_median,worker_util_median,other_cpu_pct_max,timer_p50_ns_median,"
-		   "timer_tick_ns_median,spread,disagree,noisy,busy,status,note" CSV_VERSION_HEADER "\n");
+		   "reps,reps_ok");
+	for (size_t k = 0; k < sc->nm; k++)
+		put_metric(f, sc->m[k], NULL, 0, false);
+	fprintf(f, ",csw_vol_median,csw_invol_median,worker_util_median,other_cpu_pct_max,"
+		   "timer_p50_ns_median,timer_tick_ns_median,spread,disagree,noisy,busy,status,"
+		   "note" CSV_VERSION_HEADER "\n");
 	const size_t nr = t->nrows ? t->nrows : 1;
 	unsigned char *seen = calloc(nr, 1);
 	size_t *rows = calloc(nr, sizeof *rows);
@@ -351,7 +368,7 @@ static int summarize_points(const struct csv_table *t, const int *c, const int *
 				seen[r] = 1;
 				rows[n++] = r;
 			}
-		int rc = summarize_point(t, c, oc, rows, n, vals, f, err, errlen);
+		int rc = summarize_point(t, sc, rows, n, vals, f, err, errlen);
 		points = rc ? rc : points + 1;
 	}
 	for (size_t r = 0; keys && r < t->nrows; r++)
@@ -445,9 +462,9 @@ int sweep_summarize(const char *dir, char *err, size_t errlen)
 	int rc = sweep_read_results(dir, &t, err, errlen);
 	if (rc)
 		return rc;
-	int c[RC_COUNT];
+	struct sum_cols sc = { .mops = -1, .maxmin = -1 };
 	for (int i = 0; i < RC_COUNT; i++)
-		if ((c[i] = csv_need_col(&t, rcol_name[i], err, errlen)) < 0) {
+		if ((sc.c[i] = csv_need_col(&t, rcol_name[i], err, errlen)) < 0) {
 			csv_free(&t);
 			return -EINVAL;
 		}
@@ -458,10 +475,17 @@ int sweep_summarize(const char *dir, char *err, size_t errlen)
 		csv_free(&t);
 		return -ENOMEM;
 	}
-	int oc[OC_COUNT];
 	for (int i = 0; i < OC_COUNT; i++)
-		oc[i] = csv_col(&t, ocol_name[i]);
-	int points = summarize_points(&t, c, oc, f, err, errlen);
+		sc.oc[i] = csv_col(&t, ocol_name[i]);
+	sc.nm = metric_summarised(sc.m, SUM_MAX);
+	for (size_t k = 0; k < sc.nm; k++) {
+		sc.mc[k] = csv_col(&t, sc.m[k]->column);
+		if (strcmp(sc.m[k]->column, "mops") == 0)
+			sc.mops = (long)k;
+		if (strcmp(sc.m[k]->column, "fairness_maxmin") == 0)
+			sc.maxmin = (long)k;
+	}
+	int points = summarize_points(&t, &sc, f, err, errlen);
 	if (points < 0) { /* a summary of some points is not written: the error says why */
 		fclose(f);
 		free(text);
@@ -482,7 +506,7 @@ int sweep_summarize(const char *dir, char *err, size_t errlen)
 		points = rc;
 	if (points >= 0) {
 		f = open_memstream(&text, &len);
-		rc = f ? write_cdf(have_hist ? &h : NULL, &t, c[RC_LOCK], f, err, errlen) : -ENOMEM;
+		rc = f ? write_cdf(have_hist ? &h : NULL, &t, sc.c[RC_LOCK], f, err, errlen) : -ENOMEM;
 		if (f) {
 			int frc = flush_atomic(dir, "latency_cdf.csv", f, &text, &len);
 			if (rc == 0 && frc) {
