@@ -1,5 +1,8 @@
-/* output.h — table (people), CSV and JSON (programs), and the metadata that makes a result
- * reproducible. results/README.md documents every column; keep it in step with OUTPUT_CSV_HEADER.
+/* output.h — table (people, table_out.c), CSV (csv_out.c) and JSON (json_out.c) for programs,
+ * and the metadata that makes a result reproducible (meta.c). Each metric's column, format and
+ * table head come from its row in metrics.c. results/README.md documents every column; the
+ * header csv_out.c writes must equal OUTPUT_CSV_HEADER, which the readers check files against
+ * (tests/results/harness_stats_output.c compares the two).
  *
  * Format version: every result CSV's first line is its header row, and its last column,
  * `format_version`, holds RESULTS_FORMAT_VERSION (csvread.h) on every row (docs/SWEEP_FILES.md);

@@ -5,7 +5,8 @@
  * marks oversubscription. The file starts with the version line every reader checks. The JSON
  * document, with planted mitigation texts that need escaping, is parsed by python3 (when it is
  * installed) and must have the metadata and the per-repetition keys; a truncated copy must not
- * parse, which shows the check can fail.
+ * parse, which shows the check can fail. The header written is OUTPUT_CSV_HEADER, and every row
+ * of the metric table reaches the CSV, the JSON and (with a head) the table.
  */
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "results/csvread.h"
+#include "results/metrics.h"
 #include "results/output.h"
 #include "run/runner.h"
 #include "test_util.h"
@@ -178,6 +180,10 @@ int main(void)
 	printf("csv: header first, %d columns ending in '%s', the %zu required ones first: %s\n",
 	       nh, nh > 0 ? hf[nh - 1] : "", sizeof required - 1,
 	       strncmp(columns, required, strlen(required)) ? "NO" : "yes");
+	/* The header the metric table builds is the one the readers check files against. */
+	CHECK(strcmp(header, OUTPUT_CSV_HEADER CSV_VERSION_HEADER "\n") == 0);
+	printf("csv: the header written is OUTPUT_CSV_HEADER: %s\n",
+	       strcmp(header, OUTPUT_CSV_HEADER CSV_VERSION_HEADER "\n") ? "NO" : "yes");
 
 	/* A stuck repetition: nothing measured, so every measured column is empty, never 0. */
 	struct run_params p;
@@ -259,7 +265,10 @@ int main(void)
 						"lat_p9999_ns" };
 	for (size_t i = 1; i < sizeof appended / sizeof *appended; i++)
 		CHECK_EQ(column(hf, nh, appended[i]), column(hf, nh, appended[0]) + (int)i);
-	CHECK_EQ(column(hf, nh, "lat_p9999_ns"), nh - 2); /* then format_version */
+	/* After them only metric rows no writer places (metrics.c), then format_version. */
+	for (int i = column(hf, nh, "lat_p9999_ns") + 1; i < nh - 1; i++)
+		if (!CHECK(metric_find(hf[i]) != NULL))
+			printf("  column %s after lat_p9999_ns is not a metric row\n", hf[i]);
 	CHECK(rf[column(hf, nh, "fairness_maxmin")][0] == '\0'); /* NAN: nobody did anything */
 	r[1].timer_p50_ns = 30.4;
 	r[1].timer_tick_ns = 10.0 / 3.0;
@@ -320,6 +329,20 @@ int main(void)
 	/* Table: oversubscription is marked, and the detail is shown. */
 	char *table = write_to_string(do_table, &a, &rc);
 	CHECK_EQ(rc, 0);
+	/* Every row of the metric table reaches every writer: a CSV column, a JSON key and, when
+	 * it has a head, a table column. */
+	unsigned reached = 0;
+	for (size_t i = 0; i < metric_count; i++) {
+		const struct metric *d = &metric_table[i];
+		char key[64];
+		snprintf(key, sizeof key, "\"%s\": ", d->column);
+		bool ok = column(hf, nh, d->column) >= 0 && strstr(json, key) &&
+			  (!d->table_head || strstr(table, d->table_head));
+		CHECK(ok);
+		reached += ok;
+	}
+	printf("metrics: %u of %zu rows reach the CSV header, the JSON and (with a head) the table\n",
+	       reached, metric_count);
 	CHECK(strstr(table, "OVERSUBSCRIBED") != NULL);
 	CHECK(strstr(table, "waiting: 0-3,5") != NULL);
 	CHECK(strstr(table, "fairness") != NULL);
