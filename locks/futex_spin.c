@@ -51,15 +51,13 @@ static int futex_spin_lock(void *lock, void *ctx)
 {
 	struct futex_spin_lock *l = lock;
 	(void)ctx;
-	unsigned c = FUTEX_MUTEX_FREE;
-	/* Acquire on success pairs with the release exchange in futex_mutex_unlock; a failure
-	 * only reports the value seen. */
-	if (atomic_compare_exchange_strong_explicit(&l->word, &c, FUTEX_MUTEX_LOCKED,
-						    memory_order_acquire, memory_order_relaxed))
+	if (futex_mutex_trylock(&l->word) == 0)
 		return 0;
+	unsigned c = FUTEX_MUTEX_FREE;
 	for (int i = 0; i < FUTEX_SPIN_LIMIT; i++) {
 		lb_cpu_relax();
-		/* Relaxed: a hint for when to try; the CAS below acquires. */
+		/* Relaxed: a hint for when to try; the CAS below acquires, pairing (as in
+		 * futex_mutex_trylock) with the release exchange in futex_mutex_unlock. */
 		c = atomic_load_explicit(&l->word, memory_order_relaxed);
 		if (c == FUTEX_MUTEX_FREE &&
 		    atomic_compare_exchange_strong_explicit(&l->word, &c, FUTEX_MUTEX_LOCKED,

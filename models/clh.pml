@@ -1,4 +1,4 @@
-/* models: locks/clh.c sha256: 6793faaf9f4f9dc2f435bb365503fd458ba3f360b6190be52ffa9d7436f84d14 */
+/* models: locks/clh.c sha256: 218caedb95b159d3b8c52d35b0820d2cd3255b86a9e25bb1c3612a7b7f0ce863 */
 /* clh.pml — the CLH queue lock of locks/clh.c, with its released mark in the tail word.
  *
  * State: N + 1 nodes with a `waiting` flag each: node i starts as process i's (its context),

@@ -1,5 +1,5 @@
-/* models: locks/futex.c sha256: 0504e99805aeaab1f43bac8d6c63b7e17506b73c1e48be4bf45d684c9b177139 */
-/* models: locks/futex_word.h sha256: 37fdd62e5532ada6d7b05a6090cd904e2e0cb220fd1b515137d9a9803a94961f */
+/* models: locks/futex.c sha256: b20c4706d5b3bb59c8962255cb69e530093f602fb881543c97efee2caab3bb0f */
+/* models: locks/futex_word.h sha256: b26921c74dab0d5b4c6450a8141d17d7f6d533e00457d39b3031461b6054dcf6 */
 /* futex.pml — the three-state futex mutex of locks/futex.c, whose code is futex_word.h's
  * futex_mutex_lock / futex_mutex_lock_slow / futex_mutex_unlock: Drepper's "mutex3"
  * ("Futexes Are Tricky"), with unlock as one exchange.

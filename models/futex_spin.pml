@@ -1,5 +1,5 @@
-/* models: locks/futex_spin.c sha256: d29475e46905f829a4c20b9328f85e78cd87e97be73557b2dadd23e6a8646d37 */
-/* models: locks/futex_word.h sha256: 37fdd62e5532ada6d7b05a6090cd904e2e0cb220fd1b515137d9a9803a94961f */
+/* models: locks/futex_spin.c sha256: cab75a67bc53eaeede9ea8c452f5c12596e134f8e8c6c66d6d80906fa051d9ac */
+/* models: locks/futex_word.h sha256: b26921c74dab0d5b4c6450a8141d17d7f6d533e00457d39b3031461b6054dcf6 */
 /* futex_spin.pml — the spin-then-park futex mutex of locks/futex_spin.c: a compare-exchange,
  * then a bounded read-only spin, then futex_word.h's mutex3 slow path (see futex.pml).
  *

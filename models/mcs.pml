@@ -1,4 +1,4 @@
-/* models: locks/mcs.c sha256: 44267f0c86f5aa37a7fb0e24843ae1ca0aea180ab34070d8066959f4ff08d0bd */
+/* models: locks/mcs.c sha256: 8b9e21def1e28df61f27282e139b0ccbce3fa70c2a976a7c5dc8b644e94cccd5 */
 /* mcs.pml — the MCS queue lock of locks/mcs.c.
  *
  * State: `tail` (the last node in the queue, or NIL for NULL), and one node per process, its

@@ -1,5 +1,5 @@
-/* models: locks/reentrant.c sha256: c722021af3a738a4e1649c950ec4013b559688f8eea157cc52c0c1abcdf2fc27 */
-/* models: locks/futex_word.h sha256: 37fdd62e5532ada6d7b05a6090cd904e2e0cb220fd1b515137d9a9803a94961f */
+/* models: locks/reentrant.c sha256: 5642a438b838ff11812a3f4aafde112582f21861f9be7cf389ed31082863367e */
+/* models: locks/futex_word.h sha256: b26921c74dab0d5b4c6450a8141d17d7f6d533e00457d39b3031461b6054dcf6 */
 /* reentrant.pml — the reentrant lock of locks/reentrant.c: an owner and a depth on top of
  * futex_word.h's three-state futex mutex (modelled as in futex.pml).
  *

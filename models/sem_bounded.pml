@@ -1,5 +1,5 @@
-/* models: locks/sem_bounded.c sha256: 6ed26f1ef5faa6a7a54a43a0906ac2c83ced959de6bef67b59fbdd58a052cf7c */
-/* models: locks/futex_word.h sha256: 37fdd62e5532ada6d7b05a6090cd904e2e0cb220fd1b515137d9a9803a94961f */
+/* models: locks/sem_bounded.c sha256: 52f2388f6705fcc89ac55381af08762f89aaaae600ac84b37434df536a6e5dca */
+/* models: locks/futex_word.h sha256: b26921c74dab0d5b4c6450a8141d17d7f6d533e00457d39b3031461b6054dcf6 */
 /* sem_bounded.pml — the bounded counting semaphore of locks/sem_bounded.c.
  *
  * State: `count` (free permits, the futex word), `sleepers` (threads between announcing and

@@ -1,4 +1,4 @@
-/* models: locks/tas.c sha256: 1d1c7dbcbdefa190f772c2b227e4a20838094a1c03219e1e2c300716053ac5bc */
+/* models: locks/tas.c sha256: b7637d09c3d47741ff257d54ea106683453c50b54ea8eae5f52eed61f06f88a8 */
 /* tas.pml — the test-and-set spinlock of locks/tas.c.
  *
  * State: `held`, 0 free, 1 held, as in the C file.

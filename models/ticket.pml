@@ -1,4 +1,4 @@
-/* models: locks/ticket.c sha256: 1a3a3b5170a2bbb1c48a0deaa2cf6767fb9d2dba2e8243ea26ceb7482fcd746f */
+/* models: locks/ticket.c sha256: a54eb1c49e9cf39c90ddfe7dafc49e882ce5a069f36354765e44ab66d7651e93 */
 /* ticket.pml — the ticket spinlock of locks/ticket.c.
  *
  * State: `next` (the next ticket to hand out) and `serving` (the ticket that may hold the lock).

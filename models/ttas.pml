@@ -1,4 +1,4 @@
-/* models: locks/ttas.c sha256: c2274fcfe239937e72c98af0569ea164afa95545940e8784f78ebfd01378ff04 */
+/* models: locks/ttas.c sha256: 9e266d8afd32e6303142bc1868f407d5db2b98f28b8b7287c3b5d1aa710f1639 */
 /* ttas.pml — the test-and-test-and-set spinlock with exponential backoff of locks/ttas.c.
  *
  * State: `held`, 0 free, 1 held.

@@ -46,6 +46,12 @@ int runtime_error(const char *fmt, ...)
 	return LB_EXIT_RUNTIME;
 }
 
+void cli_getopt_reset(void)
+{
+	optind = 0;
+	opterr = 0;
+}
+
 const char *cli_option_name(const struct option *opts, int val)
 {
 	static char name[64];

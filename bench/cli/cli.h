@@ -26,6 +26,10 @@ int runtime_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * "see lockbench CMD --help". Returns LB_EXIT_USAGE. */
 struct option;
 int cli_getopt_error(const char *cmd, int opt, const struct option *opts, char **argv);
+/* Before a command's getopt_long loop: getopt starts over (optind = 0 makes glibc reinitialise
+ * its state, as the tests parse many argument vectors in one process) and prints nothing
+ * (opterr = 0: the messages are ours, cli_getopt_error's). */
+void cli_getopt_reset(void);
 /* "--NAME" of the option whose getopt value is `val` ("" when none is); one static buffer. */
 const char *cli_option_name(const struct option *opts, int val);
 /* "CMD: unexpected argument 'ARG' (options take the form --name VALUE)"; LB_EXIT_USAGE. */

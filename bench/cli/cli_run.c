@@ -294,10 +294,7 @@ int cli_parse_run(int argc, char **argv, struct run_params *p)
 {
 	bool placement_given = false, timing_every_given = false;
 	run_params_defaults(p);
-	/* optind = 0 makes glibc reinitialise its state: the tests parse many argument vectors
-	 * in one process. opterr = 0: our messages, not getopt's. */
-	optind = 0;
-	opterr = 0;
+	cli_getopt_reset();
 	for (;;) {
 		int opt = getopt_long(argc, argv, ":h", run_options, NULL);
 		if (opt == -1)

@@ -75,8 +75,7 @@ static int c2c_parse(int argc, char **argv, struct c2c_cli *c)
 	struct c2c_matrix_params d;
 	c2c_matrix_params_defaults(&d);
 	*c = (struct c2c_cli){ .samples = d.samples, .format = FORMAT_TABLE };
-	optind = 0; /* glibc: start over, the tests parse several vectors in one process */
-	opterr = 0;
+	cli_getopt_reset();
 	for (;;) {
 		int opt = getopt_long(argc, argv, ":h", c2c_options, NULL);
 		if (opt == -1)

@@ -35,8 +35,7 @@ int cmd_compare(int argc, char **argv)
 	const struct cmp_metric *m = NULL;
 	const char *out = NULL;
 	int opt;
-	optind = 0;
-	opterr = 0;
+	cli_getopt_reset();
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (opt == OPT_OUT) {
 			out = optarg;

@@ -125,8 +125,7 @@ int cmd_list(int argc, char **argv)
 	};
 	enum list_format fmt = LIST_TABLE;
 	int opt;
-	optind = 0;
-	opterr = 0;
+	cli_getopt_reset();
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_FORMAT:

@@ -16,8 +16,7 @@ int cmd_report(int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
-	optind = 0;
-	opterr = 0;
+	cli_getopt_reset();
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		if (opt != OPT_HELP && opt != 'h')
 			return cli_getopt_error("report", opt, opts, argv);

@@ -287,8 +287,7 @@ static int sweep_defaults(struct sweep_opts *o, const struct sweep_given *g)
 static int sweep_parse(int argc, char **argv, struct sweep_opts *o, bool resuming)
 {
 	struct sweep_given given = { 0 };
-	optind = 0;
-	opterr = 0;
+	cli_getopt_reset();
 	int opt;
 	while ((opt = getopt_long(argc, argv, ":", sweep_options, NULL)) != -1) {
 		if (opt == OPT_HELP) {

@@ -55,8 +55,7 @@ static int topo_parse(int argc, char **argv, struct topo_args *a)
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
-	optind = 0;
-	opterr = 0;
+	cli_getopt_reset();
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
 		switch (opt) {
 		case OPT_THREADS:

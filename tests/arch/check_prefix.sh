@@ -4,6 +4,7 @@
 # (`lb_plugin_locks`, docs/PLUGINS.md; `lb_plugin_lock` is a plugin's deliberate misspelling
 # of it in tests/cli/harness_cli_plugin_bad.c). Fails naming file:line of any other.
 set -u
+source "$(dirname "$0")/../common/lib.sh"
 
 ALLOWED='lb_plugin_locks lb_plugin_lock'
 
@@ -37,23 +38,8 @@ self_test() {
 		fails=1
 	fi
 	rm -rf "$tmp"
-	if out=$(check_tree "$root"); then
-		echo "ok: $root follows the rule"
-	else
-		echo "FAIL: the unchanged tree does not pass: $out"
-		fails=1
-	fi
+	unchanged_tree_passes "$root" "$root follows the rule" || fails=1
 	return $fails
 }
 
-case ${1:-} in
---self-test) [[ $# -eq 2 ]] && self_test "$2" ;;
--* | '') echo "usage: $0 [--self-test] ROOT" >&2; exit 2 ;;
-*)
-	out=$(check_tree "$1")
-	rc=$?
-	[[ -n $out ]] && printf '%s\n' "$out"
-	((rc == 0)) && echo "check_prefix: every lb_ name in bench/ and tests/ is the library's"
-	exit $rc
-	;;
-esac
+tree_check_main "$0" "check_prefix: every lb_ name in bench/ and tests/ is the library's" "$@"

@@ -157,6 +157,16 @@ static inline void tu_ctx_free(const struct lb_lock_ops *ops, void *ctx)
 	lb_free(ctx);
 }
 
+/* A worker's context for a run that starts at `start`: taken first, then the barrier is waited
+ * whether or not that worked, since a worker that failed must still arrive or the others wait
+ * forever. NULL (after the barrier) when the context could not be had. */
+static inline void *tu_ctx_new_at(const struct lb_lock_ops *ops, pthread_barrier_t *start)
+{
+	void *ctx = tu_ctx_new(ops);
+	pthread_barrier_wait(start);
+	return ctx;
+}
+
 /* Ask another thread, with its own context, to trylock; when it gets the lock it releases it
  * at once. Returns trylock's result (0: the lock was free, -EBUSY: held), or -ENOMEM. Also
  * the way to make a non-owner call unlock (op = TU_PROBE_UNLOCK): returns unlock's result. */

@@ -136,8 +136,7 @@ static void *ctx_reuse_thread(void *arg)
 {
 	struct ctx_worker *w = arg;
 	const struct lb_lock_ops *ops = w->shared->ops;
-	void *ctx = tu_ctx_new(ops);
-	pthread_barrier_wait(&w->shared->start);
+	void *ctx = tu_ctx_new_at(ops, &w->shared->start);
 	if (!ctx) {
 		w->errors++;
 		return NULL;

@@ -18,6 +18,7 @@
  */
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 
 #include "broken_locks.h"
 #include "test_util.h"
@@ -77,22 +78,51 @@ static void *holder_thread(void *arg)
 	return NULL;
 }
 
+/* run->lock, a new lock of run->ops made with `made` permits; false (a failed check) if not. */
+static bool counting_open(struct counting_run *run, unsigned made)
+{
+	run->lock = lb_lock_alloc(run->ops);
+	if (!CHECK(run->lock) || !CHECK_EQ(run->ops->init(run->lock, made), 0)) {
+		lb_free(run->lock);
+		return false;
+	}
+	return true;
+}
+
+static void counting_close(struct counting_run *run)
+{
+	run->ops->destroy(run->lock);
+	lb_free(run->lock);
+}
+
+static void start_workers(struct counting_run *run, struct counting_worker *w, unsigned n,
+			  void *(*fn)(void *))
+{
+	for (unsigned i = 0; i < n; i++) {
+		w[i].run = run;
+		w[i].index = i;
+		start_thread(fn, &w[i]);
+	}
+}
+
+/* Join n workers, each of which must have seen no error. */
+static void join_workers(struct counting_worker *w, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++) {
+		pthread_join(w[i].tid, NULL);
+		CHECK_EQ(w[i].errors, 0);
+	}
+}
+
 /* The lock has `made` permits; the test expects `permits`. */
 static void check_together(const struct lb_lock_ops *ops, unsigned made, unsigned permits)
 {
 	struct counting_run run = { .ops = ops, .permits = permits };
 	struct counting_worker w[8] = { { 0 } };
-	run.lock = lb_lock_alloc(ops);
-	if (!CHECK(run.lock) || !CHECK_EQ(ops->init(run.lock, made), 0)) {
-		lb_free(run.lock);
+	if (!counting_open(&run, made))
 		return;
-	}
 	pthread_barrier_init(&run.step, NULL, permits + 1);
-	for (unsigned i = 0; i < permits; i++) {
-		w[i].run = &run;
-		w[i].index = i;
-		start_thread(holder_thread, &w[i]);
-	}
+	start_workers(&run, w, permits, holder_thread);
 	pthread_barrier_wait(&run.step); /* 1: all holders hold */
 	CHECK_EQ(atomic_load(&run.inside), permits);
 	CHECK_EQ(tu_trylock_elsewhere(ops, run.lock), -EBUSY);
@@ -100,13 +130,9 @@ static void check_together(const struct lb_lock_ops *ops, unsigned made, unsigne
 	pthread_barrier_wait(&run.step); /* 3 */
 	CHECK_EQ(tu_trylock_elsewhere(ops, run.lock), 0);
 	pthread_barrier_wait(&run.step); /* 4: the others release */
-	for (unsigned i = 0; i < permits; i++) {
-		pthread_join(w[i].tid, NULL);
-		CHECK_EQ(w[i].errors, 0);
-	}
+	join_workers(w, permits);
 	pthread_barrier_destroy(&run.step);
-	ops->destroy(run.lock);
-	lb_free(run.lock);
+	counting_close(&run);
 }
 
 static void *stress_thread(void *arg)
@@ -114,8 +140,7 @@ static void *stress_thread(void *arg)
 	struct counting_worker *w = arg;
 	struct counting_run *run = w->run;
 	const struct lb_lock_ops *ops = run->ops;
-	void *ctx = tu_ctx_new(ops);
-	pthread_barrier_wait(&run->start);
+	void *ctx = tu_ctx_new_at(ops, &run->start);
 	if (!ctx) {
 		w->errors++;
 		return NULL;
@@ -161,28 +186,17 @@ static void check_stress(const struct lb_lock_ops *ops, unsigned made, unsigned 
 	const unsigned threads = permits + 2 < 4 ? 4 : permits + 2;
 	struct counting_run run = { .ops = ops, .permits = permits };
 	struct counting_worker w[8] = { { 0 } };
-	run.lock = lb_lock_alloc(ops);
-	if (!CHECK(run.lock) || !CHECK_EQ(ops->init(run.lock, made), 0)) {
-		lb_free(run.lock);
+	if (!counting_open(&run, made))
 		return;
-	}
 	pthread_barrier_init(&run.start, NULL, threads);
-	for (unsigned i = 0; i < threads; i++) {
-		w[i].run = &run;
-		w[i].index = i;
-		start_thread(stress_thread, &w[i]);
-	}
-	for (unsigned i = 0; i < threads; i++) {
-		pthread_join(w[i].tid, NULL);
-		CHECK_EQ(w[i].errors, 0);
-	}
+	start_workers(&run, w, threads, stress_thread);
+	join_workers(w, threads);
 	unsigned max = atomic_load(&run.max_inside);
 	printf("    stress: %u threads x %d ops, at most %u inside (permits %u)\n", threads,
 	       STRESS_OPS_PER_THREAD, max, permits);
 	CHECK_EQ(max, permits);
 	pthread_barrier_destroy(&run.start);
-	ops->destroy(run.lock);
-	lb_free(run.lock);
+	counting_close(&run);
 }
 
 /* Take every permit by trylock and check the next one is refused; then give them back. */

@@ -49,8 +49,7 @@ static void *fifo_thread(void *arg)
 	struct fifo_worker *w = arg;
 	struct fifo_run *run = w->run;
 	const struct lb_lock_ops *ops = run->ops;
-	void *ctx = tu_ctx_new(ops);
-	pthread_barrier_wait(&run->start);
+	void *ctx = tu_ctx_new_at(ops, &run->start);
 	if (!ctx) {
 		w->err = -ENOMEM;
 		return NULL;

@@ -11,12 +11,8 @@
 # does not fail the test while the bug is there; once it holds (the bug is fixed) it fails the
 # test, so that the mark is turned into a `row` instead of staying behind.
 set -u
-lb=${1:?usage: reliability_cli.sh LOCKBENCH BROKEN_LOCKS_SO FIXTURE_DIR}
-plugin=${2:?usage: reliability_cli.sh LOCKBENCH BROKEN_LOCKS_SO FIXTURE_DIR}
-fixture=${3:?usage: reliability_cli.sh LOCKBENCH BROKEN_LOCKS_SO FIXTURE_DIR}
-lb=$(realpath "$lb")
-plugin=$(realpath "$plugin")
-fixture=$(realpath "$fixture")
+source "$(dirname "$0")/../common/lib.sh"
+abs_args "usage: reliability_cli.sh LOCKBENCH BROKEN_LOCKS_SO FIXTURE_DIR" lb plugin fixture -- "$@"
 work=$(mktemp -d /tmp/lb-rel-cli.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 cwd=$work/cwd
@@ -24,8 +20,6 @@ mkdir -p "$cwd"
 ulimit -c 0
 rows=0
 failed=0
-xfailed=0
-xpassed=0
 
 # check PATTERN ARGS...: run lockbench ARGS in the empty directory; 0 when the row holds, else
 # 1 with the reason in $why.
@@ -85,14 +79,8 @@ xrow() { # xrow BUG PATTERN ARGS...: a known bug, described in BUG
 	local bug=$1 pat=$2
 	shift 2
 	rows=$((rows + 1))
-	if check "$pat" "$@"; then
-		xpassed=$((xpassed + 1))
-		failed=$((failed + 1))
-		printf '  XPASS %s\n        the known bug is fixed: make this xrow a row (%s)\n' "$(show "$@")" "$bug"
-	else
-		xfailed=$((xfailed + 1))
-		printf '  xfail %s\n        known bug: %s (%s)\n' "$(show "$@")" "$bug" "$why"
-	fi
+	check "$pat" "$@"
+	xrow_verdict $? "$(show "$@")" "$bug"
 }
 
 # ---- values -------------------------------------------------------------------------------

@@ -20,9 +20,8 @@
 # lock-cost points (on by default) would add runs, and stuck ones for never-release.
 set -u
 usage="usage: reliability_faults.sh LOCKBENCH BROKEN_LOCKS_SO FIXTURE_DIR [SECTION...]"
-lb=${1:?$usage}
-plugin=${2:?$usage}
-fixture=${3:?$usage}
+source "$(dirname "$0")/../common/lib.sh"
+abs_args "$usage" lb plugin fixture -- "$@"
 all_sections=(threads output gnuplot watchdog signals)
 sections=("${@:4}")
 ((${#sections[@]})) || sections=("${all_sections[@]}")
@@ -32,9 +31,6 @@ for section in "${sections[@]}"; do
 		exit 2
 	fi
 done
-lb=$(realpath "$lb")
-plugin=$(realpath "$plugin")
-fixture=$(realpath "$fixture")
 work=$(mktemp -d /tmp/lb-rel-faults.XXXXXX)
 mnt=""
 cleanup() {
@@ -49,13 +45,12 @@ ulimit -c 0
 # In a sanitizer build, LeakSanitizer's own thread cannot start under RLIMIT_NPROC: the runs
 # under the limit go without leak detection (memory errors still abort).
 no_lsan=ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
-source "$(dirname "$0")/../common/lib.sh"
 
 # Every stderr line is lockbench's, one per message; the line matching PATTERN is there.
 one_line_error() { # one_line_error FILE PATTERN
 	[[ -s $1 ]] && ! grep -qv '^lockbench: \|^sweep: ' "$1" && grep -qE -- "$2" "$1"
 }
-took() { echo $(($(date +%s%N) / 1000000 - t0)); }
+took() { echo $(($(now_ms) - t0)); } # ms since t0, for a clock started between commands
 as_nobody() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
 
 can_drop=0
@@ -72,12 +67,9 @@ section_threads() {
 		base=$(ps -L -u 65534 --no-headers 2>/dev/null | wc -l)
 		for extra in 1 2 3 4; do
 			n=$((base + extra))
-			t0=$(($(date +%s%N) / 1000000))
-			timeout 60 env "$no_lsan" setpriv --reuid=65534 --regid=65534 --clear-groups prlimit --nproc=$n \
+			timed timeout 60 env "$no_lsan" setpriv --reuid=65534 --regid=65534 --clear-groups prlimit --nproc=$n \
 				"$lb" run --lock tas --threads 4 --duration 20ms --warmup 0 --format csv \
 				>"$work/np.out" 2>"$work/np.err"
-			rc=$?
-			ms=$(took)
 			echo "    nproc $n: exit $rc in ${ms} ms: $(grep -E 'fork|pthread_create' "$work/np.err" | head -1)"
 			check "nproc $n: exit 1 (got $rc), no hang" test "$rc" = 1
 			check "nproc $n: one-line error naming fork or pthread_create and EAGAIN" \
@@ -184,12 +176,10 @@ section_output() {
 	if mount -t tmpfs -o size=64k tmpfs "$mnt" 2>/dev/null; then
 		dd if=/dev/zero of="$mnt/filler" bs=4k count=12 status=none 2>/dev/null
 		set_dir=$mnt/set
-		t0=$(($(date +%s%N) / 1000000))
-		timeout 120 "$lb" sweep --no-lock-cost --locks tas,ttas,ticket --threads 1,2 --cs 50ns,1us --reps 3 \
+		timed timeout 120 "$lb" sweep --no-lock-cost --locks tas,ttas,ticket --threads 1,2 --cs 50ns,1us --reps 3 \
 			--duration 1ms --warmup 1ms --no-report --no-probe --seed 7 --out "$set_dir" \
 			>"$work/f.out" 2>"$work/f.err"
-		rc=$?
-		echo "    filled up: exit $rc in $(took) ms: $(grep '^lockbench:' "$work/f.err" | tail -1)"
+		echo "    filled up: exit $rc in $ms ms: $(grep '^lockbench:' "$work/f.err" | tail -1)"
 		check "full tmpfs mid-sweep: exit 1 (got $rc)" test "$rc" = 1
 		check "full tmpfs mid-sweep: one line naming results.csv" \
 			one_line_error "$work/f.err" "^lockbench: sweep: .*results.csv"
@@ -255,11 +245,8 @@ section_gnuplot() {
 section_watchdog() {
 	echo "reliability_faults: a lock that never releases"
 	for threads in 1 2 4; do
-		t0=$(($(date +%s%N) / 1000000))
-		timeout 60 "$lb" --plugin "$plugin" run --lock never-release --threads $threads --watchdog 1s \
+		timed timeout 60 "$lb" --plugin "$plugin" run --lock never-release --threads $threads --watchdog 1s \
 			--duration 50ms --warmup 10ms --format csv >"$work/w.out" 2>"$work/w.err"
-		rc=$?
-		ms=$(took)
 		echo "    $threads threads: exit $rc in $ms ms: $(grep -m1 'stuck' "$work/w.err" | cut -c1-160)"
 		check "never-release x$threads: exit 1 (got $rc)" test "$rc" = 1
 		check "never-release x$threads: stuck, naming the lock and the waiting threads" \
@@ -269,12 +256,9 @@ section_watchdog() {
 	done
 	# In a sweep among good locks (its watchdog: 5 s): every point of both repetitions is recorded,
 	# so the points after the stuck one ran; the good ones are ok; the sweep exits 1.
-	t0=$(($(date +%s%N) / 1000000))
-	timeout 120 "$lb" --plugin "$plugin" sweep --no-lock-cost --locks tas,never-release,futex --threads 2 --cs 50ns \
+	timed timeout 120 "$lb" --plugin "$plugin" sweep --no-lock-cost --locks tas,never-release,futex --threads 2 --cs 50ns \
 		--reps 2 --duration 20ms --warmup 5ms --no-report --no-probe --out "$work/ws" \
 		>"$work/ws.out" 2>"$work/ws.err"
-	rc=$?
-	ms=$(took)
 	res=$work/ws/results.csv
 	echo "    sweep: exit $rc in $ms ms; $(grep -c ',stuck,' "$res") stuck rows"
 	check "sweep with never-release: exit 1 (got $rc)" test "$rc" = 1
@@ -308,7 +292,7 @@ section_signals() {
 			pid=$!
 			# Inside the third to fifth repetition; a loaded machine must still have one done.
 			sleep 2.5
-			t0=$(($(date +%s%N) / 1000000))
+			t0=$(now_ms)
 			# timeout leads a process group of its own: -PID is lockbench and its child.
 			if [[ $to == group ]]; then kill -s $sig -- -$pid; else kill -s $sig $pid; fi
 			wait $pid

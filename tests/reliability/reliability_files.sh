@@ -9,16 +9,13 @@
 # reported, not failed, while the bug is there; once it holds it fails the test, so that the mark
 # is turned into a `row`.
 set -u
-lb=${1:?usage: reliability_files.sh LOCKBENCH FIXTURE_DIR}
-fixture=${2:?usage: reliability_files.sh LOCKBENCH FIXTURE_DIR}
-lb=$(realpath "$lb")
-fixture=$(realpath "$fixture")
+source "$(dirname "$0")/../common/lib.sh"
+abs_args "usage: reliability_files.sh LOCKBENCH FIXTURE_DIR" lb fixture -- "$@"
 work=$(mktemp -d /tmp/lb-rel-files.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 ulimit -c 0
 rows=0
 failed=0
-xfailed=0
 
 # A small real sweep to resume: 2 points x 2 reps, one run left to do.
 if ! "$lb" sweep --locks tas --threads 1,2 --cs 50ns --reps 2 --duration 5ms --warmup 1ms \
@@ -102,19 +99,13 @@ run_row() {
 	what=$(printf '%-8s %-16s %s %s' "$target" "$file" "$damage" "$*")
 	limit=10
 	[[ $kind == xrow ]] && limit=4 # the known hangs: long enough to see them hang
-	if check "$file" "${cmd[@]}"; then
-		if [[ $kind == xrow ]]; then
-			failed=$((failed + 1))
-			echo "  XPASS $what"
-			echo "        the known bug is fixed: make this xrow a row ($bug)"
-		else
-			echo "  ok    $what"
-			echo "        -> $(grep -m1 "$file" "$work/err" | cut -c1-150)"
-		fi
-	elif [[ $kind == xrow ]]; then
-		xfailed=$((xfailed + 1))
-		echo "  xfail $what"
-		echo "        known bug: $bug ($why)"
+	check "$file" "${cmd[@]}"
+	local held=$?
+	if [[ $kind == xrow ]]; then
+		xrow_verdict $held "$what" "$bug"
+	elif ((held == 0)); then
+		echo "  ok    $what"
+		echo "        -> $(grep -m1 "$file" "$work/err" | cut -c1-150)"
 	else
 		failed=$((failed + 1))
 		echo "  FAIL  $what"

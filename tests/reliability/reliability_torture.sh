@@ -20,12 +20,8 @@
 # Seeds: LB_TORTURE_SEED (default: from the clock) is printed; run k uses seed+k, printed on its
 # line; a failed run prints the command that replays it (the injection pattern, not the schedule).
 set -u
-lb=${1:?usage: reliability_torture.sh LOCKBENCH TORTURE_LOCKS_SO BROKEN_LOCKS_SO}
-torture=${2:?usage: reliability_torture.sh LOCKBENCH TORTURE_LOCKS_SO BROKEN_LOCKS_SO}
-broken=${3:?usage: reliability_torture.sh LOCKBENCH TORTURE_LOCKS_SO BROKEN_LOCKS_SO}
-lb=$(realpath "$lb")
-torture=$(realpath "$torture")
-broken=$(realpath "$broken")
+source "$(dirname "$0")/../common/lib.sh"
+abs_args "usage: reliability_torture.sh LOCKBENCH TORTURE_LOCKS_SO BROKEN_LOCKS_SO" lb torture broken -- "$@"
 seed=${LB_TORTURE_SEED:-$(($(date +%s) % 100000 * 1000))}
 reps=${LB_TORTURE_REPS:-3}
 window=${LB_TORTURE_WINDOW:-250ms}

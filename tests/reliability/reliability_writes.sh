@@ -9,14 +9,13 @@
 # keeps only whole rows; no temporary is left behind; and the set is resumable: `sweep --resume`
 # without the fault finishes it, with every run recorded once.
 set -u
-lb=$(realpath "${1:?usage: reliability_writes.sh LOCKBENCH FAULT_WRITE_SO}")
-shim=$(realpath "${2:?usage: reliability_writes.sh LOCKBENCH FAULT_WRITE_SO}")
+source "$(dirname "$0")/../common/lib.sh"
+abs_args "usage: reliability_writes.sh LOCKBENCH FAULT_WRITE_SO" lb shim -- "$@"
 work=$(mktemp -d /tmp/lb-rel-writes.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 trap 'exit 143' TERM
 trap 'exit 130' INT
 ulimit -c 0
-source "$(dirname "$0")/../common/lib.sh"
 
 # Every stderr line is lockbench's (errors, or the sweep's progress), and one error line matches.
 lockbench_lines() { # lockbench_lines FILE PATTERN

@@ -34,10 +34,21 @@ static void csv_case(const char *what, const char *text, const char *kind, int r
 	}
 }
 
+/* The start of a good v1 summary: the format line and a header of three columns. */
+static const char summary_head[] = "# lockbench-results v1 summary\nlock,threads,mops\n";
+
+/* summary_head, then `rows`: expect -EINVAL and `want`. */
+static void rows_case(const char *what, const char *rows, const char *want)
+{
+	char text[512];
+	snprintf(text, sizeof text, "%s%s", summary_head, rows);
+	csv_case(what, text, "summary", -EINVAL, want);
+}
+
 static void test_csv(void)
 {
 	printf("csvread, bad input:\n");
-	const char *h = "# lockbench-results v1 summary\nlock,threads,mops\n";
+	const char *h = summary_head;
 	char buf[512];
 	/* v2 is read, but never with a format line: the message must not say v2 is unreadable. */
 	csv_case("v2 with a format line", "# lockbench-results v2 summary\nlock\nx\n", "summary",
@@ -52,18 +63,12 @@ static void test_csv(void)
 		 "x.csv:1: a 'results' file where a 'summary' file was expected");
 	csv_case("no header", "# lockbench-results v1 summary\n", "summary", -EINVAL,
 		 "x.csv:2: no header row");
-	snprintf(buf, sizeof buf, "%stas,1,2.5\nmcs,2\n", h);
-	csv_case("truncated row", buf, "summary", -EINVAL, "x.csv:4: 2 fields, but the header (line 2) has 3");
-	snprintf(buf, sizeof buf, "%stas,1,2.5,9\n", h);
-	csv_case("too many fields", buf, "summary", -EINVAL, "x.csv:3: 4 fields");
-	snprintf(buf, sizeof buf, "%stas,1,2.5\nmcs,2,3.", h);
-	csv_case("no final newline", buf, "summary", -EINVAL, "x.csv:4: the last line has no newline");
-	snprintf(buf, sizeof buf, "%stas,1,\"2.5\n", h);
-	csv_case("unterminated quote", buf, "summary", -EINVAL, "x.csv:3: a quoted field is never closed");
-	snprintf(buf, sizeof buf, "%stas,1,\"2\"5\n", h);
-	csv_case("text after a quote", buf, "summary", -EINVAL, "x.csv:3: text after the closing quote");
-	snprintf(buf, sizeof buf, "%sta\"s,1,2\n", h);
-	csv_case("stray quote", buf, "summary", -EINVAL, "x.csv:3: a quote inside unquoted field 1");
+	rows_case("truncated row", "tas,1,2.5\nmcs,2\n", "x.csv:4: 2 fields, but the header (line 2) has 3");
+	rows_case("too many fields", "tas,1,2.5,9\n", "x.csv:3: 4 fields");
+	rows_case("no final newline", "tas,1,2.5\nmcs,2,3.", "x.csv:4: the last line has no newline");
+	rows_case("unterminated quote", "tas,1,\"2.5\n", "x.csv:3: a quoted field is never closed");
+	rows_case("text after a quote", "tas,1,\"2\"5\n", "x.csv:3: text after the closing quote");
+	rows_case("stray quote", "ta\"s,1,2\n", "x.csv:3: a quote inside unquoted field 1");
 	{
 		struct csv_table t;
 		const char nul[] = "# lockbench-results v1 summary\nlock\nt\0s\n";

@@ -38,6 +38,22 @@ static struct topo *open_synthetic(const char *desc)
 	return rc ? NULL : t;
 }
 
+/* A test case on a synthetic topology: its heading, then the topology (NULL: a failed check). */
+static struct topo *open_synthetic_case(const char *desc)
+{
+	printf("synthetic '%s':\n", desc);
+	return open_synthetic(desc);
+}
+
+/* The topology's one-line summary, printed, must contain `want`. */
+static void check_summary(const struct topo *t, const char *want)
+{
+	char summary[256];
+	topo_summary(t, summary, sizeof summary);
+	printf("    %s\n", summary);
+	CHECK(strstr(summary, want) != NULL);
+}
+
 static struct cpu_place place(const struct topo *t, int cpu)
 {
 	struct cpu_place p = { -9, -9, -9, -9, -9 };
@@ -138,14 +154,10 @@ static void sweep_invariants(const struct topo *t, unsigned pus, unsigned packag
 /* pack:2 l3:2 core:4 pu:2 — 32 PUs, 16 cores, 4 L3s, 2 packages. */
 static void test_two_packages_four_l3(void)
 {
-	printf("synthetic 'pack:2 l3:2 core:4 pu:2':\n");
-	struct topo *t = open_synthetic("pack:2 l3:2 core:4 pu:2");
+	struct topo *t = open_synthetic_case("pack:2 l3:2 core:4 pu:2");
 	if (!t)
 		return;
-	char summary[256];
-	topo_summary(t, summary, sizeof summary);
-	printf("    %s\n", summary);
-	CHECK(strstr(summary, "2 packages, 1 NUMA node, 16 cores, 32 PUs, 4 x L3") != NULL);
+	check_summary(t, "2 packages, 1 NUMA node, 16 cores, 32 PUs, 4 x L3");
 	CHECK_EQ(topo_allowed_count(t), 32);
 
 	/* Two threads: compact shares a core, scatter takes both packages. */
@@ -257,8 +269,7 @@ static void test_two_packages_four_l3(void)
  * are P#0 and P#4. compact must pair by core (0,4), not by number (0,1). */
 static void test_interleaved_numbering(void)
 {
-	printf("synthetic 'pack:2 core:2 pu:2(indexes=0,4,1,5,2,6,3,7)':\n");
-	struct topo *t = open_synthetic("pack:2 core:2 pu:2(indexes=0,4,1,5,2,6,3,7)");
+	struct topo *t = open_synthetic_case("pack:2 core:2 pu:2(indexes=0,4,1,5,2,6,3,7)");
 	if (!t)
 		return;
 	if (do_plan(t, 2, PLACEMENT_COMPACT, NULL, 0) == 0) {
@@ -278,14 +289,10 @@ static void test_interleaved_numbering(void)
 /* NUMA nodes: scatter must cross them, compact must not. */
 static void test_numa(void)
 {
-	printf("synthetic 'pack:2 numa:1 core:2 pu:1':\n");
-	struct topo *t = open_synthetic("pack:2 numa:1 core:2 pu:1");
+	struct topo *t = open_synthetic_case("pack:2 numa:1 core:2 pu:1");
 	if (!t)
 		return;
-	char summary[256];
-	topo_summary(t, summary, sizeof summary);
-	printf("    %s\n", summary);
-	CHECK(strstr(summary, "2 packages, 2 NUMA nodes, 4 cores, 4 PUs") != NULL);
+	check_summary(t, "2 packages, 2 NUMA nodes, 4 cores, 4 PUs");
 	if (do_plan(t, 2, PLACEMENT_COMPACT, NULL, 0) == 0)
 		CHECK_EQ(place(t, plan.cpu[0]).numa, place(t, plan.cpu[1]).numa);
 	if (do_plan(t, 2, PLACEMENT_SCATTER, NULL, 0) == 0)
@@ -303,10 +310,7 @@ static void test_xml(const char *fixture)
 		printf("    %s\n", err);
 		return;
 	}
-	char summary[256];
-	topo_summary(t, summary, sizeof summary);
-	printf("    %s\n", summary);
-	CHECK(strstr(summary, "2 packages, 1 NUMA node, 4 cores, 8 PUs") != NULL);
+	check_summary(t, "2 packages, 1 NUMA node, 4 cores, 8 PUs");
 	if (do_plan(t, 2, PLACEMENT_COMPACT, NULL, 0) == 0)
 		CHECK_EQ(place(t, plan.cpu[0]).core, place(t, plan.cpu[1]).core);
 	if (do_plan(t, 2, PLACEMENT_SCATTER, NULL, 0) == 0)

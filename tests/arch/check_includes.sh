@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # check_includes.sh — every #include in bench/ follows the table of docs/ARCHITECTURE.md.
 #
-#   tests/check_includes.sh ROOT              check ROOT/bench against ROOT/docs/ARCHITECTURE.md
-#   tests/check_includes.sh --self-test ROOT  show that the check fails on planted violations
+#   tests/arch/check_includes.sh ROOT              check ROOT/bench against ROOT/docs/ARCHITECTURE.md
+#   tests/arch/check_includes.sh --self-test ROOT  show that the check fails on planted violations
 #
 # The table is read from the document itself (its rows "| `ROOM/` | a, b, c |"), so the rule
 # that is written down and the rule that is checked cannot drift apart. An entry is a room
@@ -11,6 +11,7 @@
 # bench/ ("main.c" for the files at the top). Exit 0 when clean, 1 naming each file:line and
 # the rule broken, 2 on a usage error.
 set -u
+source "$(dirname "$0")/../common/lib.sh"
 
 # The table as "room<TAB>entries" lines (entries space-separated).
 read_table() {
@@ -125,32 +126,9 @@ self_test() {
 		'^bench/stats/[a-z_]+\.[ch]: room stats/ is not in the table' \
 		'sed -i "/^| \`stats\/\` |/d" docs/ARCHITECTURE.md' || fails=$((fails + 1))
 	# And the real tree, unchanged, passes (else every case above proves nothing).
-	local out
-	if out=$(check_tree "$root"); then
-		echo "ok: $root/bench follows the table"
-	else
-		echo "FAIL: the unchanged tree does not pass: $out"
-		fails=$((fails + 1))
-	fi
+	unchanged_tree_passes "$root" "$root/bench follows the table" || fails=$((fails + 1))
 	echo "$((7 - fails)) passed, $fails failed"
 	((fails == 0))
 }
 
-case ${1:-} in
---self-test)
-	[[ $# -eq 2 ]] || { echo "usage: $0 [--self-test] ROOT" >&2; exit 2; }
-	self_test "$2"
-	;;
--* | '')
-	echo "usage: $0 [--self-test] ROOT" >&2
-	exit 2
-	;;
-*)
-	[[ $# -eq 1 ]] || { echo "usage: $0 [--self-test] ROOT" >&2; exit 2; }
-	out=$(check_tree "$1")
-	rc=$?
-	[[ -n $out ]] && printf '%s\n' "$out"
-	((rc == 0)) && echo "check_includes: every #include in $1/bench follows docs/ARCHITECTURE.md"
-	exit $rc
-	;;
-esac
+tree_check_main "$0" "check_includes: every #include in ${1:-}/bench follows docs/ARCHITECTURE.md" "$@"
