@@ -345,7 +345,7 @@ sys.exit(not good)' "$work/s.out" "${said:-0}"
 	pid=$!
 	for _ in $(seq 1200); do grep -q 'physical floor' "$work/fl.err" && break; sleep 0.05; done
 	sleep 0.3
-	t0=$(($(date +%s%N) / 1000000))
+	t0=$(now_ms)
 	kill -s INT $pid
 	wait $pid
 	rc=$?
