@@ -109,13 +109,3 @@ double metric_value(const struct metric *d, const struct run_result *r)
 	memcpy(&v, (const char *)r + d->field, sizeof v);
 	return v;
 }
-
-void metric_compared_list(char *buf, size_t size, const char *sep)
-{
-	size_t o = 0;
-	buf[0] = '\0';
-	for (size_t i = 0; i < metric_count && o < size; i++)
-		if (metric_table[i].compared)
-			o += (size_t)snprintf(buf + o, size - o, "%s%s", o ? sep : "",
-					      metric_table[i].column);
-}

@@ -53,7 +53,5 @@ const struct metric *metric_find(const char *column);
 size_t metric_summarised(const struct metric **out, size_t max);
 /* The row's figure in r: NAN when it was not measured. */
 double metric_value(const struct metric *d, const struct run_result *r);
-/* The columns of the compared rows, "mops, lat_p99_ns, ...", with `sep` between them. */
-void metric_compared_list(char *buf, size_t size, const char *sep);
 
 #endif
