@@ -276,9 +276,16 @@ int main(int argc, char **argv)
 			tu_negative_begin();
 			check_together(first, 3, 2);
 			CHECK(tu_negative_end() > 0);
-			tu_negative_begin();
-			check_stress(first, 3, 2);
-			CHECK(tu_negative_end() > 0);
+			/* Three holders at once is a matter of timing: under a sanitizer on a loaded
+			 * machine one stress run was seen with never more than 2 inside. Up to 10
+			 * runs, stopping at the first that shows the excess. */
+			unsigned caught = 0;
+			for (int try = 0; try < 10 && !caught; try++) {
+				tu_negative_begin();
+				check_stress(first, 3, 2);
+				caught = tu_negative_end();
+			}
+			CHECK(caught > 0);
 		}
 	}
 	return tu_summary("locks_counting");
