@@ -5,11 +5,12 @@
 set -euo pipefail
 
 pkgs=(gcc libc6-dev pkg-config meson ninja-build git libhwloc-dev gnuplot-nox fonts-dejavu-core libck-dev
-	util-linux procps)
+	util-linux procps libdw-dev)
 if [[ ${1:-} == --test ]]; then
 	# llvm: llvm-symbolizer, which the sanitizers need to name functions (TSan suppressions match
 	# function names; without it they match nothing).
-	pkgs+=(clang libclang-rt-14-dev llvm spin chromium fonts-liberation hwloc python3-pandas)
+	pkgs+=(clang libclang-rt-14-dev llvm spin chromium fonts-liberation hwloc python3-pandas
+		sysbench pigz memcached libmemcached-tools)
 fi
 
 missing=()

@@ -18,6 +18,7 @@ passed=0
 failed=0
 skipped=0
 declare -a summary=()
+declare -a failures=()
 
 bash scripts/deps.sh --test || { echo "test: installing dependencies failed"; echo "0 passed, 1 failed"; exit 1; }
 
@@ -33,6 +34,10 @@ count_meson() {
 	skipped=$((skipped + $(grep -c '"result": "SKIP"' "$log")))
 	passed=$((passed + ok))
 	failed=$((failed + bad))
+	# Name each failure again at the very end: CI keeps only the tail of a long log.
+	while IFS= read -r t; do failures+=("${1##*/}: $t"); done < <(
+		grep -E '"result": "(FAIL|TIMEOUT|UNEXPECTEDPASS|ERROR)"' "$log" |
+			sed -E 's/.*"name": "([^"]*)".*"result": "([A-Z]+)".*/\1 (\2)/')
 }
 
 # stage NAME COMMAND...: run, time, record. A stage that is not a meson test run counts as one test.
@@ -94,6 +99,7 @@ fi
 echo
 echo "=== stages"
 printf '%s\n' "${summary[@]}"
+((${#failures[@]} == 0)) || printf 'failed test: %s\n' "${failures[@]}"
 ((skipped == 0)) || echo "$skipped skipped (cannot run here; see each stage's log)"
 echo "$passed passed, $failed failed"
 ((failed == 0))

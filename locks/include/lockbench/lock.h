@@ -62,6 +62,12 @@ struct lb_lock_ops {
 	int (*unlock)(void *lock, void *ctx);
 	/* 0 when acquired, -EBUSY when not available right now. */
 	int (*trylock)(void *lock, void *ctx);
+	/* Timed acquisition: 0 when acquired, -ETIMEDOUT once CLOCK_MONOTONIC reaches deadline_ns
+	 * (absolute, nanoseconds) without acquiring it. Every lock implements it (the interposer
+	 * maps pthread_mutex_timedlock/clocklock here). A spinning lock reads the clock while it
+	 * spins, a sleeping one waits with a timeout; a FIFO lock whose waiter cannot leave its queue
+	 * polls trylock until the deadline, which is not FIFO: its opening comment says so. */
+	int (*timedlock)(void *lock, void *ctx, uint64_t deadline_ns);
 
 	/* Test-only hook, set only in the library built with LB_TEST_HOOKS (lb_locks_test, built for
 	 * the tests and never installed):
