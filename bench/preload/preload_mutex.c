@@ -485,13 +485,15 @@ LBP_EXPORT int pthread_spin_init(pthread_spinlock_t *s, int pshared)
 	if (__builtin_expect(lbp_nested != 0, 0) || !lbp_ensure_init())
 		return lbp_real.spin_init ? lbp_real.spin_init(s, pshared) : 0;
 	lbp_count_interposed();
-	*s = 0; /* what glibc's init does: an unlocked spinlock, whoever reads it later */
 	int shared = pshared == PTHREAD_PROCESS_SHARED;
 	if (shared)
 		lbp_count_real();
 	if (!lbp_spin_entry(s, 1, shared) && !shared)
 		lbp_count_real();
-	return shared ? lbp_real.spin_init(s, pshared) : 0;
+	/* glibc's init for every spinlock: the word then means "unlocked" in glibc's encoding
+	 * (1 on x86-64, not 0), for whoever uses it later. It only stores; counted as forwarded
+	 * only for the spinlocks glibc keeps. */
+	return lbp_real.spin_init(s, pshared);
 }
 
 LBP_EXPORT int pthread_spin_destroy(pthread_spinlock_t *s)
