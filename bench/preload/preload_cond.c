@@ -146,13 +146,8 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
 	struct lbp_cond_mutex cm = {cb_unlock, cb_lock, &arg};
 	if (clock == (clockid_t)-1)
 		clock = lbp_cond_clock(lc);
-	int rc = lbp_cond_wait(lc, &cm, clock, abstime);
-	if (rc == ETIMEDOUT && lbp_profiling) {
-		struct lbp_record *r = lbp_profile_record(e, m, site);
-		if (r)
-			r->timeouts++;
-	}
-	return rc;
+	/* A cond wait's ETIMEDOUT is not a lock timeout: `timeouts` counts timedlock/clocklock. */
+	return lbp_cond_wait(lc, &cm, clock, abstime);
 }
 
 LBP_EXPORT int pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m)
