@@ -24,14 +24,17 @@
  * has a frame outside every executable mapping of the last snapshot (a library dlopen'ed since).
  * One snapshot at a time (an atomic flag; a thread that finds it taken skips its snapshot).
  *
- * fork: the child inherits the parent's MAP_SHARED mapping; it unmaps it, opens prof.CHILDPID
- * and bumps a generation number that invalidates every cached slot (side entries' `prof` word,
- * the TLS caches). A process that execs keeps its PID, so its new image finds prof.PID taken:
- * it writes prof.PID-N.lbp (N = 1, 2, …) instead, which the reader's prof.*.lbp glob includes.
+ * fork: the child inherits the parent's MAP_SHARED mapping; it unmaps it at once, bumps a
+ * generation number that invalidates every cached slot (side entries' `prof` word, the TLS
+ * caches), and creates prof.CHILDPID.lbp at its first profiled event. Lazily, so that a child
+ * that only execs leaves no empty file and its new image (same PID) creates prof.PID.lbp itself.
+ * Should that name be taken all the same (a child that locked, then exec'ed), the new image
+ * writes prof.PID-N.lbp (N = 1, 2, …), which the reader's prof.*.lbp glob includes.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -50,6 +53,9 @@ static struct lbp_header *hdr;
 static char prof_dir[4096];
 static char prof_lock[LBP_LOCK_NAME];
 static _Atomic uint32_t gen = 1;
+/* The file of this process: FILE_OPEN once created; a fork child starts at FILE_NONE. */
+enum { FILE_NONE, FILE_CREATING, FILE_OPEN, FILE_FAILED };
+static _Atomic int file_state;
 static atomic_flag snapshot_busy = ATOMIC_FLAG_INIT;
 /* The executable mappings of the last snapshot. Relaxed: a torn read only causes one extra or
  * one missing snapshot, and the reader unions all snapshots anyway. */
@@ -301,14 +307,40 @@ int lbp_profile_open(const char *dir, const char *lock_name, uint64_t start_ns)
 	strcpy(prof_dir, dir);
 	strncpy(prof_lock, lock_name, sizeof prof_lock - 1);
 	int rc = create(start_ns);
-	if (rc == 0)
+	if (rc == 0) {
 		lbp_profiling = 1;
+		atomic_store_explicit(&file_state, FILE_OPEN, memory_order_release);
+	}
 	return rc;
+}
+
+/* A fork child's file, created by its first profiled event (one thread creates, the others wait
+ * for it: bounded by one open/ftruncate/mmap). */
+static int file_ready(void)
+{
+	/* Acquire: pairs with the release store of FILE_OPEN; base and hdr are then set. */
+	int st = atomic_load_explicit(&file_state, memory_order_acquire);
+	if (__builtin_expect(st == FILE_OPEN, 1))
+		return 1;
+	if (st == FILE_NONE) {
+		int expected = FILE_NONE;
+		if (atomic_compare_exchange_strong_explicit(&file_state, &expected, FILE_CREATING,
+							    memory_order_acquire,
+							    memory_order_acquire)) {
+			int ok = create(lbp_now_ns()) == 0;
+			atomic_store_explicit(&file_state, ok ? FILE_OPEN : FILE_FAILED,
+					      memory_order_release);
+			return ok;
+		}
+	}
+	while ((st = atomic_load_explicit(&file_state, memory_order_acquire)) == FILE_CREATING)
+		sched_yield();
+	return st == FILE_OPEN;
 }
 
 void lbp_profile_at_exit(void)
 {
-	if (!lbp_profiling)
+	if (!lbp_profiling || atomic_load_explicit(&file_state, memory_order_acquire) != FILE_OPEN)
 		return;
 	atomic_store_explicit(&hdr->end_ns, lbp_now_ns(), memory_order_release);
 }
@@ -319,11 +351,12 @@ void lbp_profile_after_fork_child(void)
 		return;
 	/* Relaxed: single-threaded child; the generation only has to differ from the parent's. */
 	atomic_fetch_add_explicit(&gen, 1, memory_order_relaxed);
-	munmap(base, base_len);
-	lbp_profiling = 0;
+	if (atomic_load_explicit(&file_state, memory_order_relaxed) == FILE_OPEN)
+		munmap(base, base_len);
+	base = NULL;
+	hdr = NULL;
 	atomic_flag_clear_explicit(&snapshot_busy, memory_order_relaxed);
-	if (create(lbp_now_ns()) == 0)
-		lbp_profiling = 1;
+	atomic_store_explicit(&file_state, FILE_NONE, memory_order_relaxed);
 }
 
 /* The profile mutex slot of e (claimed on first use, with its call site). NO_SLOT: none. */
@@ -395,7 +428,7 @@ static uint32_t thread_slot(uint32_t g)
 struct lbp_record *lbp_profile_record(struct lbp_entry *e, const void *addr,
 				      const struct lbp_site *site)
 {
-	if (!lbp_profiling || !e)
+	if (!lbp_profiling || !e || !file_ready())
 		return NULL;
 	/* Relaxed: changes only in a fork child, single-threaded there. */
 	uint32_t g = atomic_load_explicit(&gen, memory_order_relaxed);
