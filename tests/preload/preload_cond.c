@@ -12,7 +12,7 @@
 
 #include <pthread.h>
 
-#define ITEMS 4000
+#define ITEMS 2000
 #define QCAP 8
 #define WAITERS 3
 
