@@ -20,7 +20,7 @@
  * constructor), so every entry point calls lbp_ensure_init(): an atomic once-flag, no
  * pthread_once, no mutex. A call that arrives from inside initialisation (dlsym may allocate)
  * is forwarded to glibc uncounted. A second copy of this library in the same process (listed
- * twice in LD_PRELOAD) sees that the symbols resolve to the first copy and stays idle.
+ * twice in LD_PRELOAD, under two paths) finds the first one by its build-id and stays idle.
  *
  * Calls that reach the lock library's pthread-based locks (pthread-mutex, pthread-spin, …) come
  * back to our exported symbols; lbp_nested marks them and they go straight to glibc.
@@ -32,7 +32,9 @@
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
+#include <elf.h>
 #include <fcntl.h>
+#include <link.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -140,9 +142,80 @@ static void write_stats(void)
 	close(fd);
 }
 
+/* Whether another copy of this very library (same GNU build-id) was loaded before this one:
+ * then that copy owns the symbols and the files. Not "does pthread_mutex_lock resolve to us":
+ * a sanitizer runtime in the executable defines it too and calls ours as the next one. */
+struct copy_search {
+	uintptr_t self_base;
+	const unsigned char *self_id;
+	size_t self_len;
+	int earlier; /* a copy with our id before us in load order */
+};
+
+static int build_id_of(const struct dl_phdr_info *info, const unsigned char **id, size_t *len)
+{
+	for (unsigned i = 0; i < info->dlpi_phnum; i++) {
+		const ElfW(Phdr) *ph = &info->dlpi_phdr[i];
+		if (ph->p_type != PT_NOTE)
+			continue;
+		const unsigned char *p = (const unsigned char *)(info->dlpi_addr + ph->p_vaddr);
+		const unsigned char *end = p + ph->p_memsz;
+		while (p + sizeof(ElfW(Nhdr)) <= end) {
+			const ElfW(Nhdr) *n = (const void *)p;
+			const unsigned char *name = p + sizeof *n;
+			const unsigned char *desc = name + ((n->n_namesz + 3u) & ~3u);
+			if (n->n_type == NT_GNU_BUILD_ID && n->n_namesz == 4 &&
+			    memcmp(name, "GNU", 4) == 0 && desc + n->n_descsz <= end) {
+				*id = desc;
+				*len = n->n_descsz;
+				return 1;
+			}
+			p = desc + ((n->n_descsz + 3u) & ~3u);
+		}
+	}
+	return 0;
+}
+
+static int find_self(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct copy_search *cs = arg;
+	(void)size;
+	if (info->dlpi_addr == cs->self_base)
+		build_id_of(info, &cs->self_id, &cs->self_len);
+	return 0;
+}
+
+static int find_earlier(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	struct copy_search *cs = arg;
+	const unsigned char *id;
+	size_t len;
+	(void)size;
+	if (info->dlpi_addr == cs->self_base)
+		return 1; /* objects after us do not matter */
+	if (build_id_of(info, &id, &len) && len == cs->self_len &&
+	    memcmp(id, cs->self_id, len) == 0)
+		cs->earlier = 1;
+	return 0;
+}
+
+static int shadowed_copy(void)
+{
+	Dl_info self;
+	struct copy_search cs = {0};
+	if (!dladdr((void *)(uintptr_t)lbp_self_mutex_lock_addr(), &self))
+		return 0;
+	cs.self_base = (uintptr_t)self.dli_fbase;
+	dl_iterate_phdr(find_self, &cs);
+	if (!cs.self_id)
+		return 0; /* no build-id: cannot tell, act as the first copy */
+	dl_iterate_phdr(find_earlier, &cs);
+	return cs.earlier;
+}
+
 static void do_init(void)
 {
-	if ((uintptr_t)dlsym(RTLD_DEFAULT, "pthread_mutex_lock") != lbp_self_mutex_lock_addr()) {
+	if (shadowed_copy()) {
 		/* A second copy: the first one owns the symbols and the files. */
 		resolve_real();
 		atomic_store_explicit(&init_state, INIT_IDLE, memory_order_release);

@@ -13,6 +13,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <link.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -147,13 +148,24 @@ static inline void pu_show(const char *what, const struct pu_result *r)
 	}
 }
 
-/* Whether pthread_mutex_lock in this process is the preload library's. */
+static inline int pu_find_lib(struct dl_phdr_info *info, size_t size, void *arg)
+{
+	(void)size;
+	(void)arg;
+	return info->dlpi_name && strstr(info->dlpi_name, "liblockbench-preload") != NULL;
+}
+
+/* Whether the preload library is in this process and pthread_mutex_lock leads to it: resolves
+ * to it, or to the executable (a sanitizer runtime's interceptor, which calls the next
+ * definition: ours). */
 static inline int pu_interposed(void)
 {
 	Dl_info info;
 	void *sym = dlsym(RTLD_DEFAULT, "pthread_mutex_lock");
-	return sym && dladdr(sym, &info) && info.dli_fname &&
-	       strstr(info.dli_fname, "liblockbench-preload") != NULL;
+	if (!sym || !dladdr(sym, &info) || !info.dli_fname || !dl_iterate_phdr(pu_find_lib, NULL))
+		return 0;
+	return strstr(info.dli_fname, "liblockbench-preload") != NULL ||
+	       dlsym(RTLD_DEFAULT, "__asan_init") || dlsym(RTLD_DEFAULT, "__tsan_init");
 }
 
 /* Read the LOCKBENCH_PRELOAD_STATS line of process pid from path. 1 found, 0 not. */
