@@ -62,6 +62,13 @@ static struct lbp_entry *table;
 static unsigned char *arena;
 static size_t arena_stride;
 static const struct lb_lock_ops *table_ops;
+/* Entries being set up right now (incremented before a claim, decremented after the publishing
+ * store), so that a fork child scans the table only when one may be half-done; most forks
+ * happen with none. The increment is acquire so that the claim after it cannot be seen (by the
+ * fork's copy of memory) before it; the decrement is release so that the publishing store before
+ * it cannot be seen after it. The count is never used to read an entry's fields. A fork between
+ * the publishing store and the decrement makes the child scan and find nothing: harmless. */
+static _Atomic unsigned setups_running;
 
 /* The kind of a mutex as glibc encodes it, for entries created without pthread_mutex_init. */
 static void kind_from_glibc(int gk, uint32_t *kind, uint32_t *flags)
@@ -154,6 +161,7 @@ static void entry_setup(struct lbp_entry *e, uint32_t kind, uint32_t flags, int 
 	}
 	/* Release: pairs with the acquire in wait_setup / find. */
 	atomic_store_explicit(&e->state, state, memory_order_release);
+	atomic_fetch_sub_explicit(&setups_running, 1, memory_order_release);
 }
 
 /* Find addr's entry; create it (kind, flags) when new or DEAD and `create`. `init` forces a
@@ -171,6 +179,7 @@ static struct lbp_entry *find(uintptr_t addr, int create, int init, uint32_t kin
 			if (!create)
 				return NULL;
 			uintptr_t expected = 0;
+			atomic_fetch_add_explicit(&setups_running, 1, memory_order_acquire);
 			/* Relaxed: see the opening comment; state publishes the fields. */
 			if (atomic_compare_exchange_strong_explicit(&e->key, &expected, addr,
 								    memory_order_relaxed,
@@ -178,6 +187,7 @@ static struct lbp_entry *find(uintptr_t addr, int create, int init, uint32_t kin
 				entry_setup(e, kind, flags, 0);
 				return e;
 			}
+			atomic_fetch_sub_explicit(&setups_running, 1, memory_order_release);
 			k = expected;
 		}
 		if (k != addr)
@@ -191,6 +201,7 @@ static struct lbp_entry *find(uintptr_t addr, int create, int init, uint32_t kin
 			}
 			if (!(init || (s == LBE_DEAD && create)))
 				return e;
+			atomic_fetch_add_explicit(&setups_running, 1, memory_order_acquire);
 			/* Acquire: pairs with the release that made it DEAD/LIVE/PASS. */
 			if (atomic_compare_exchange_weak_explicit(&e->state, &s, LBE_SETUP,
 								  memory_order_acquire,
@@ -198,6 +209,7 @@ static struct lbp_entry *find(uintptr_t addr, int create, int init, uint32_t kin
 				entry_setup(e, kind, flags, 1);
 				return e;
 			}
+			atomic_fetch_sub_explicit(&setups_running, 1, memory_order_release);
 		}
 	}
 	return NULL;
@@ -261,8 +273,9 @@ int lbp_cond_is_pshared(pthread_cond_t *c)
  * the child may use only what was consistent). */
 void lbp_table_after_fork_child(void)
 {
-	if (!table)
+	if (!table || atomic_load_explicit(&setups_running, memory_order_relaxed) == 0)
 		return;
+	atomic_store_explicit(&setups_running, 0, memory_order_relaxed);
 	for (unsigned i = 0; i < TABLE_CAP; i++) {
 		struct lbp_entry *e = &table[i];
 		if (atomic_load_explicit(&e->key, memory_order_relaxed) != 0 &&

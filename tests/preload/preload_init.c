@@ -2,8 +2,10 @@
  * library loaded twice.
  *
  * This program links preload_early, whose constructor locks and unlocks a mutex before the
- * interposer's constructor has run; the call must initialise the library lazily and be counted
- * as ours (LOCKBENCH_PRELOAD_STATS: interposed 4 = those 2 + 2 in main, real 0 under mcs). Then
+ * interposer's constructor has run, and starts a thread that contends with main on another mutex
+ * under mcs (a per-thread context for a thread older than our constructor). The first call must
+ * initialise the library lazily; the counter must come out exact and every call counted as ours
+ * (LOCKBENCH_PRELOAD_STATS: interposed = 2 + 4 x 2000, real 0). Then
  * the same with two copies of the library in LD_PRELOAD: the second copy must stay idle — one
  * stats line, the same counts, and the program still works.
  */
@@ -12,15 +14,29 @@
 #include <pthread.h>
 #include <sys/stat.h>
 
-extern int preload_early_rc;
-static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+extern int preload_early_rc, preload_early_started;
+extern pthread_mutex_t preload_early_shared;
+extern long preload_early_counter;
+extern pthread_t preload_early_thread;
+
+#define EARLY_ITERS 2000 /* as in preload_early.c */
 
 static int child(void)
 {
 	CHECK(pu_interposed());
 	CHECK_EQ(preload_early_rc, 0);
-	CHECK_EQ(pthread_mutex_lock(&m), 0);
-	CHECK_EQ(pthread_mutex_unlock(&m), 0);
+	CHECK(preload_early_started);
+	for (int i = 0; i < EARLY_ITERS; i++) {
+		pthread_mutex_lock(&preload_early_shared);
+		long v = preload_early_counter;
+		for (int k = 0; k < 20; k++)
+			__asm__ __volatile__("" ::: "memory");
+		preload_early_counter = v + 1;
+		pthread_mutex_unlock(&preload_early_shared);
+	}
+	if (preload_early_started)
+		pthread_join(preload_early_thread, NULL);
+	CHECK_EQ(preload_early_counter, 2 * EARLY_ITERS);
 	return tu_summary("preload_init child");
 }
 
@@ -76,7 +92,7 @@ int main(int argc, char **argv)
 		int ok = CHECK_EQ(pu_exit_code(&r), 0);
 		ok &= CHECK(pu_stats(stats, 0, &gi, &gr));
 		ok &= CHECK_EQ(stats_lines(stats), 1);
-		ok &= CHECK_EQ(gi, 4);
+		ok &= CHECK_EQ(gi, 2 + 4 * EARLY_ITERS);
 		ok &= CHECK_EQ(gr, 0);
 		printf("  %s: interposed=%llu real=%llu, %d stats line(s) %s\n",
 		       i ? "loaded twice" : "call before our constructor", gi, gr, stats_lines(stats),
