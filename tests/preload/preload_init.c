@@ -72,6 +72,8 @@ int main(int argc, char **argv)
 	(void)argc;
 	if (getenv("LBP_TEST_CHILD"))
 		return child();
+	if (preload_early_started) /* the parent has the early thread too: not a leak */
+		pthread_join(preload_early_thread, NULL);
 	const char *lib = pu_lib("preload_init");
 	char dir[256], stats[512], copy[512], both[1100], e2[600];
 	pu_tmpdir(dir, sizeof dir, "init");
