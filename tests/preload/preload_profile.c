@@ -6,7 +6,8 @@
  * nothing dropped); per mutex: READY, kind, flags (static initialiser; process-shared and robust
  * ones passed through), acquisitions summed over its records equal to the calls made, histograms
  * summing to the acquisitions, trylock_busy, timeouts, cond waits/signals, a bad unlock; its first
- * call site lies in an executable mapping of the test program according to the maps area.
+ * call site lies in an executable mapping of the test program according to the maps area, and
+ * the site of a mutex in a module dlopen'ed after start-up lies in that module (a second snapshot).
  * Negative controls: the same checks against a planted wrong count and a zeroed magic fail.
  */
 #include "preload_util.h"
@@ -80,8 +81,16 @@ static int child(void)
 		pthread_mutex_lock(&ps);
 		pthread_mutex_unlock(&ps);
 	}
-	printf("pid=%d m1=%p ec=%p rb=%p ps=%p rc=%d\n", (int)getpid(), (void *)&m1, (void *)&ec,
-	       (void *)&rb, (void *)&ps, rc);
+	void *mod = NULL;
+	const char *path = getenv("LBP_DLOPEN_MODULE");
+	void *h = path ? dlopen(path, RTLD_NOW) : NULL;
+	void *(*fn)(int) = NULL;
+	if (h)
+		*(void **)&fn = dlsym(h, "preload_dlopen_lock"); /* POSIX's dlsym idiom */
+	if (fn)
+		mod = fn(3);
+	printf("pid=%d m1=%p ec=%p rb=%p ps=%p rc=%d mod=%p\n", (int)getpid(), (void *)&m1,
+	       (void *)&ec, (void *)&rb, (void *)&ps, rc, mod);
 	return 0;
 }
 
@@ -151,7 +160,7 @@ static int site_in_exe(const unsigned char *base, const struct lbp_header *h, ui
 	return 0;
 }
 
-static unsigned check_file(const char *path, int pid, const char *lock, uint64_t addr[4],
+static unsigned check_file(const char *path, int pid, const char *lock, uint64_t addr[5],
 			   long extra_acq)
 {
 	unsigned before = tu_failed + tu_negative_failed;
@@ -210,6 +219,11 @@ static unsigned check_file(const char *path, int pid, const char *lock, uint64_t
 	CHECK_EQ(s.found, 1);
 	CHECK_EQ(s.flags & (LBP_PASSTHROUGH | LBP_PSHARED), LBP_PASSTHROUGH | LBP_PSHARED);
 	CHECK_EQ(s.acq, 10);
+	/* the dlopen'ed module's mutex: its site is in a snapshot taken after the dlopen */
+	sum_mutex(base, h, addr[4], &s);
+	CHECK_EQ(s.found, 1);
+	CHECK_EQ(s.acq, 3);
+	CHECK(site_in_exe(base, h, s.site0, "preload_dlopen"));
 out:
 	munmap((void *)base, (size_t)st.st_size);
 	return tu_failed + tu_negative_failed - before;
@@ -235,14 +249,14 @@ int main(int argc, char **argv)
 		char *args[] = {argv[0], NULL};
 		pu_run(lib, args, env, 120, &r);
 		int pid = 0, rc = -1;
-		void *p[4] = {0};
+		void *p[5] = {0};
 		int ok = CHECK_EQ(pu_exit_code(&r), 0);
-		ok &= CHECK(sscanf(r.out, "pid=%d m1=%p ec=%p rb=%p ps=%p rc=%d", &pid, &p[0], &p[1],
-				   &p[2], &p[3], &rc) == 6);
+		ok &= CHECK(sscanf(r.out, "pid=%d m1=%p ec=%p rb=%p ps=%p rc=%d mod=%p", &pid, &p[0],
+				   &p[1], &p[2], &p[3], &rc, &p[4]) == 7);
 		ok &= CHECK_EQ(rc, EBUSY * 1000 + ETIMEDOUT);
 		snprintf(path, sizeof path, "%s/" LBP_FILE_PREFIX "%d" LBP_FILE_SUFFIX, dir, pid);
-		uint64_t addr[4];
-		for (int k = 0; k < 4; k++)
+		uint64_t addr[5];
+		for (int k = 0; k < 5; k++)
 			addr[k] = (uint64_t)(uintptr_t)p[k];
 		ok &= check_file(path, pid, locks[i], addr, 0) == 0;
 		printf("  %-8s %s: %s\n", *locks[i] ? locks[i] : "(glibc)", path, ok ? "ok" : "FAILED");
