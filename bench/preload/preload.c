@@ -52,18 +52,17 @@ _Atomic uint64_t lbp_n_interposed, lbp_n_real;
 _Atomic uint32_t lbp_pshared_conds;
 __thread unsigned lbp_nested __attribute__((tls_model("initial-exec")));
 
-static __thread int cached_tid __attribute__((tls_model("initial-exec")));
+__thread int lbp_cached_tid __attribute__((tls_model("initial-exec")));
 static _Atomic int init_state; /* 0 not started, 1 running, 2 done, 3 idle (second copy) */
 static _Atomic int init_tid;
 static char stats_path[4096];
 
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE, INIT_IDLE };
 
-int lbp_tid(void)
+int lbp_tid_slow(void)
 {
-	if (cached_tid == 0)
-		cached_tid = (int)syscall(SYS_gettid);
-	return cached_tid;
+	lbp_cached_tid = (int)syscall(SYS_gettid);
+	return lbp_cached_tid;
 }
 
 uint64_t lbp_now_ns(void)
@@ -119,7 +118,7 @@ static void resolve_real(void)
 
 static void after_fork_child(void)
 {
-	cached_tid = 0;
+	lbp_cached_tid = 0;
 	lbp_table_after_fork_child();
 	lbp_profile_after_fork_child();
 }

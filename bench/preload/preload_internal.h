@@ -82,7 +82,15 @@ extern _Atomic uint32_t lbp_pshared_conds LBP_HIDDEN; /* process-shared conds ev
 /* Returns 1 when the library is ready, 0 when the caller is the thread initialising it (a
  * call from inside initialisation: forward to glibc without bookkeeping). */
 int lbp_ensure_init(void) LBP_HIDDEN;
-int lbp_tid(void) LBP_HIDDEN;
+/* This thread's kernel tid, cached (reset in a fork child: its tid differs). Inline: every
+ * interposed call asks for it. */
+extern __thread int lbp_cached_tid LBP_HIDDEN __attribute__((tls_model("initial-exec")));
+int lbp_tid_slow(void) LBP_HIDDEN;
+static inline int lbp_tid(void)
+{
+	int t = lbp_cached_tid;
+	return __builtin_expect(t != 0, 1) ? t : lbp_tid_slow();
+}
 /* The address of this copy's pthread_mutex_lock (not the global scope's, which may be the copy
  * loaded first). */
 uintptr_t lbp_self_mutex_lock_addr(void) LBP_HIDDEN;
