@@ -239,6 +239,25 @@ static bool module_vaddr(const struct module *md, uint64_t fo, uint64_t *vaddr)
 	return false;
 }
 
+/* The source line of addr when libdwfl's own lookup finds no compilation unit: elfutils 0.188
+ * maps addresses to units through .debug_aranges only, which clang does not emit by default, so
+ * a clang-built module has lines that only a walk over its units finds (dwarf_haspc reads each
+ * unit's own ranges). */
+static const char *src_by_units(Dwfl_Module *mod, Dwarf_Addr addr, int *lineno)
+{
+	Dwarf_Addr bias;
+	for (Dwarf_Die *cu = dwfl_module_nextcu(mod, NULL, &bias); cu;
+	     cu = dwfl_module_nextcu(mod, cu, &bias)) {
+		if (dwarf_haspc(cu, addr - bias) <= 0)
+			continue;
+		Dwarf_Line *line = dwarf_getsrc_die(cu, addr - bias);
+		if (!line || dwarf_lineno(line, lineno) != 0)
+			return NULL;
+		return dwarf_linesrc(line, NULL, NULL);
+	}
+	return NULL;
+}
+
 void symbolize_frame(struct symbolizer *s, const struct proc_maps *m, uint64_t ret, char *buf,
 		     size_t len)
 {
@@ -284,6 +303,8 @@ void symbolize_frame(struct symbolizer *s, const struct proc_maps *m, uint64_t r
 	Dwfl_Line *line = dwfl_module_getsrc(md->mod, vaddr - 1);
 	if (line)
 		src = dwfl_lineinfo(line, NULL, &lineno, NULL, NULL, NULL);
+	else
+		src = src_by_units(md->mod, vaddr - 1, &lineno);
 	if (src && lineno > 0)
 		snprintf(buf, len, "%s+0x%" PRIx64 " (%s, %s:%d)", func, (uint64_t)off + 1, name,
 			 base_name(src), lineno);

@@ -9,8 +9,12 @@
  * them (tests/exec/profile_dump.py); the table's order by total wait time; the warnings.
  * Negative controls: the same checks on planted wrong inputs must fail.
  *
- *   profile_reader DUMP.py
+ * And every column of PROFILE_CSV_HEADER has its row in docs/EXEC.md's "profile.csv" table.
+ *
+ *   profile_reader DUMP.py EXEC.md
  */
+#define _GNU_SOURCE /* RTLD_DEFAULT */
+#include <dlfcn.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -67,7 +71,7 @@ static const char fake_maps[] =
 
 enum plant { PLANT_NONE, PLANT_THREAD2_UNFINISHED };
 
-static uint64_t alpha_ret, beta_ret;
+static uint64_t alpha_ret, beta_ret, libc_ret;
 
 static void write_profiles(const char *dir, enum plant plant)
 {
@@ -98,8 +102,8 @@ static void write_profiles(const char *dir, enum plant plant)
 	if (plant == PLANT_THREAD2_UNFINISHED)
 		atomic_store_explicit(&r->state, LBP_SLOT_CLAIMED, memory_order_relaxed);
 	/* M2: recursive, one thread, 10 x 500 ns. */
-	uint64_t s2[] = { beta_ret };
-	uint32_t m2 = tw_mutex(a, 0xb000, LBP_KIND_RECURSIVE, LBP_STATIC, s2, 1);
+	uint64_t s2[] = { beta_ret, libc_ret };
+	uint32_t m2 = tw_mutex(a, 0xb000, LBP_KIND_RECURSIVE, LBP_STATIC, s2, 2);
 	tw_acquire(tw_record(a, m2, t1), 10, 500, 20);
 	/* M3: process-shared, passed through; 5 x 2 us; its site unmapped, then a missing file. */
 	uint64_t s3[] = { UNMAPPED_ADDR, GONE_ADDR };
@@ -281,16 +285,46 @@ static void test_percentiles(void)
 	printf("  percentiles: empty, one sample, 1..1000 ns, near-overflow counts\n");
 }
 
+/* Each column of the header has its row "| `NAME` |" in the doc's profile.csv section. */
+static void test_doc_columns(const char *doc_path)
+{
+	FILE *f = fopen(doc_path, "r");
+	static char doc[1 << 17];
+	size_t n = f ? fread(doc, 1, sizeof doc - 1, f) : 0;
+	if (f)
+		fclose(f);
+	doc[n] = '\0';
+	const char *sec = strstr(doc, "\n## profile.csv\n");
+	CHECK(sec != NULL);
+	char cols[] = PROFILE_CSV_HEADER, row[96];
+	unsigned ncols = 0, missing = 0;
+	for (char *c = strtok(cols, ","); c; c = strtok(NULL, ",")) {
+		snprintf(row, sizeof row, "\n| `%s` |", c);
+		ncols++;
+		if (!sec || !strstr(sec, row)) {
+			missing++;
+			printf("    docs/EXEC.md, profile.csv: no row for column %s\n", c);
+		}
+	}
+	CHECK_EQ(missing, 0);
+	printf("  docs/EXEC.md documents all %u columns of profile.csv\n", ncols);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc != 2) {
-		fprintf(stderr, "usage: profile_reader DUMP.py\n");
+	if (argc != 3) {
+		fprintf(stderr, "usage: profile_reader DUMP.py EXEC.md\n");
 		return 2;
 	}
 	const char *dump = argv[1];
 	alpha_ret = site_alpha_fp();
 	beta_ret = site_beta_fp();
+	/* In libc.so.6, a shared object mapped at a random base: its bias must come out right. */
+	void *getpid_addr = dlsym(RTLD_DEFAULT, "getpid");
+	CHECK(getpid_addr != NULL);
+	libc_ret = (uint64_t)(uintptr_t)getpid_addr + 4;
 	test_percentiles();
+	test_doc_columns(argv[2]);
 
 	char dir[4096], err[1024] = "", *table = NULL;
 	tw_dir(dir, sizeof dir, "profile_reader");
@@ -339,6 +373,11 @@ int main(int argc, char **argv)
 	CHECK(strstr(s2, "0x10 (unmapped) < 0x200100 (libgone.so.1+0x1100, "
 			 "/nonexistent/libgone.so.1 missing: ") == s2);
 	check_site_starts(kv_get(&kv, "csv.1.site"), "site_alpha", alpha_ret, site_alpha);
+	const char *s3 = kv_get(&kv, "csv.3.site"), *libc = strstr(s3, " < ");
+	/* getpid or __getpid: whichever name libdwfl prefers for the address. */
+	if (!CHECK(libc && libc[3] != '0' && strstr(libc, "getpid+0x4 (libc.so.6")))
+		printf("    csv.3.site '%s': the second frame is not getpid+0x4 in libc.so.6\n", s3);
+	printf("  sites: %s\n", s3);
 	printf("  sites: %s\n", s0);
 
 	/* JSON: the same numbers, the run's metadata, the processes, the warnings. */
