@@ -71,7 +71,8 @@ static int list_files(const char *dir, struct prof_name **out, size_t *n, char *
 		goto fail;
 	}
 	closedir(d);
-	qsort(v, *n, sizeof *v, cmp_names);
+	if (*n) /* qsort of a NULL array is undefined, even of none */
+		qsort(v, *n, sizeof *v, cmp_names);
 	*out = v;
 	return 0;
 nomem:

@@ -303,7 +303,8 @@ static int warn(struct profile_set *s, const char *fmt, ...)
 
 int profile_finish(struct profile_set *s)
 {
-	qsort(s->rows, s->nrows, sizeof *s->rows, cmp_rows);
+	if (s->nrows) /* rows is NULL when there are none, and qsort(NULL, 0) is undefined */
+		qsort(s->rows, s->nrows, sizeof *s->rows, cmp_rows);
 	memset(&s->totals, 0, sizeof s->totals);
 	int rc = 0;
 	for (unsigned i = 0; i < s->nprocs && rc == 0; i++) {
