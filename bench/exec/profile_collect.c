@@ -13,8 +13,9 @@
 #include "exec/profile_model.h"
 #include "exec/symbolize.h"
 
+/* prof.PID.lbp, or prof.PID-N.lbp for the N-th image a process exec'd (the writer's names). */
 struct prof_name {
-	long pid; /* from the name, for the order; -1 when it is not a number */
+	long pid, image; /* from the name, for the order; pid -1 when the name has no number */
 	char *name;
 };
 
@@ -23,6 +24,8 @@ static int cmp_names(const void *a, const void *b)
 	const struct prof_name *x = a, *y = b;
 	if (x->pid != y->pid)
 		return x->pid < y->pid ? -1 : 1;
+	if (x->image != y->image)
+		return x->image < y->image ? -1 : 1;
 	return strcmp(x->name, y->name);
 }
 
@@ -58,11 +61,14 @@ static int list_files(const char *dir, struct prof_name **out, size_t *n, char *
 			v = nv;
 		}
 		char *end;
-		long pid = strtol(e->d_name + strlen(LBP_FILE_PREFIX), &end, 10);
+		long pid = strtol(e->d_name + strlen(LBP_FILE_PREFIX), &end, 10), image = 0;
+		if (*end == '-')
+			image = strtol(end + 1, &end, 10);
 		if (strcmp(end, LBP_FILE_SUFFIX) != 0)
-			pid = -1;
+			pid = -1, image = 0;
 		if (!(v[*n].name = strdup(e->d_name)))
 			goto nomem;
+		v[*n].image = image;
 		v[(*n)++].pid = pid;
 		errno = 0;
 	}

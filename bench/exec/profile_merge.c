@@ -307,6 +307,11 @@ int profile_finish(struct profile_set *s)
 		qsort(s->rows, s->nrows, sizeof *s->rows, cmp_rows);
 	memset(&s->totals, 0, sizeof s->totals);
 	int rc = 0;
+	/* Files come in (pid, image) order: an image followed by another of its pid was replaced by
+	 * exec, which runs no exit handlers either, but is no death to warn about. */
+	for (unsigned i = 0; i + 1 < s->nprocs; i++)
+		s->procs[i].replaced_by_exec = s->procs[i].end_ns == 0 &&
+					       s->procs[i + 1].pid == s->procs[i].pid;
 	for (unsigned i = 0; i < s->nprocs && rc == 0; i++) {
 		const struct profile_proc *p = &s->procs[i];
 		profile_counts_add(&s->totals, &p->totals);
@@ -319,7 +324,7 @@ int profile_finish(struct profile_set *s)
 				  (unsigned long long)p->dropped_threads,
 				  (unsigned long long)p->dropped_records, p->mutex_cap, p->thread_cap,
 				  p->record_cap);
-		if (rc == 0 && p->end_ns == 0)
+		if (rc == 0 && p->end_ns == 0 && !p->replaced_by_exec)
 			rc = warn(s,
 				  "pid %d (%s): ended without exit handlers (_exit or killed): its counts "
 				  "stop where it died, a lock held then has no hold time",

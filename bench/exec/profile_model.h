@@ -54,6 +54,7 @@ struct profile_proc {
 	int32_t pid, ppid;
 	char exe[LBP_EXE + 1], lock[LBP_LOCK_NAME + 1];
 	uint64_t start_ns, end_ns; /* end_ns 0: it ended without exit handlers (_exit, a kill) */
+	bool replaced_by_exec; /* end_ns 0 because a later file of the same pid is its exec'd image */
 	uint32_t mutexes, threads, records; /* READY slots */
 	uint32_t mutex_cap, thread_cap, record_cap;
 	uint64_t dropped_mutexes, dropped_threads, dropped_records;

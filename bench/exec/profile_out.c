@@ -258,6 +258,7 @@ static void pj_proc(struct pj *j, const struct profile_proc *p)
 	pj_u64(j, "end_ns", p->end_ns);
 	pj_key(j, "exit_handlers_ran");
 	ob_printf(&j->b, "%s", p->end_ns ? "true" : "false");
+	pj_str(j, "ended", p->end_ns ? "exit" : p->replaced_by_exec ? "exec" : "_exit or killed");
 	pj_u64(j, "mutexes", p->mutexes);
 	pj_u64(j, "threads", p->threads);
 	pj_u64(j, "records", p->records);

@@ -78,7 +78,9 @@ int profile_print_table(const struct profile_set *s, const struct profile_meta *
 		const struct profile_proc *p = &s->procs[i];
 		ob_printf(&b, "  pid %d (parent %d) %s: %u mutexes, %u threads%s\n", p->pid, p->ppid,
 			  p->exe, p->mutexes, p->threads,
-			  p->end_ns ? "" : "; ended without exit handlers (_exit or killed)");
+			  p->end_ns		 ? ""
+			  : p->replaced_by_exec ? "; replaced by exec (the next file of this pid)"
+						: "; ended without exit handlers (_exit or killed)");
 	}
 	if (s->nprocs > TABLE_PROCS_SHOWN)
 		ob_printf(&b, "  ... and %u more processes (profile.json)\n",

@@ -310,6 +310,46 @@ static void test_doc_columns(const char *doc_path)
 	printf("  docs/EXEC.md documents all %u columns of profile.csv\n", ncols);
 }
 
+/* A process that exec'd: prof.3001.lbp (the first image, end_ns 0: exec runs no exit handlers)
+ * and prof.3001-1.lbp (the new image, which exited). The first is "replaced by exec", not a
+ * death to warn about; a lone end_ns 0 still is (checked in main). */
+static void test_exec_images(const char *dump)
+{
+	char dir[4096], err[1024] = "", *table = NULL;
+	tw_dir(dir, sizeof dir, "profile_reader");
+	struct tw_file *img0 = tw_new(3001, 1, "/bin/sh", ""), *img1 = tw_new(3001, 1, "/bin/cat", "");
+	atomic_store_explicit(&img0->h.end_ns, 0, memory_order_relaxed);
+	uint64_t site[] = { alpha_ret };
+	for (int k = 0; k < 2; k++) {
+		struct tw_file *f = k ? img1 : img0;
+		tw_maps_self(f);
+		uint32_t t = tw_thread(f, 3001);
+		uint32_t m = tw_mutex(f, 0xe000, LBP_KIND_NORMAL, 0, site, 1);
+		tw_acquire(tw_record(f, m, t), 3, k ? 700 : 300, 10);
+	}
+	tw_write_named(img1, dir, "prof.3001-1.lbp", 0); /* written first: the order is the name's */
+	tw_write(img0, dir);
+	free(img0);
+	free(img1);
+	CHECK_EQ(collect(dir, &table, err, sizeof err), 0);
+	struct kv kv;
+	kv_load(&kv, dump, dir);
+	CHECK_KV(&kv, "json.processes.len", "2");
+	CHECK_KV(&kv, "json.processes.0.exe", "/bin/sh");
+	CHECK_KV(&kv, "json.processes.0.ended", "exec");
+	CHECK_KV(&kv, "json.processes.1.exe", "/bin/cat");
+	CHECK_KV(&kv, "json.processes.1.ended", "exit");
+	CHECK_KV(&kv, "json.warnings.len", "0");
+	CHECK_KV(&kv, "csv.rows", "3"); /* one mutex per image, never merged, and the total */
+	CHECK_KV(&kv, "csv.0.exe", "/bin/cat");
+	CHECK_KV(&kv, "csv.1.exe", "/bin/sh");
+	CHECK(table && strstr(table, "replaced by exec") && !strstr(table, "warning:"));
+	printf("  exec'd images: prof.3001.lbp replaced by exec, prof.3001-1.lbp exited, no warning\n");
+	kv_free(&kv);
+	free(table);
+	tw_rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc != 3) {
@@ -325,6 +365,7 @@ int main(int argc, char **argv)
 	libc_ret = (uint64_t)(uintptr_t)getpid_addr + 4;
 	test_percentiles();
 	test_doc_columns(argv[2]);
+	test_exec_images(dump);
 
 	char dir[4096], err[1024] = "", *table = NULL;
 	tw_dir(dir, sizeof dir, "profile_reader");
@@ -387,6 +428,7 @@ int main(int argc, char **argv)
 	CHECK_KV(&kv, "json.run.seed", "42");
 	CHECK_KV(&kv, "json.processes.len", "2");
 	CHECK_KV(&kv, "json.processes.1.exit_handlers_ran", "false");
+	CHECK_KV(&kv, "json.processes.1.ended", "_exit or killed");
 	CHECK_KV(&kv, "json.processes.1.dropped_records", "3");
 	CHECK_KV(&kv, "json.processes.0.unfinished_slots", "1");
 	CHECK_KV(&kv, "json.mutexes.len", "4");

@@ -151,11 +151,11 @@ static void tw_maps_self(struct tw_file *f)
 	tw_maps_append(f, buf);
 }
 
-/* Write the first `len` bytes (the whole file when len is 0) as DIR/prof.PID.lbp. */
-static void tw_write_as(const struct tw_file *f, const char *dir, int32_t pid, size_t len)
+/* Write the first `len` bytes (the whole file when len is 0) as DIR/NAME. */
+static void tw_write_named(const struct tw_file *f, const char *dir, const char *name, size_t len)
 {
-	char path[4200];
-	snprintf(path, sizeof path, "%s/prof.%d.lbp", dir, pid);
+	char path[4400];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	const char *p = (const char *)f;
 	size_t left = len ? len : sizeof *f;
@@ -170,6 +170,14 @@ static void tw_write_as(const struct tw_file *f, const char *dir, int32_t pid, s
 		fprintf(stderr, "profile_writer: cannot write %s: %s\n", path, strerror(errno));
 		exit(1);
 	}
+}
+
+/* The same as DIR/prof.PID.lbp. */
+static void tw_write_as(const struct tw_file *f, const char *dir, int32_t pid, size_t len)
+{
+	char name[64];
+	snprintf(name, sizeof name, "prof.%d.lbp", pid);
+	tw_write_named(f, dir, name, len);
 }
 
 static void tw_write_len(const struct tw_file *f, const char *dir, size_t len)
