@@ -200,11 +200,15 @@ int profile_merge_file(struct profile_set *s, const struct profile_file *f, char
 				 (unsigned)FLAGS_KNOWN, (unsigned)LBP_FRAMES);
 			goto fail;
 		}
-		struct profile_row *rows = realloc(s->rows, (s->nrows + 1) * sizeof *rows);
-		if (!rows)
-			goto nomem_free;
-		s->rows = rows;
-		struct profile_row *r = &rows[s->nrows];
+		if (s->nrows == s->rows_cap) { /* doubling: a process may hold 65536 mutexes */
+			size_t cap = s->rows_cap ? 2 * s->rows_cap : 64;
+			struct profile_row *rows = realloc(s->rows, cap * sizeof *rows);
+			if (!rows)
+				goto nomem_free;
+			s->rows = rows;
+			s->rows_cap = cap;
+		}
+		struct profile_row *r = &s->rows[s->nrows];
 		memset(r, 0, sizeof *r);
 		r->proc = s->nprocs;
 		r->pid = h->pid;

@@ -79,7 +79,7 @@ struct profile_set {
 	struct profile_proc *procs;
 	unsigned nprocs;
 	struct profile_row *rows; /* sorted: total wait time, then contended, acquisitions, pid, addr */
-	size_t nrows;
+	size_t nrows, rows_cap;
 	struct profile_counts totals;
 	char **warnings;
 	size_t nwarnings;
