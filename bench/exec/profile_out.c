@@ -24,8 +24,15 @@ static void csv_field(struct obuf *b, const char *s)
 		return;
 	}
 	ob_printf(b, "\"");
-	for (const char *c = s; *c; c++)
-		ob_printf(b, *c == '"' ? "\"\"" : "%c", *c);
+	for (const char *c = s; *c;) { /* runs without a quote in one printf each */
+		size_t run = strcspn(c, "\"");
+		ob_printf(b, "%.*s", (int)run, c);
+		c += run;
+		if (*c == '"') {
+			ob_printf(b, "\"\"");
+			c++;
+		}
+	}
 	ob_printf(b, "\"");
 }
 
@@ -110,13 +117,18 @@ struct pj {
 static void pj_str_raw(struct pj *j, const char *s)
 {
 	ob_printf(&j->b, "\"");
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			ob_printf(&j->b, "\\%c", *c);
-		else if (*c < 0x20)
-			ob_printf(&j->b, "\\u%04x", *c);
-		else
-			ob_printf(&j->b, "%c", *c);
+	for (const unsigned char *c = (const unsigned char *)s; *c;) {
+		size_t run = 0; /* characters that need no escape, written in one printf */
+		while (c[run] >= 0x20 && c[run] != '"' && c[run] != '\\')
+			run++;
+		if (run) {
+			ob_printf(&j->b, "%.*s", (int)run, (const char *)c);
+			c += run;
+		} else if (*c == '"' || *c == '\\') {
+			ob_printf(&j->b, "\\%c", *c++);
+		} else {
+			ob_printf(&j->b, "\\u%04x", *c++);
+		}
 	}
 	ob_printf(&j->b, "\"");
 }
