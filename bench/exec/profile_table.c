@@ -37,11 +37,11 @@ static void table_row(struct obuf *b, const char *label, const char *pid, const 
 {
 	char wt[32], wm[32], w99[32], ht[32], h99[32], pct[16];
 	if (c->acquisitions)
-		snprintf(pct, sizeof pct, "%.1f%%",
+		snprintf(pct, sizeof pct, "%.2f%%", /* two decimals: 300 of 800000 is not 0.0% */
 			 100.0 * (double)c->contended / (double)c->acquisitions);
 	else
 		snprintf(pct, sizeof pct, "-");
-	ob_printf(b, "%4s %7s %-14s %-10s %10" PRIu64 " %6s %11s %10s %10s %11s %10s %4u  %s\n",
+	ob_printf(b, "%4s %7s %-14s %-10s %10" PRIu64 " %7s %11s %10s %10s %11s %10s %4u  %s\n",
 		  label, pid, mutex, kind, c->acquisitions, pct,
 		  fmt_ns(wt, sizeof wt, c->wait_total_ns), fmt_ns(wm, sizeof wm, c->wait_max_ns),
 		  fmt_pct_ns(w99, sizeof w99, c->wait_hist, 990),
@@ -90,7 +90,7 @@ int profile_print_table(const struct profile_set *s, const struct profile_meta *
 	if (shown) {
 		ob_printf(&b, "top %zu of %zu mutexes by total wait time (all in profile.csv):\n", shown,
 			  s->nrows);
-		ob_printf(&b, "%4s %7s %-14s %-10s %10s %6s %11s %10s %10s %11s %10s %4s  %s\n", "#",
+		ob_printf(&b, "%4s %7s %-14s %-10s %10s %7s %11s %10s %10s %11s %10s %4s  %s\n", "#",
 			  "pid", "mutex", "kind", "acquired", "contd", "wait total", "wait max",
 			  "wait p99", "hold total", "hold p99", "thr", "call site");
 	}
