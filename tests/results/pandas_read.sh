@@ -20,7 +20,7 @@ trap 'rm -rf "$work"' EXIT
 # at load 28 on 2 CPUs, 20 ms windows gave ticket at 2 threads 0 or 1 operation in 4 sweeps of
 # 6, tas at 2 threads 0 in 1. So the windows are 50 ms, and a sweep whose latency_hist.csv has
 # no row is made again, at most 3 times in all (said so); a sweep that never writes one fails.
-data_rows() { awk '!/^#/ { n++ } END { print n > 1 ? n - 1 : 0 }' "$1" 2>/dev/null || echo 0; }
+data_rows() { awk '!/^#/ { n++ } END { print (n > 1 ? n - 1 : 0) }' "$1" 2>/dev/null || echo 0; }
 for try in 1 2 3; do
 	rm -rf "$work/set"
 	"$lb" sweep --locks tas,ticket --threads 1,2 --cs 50 --reps 1 --duration 50ms --warmup 5ms \
