@@ -61,8 +61,9 @@
  * CLOCK_MONOTONIC otherwise. ETIMEDOUT: the kernel removed us from the queue, so no
  * FUTEX_WAKE was spent on us; wait re-takes the mutex and returns ETIMEDOUT. A deadline already
  * past still unlocks and re-locks (other threads get the mutex), and a negative tv_sec is one.
- * EINVAL (tv_nsec outside [0, 1e9), a clock other than REALTIME and MONOTONIC) is returned
- * before anything is touched: the mutex stays held.
+ * With a deadline, EINVAL (tv_nsec outside [0, 1e9), a clock other than REALTIME and MONOTONIC)
+ * is returned before anything is touched: the mutex stays held. Without one the clock is unused
+ * and not checked.
  *
  * Wrap-around: seq wraps at 2^32, which is harmless, except for the ABA window: a waiter that
  * read `old` and is delayed before its FUTEX_WAIT while exactly k * 2^32 bumps happen sleeps
@@ -202,7 +203,8 @@ int lbp_cond_wait(struct lbp_cond *c, const struct lbp_cond_mutex *m, clockid_t 
 #endif
 	int err = m->unlock(m->arg);
 	if (err) {
-		/* Not the caller's mutex (an error-checking one says EPERM): nothing waited. */
+		/* Not the caller's mutex (an error-checking one says EPERM): nothing waited.
+		 * Relaxed: only the count matters (at worst a signaller made a futile wake). */
 		atomic_fetch_sub_explicit(&s->waiters, 1, memory_order_relaxed);
 		return err;
 	}

@@ -13,11 +13,12 @@
  *   TIMEOUT_TRIES short waits returns ETIMEDOUT (this implementation has no spurious wake-up
  *   without a signal handler: every wake follows a bump; POSIX would allow some);
  * - an unlock callback that fails (EPERM: a mutex the caller does not hold) is returned at once;
- * - one broadcast wakes every one of N waiters (N = 2..6, more threads than CPUs);
+ * - one broadcast wakes every one of N waiters (N = 2, 4, 6: more threads than CPUs; N = 4 with
+ *   a process-shared condition, which waits on the shared futex);
  * - destroy succeeds once the waiters are gone.
  *
  * Negative controls: the "holds the mutex on return" check on a mutex whose lock callback takes
- * nothing; the "not before the deadline" check against a deadline one second later than the
+ * nothing; the ETIMEDOUT check of a wait during which another thread signals; the "not before the deadline" check against a deadline one second later than the
  * real one; the "one broadcast wakes all" check with a signal instead (bounded tries, short
  * deadlines). Each must fail.
  * Usage: condvar_api
@@ -177,14 +178,14 @@ static void *bcast_waiter(void *arg)
 }
 
 /* N waiters, one broadcast (or one signal: negative control). Returns how many were woken. */
-static unsigned broadcast_round(unsigned n, int use_signal, long wait_ms)
+static unsigned broadcast_round(unsigned n, int use_signal, long wait_ms, int pshared)
 {
 	struct bcast b = { .wait_ms = wait_ms };
 	pthread_t tid[MAX_WAITERS];
 	struct test_mutex_user u;
 	if (tm_init(&b.tm, NULL) || tm_user_init(&u, &b.tm))
 		tu_die("condvar_api", "mutex", ENOMEM);
-	CHECK_EQ(lbp_cond_init(&b.cond, CLOCK_MONOTONIC, 0), 0);
+	CHECK_EQ(lbp_cond_init(&b.cond, CLOCK_MONOTONIC, pshared), 0);
 	for (unsigned i = 0; i < n; i++)
 		if (pthread_create(&tid[i], NULL, bcast_waiter, &b))
 			tu_die("condvar_api", "pthread_create", EAGAIN);
@@ -217,13 +218,32 @@ static unsigned broadcast_round(unsigned n, int use_signal, long wait_ms)
 static void check_broadcast(void)
 {
 	for (unsigned n = 2; n <= MAX_WAITERS; n += 2) {
-		unsigned woken = broadcast_round(n, 0, LONG_MS);
+		unsigned woken = broadcast_round(n, 0, LONG_MS, n == 4);
 		CHECK_EQ(woken, n);
-		printf("  one broadcast, %u waiters: %u woken (deadline %d ms)\n", n, woken, LONG_MS);
+		printf("  one broadcast, %u waiters%s: %u woken (deadline %d ms)\n", n,
+		       n == 4 ? " (process-shared condition)" : "", woken, LONG_MS);
 	}
 }
 
 /* --- negative controls -------------------------------------------------------------------- */
+struct late_signaller {
+	struct lbp_cond *c;
+	struct test_mutex *tm;
+};
+
+/* Takes the mutex (so the waiter has released it in its wait), signals, releases. */
+static void *late_signal(void *arg)
+{
+	struct late_signaller *ls = arg;
+	struct test_mutex_user u;
+	if (tm_user_init(&u, ls->tm) || tm_lock(&u))
+		return NULL;
+	lbp_cond_signal(ls->c);
+	tm_unlock(&u);
+	tm_user_destroy(&u);
+	return NULL;
+}
+
 static void negative_controls(struct lbp_cond *c)
 {
 	struct test_mutex tm;
@@ -243,9 +263,24 @@ static void negative_controls(struct lbp_cond *c)
 	       "(%u failure)\n",
 	       failed);
 
+	/* The "no wake-up without a signal" check, with a signal sent during the wait. */
 	tm_lock(&u);
+	struct late_signaller ls = { c, &tm };
+	pthread_t tid;
+	if (pthread_create(&tid, NULL, late_signal, &ls))
+		tu_die("condvar_api", "pthread_create", EAGAIN);
 	tu_negative_begin();
-	struct timespec t = deadline_in(CLOCK_MONOTONIC, SHORT_MS);
+	struct timespec t = deadline_in(CLOCK_REALTIME, LONG_MS);
+	CHECK_EQ(lbp_cond_wait(c, &u.cb, CLOCK_REALTIME, &t), ETIMEDOUT);
+	failed = tu_negative_end();
+	pthread_join(tid, NULL);
+	CHECK_EQ(failed, 1);
+	printf("  negative control: the ETIMEDOUT check with a signal sent during the wait fails "
+	       "(%u failure)\n",
+	       failed);
+
+	tu_negative_begin();
+	t = deadline_in(CLOCK_MONOTONIC, SHORT_MS);
 	timed_out_check(c, &u, CLOCK_MONOTONIC, &t, 1000000000u);
 	failed = tu_negative_end();
 	CHECK_EQ(failed, 1);
@@ -259,7 +294,7 @@ static void negative_controls(struct lbp_cond *c)
 	unsigned tries, caught = 0;
 	for (tries = 1; tries <= 5 && !caught; tries++) {
 		tu_negative_begin();
-		CHECK_EQ(broadcast_round(4, 1, 300), 4);
+		CHECK_EQ(broadcast_round(4, 1, 300, 0), 4);
 		caught = tu_negative_end();
 	}
 	CHECK(caught > 0);
