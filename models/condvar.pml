@@ -1,4 +1,4 @@
-/* models: bench/preload/condvar.c sha256: 282474a5258faa1e47d7f6e28adf9d977acb0a744b740e204d417406e5e66a39 */
+/* models: bench/preload/condvar.c sha256: aa3075bc33a3264b0d62b70248471ee488487695c6fdfcab96e0e30ae7f99d18 */
 /* condvar.pml — the interposer's condition variable, bench/preload/condvar.c, with a mutex and
  * a predicate: consumers wait for items, producers add them and wake.
  *
