@@ -1,4 +1,4 @@
-/* models: bench/preload/condvar.c sha256: aa3075bc33a3264b0d62b70248471ee488487695c6fdfcab96e0e30ae7f99d18 */
+/* models: bench/preload/condvar.c sha256: 1d07575a4c4fc38a5ee0d484e91f46962d3a3cec8b95947d1d497bfd23781a1d */
 /* condvar.pml — the interposer's condition variable, bench/preload/condvar.c, with a mutex and
  * a predicate: consumers wait for items, producers add them and wake.
  *

@@ -91,7 +91,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "condvar.h"
+#include "preload/condvar.h"
 
 #ifdef LBP_COND_TEST_BUG
 #include <time.h>

@@ -13,7 +13,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
-#include "condvar.h"
+#include "preload/condvar.h"
 #include "test_util.h"
 
 struct test_mutex {
