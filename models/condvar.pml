@@ -1,4 +1,4 @@
-/* models: bench/preload/condvar.c sha256: 1d07575a4c4fc38a5ee0d484e91f46962d3a3cec8b95947d1d497bfd23781a1d */
+/* models: bench/preload/condvar.c sha256: 1f1f43d0cbc7fdc1fe1036c2d88706454e76731ec39e062655e5ae13f1ae055f */
 /* condvar.pml — the interposer's condition variable, bench/preload/condvar.c, with a mutex and
  * a predicate: consumers wait for items, producers add them and wake.
  *
@@ -7,8 +7,8 @@
  * `owner`) and the predicate `items`.
  * wait():      waiters++; old = seq; unlock(mutex); futex_wait(seq, old) [or time out];
  *              waiters--; lock(mutex).
- * signal():    seq++; if waiters > 0: futex_wake(seq, 1).
- * broadcast(): seq++; if waiters > 0: futex_wake(seq, all).
+ * signal():    if waiters > 0: seq++; futex_wake(seq, 1).
+ * broadcast(): if waiters > 0: seq++; futex_wake(seq, all).
  * Each C atomic (fetch_add, load, the syscalls' compare-and-sleep and wake) is one statement.
  * The mutex is an abstract one, taken in one atomic step when free: the model checks the
  * condvar against any correct mutex, not a particular lock.
@@ -118,18 +118,16 @@ inline cond_bump()
 
 inline cond_signal()
 {
-	cond_bump();
 	if
-	:: waiters > 0 -> futex_wake_one()
+	:: waiters > 0 -> cond_bump(); futex_wake_one()
 	:: else
 	fi
 }
 
 inline cond_broadcast()
 {
-	cond_bump();
 	if
-	:: waiters > 0 -> futex_wake_all()
+	:: waiters > 0 -> cond_bump(); futex_wake_all()
 	:: else
 	fi
 }
@@ -168,10 +166,10 @@ active [NP] proctype Producer()
 	:: else ->
 		mutex_lock();
 		items++;
-		if
-		:: cond_signal(); mutex_unlock()
+		if /* "true ->": an option may not open with the signal's own if ... else */
+		:: true -> cond_signal(); mutex_unlock()
 		:: mutex_unlock(); cond_signal()
-		:: cond_broadcast(); mutex_unlock()
+		:: true -> cond_broadcast(); mutex_unlock()
 		:: mutex_unlock(); cond_broadcast()
 		fi;
 		k++

@@ -3,15 +3,16 @@
  *
  * Algorithm: the "sequence counter" condition variable that Drepper's "Futexes Are Tricky"
  * (2004, rev. 2011) builds from FUTEX_WAIT's compare-and-sleep, with a waiter count so that a
- * signal nobody waits for costs no system call. No requeue to the mutex (FUTEX_CMP_REQUEUE):
+ * signal nobody waits for is one load: no atomic read-modify-write, no system call. No requeue to the mutex (FUTEX_CMP_REQUEUE):
  * the mutex is opaque, reached only through the callbacks.
  *   wait:      fetch_add(waiters, 1); old = load(seq); unlock(mutex);
  *              futex_wait(seq, old [, absolute deadline]), again on EINTR while seq == old;
  *              fetch_sub(waiters, 1); lock(mutex).
- *   signal:    fetch_add(seq, 1); if load(waiters) > 0: futex_wake(seq, 1).
- *   broadcast: fetch_add(seq, 1); if load(waiters) > 0: futex_wake(seq, INT_MAX).
+ *   signal:    if load(waiters) > 0: fetch_add(seq, 1); futex_wake(seq, 1).
+ *   broadcast: if load(waiters) > 0: fetch_add(seq, 1); futex_wake(seq, INT_MAX).
  * State, in the words of struct lbp_cond (all zero is the default condition):
- *   seq      the futex word, bumped by every signal and broadcast, wrapping at 2^32;
+ *   seq      the futex word, bumped by each signal and broadcast that finds a waiter, wrapping
+ *            at 2^32;
  *   waiters  threads between registering in wait and leaving the futex (not counting the relock);
  *   flags    COND_MONOTONIC (else CLOCK_REALTIME), COND_SHARED (else process-private); written
  *            by init only.
@@ -20,9 +21,11 @@
  * it in wait and then signals (holding the mutex or after releasing it), the waiter is woken.
  * The waiter registers and reads `old` while holding the mutex; that signaller took the mutex
  * after the waiter's unlock, so (the mutex's release -> acquire) the waiter's registration and
- * its read of seq happen-before the signaller's bump and its read of `waiters`. Hence the bump
- * makes seq != old, and the signaller sees waiters >= 1 (a fetch_sub only ever removes what a
- * fetch_add of the same thread added) and calls FUTEX_WAKE. FUTEX_WAIT compares seq with old and
+ * its read of seq happen-before the signaller's read of `waiters` and its bump. Hence the
+ * signaller sees waiters >= 1 (a fetch_sub only ever removes what a fetch_add of the same
+ * thread added), so it bumps, which makes seq != old, and calls FUTEX_WAKE. A signaller that
+ * sees 0 owes nobody a wake-up: no waiter's registration was ordered before it, and one that
+ * registers later reads seq later. FUTEX_WAIT compares seq with old and
  * queues the caller as one step, totally ordered against FUTEX_WAKE on the same word (futex(2)):
  * either the compare comes after the bump and fails (EAGAIN: wait returns at once), or the
  * waiter is queued before the FUTEX_WAKE, which wakes it or an earlier-queued waiter (below).
@@ -67,9 +70,10 @@
  *
  * Wrap-around: seq wraps at 2^32, which is harmless, except for the ABA window: a waiter that
  * read `old` and is delayed before its FUTEX_WAIT while exactly k * 2^32 bumps happen sleeps
- * although it was signalled. At a bump every 50 ns that is a delay of over 200 s in the few
- * instructions between the unlock and the system call; it is possible in principle (a
- * stopped process, a debugger), not in practice, and glibc's older condvar had the same window.
+ * although it was signalled. Every bump is followed by a FUTEX_WAKE system call (a bump needs a
+ * registered waiter), so at a generous 100 ns each that is a delay of over 7 minutes in the few
+ * instructions between the unlock and the system call; possible in principle (a stopped
+ * process, a debugger), not in practice. glibc's older condvar had the same kind of window.
  *
  * Oversubscription: waiters sleep in the kernel, so they take no CPU from the mutex holder.
  * broadcast wakes every waiter at once and they all queue on the mutex (the thundering herd that
@@ -242,12 +246,12 @@ int lbp_cond_wait(struct lbp_cond *c, const struct lbp_cond_mutex *m, clockid_t 
 
 static void cond_bump(struct cond_state *s, int nwake)
 {
-	/* Release pairs with the acquire loads of seq in lbp_cond_wait. */
-	atomic_fetch_add_explicit(&s->seq, 1, memory_order_release);
 	/* Relaxed: see the fetch_add in lbp_cond_wait. 0 means no thread is between its
 	 * registration (ordered before us by the mutex) and its return from the futex. */
 	if (atomic_load_explicit(&s->waiters, memory_order_relaxed) == 0)
 		return;
+	/* Release pairs with the acquire loads of seq in lbp_cond_wait. */
+	atomic_fetch_add_explicit(&s->seq, 1, memory_order_release);
 	/* Relaxed: flags as in the opening comment. */
 	unsigned flags = atomic_load_explicit(&s->flags, memory_order_relaxed);
 	/* It cannot fail for a valid aligned word; a waker could do nothing about it anyway. */
