@@ -215,8 +215,8 @@ int exec_locks_run(struct exec_opts *o, int argc, char **argv, bool resuming)
 		return runtime_error("exec: %s", err);
 	}
 	size_t total = (size_t)s.ncand * s.reps;
-	fprintf(stderr, "exec: %u locks (glibc and %u more) x %u reps = %zu runs%s; seed %llu; "
-		"into %s/\n", s.ncand, s.ncand - 1, s.reps, total,
+	fprintf(stderr, "exec: glibc and %u locks x %u reps = %zu runs%s; seed %llu; into %s/\n",
+		s.ncand - 1, s.reps, total,
 		resuming ? " (resuming)" : "", (unsigned long long)s.seed, s.dir);
 	if (resuming)
 		fprintf(stderr, "exec: %zu of %zu runs are done; running the rest\n", s.nrows, total);

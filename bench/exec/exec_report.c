@@ -142,6 +142,20 @@ static void fmt(char *buf, size_t len, const char *f, double v)
 		snprintf(buf, len, "–");
 }
 
+/* PROG ARGS… joined by spaces (malloc'd; NULL when out of memory). */
+static char *command_line(const struct exec_set *s)
+{
+	size_t len = 1;
+	for (int i = 0; i < s->argc; i++)
+		len += strlen(s->argv[i]) + 1;
+	char *cmd = malloc(len), *p = cmd;
+	for (int i = 0; cmd && i < s->argc; i++)
+		p += sprintf(p, "%s%s", i ? " " : "", s->argv[i]);
+	if (cmd)
+		*p = '\0';
+	return cmd;
+}
+
 static void document(struct doc *d, const struct exec_set *s, const struct exec_summary *sum)
 {
 	char line[1024];
@@ -149,27 +163,37 @@ static void document(struct doc *d, const struct exec_set *s, const struct exec_
 	if (d->html) {
 		doc_raw(d, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
 			   "<title>lockbench exec: ");
-		doc_text(d, s->program);
+		doc_text(d, s->argv[0]);
 		doc_raw(d, "</title>\n<style>body{font-family:sans-serif;max-width:1000px;margin:auto;"
 			   "padding:0 1em}table{border-collapse:collapse;font-size:13px}"
 			   "th,td{border:1px solid #ccc;padding:3px 7px}th{background:#f2f2f2}"
 			   "tr.flag td{background:#fff4cc}.note{color:#555;font-size:13px}"
 			   "</style>\n</head><body>\n<h1>Which lock for ");
-		doc_text(d, s->program);
+		doc_text(d, s->argv[0]);
 		doc_raw(d, "</h1>\n");
 	} else {
 		doc_raw(d, "# Which lock for ");
-		doc_text(d, s->program);
+		doc_text(d, s->argv[0]);
 		doc_raw(d, "\n\n");
 	}
+	char *cmd = command_line(s);
 	doc_para_start(d, NULL);
-	doc_text(d, "Command: " DOC_CODE);
-	for (int i = 0; i < s->argc; i++)
-		doc_textf(d, "%s%s", i ? " " : "", s->argv[i]);
-	doc_textf(d, DOC_CODE ". %u repetitions of each lock, the order shuffled in each with "
-		  "seed %llu; judged by %s (%s is better).", s->reps,
-		  (unsigned long long)s->seed, what, s->higher_better ? "higher" : "lower");
+	doc_textf(d, "Command: " DOC_CODE "%s" DOC_CODE " (%s). %u repetitions of each lock, the "
+		  "order shuffled in each with seed %llu; judged by %s (%s is better).",
+		  cmd ? cmd : "?", s->program, s->reps, (unsigned long long)s->seed, what,
+		  s->higher_better ? "higher" : "lower");
+	if (s->metric_regex)
+		doc_textf(d, " --metric: " DOC_CODE "%s" DOC_CODE " on %s.", s->metric_regex,
+			  s->metric_stderr ? "stderr" : "stdout");
 	doc_para_end(d);
+	free(cmd);
+	size_t total = (size_t)s->ncand * s->reps;
+	if (s->nrows < total) {
+		doc_para_start(d, "warn");
+		doc_textf(d, "Incomplete: %zu of %zu runs are done (lockbench exec --resume finishes "
+			  "the set).", s->nrows, total);
+		doc_para_end(d);
+	}
 	exec_verdict_sentence(s, sum, line, sizeof line);
 	doc_heading(d, 2, "verdict", "Verdict");
 	doc_para_start(d, NULL);
