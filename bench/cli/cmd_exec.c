@@ -246,9 +246,10 @@ int exec_parse(int argc, char **argv, struct exec_opts *o, bool resuming)
 {
 	int dash = find_dashdash(argc, argv);
 	cli_getopt_reset();
-	int opt;
+	int opt, nopts = 0;
 	/* '+': stop at the first non-option, `--resume DIR`'s DIR. */
 	while ((opt = getopt_long(dash, argv, "+:", exec_options, NULL)) != -1) {
+		nopts++;
 		if (opt == OPT_HELP) {
 			exec_usage(stdout);
 			return -1;
@@ -266,7 +267,7 @@ int exec_parse(int argc, char **argv, struct exec_opts *o, bool resuming)
 						  "[OPTIONS] -- %s ...", argv[optind])
 				    : cli_extra_argument("exec", argv[optind]);
 	if (o->resume) {
-		if (dash < argc || argc > 4 || (o->out && o->resume_dir))
+		if (dash < argc || nopts > (o->out ? 2 : 1) || (o->out && o->resume_dir))
 			return usage_error("--resume: takes only the set's directory (the recorded "
 					   "options and program are used)");
 		if (!o->resume_dir && !o->out)
@@ -284,8 +285,7 @@ int exec_parse(int argc, char **argv, struct exec_opts *o, bool resuming)
 	return check_combinations(o);
 }
 
-/* PROG, the preload library and --metric, checked before anything runs. */
-static int prepare(struct exec_opts *o)
+int exec_prepare(struct exec_opts *o)
 {
 	char err[PATH_MAX + 256];
 	int rc = exec_resolve(o->prog_argv[0], o->path, sizeof o->path, err, sizeof err);
@@ -305,9 +305,8 @@ static int prepare(struct exec_opts *o)
 	return 0;
 }
 
-/* --out DIR, or results/exec-<host>-<UTC time>: created; a directory that already holds files
- * is refused (a result set there would mix with what is in it). */
-static int make_out_dir(struct exec_opts *o, const char *hint)
+/* A directory that already holds a result set is refused: a new one would mix with it. */
+int exec_make_out_dir(struct exec_opts *o, const char *hint)
 {
 	if (o->out) {
 		snprintf(o->dir, sizeof o->dir, "%s", o->out);
@@ -397,7 +396,7 @@ static int profile_report(const struct exec_opts *o, const struct exec_run *r)
 static int run_single(struct exec_opts *o)
 {
 	int rc;
-	if (o->profile && (rc = make_out_dir(o, "")) != 0)
+	if (o->profile && (rc = exec_make_out_dir(o, "")) != 0)
 		return rc;
 	struct exec_spawn sp = {
 		.path = o->path, .argv = o->prog_argv, .preload = o->preload,
@@ -462,18 +461,8 @@ int cmd_exec(int argc, char **argv)
 	}
 	if (o.resume)
 		rc = exec_resume(&o);
-	else if ((rc = prepare(&o)) == 0)
+	else if ((rc = exec_prepare(&o)) == 0)
 		rc = o.locks ? exec_locks_run(&o, argc, argv, false) : run_single(&o);
 	exec_opts_free(&o);
 	return rc;
-}
-
-int exec_prepare(struct exec_opts *o)
-{
-	return prepare(o);
-}
-
-int exec_make_out_dir(struct exec_opts *o, const char *hint)
-{
-	return make_out_dir(o, hint);
 }

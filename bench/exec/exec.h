@@ -22,6 +22,10 @@
 /* --metric searches at most the last this-many bytes of a run's output. */
 #define EXEC_METRIC_TAIL (16u << 20)
 
+/* Write the message into err and return rc: how every failure of this room is reported. */
+int exec_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
 /* PROG as execvp would find it: a name with a '/' as it is, else the first PATH entry (or
  * confstr's default path when PATH is unset) holding an executable regular file. The result is
  * an absolute path in `path`. -ENOENT "not found", -EACCES "not executable", -EISDIR. */

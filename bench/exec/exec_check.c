@@ -28,9 +28,7 @@
 /* binfmt_script follows nested interpreters a few levels deep; more than this is a loop. */
 #define EXEC_MAX_INTERP_DEPTH 4
 
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
+int exec_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -56,26 +54,26 @@ static int absolute(const char *path, char *out, size_t len, char *err, size_t e
 {
 	char *real = realpath(path, NULL);
 	if (!real)
-		return fail(err, errlen, -errno, "'%s': %s", path, strerror(errno));
+		return exec_fail(err, errlen, -errno, "'%s': %s", path, strerror(errno));
 	int w = snprintf(out, len, "%s", real);
 	free(real);
 	if (w < 0 || (size_t)w >= len)
-		return fail(err, errlen, -ENAMETOOLONG, "'%s': path too long", path);
+		return exec_fail(err, errlen, -ENAMETOOLONG, "'%s': path too long", path);
 	return 0;
 }
 
 int exec_resolve(const char *prog, char *path, size_t len, char *err, size_t errlen)
 {
 	if (!*prog)
-		return fail(err, errlen, -ENOENT, "the program name is empty");
+		return exec_fail(err, errlen, -ENOENT, "the program name is empty");
 	if (strchr(prog, '/')) {
 		int rc = executable_file(prog);
 		if (rc == -EISDIR)
-			return fail(err, errlen, rc, "'%s' is a directory, not a program", prog);
+			return exec_fail(err, errlen, rc, "'%s' is a directory, not a program", prog);
 		if (rc == -EACCES)
-			return fail(err, errlen, rc, "'%s' is not executable", prog);
+			return exec_fail(err, errlen, rc, "'%s' is not executable", prog);
 		if (rc)
-			return fail(err, errlen, rc, "'%s': %s", prog, strerror(-rc));
+			return exec_fail(err, errlen, rc, "'%s': %s", prog, strerror(-rc));
 		return absolute(prog, path, len, err, errlen);
 	}
 	char defpath[256] = "/bin:/usr/bin";
@@ -104,8 +102,8 @@ int exec_resolve(const char *prog, char *path, size_t len, char *err, size_t err
 			break;
 	}
 	if (denied)
-		return fail(err, errlen, -EACCES, "'%s' is in PATH but not executable", prog);
-	return fail(err, errlen, -ENOENT, "'%s' is not found in PATH", prog);
+		return exec_fail(err, errlen, -EACCES, "'%s' is in PATH but not executable", prog);
+	return exec_fail(err, errlen, -ENOENT, "'%s' is not found in PATH", prog);
 }
 
 /* The ELF class and machine of this process's own executable: what the preload library is
@@ -162,12 +160,12 @@ static int check_secure(const char *path, const char *what, char *err, size_t er
 {
 	struct stat st;
 	if (stat(path, &st) != 0)
-		return fail(err, errlen, -errno, "%s'%s': %s", what, path, strerror(errno));
+		return exec_fail(err, errlen, -errno, "%s'%s': %s", what, path, strerror(errno));
 	const char *bit = st.st_mode & S_ISUID ? "setuid" : st.st_mode & S_ISGID ? "setgid" : NULL;
 	if (!bit && getxattr(path, "security.capability", NULL, 0) >= 0)
 		bit = "given file capabilities";
 	if (bit)
-		return fail(err, errlen, -EPERM,
+		return exec_fail(err, errlen, -EPERM,
 			    "%s'%s' is %s: the loader ignores LD_PRELOAD for it (secure-execution "
 			    "mode)", what, path, bit);
 	return 0;
@@ -181,26 +179,26 @@ static int check_at(const char *path, int depth, char *err, size_t errlen)
 		return rc;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
-		return fail(err, errlen, -errno, "%s'%s': %s", what, path, strerror(errno));
+		return exec_fail(err, errlen, -errno, "%s'%s': %s", what, path, strerror(errno));
 	unsigned char head[256];
 	ssize_t got = pread(fd, head, sizeof head - 1, 0);
 	if (got >= 2 && head[0] == '#' && head[1] == '!') {
 		close(fd);
 		if (depth >= EXEC_MAX_INTERP_DEPTH)
-			return fail(err, errlen, -ENOEXEC, "'%s': #! interpreters nested too deep",
+			return exec_fail(err, errlen, -ENOEXEC, "'%s': #! interpreters nested too deep",
 				    path);
 		head[got] = '\0';
 		char *s = (char *)head + 2;
 		s += strspn(s, " \t");
 		s[strcspn(s, " \t\n")] = '\0';
 		if (!*s)
-			return fail(err, errlen, -ENOEXEC, "'%s': a #! line names no interpreter",
+			return exec_fail(err, errlen, -ENOEXEC, "'%s': a #! line names no interpreter",
 				    path);
 		return check_at(s, depth + 1, err, errlen);
 	}
 	if (got < (ssize_t)sizeof(Elf32_Ehdr) || memcmp(head, ELFMAG, SELFMAG) != 0) {
 		close(fd);
-		return fail(err, errlen, -ENOEXEC, "%s'%s' is neither an ELF program nor a #! script",
+		return exec_fail(err, errlen, -ENOEXEC, "%s'%s' is neither an ELF program nor a #! script",
 			    what, path);
 	}
 	unsigned char cls = 0;
@@ -208,16 +206,16 @@ static int check_at(const char *path, int depth, char *err, size_t errlen)
 	if (own_elf(&cls, &machine) == 0 &&
 	    (head[EI_CLASS] != cls || ((Elf32_Ehdr *)head)->e_machine != machine)) {
 		close(fd);
-		return fail(err, errlen, -ENOEXEC, "%s'%s' is a %s program for another machine or "
+		return exec_fail(err, errlen, -ENOEXEC, "%s'%s' is a %s program for another machine or "
 			    "class than lockbench's: the preload library cannot be loaded into it",
 			    what, path, head[EI_CLASS] == ELFCLASS64 ? "64-bit" : "32-bit");
 	}
 	rc = elf_has_interp(fd, head);
 	close(fd);
 	if (rc < 0)
-		return fail(err, errlen, rc, "%s'%s': a malformed ELF file", what, path);
+		return exec_fail(err, errlen, rc, "%s'%s': a malformed ELF file", what, path);
 	if (rc == 0)
-		return fail(err, errlen, -ENOEXEC, "%s'%s' is statically linked (no program "
+		return exec_fail(err, errlen, -ENOEXEC, "%s'%s' is statically linked (no program "
 			    "interpreter): LD_PRELOAD would do nothing", what, path);
 	return 0;
 }
@@ -233,7 +231,7 @@ int exec_preload_path(char *buf, size_t len, char *err, size_t errlen)
 	const char *env = getenv("LOCKBENCH_PRELOAD");
 	if (env && *env) {
 		if (access(env, R_OK) != 0)
-			return fail(err, errlen, -ENOENT, "the preload library '%s' ($LOCKBENCH_PRELOAD) "
+			return exec_fail(err, errlen, -ENOENT, "the preload library '%s' ($LOCKBENCH_PRELOAD) "
 				    "is not found: %s", env, strerror(errno));
 		return absolute(env, buf, len, err, errlen);
 	}
@@ -252,7 +250,7 @@ int exec_preload_path(char *buf, size_t len, char *err, size_t errlen)
 	snprintf(inst, sizeof inst, "%s/%s", LB_EXEC_LIBDIR, name);
 	if (access(inst, R_OK) == 0)
 		return absolute(inst, buf, len, err, errlen);
-	return fail(err, errlen, -ENOENT, "the preload library %s is not found (not in "
+	return exec_fail(err, errlen, -ENOENT, "the preload library %s is not found (not in "
 		    "$LOCKBENCH_PRELOAD, preload/ beside this lockbench, nor %s)", name,
 		    LB_EXEC_LIBDIR);
 }

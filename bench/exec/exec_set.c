@@ -23,16 +23,6 @@
 #include "results/output.h"
 #include "stats/stats.h"
 
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static int fail(char *err, size_t errlen, int rc, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return rc;
-}
 
 static int candidate(const struct exec_set *s, const char *lock)
 {
@@ -99,25 +89,25 @@ static int write_results(const struct exec_set *s, char *err, size_t errlen)
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
-		return fail(err, errlen, -errno, "results.csv: %s", strerror(errno));
+		return exec_fail(err, errlen, -errno, "results.csv: %s", strerror(errno));
 	fputs(EXEC_RESULTS_COLUMNS CSV_VERSION_HEADER "\n", f);
 	for (size_t i = 0; i < s->nrows; i++)
 		write_row(f, &s->rows[i]);
 	if (fclose(f) != 0) {
 		free(text);
-		return fail(err, errlen, -ENOMEM, "results.csv: out of memory");
+		return exec_fail(err, errlen, -ENOMEM, "results.csv: out of memory");
 	}
 	int rc = file_write_atomic(s->dir, "results.csv", text, len);
 	free(text);
 	if (rc)
-		return fail(err, errlen, rc, "writing %.900s/results.csv: %s", s->dir, strerror(-rc));
+		return exec_fail(err, errlen, rc, "writing %.900s/results.csv: %s", s->dir, strerror(-rc));
 	return 0;
 }
 
 int exec_set_add(struct exec_set *s, const struct exec_row *row, char *err, size_t errlen)
 {
 	if (push(s, row))
-		return fail(err, errlen, -ENOMEM, "out of memory");
+		return exec_fail(err, errlen, -ENOMEM, "out of memory");
 	return write_results(s, err, errlen);
 }
 
@@ -162,8 +152,10 @@ static int load_row(const struct exec_set *s, const struct csv_table *t, size_t 
 	unsigned rep, order, timed;
 	if (candidate(s, f[col[0]]) < 0 || parse_uint(f[col[1]], 1, s->reps, &rep) ||
 	    parse_uint(f[col[2]], 1, s->ncand, &order) || parse_uint(f[col[10]], 0, 1, &timed) ||
-	    parse_status(f[col[8]], f[col[9]], &r->run.wait_status) || strlen(f[col[12]]) >= sizeof r->status)
-		return fail(err, errlen, -EINVAL, "%s:%u: a row that is not a run of this set's "
+	    parse_status(f[col[8]], f[col[9]], &r->run.wait_status) ||
+	    (strcmp(f[col[12]], "ok") != 0 && strcmp(f[col[12]], "failed") != 0 &&
+	     strcmp(f[col[12]], "timeout") != 0))
+		return exec_fail(err, errlen, -EINVAL, "%s:%u: a row that is not a run of this set's "
 			    "plan (lock '%.64s', rep '%.16s')", t->path, t->line[i], f[col[0]],
 			    f[col[1]]);
 	snprintf(r->lock, sizeof r->lock, "%s", f[col[0]]);
@@ -202,10 +194,10 @@ int exec_set_load(struct exec_set *s, char *err, size_t errlen)
 		struct exec_row r;
 		rc = load_row(s, &t, i, col, &r, err, errlen);
 		if (!rc && exec_set_done(s, r.lock, r.rep))
-			rc = fail(err, errlen, -EINVAL, "%s:%u: lock %s, rep %u is there twice", path,
+			rc = exec_fail(err, errlen, -EINVAL, "%s:%u: lock %s, rep %u is there twice", path,
 				  t.line[i], r.lock, r.rep);
 		if (!rc && push(s, &r))
-			rc = fail(err, errlen, -ENOMEM, "out of memory");
+			rc = exec_fail(err, errlen, -ENOMEM, "out of memory");
 	}
 	csv_free(&t);
 	return rc;
@@ -349,13 +341,13 @@ int exec_set_write_meta(const struct exec_set *s, const char *state, char *err, 
 	struct run_meta m;
 	int rc = meta_collect(&m, NULL);
 	if (rc)
-		return fail(err, errlen, rc, "meta.json: %s", strerror(-rc));
+		return exec_fail(err, errlen, rc, "meta.json: %s", strerror(-rc));
 	struct meta_args a = { s, state };
 	char *text = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&text, &len);
 	if (!f)
-		return fail(err, errlen, -errno, "meta.json: %s", strerror(errno));
+		return exec_fail(err, errlen, -errno, "meta.json: %s", strerror(errno));
 	rc = output_meta_json_more(f, &m, write_exec_keys, &a);
 	if (fclose(f) != 0 && rc == 0)
 		rc = -ENOMEM;
@@ -363,6 +355,6 @@ int exec_set_write_meta(const struct exec_set *s, const char *state, char *err, 
 		rc = file_write_atomic(s->dir, "meta.json", text, len);
 	free(text);
 	if (rc)
-		return fail(err, errlen, rc, "writing %.900s/meta.json: %s", s->dir, strerror(-rc));
+		return exec_fail(err, errlen, rc, "writing %.900s/meta.json: %s", s->dir, strerror(-rc));
 	return 0;
 }

@@ -14,6 +14,18 @@ trap 'rm -rf "$work"' EXIT
 export LOCKBENCH_PRELOAD=$empty
 unset LOCKBENCH_LOCK LOCKBENCH_PROFILE_DIR
 
+# gone PID: the process has ended (or is a zombie) within 5 s; SIGKILL is delivered asynchronously.
+gone() {
+	[[ -n $1 ]] || return 1
+	local _
+	for _ in $(seq 1 50); do
+		kill -0 "$1" 2>/dev/null || return 0
+		[[ $(awk '{print $3}' "/proc/$1/stat" 2>/dev/null) == Z ]] && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # refused WHAT WANT-RC PATTERN ARGS...: one line on stderr matching PATTERN, exit WANT-RC, and
 # PROG never ran (it would have created $work/ran).
 refused() {
@@ -28,6 +40,9 @@ refused() {
 	check "$what: says /$pat/" grep -qE -- "$pat" "$work/err" || sed 's/^/      /' "$work/err"
 	check "$what: nothing ran" test ! -e "$work/ran"
 }
+
+"$lb" exec -- "$prog" touch "$work/ran"
+check "control: the PROG the refusals name does run (it creates \$work/ran)" test -e "$work/ran"
 
 echo "exec_cli: bad options, each one line and exit 2"
 refused "no --" 2 'give the program after --' "$prog"
@@ -50,6 +65,7 @@ refused "--profile with --locks" 2 '--profile: profiles one run' --profile --loc
 refused "--out without --profile or --locks" 2 '--out: only with' --out "$work/o" -- "$prog" touch "$work/ran"
 refused "unknown option" 2 "unknown or ambiguous option '--bogus'" --bogus -- "$prog" touch "$work/ran"
 refused "--lock without a value" 2 '--lock: expected a value' --lock
+refused "--resume with another option" 2 '--resume: takes only' --profile --resume "$work"
 refused "--resume with a program" 2 '--resume: takes only' --resume "$work" -- "$prog" touch "$work/ran"
 refused "--resume of a folder that is no set" 2 'is not an exec result set' --resume "$work"
 if [[ -n $plugin ]]; then
@@ -140,12 +156,18 @@ check "PROG ignoring SIGTERM past --timeout 1: exit 1 (got $rc)" test $rc = 1
 check "... said timed out and killed by SIGKILL" \
 	grep -q 'timed out after 1 s and was killed by SIGKILL' "$work/err"
 child=$(cat "$work/child.pid" 2>/dev/null)
-gone=no
-for _ in $(seq 1 50); do
-	kill -0 "$child" 2>/dev/null || { gone=yes; break; }
-	sleep 0.1
-done
-check "... and the child it forked (pid $child, ignoring SIGTERM too) is gone" test $gone = yes
+check "... and the child it forked (pid $child, ignoring SIGTERM too) is gone" gone "$child"
+
+"$lb" exec -- "$prog" ignore-term "$work/int.pid" >/dev/null 2>"$work/err" &
+pid=$!
+for _ in $(seq 1 100); do [[ -s $work/int.pid ]] && break; sleep 0.1; done
+kill -INT $pid
+wait $pid
+rc=$?
+check "SIGINT to lockbench: exit 130 (got $rc), said" \
+	bash -c "test $rc = 130 && grep -q 'interrupted by SIGINT' '$work/err'"
+child=$(cat "$work/int.pid" 2>/dev/null)
+check "... PROG's process group killed (its child $child is gone)" gone "$child"
 
 echo "exec_cli: --metric on one run"
 out=$("$lb" exec --metric 'time: ([0-9.]+)' -- "$prog" sleep 20 2>"$work/err")
