@@ -342,9 +342,15 @@ static int single_outcome(const struct exec_opts *o, const struct exec_run *r)
 			"killed; it %s)\n", sig == SIGTERM ? "SIGTERM" : "SIGINT", o->prog_argv[0], how);
 		return 128 + (sig ? sig : SIGINT);
 	}
+	char limit[32];
+	format_time_ns(o->timeout_ns, limit, sizeof limit);
 	if (r->timed_out)
-		return runtime_error("exec: %s timed out after %.0f s and %s (its process group was "
-				     "killed)", o->prog_argv[0], (double)o->timeout_ns / 1e9, how);
+		return runtime_error("exec: %s timed out after %s and %s (its process group was "
+				     "killed)", o->prog_argv[0], limit, how);
+	if (r->tty_stopped)
+		return runtime_error("exec: %s was stopped reading the terminal, which it cannot from "
+				     "its own process group; it was killed (give it its input from a "
+				     "file or a pipe)", o->prog_argv[0]);
 	if (!WIFEXITED(r->wait_status) || WEXITSTATUS(r->wait_status) != 0)
 		return runtime_error("exec: %s %s", o->prog_argv[0], how);
 	return LB_EXIT_OK;
@@ -364,10 +370,10 @@ static int temp_capture(void)
 
 static int profile_report(const struct exec_opts *o, const struct exec_run *r)
 {
-	char outcome[128], args[4096] = "";
+	char outcome[128], args[4096] = "", limit[32];
+	format_time_ns(o->timeout_ns, limit, sizeof limit);
 	if (r->timed_out)
-		snprintf(outcome, sizeof outcome, "timed out after %.0f s",
-			 (double)o->timeout_ns / 1e9);
+		snprintf(outcome, sizeof outcome, "timed out after %s", limit);
 	else
 		exec_describe_status(r->wait_status, outcome, sizeof outcome);
 	for (int i = 0; i < o->prog_argc; i++) {
@@ -425,6 +431,10 @@ static int run_single(struct exec_opts *o)
 			close(sp.capture_fd);
 		return runtime_error("exec: %s", err);
 	}
+	if (r.copy_failed)
+		fprintf(stderr, "lockbench: exec: passing %s's %s through failed (closed?); --metric "
+			"still read all of it\n", o->prog_argv[0], sp.capture_stream == 1 ? "stdout"
+											   : "stderr");
 	int exit_code = single_outcome(o, &r);
 	if (o->have_re && !r.interrupted) {
 		double v;

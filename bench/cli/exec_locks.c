@@ -48,10 +48,15 @@ static void judge(const struct exec_opts *o, struct exec_row *row, int capture_f
 	int mrc = 0;
 	if (o->have_re)
 		mrc = exec_metric_read(&o->re, capture_fd, &row->metric, note, sizeof note);
+	char limit[32];
+	format_time_ns(o->timeout_ns, limit, sizeof limit);
 	if (row->run.timed_out) {
 		snprintf(row->status, sizeof row->status, "timeout");
-		snprintf(row->note, sizeof row->note, "timed out after %.0f s and %s",
-			 (double)o->timeout_ns / 1e9, how);
+		snprintf(row->note, sizeof row->note, "timed out after %s and %s", limit, how);
+	} else if (row->run.tty_stopped) {
+		snprintf(row->status, sizeof row->status, "failed");
+		snprintf(row->note, sizeof row->note, "stopped reading the terminal (give it its input "
+			 "from a file); killed");
 	} else if (!exited0) {
 		snprintf(row->status, sizeof row->status, "failed");
 		snprintf(row->note, sizeof row->note, "%s", how);

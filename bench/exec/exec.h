@@ -65,6 +65,9 @@ struct exec_run {
 	bool timed_out;         /* the timeout killed it (wait_status says by which signal) */
 	bool interrupted;       /* SIGINT/SIGTERM to lockbench (runner_interrupted) killed it */
 	bool copy_failed;       /* writing the captured stream to ours failed (it went on) */
+	/* It was stopped for reading (or writing to) the terminal, which a background process group
+	 * may not: it would wait for ever, so it was killed. */
+	bool tty_stopped;
 };
 
 /* Run PROG in its own process group with the environment of docs/EXEC.md; on the timeout or

@@ -214,7 +214,14 @@ static int watch(const struct exec_spawn *s, pid_t pid, int pidfd, int cap, uint
 				cap = -1; /* end of file, or nowhere to put it: stop reading */
 		}
 		int ws;
-		pid_t w = wait4(pid, &ws, WNOHANG, &ru);
+		pid_t w = wait4(pid, &ws, WNOHANG | WUNTRACED, &ru);
+		if (w == pid && WIFSTOPPED(ws)) {
+			if (WSTOPSIG(ws) == SIGTTIN || WSTOPSIG(ws) == SIGTTOU) {
+				r->tty_stopped = true;
+				kill(-pid, SIGKILL);
+			}
+			continue; /* a stop by anyone else is theirs to end */
+		}
 		if (w == pid) {
 			r->wall_s = (double)(mono_ns() - t0) / 1e9;
 			r->wait_status = ws;

@@ -154,7 +154,7 @@ check "PROG killed by SIGSEGV: exit 1 (got $rc), said" \
 rc=$?
 check "PROG ignoring SIGTERM past --timeout 1: exit 1 (got $rc)" test $rc = 1
 check "... said timed out and killed by SIGKILL" \
-	grep -q 'timed out after 1 s and was killed by SIGKILL' "$work/err"
+	grep -q 'timed out after 1s and was killed by SIGKILL' "$work/err"
 child=$(cat "$work/child.pid" 2>/dev/null)
 check "... and the child it forked (pid $child, ignoring SIGTERM too) is gone" gone "$child"
 
@@ -168,6 +168,17 @@ check "SIGINT to lockbench: exit 130 (got $rc), said" \
 	bash -c "test $rc = 130 && grep -q 'interrupted by SIGINT' '$work/err'"
 child=$(cat "$work/int.pid" 2>/dev/null)
 check "... PROG's process group killed (its child $child is gone)" gone "$child"
+
+if command -v script >/dev/null; then
+	# A terminal of its own (script's pty): PROG reading it from its background group is stopped
+	# by SIGTTIN, which must end the run at once with a reason, not at the timeout.
+	timeout 60 script -qec "'$lb' exec --timeout 30 -- cat" /dev/null </dev/null >"$work/tty" 2>&1
+	rc=$?
+	check "PROG reading the terminal: exit 1 (got $rc), said, not left to the timeout" \
+		bash -c "test $rc = 1 && grep -q 'was stopped reading the terminal' '$work/tty'"
+else
+	skip "no script(1) for a terminal"
+fi
 
 echo "exec_cli: --metric on one run"
 out=$("$lb" exec --metric 'time: ([0-9.]+)' -- "$prog" sleep 20 2>"$work/err")
