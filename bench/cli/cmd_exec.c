@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -35,6 +36,7 @@
 #include "exec/exec.h"
 #include "exec/exec_set.h"
 #include "exec/profile.h"
+#include "preload/profile_format.h"
 #include "run/runner.h"
 #include "sweep/sweep.h"
 
@@ -305,6 +307,23 @@ int exec_prepare(struct exec_opts *o)
 	return 0;
 }
 
+/* DIR has a profile file of an earlier run in it. */
+static bool holds_profile(const char *dir)
+{
+	DIR *d = opendir(dir);
+	if (!d)
+		return false;
+	bool found = false;
+	for (struct dirent *e; !found && (e = readdir(d));) {
+		size_t n = strlen(e->d_name), pre = strlen(LBP_FILE_PREFIX),
+		       suf = strlen(LBP_FILE_SUFFIX);
+		found = n > pre + suf && strncmp(e->d_name, LBP_FILE_PREFIX, pre) == 0 &&
+			strcmp(e->d_name + n - suf, LBP_FILE_SUFFIX) == 0;
+	}
+	closedir(d);
+	return found;
+}
+
 /* A directory that already holds a result set is refused: a new one would mix with it. */
 int exec_make_out_dir(struct exec_opts *o, const char *hint)
 {
@@ -324,6 +343,10 @@ int exec_make_out_dir(struct exec_opts *o, const char *hint)
 		snprintf(probe, sizeof probe, "%s/results.csv", o->dir);
 		if (access(probe, F_OK) == 0)
 			return usage_error("--out: '%s' already holds a result set%s", o->dir, hint);
+		if (holds_profile(o->dir))
+			return usage_error("--out: '%s' already holds profile files (prof.*.lbp): a new "
+					   "profile would be merged with them; choose another --out",
+					   o->dir);
 	}
 	int rc = sweep_mkdir_p(o->dir);
 	if (rc)

@@ -137,6 +137,9 @@ check "--profile: the directory was created" test -d "$work/prof"
 check "--profile with no profile file: exit 1 (got $rc) with a line about it" \
 	bash -c "test $rc = 1 && grep -q 'lockbench: exec: --profile:' '$work/err'"
 
+mkdir -p "$work/stale" && : >"$work/stale/prof.123.lbp"
+refused "--profile into a folder with an earlier profile" 2 'already holds profile files' --profile --out "$work/stale" -- "$prog" touch "$work/ran"
+
 echo "exec_cli: PROG's outcome"
 out=$("$lb" exec -- "$prog" print "hello world" 2>"$work/err")
 rc=$?
@@ -168,6 +171,14 @@ check "SIGINT to lockbench: exit 130 (got $rc), said" \
 	bash -c "test $rc = 130 && grep -q 'interrupted by SIGINT' '$work/err'"
 child=$(cat "$work/int.pid" 2>/dev/null)
 check "... PROG's process group killed (its child $child is gone)" gone "$child"
+"$lb" exec -- "$prog" ignore-term "$work/term.pid" >/dev/null 2>"$work/err" &
+pid=$!
+for _ in $(seq 1 100); do [[ -s $work/term.pid ]] && break; sleep 0.1; done
+kill -TERM $pid
+wait $pid
+rc=$?
+check "SIGTERM to lockbench: exit 143 (got $rc), said" \
+	bash -c "test $rc = 143 && grep -q 'interrupted by SIGTERM' '$work/err'"
 
 if command -v script >/dev/null; then
 	# A terminal of its own (script's pty): PROG reading it from its background group is stopped
