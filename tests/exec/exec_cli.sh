@@ -161,24 +161,24 @@ check "... said timed out and killed by SIGKILL" \
 child=$(cat "$work/child.pid" 2>/dev/null)
 check "... and the child it forked (pid $child, ignoring SIGTERM too) is gone" gone "$child"
 
-"$lb" exec -- "$prog" ignore-term "$work/int.pid" >/dev/null 2>"$work/err" &
-pid=$!
-for _ in $(seq 1 100); do [[ -s $work/int.pid ]] && break; sleep 0.1; done
-kill -INT $pid
-wait $pid
-rc=$?
-check "SIGINT to lockbench: exit 130 (got $rc), said" \
-	bash -c "test $rc = 130 && grep -q 'interrupted by SIGINT' '$work/err'"
-child=$(cat "$work/int.pid" 2>/dev/null)
-check "... PROG's process group killed (its child $child is gone)" gone "$child"
-"$lb" exec -- "$prog" ignore-term "$work/term.pid" >/dev/null 2>"$work/err" &
-pid=$!
-for _ in $(seq 1 100); do [[ -s $work/term.pid ]] && break; sleep 0.1; done
-kill -TERM $pid
-wait $pid
-rc=$?
-check "SIGTERM to lockbench: exit 143 (got $rc), said" \
-	bash -c "test $rc = 143 && grep -q 'interrupted by SIGTERM' '$work/err'"
+# interrupted SIGNAL WANT-RC: lockbench gets SIGNAL while PROG (which ignores SIGTERM) runs; it
+# must end PROG's whole group (SIGKILL after the grace), say so and exit WANT-RC.
+interrupted() {
+	local sig=$1 want=$2 pid rc child _
+	rm -f "$work/int.pid"
+	"$lb" exec -- "$prog" ignore-term "$work/int.pid" >/dev/null 2>"$work/err" &
+	pid=$!
+	for _ in $(seq 1 100); do [[ -s $work/int.pid ]] && break; sleep 0.1; done
+	kill "-$sig" $pid
+	wait $pid
+	rc=$?
+	check "$sig to lockbench: exit $want (got $rc), said" \
+		bash -c "test $rc = $want && grep -q 'interrupted by $sig' '$work/err'"
+	child=$(cat "$work/int.pid" 2>/dev/null)
+	check "... PROG's process group killed (its child $child is gone)" gone "$child"
+}
+interrupted SIGINT 130
+interrupted SIGTERM 143
 
 if command -v script >/dev/null; then
 	# A terminal of its own (script's pty): PROG reading it from its background group is stopped
