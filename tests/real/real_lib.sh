@@ -53,6 +53,9 @@ lbexec() {
 	timed timeout -k 5 $((secs + 15)) "$lb" exec --timeout "$secs" "$@" >"$out" 2>"$err"
 }
 
+# not COMMAND...: succeeds when COMMAND fails (a negative control's check).
+not() { ! "$@"; }
+
 # One line of why a run failed: its status and the last lines of its stderr.
 why() { # why ERR
 	printf '        exit %s after %s ms; stderr: %s\n' "$rc" "$ms" \

@@ -28,7 +28,6 @@ totals_right() {
 	grep -q '^counter=' "$1" && grep -q '^items=' "$1" && ! grep -Eq '\((lost updates|too many|wrong)\)' "$1" &&
 		grep -q '^errorcheck_semantics=ok' "$1"
 }
-not() { ! "$@"; }
 # counter_right FILE RC / prodcons_right FILE RC ITEMS: one mode's run exited 0 with its totals right.
 counter_right() {
 	[[ $2 == 0 ]] && grep -q '^counter=' "$1" && grep -q '^errorcheck_semantics=ok' "$1" &&
