@@ -27,8 +27,8 @@ total_time='total time: +([0-9.]+)s'
 mutex_run() { # mutex_run THREADS N: the sysbench mutex command line
 	echo sysbench mutex --threads="$1" --mutex-num=1 --mutex-loops=0 --mutex-locks="$2" run
 }
-# metric_line ERR: the metric lockbench exec read, as it printed it (one line).
-metric_of() { grep -iE 'metric' "$1" | tail -1; }
+# metric_of ERR: the value lockbench exec read with --metric (its stderr line "exec: metric V").
+metric_of() { sed -n 's/^exec: metric \([0-9.eE+-]*\)$/\1/p' "$1" | tail -1; }
 
 echo "real_sysbench: sysbench itself"
 timed timeout 60 $(mutex_run 2 $locks_per_thread_2) >"$work/native.out" 2>&1
@@ -45,8 +45,8 @@ for lock in "${locks[@]}"; do
 		tag=$lock-$t
 		lbexec $timeout_s "$work/$tag.out" "$work/$tag.err" --lock "$lock" --metric "$total_time" \
 			-- $(mutex_run "$t" "$n")
-		st=$(grep -Eo "$total_time" "$work/$tag.out" | grep -Eo '[0-9.]+')
-		check "$lock: sysbench mutex, $t threads x $n: exit $rc in $ms ms, total time ${st:-?} s" \
+		st=$(metric_of "$work/$tag.err")
+		check "$lock: sysbench mutex, $t threads x $n: exit $rc in $ms ms, --metric total time ${st:-?} s" \
 			bash -c "[[ $rc == 0 && -n '$st' ]]" || why "$work/$tag.err"
 	done
 done
@@ -62,7 +62,7 @@ for lock in "" $sleeper $fifo; do
 	tag=threads-${lock:-glibc}
 	lbexec $timeout_s "$work/$tag.out" "$work/$tag.err" "${lockarg[@]}" --metric 'eps: ([0-9.]+)' \
 		--higher-is-better -- sysbench threads --threads=2 --time=2 --report-interval=1 run
-	eps=$(grep -Eo 'eps: [0-9.]+' "$work/$tag.out" | tail -1 | grep -Eo '[0-9.]+')
+	eps=$(metric_of "$work/$tag.err")
 	check "${lock:-glibc}: sysbench threads, 2 threads, 2 s: exit $rc, ${eps:-no} events/s" \
 		bash -c "[[ $rc == 0 ]] && awk 'BEGIN { exit !(\"${eps:-0}\" + 0 > 0) }'" || why "$work/$tag.err"
 done
