@@ -28,6 +28,8 @@ mutex_locks() { locks_where "" " (not-a-lock|test-only) "; }
 # 10^1..10^2 handovers a second (measured on this 2-CPU machine under load). Tests give such
 # locks smaller counts where waiters queue up.
 fifo_spinner() { locks_where " spin .*fifo | fifo .*spin " "" | grep -qx "$1"; }
+# spinner LOCK: LOCK waits spinning (FIFO or not).
+spinner() { locks_where " spin " "" | grep -qx "$1"; }
 null_lock() { locks_where " not-a-lock " " test-only " | head -1; }
 
 # need PROG...: each program is installed, else skip the whole test saying which is missing

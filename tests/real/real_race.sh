@@ -14,15 +14,20 @@ demo=$build/tests/programs/race_demo
 work=$(mktemp -d /tmp/lb-real-race.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-# Counts: small enough for a FIFO spinlock on a loaded 2-CPU machine, big enough to overlap.
-# Measured (ticket, mcs, clh; 2 CPUs at load average 30): the counter race, 2 threads x 5000 x 4
-# mutexes, 10..250 ms; the producer/consumer, whose condvar waits put the next ticket holder to
-# sleep, 5000 items in 13..21 s at 2 threads and ~17 items/s at 4. So FIFO spinlocks pass fewer
-# items (fifo_items) through the queue; every other lock takes `items` in milliseconds.
+# Counts: small enough for a spinlock on a loaded 2-CPU machine, big enough to overlap.
+# Measured on 2 CPUs at load average 25..30: the counter race, 2 threads x 5000 x 4 mutexes,
+# 10..250 ms under every lock; the producer/consumer, where a woken consumer spins for the mutex
+# while the thread that holds it waits for a CPU, 5000 items in 12..19 s under tas, ttas,
+# pthread-spin, ck-fas and 13..21 s under ticket, mcs, clh at 2 threads, ~17 items/s under a FIFO
+# spinlock at 4. So spinning locks pass spin_items through the queue (500 items: 0.1..9 s then;
+# 100 at 4 threads: 0.1..7 s); the sleeping ones take `items` in milliseconds.
 iters=5000
 items=5000
-fifo_items=(500 100) # at 2 threads, at 4
-race_iters=1000000 # null: long enough that two threads overlap in the read-modify-write
+spin_items=(500 100) # at 2 threads, at 4
+# No exclusion (null, and the planted bug): two threads lose updates only while both are on a CPU
+# at once, which a busy machine makes rare; measured at load average 25 on 2 CPUs, the planted
+# bug lost updates in 1 of 5 runs at 10^6 increments per thread, in 4 of 5 at 4*10^6.
+race_iters=4000000
 race_tries=5
 
 # lost_updates FILE: the counter line says updates were lost.
@@ -101,7 +106,7 @@ for lock in "${locks[@]}"; do
 	check "$lock: ${n:-no} calls reached the interposer (>= $((8 * iters)))" test "${n:-0}" -ge $((8 * iters))
 	for t in 2 4; do
 		n=$items
-		fifo_spinner "$lock" && n=${fifo_items[t / 4]}
+		spinner "$lock" && n=${spin_items[t / 4]}
 		run_demo "$lock" "p$t-$lock" --threads $t --items $n --mode prodcons
 		check "$lock: producer/consumer, $((t / 2))+$((t / 2)) threads, $n items once each: exit $rc ($ms ms)" \
 			prodcons_right "$work/p$t-$lock.out" $rc $n ||
