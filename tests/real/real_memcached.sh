@@ -94,10 +94,15 @@ for lock in $sleeper $fifo; do
 	done
 	check "$lock: memcached listens on 127.0.0.1:$port under lockbench exec (attempt $attempt)" \
 		test $started = 1 || { rc=- ms=- why "$out.err"; continue; }
+	# memcached's own threads (LRU maintainer and crawler, slab rebalancer) take its mutexes
+	# too: under a FIFO spinlock on a busy 2-CPU machine, 4 x 1000 sets took 10..16 s
+	# (load average 26), so such a lock gets 4 x 200.
+	n=1000
+	fifo_spinner "$lock" && n=200
 	for t in set get; do
 		timed timeout -k 5 60 memcslap --servers="127.0.0.1:$port" --concurrency=4 \
-			--execute-number=1000 --test=$t >"$out.slap-$t" 2>&1
-		check "$lock: memcslap --test=$t, 4 x 1000 requests: exit $rc ($ms ms)" test $rc = 0 ||
+			--execute-number=$n --test=$t >"$out.slap-$t" 2>&1
+		check "$lock: memcslap --test=$t, 4 x $n requests: exit $rc ($ms ms)" test $rc = 0 ||
 			sed 's/^/        /' "$out.slap-$t"
 	done
 	mcpid=$(pgrep -P "$lbpid" -x memcached | head -1)
@@ -119,11 +124,25 @@ for lock in $sleeper $fifo; do
 		check "$lock: … having forwarded it: memcached exited with status 0: $(grep -m1 'interrupted' "$out.err")" \
 			grep -q 'interrupted by SIGTERM: memcached ended .*exited with status 0' "$out.err"
 	fi
-	check "$lock: profile.csv written" test -s "$out/profile.csv" || { why "$out.err"; continue; }
+	if [[ $how == lockbench ]]; then
+		# Known bug: lockbench exec reads the profile only when the program ended by itself
+		# (cmd_exec.c: `if (o->profile && !r.interrupted)`), so a server stopped the way a
+		# user stops it — Ctrl-C or SIGTERM to lockbench — leaves prof.*.lbp files and no
+		# profile.csv. Reported; when it is fixed this row XPASSes and must become a check.
+		test -s "$out/profile.csv"
+		st=$?
+		why="no profile.csv after the forwarded SIGTERM; left: $(cd "$out" 2>/dev/null && ls | tr '\n' ' ')"
+		xrow_verdict $st "$lock: profile.csv written after SIGTERM to lockbench" \
+			"exec skips the profile reader when interrupted"
+		((st == 0)) || continue
+	else
+		check "$lock: profile.csv written" test -s "$out/profile.csv" || { why "$out.err"; continue; }
+	fi
 	hot=$(hottest "$out/profile.csv")
 	check "$lock: profile.csv names a hottest mutex (acquisitions, contended, kind: $(cut -f1-3 <<<"$hot" | tr '\t' ' '))" \
 		test -n "$hot"
 	echo "    its call site: $(cut -f4 <<<"$hot")"
 	check "$lock: … with a call site" test -n "$(cut -f4 <<<"$hot")"
 done
+((xfailed)) && echo "real_memcached: $xfailed known bug(s) still there (xfail rows above)"
 summary real_memcached
