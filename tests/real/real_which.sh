@@ -47,7 +47,8 @@ print("; ".join(bad) if bad else f"{len(rows)} rows")
 sys.exit(1 if bad else 0)
 EOF
 }
-rows_wrong() { ! rows_right "$@" >/dev/null; }
+rows_ok() { rows_right "$@" >/dev/null; }
+rows_wrong() { ! rows_ok "$@"; }
 # names_winner REPORT.MD: the report says which lock won, or that it is a tie.
 names_winner() { grep -Eq 'the winner is [a-z]|a tie between [a-z]' "$1"; }
 
@@ -72,11 +73,11 @@ lbexec 120 "$work/which.log" "$work/which.err" --locks "$a,$b" --reps $reps --ou
 	--metric 'total time: +([0-9.]+)s' -- \
 	sysbench mutex --threads=2 --mutex-num=1 --mutex-loops=0 --mutex-locks=20000 run
 check "lockbench exec --locks exits 0 ($rc, $ms ms)" test $rc = 0 || why "$work/which.err"
-for f in results.csv summary.csv meta.json report.md; do
+for f in results.csv summary.csv meta.json report.md report.html; do
 	check "$f written" test -s "$work/set/$f"
 done
 check "results.csv: $reps rows each for glibc, $a, $b, all exit 0 with a metric: $(rows_right "$work/set/results.csv" $reps glibc "$a" "$b")" \
-	rows_right "$work/set/results.csv" $reps glibc "$a" "$b"
+	rows_ok "$work/set/results.csv" $reps glibc "$a" "$b"
 check "results.csv has every documented column" \
 	bash -c "grep -v '^#' '$work/set/results.csv' | head -1 | grep -q 'lock.*rep.*order.*wall_s.*user_s.*sys_s.*vcsw.*ivcsw.*exit_status.*timed_out.*metric'"
 check "summary.csv has one row per candidate (3)" \
