@@ -78,11 +78,13 @@ run_demo() {
 	shift 2
 	[[ -n $lock ]] && lockarg=(--lock "$lock")
 	rm -f "$work/$tag.stats"
-	LOCKBENCH_PRELOAD_STATS=$work/$tag.stats lbexec 120 "$work/$tag.out" "$work/$tag.err" \
+	LOCKBENCH_PRELOAD_STATS=$work/$tag.stats lbexec 60 "$work/$tag.out" "$work/$tag.err" \
 		"${lockarg[@]}" -- "$demo" "$@"
 }
-# interposed FILE: the interposed calls of the stats file's (one) process.
+# interposed FILE / forwarded FILE: the calls of the stats file's (one) process that reached the
+# interposer, and those it forwarded to glibc.
 interposed() { sed -n 's/.*interposed=\([0-9]*\).*/\1/p' "$1" 2>/dev/null | head -1; }
+forwarded() { sed -n 's/.* real=\([0-9]*\).*/\1/p' "$1" 2>/dev/null | head -1; }
 
 echo "real_race: glibc's mutex underneath (no --lock): counted, still right"
 run_demo "" glibc --threads 2 --iters $iters --items $items
@@ -92,6 +94,9 @@ n=$(interposed "$work/glibc.stats")
 # Each counter thread locks 4 times per iteration: a lower bound on what must reach our code.
 check "… LOCKBENCH_PRELOAD_STATS: ${n:-no} interposed calls >= $((8 * iters))" \
 	test "${n:-0}" -ge $((8 * iters))
+f=$(forwarded "$work/glibc.stats")
+check "… forwarded to glibc's mutex underneath (real=${f:-none} > 0): the negative of 'none escaped'" \
+	test "${f:-0}" -gt 0
 
 echo "real_race: every mutual-exclusion lock keeps the totals right"
 mapfile -t locks < <(mutex_locks)
@@ -104,6 +109,9 @@ for lock in "${locks[@]}"; do
 		{ rc=$c_rc ms=$c_ms why "$work/c-$lock.err"; grep -v '^timedlock' "$work/c-$lock.out" | sed 's/^/        /'; }
 	n=$(interposed "$work/c-$lock.stats")
 	check "$lock: ${n:-no} calls reached the interposer (>= $((8 * iters)))" test "${n:-0}" -ge $((8 * iters))
+	# race_demo has no process-shared, robust or priority mutex: nothing may go to glibc.
+	f=$(forwarded "$work/c-$lock.stats")
+	check "$lock: … and none escaped to glibc (real=${f:-none})" test "${f:-x}" = 0
 	for t in 2 4; do
 		n=$items
 		spinner "$lock" && n=${spin_items[t / 4]}
