@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "deadline.h"
+#include "tsan.h"
 #include <lockbench/lock.h>
 
 struct pthread_lb_mutex {
@@ -74,7 +75,10 @@ static inline int pthread_common_timedlock(void *lock, void *ctx, uint64_t deadl
 	struct pthread_lb_mutex *l = lock;
 	struct timespec abs = lb_deadline_timespec(deadline_ns);
 	(void)ctx;
-	return -pthread_mutex_clocklock(&l->mutex, CLOCK_MONOTONIC, &abs); /* ETIMEDOUT */
+	lb_tsan_timedlock_pre(&l->mutex); /* TSan does not intercept clocklock: tsan.h */
+	int err = pthread_mutex_clocklock(&l->mutex, CLOCK_MONOTONIC, &abs);
+	lb_tsan_timedlock_post(&l->mutex, err == 0);
+	return -err; /* -ETIMEDOUT */
 }
 
 static inline int pthread_common_unlock(void *lock, void *ctx)
