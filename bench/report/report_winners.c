@@ -83,9 +83,11 @@ static const char *regime_label(const struct report_set *s, enum report_regime r
 	if (r == REGIME_UNCONTENDED)
 		snprintf(buf, len, "uncontended: %u thread", threads);
 	else if (r == REGIME_CONTENDED)
-		snprintf(buf, len, "contended: %u threads on %u CPUs", threads, s->cpus);
+		snprintf(buf, len, "contended: %u threads on %u CPU%s", threads, s->cpus,
+			 s->cpus == 1 ? "" : "s");
 	else
-		snprintf(buf, len, "oversubscribed: %u threads on %u CPUs", threads, s->cpus);
+		snprintf(buf, len, "oversubscribed: %u threads on %u CPU%s", threads, s->cpus,
+			 s->cpus == 1 ? "" : "s");
 	return buf;
 }
 

@@ -110,8 +110,8 @@ int output_table_header(FILE *f, const struct run_params *p, const struct thread
 		  p->threads, p->threads == 1 ? "" : "s", placement_name(p->placement),
 		  plan->cpus_str[0] ? plan->cpus_str : "(OS decides)");
 	if (plan->oversubscribed)
-		ob_printf(&b, "  ** OVERSUBSCRIBED: %u threads on %u CPUs **", p->threads,
-			  plan->allowed_cpus);
+		ob_printf(&b, "  ** OVERSUBSCRIBED: %u threads on %u CPU%s **", p->threads,
+			  plan->allowed_cpus, plan->allowed_cpus == 1 ? "" : "s");
 	ob_printf(&b, "\nworkload: cs %llu ns, ncs %llu ns, cs-lines %u, instances %u, permits %u, "
 		      "reentry %u; warm-up %.3g s, window %.3g s, %u rep%s\n\n",
 		  (unsigned long long)p->cs_ns, (unsigned long long)p->ncs_ns, p->cs_lines,
