@@ -2,15 +2,17 @@
  * CLOCK_MONOTONIC reaches the absolute deadline without it).
  *
  * - registry: every registered lock has a timedlock;
- * - free: timedlock on a free lock succeeds, with a deadline ahead and one already past, and the
- *   lock then excludes (another thread's trylock is -EBUSY; after unlock it succeeds); with
- *   LB_REENTRANT the owner's timedlock re-enters at once, even past its deadline;
+ * - free: timedlock on a free lock succeeds, with a deadline ahead, one already past (now - 1,
+ *   0) and UINT64_MAX, and the lock then excludes (another thread's trylock is -EBUSY; after
+ *   unlock it succeeds); with LB_REENTRANT the owner's timedlock re-enters at once, even past
+ *   its deadline;
  * - held: held by another thread, timedlock returns -ETIMEDOUT, and not before its deadline
  *   (the clock read after it returned is >= the deadline); no upper bound is asserted but a hang
  *   guard (HANG_GUARD_S); the lock is still held afterwards and free once its holder unlocks;
  * - past: held, with a deadline already past (now - 1 and 0), -ETIMEDOUT, within the guard;
- * - handoff: a waiter in timedlock with a distant deadline gets the lock when the holder
- *   releases it, and only after (a flag the holder sets just before its unlock);
+ * - handoff: a waiter in timedlock with a distant deadline (+10 s, and UINT64_MAX) gets the
+ *   lock when the holder releases it, and only after (a flag the holder sets just before its
+ *   unlock);
  * - counting: with LB_COUNTING and 2 permits, timedlock takes one permit each, a third times
  *   out while both are held and succeeds once one is returned;
  * - stress: the exclusion checker (exclusion_check.c) with lock, trylock and timedlock mixed,
@@ -218,7 +220,7 @@ static void check_free(const struct lb_lock_ops *ops)
 	void *lock = lock_new(ops, 1);
 	if (!CHECK(ctx) || !lock)
 		goto out;
-	const uint64_t deadlines[] = { lb_now_ns() + SECOND, lb_now_ns() - 1, 0 };
+	const uint64_t deadlines[] = { lb_now_ns() + SECOND, lb_now_ns() - 1, 0, UINT64_MAX };
 	for (size_t i = 0; i < sizeof deadlines / sizeof *deadlines; i++) {
 		uint64_t t0 = lb_now_ns();
 		int rc = ops->timedlock(lock, ctx, deadlines[i]);
@@ -235,7 +237,8 @@ static void check_free(const struct lb_lock_ops *ops)
 		CHECK_EQ(ops->unlock(lock, ctx), 0);
 		CHECK_EQ(tu_trylock_elsewhere(ops, lock), 0);
 		printf("  %-18s free: deadline %s: acquired in %.1f us, excluded, released\n",
-		       ops->name, i == 0 ? "+1 s" : i == 1 ? "now-1" : "0", (double)took / 1e3);
+		       ops->name, (const char *[]){ "+1 s", "now-1", "0", "UINT64_MAX" }[i],
+		       (double)took / 1e3);
 	}
 out:
 	if (lock)
@@ -300,8 +303,9 @@ out:
 	lock_free(ops, lock);
 }
 
-/* handoff: a timed waiter gets the lock when the holder releases it before the deadline. */
-static void check_handoff(const struct lb_lock_ops *ops)
+/* handoff: a timed waiter gets the lock when the holder releases it before the deadline, a
+ * distant one or the farthest there is (UINT64_MAX: no lock may turn it into a bad timespec). */
+static void check_handoff(const struct lb_lock_ops *ops, uint64_t deadline_ns)
 {
 	struct holder h;
 	struct waiter w;
@@ -310,7 +314,7 @@ static void check_handoff(const struct lb_lock_ops *ops)
 		return;
 	if (!holder_start(&h, ops, lock))
 		goto out;
-	waiter_start(&w, ops, lock, &h, 0, HANG_GUARD_S * SECOND);
+	waiter_start(&w, ops, lock, &h, 1, deadline_ns);
 	sleep_ns(20 * MS); /* most likely the waiter is waiting by now; not required */
 	int waiting = !atomic_load(&w.done);
 	holder_release(&h);
@@ -320,7 +324,8 @@ static void check_handoff(const struct lb_lock_ops *ops)
 	CHECK_EQ(w.saw_released, 1); /* it got in only after the holder's release */
 	CHECK_EQ(w.unlock_rc, 0);
 	CHECK_EQ(tu_trylock_elsewhere(ops, lock), 0);
-	printf("  %-18s handoff: rc %d after %.2f ms (%s when released)\n", ops->name, w.rc,
+	printf("  %-18s handoff: deadline %s: rc %d after %.2f ms (%s when released)\n",
+	       ops->name, deadline_ns == UINT64_MAX ? "UINT64_MAX" : "+10 s", w.rc,
 	       (double)(w.end_ns - w.start_ns) / 1e6, waiting ? "waiting" : "already returned");
 out:
 	lock_free(ops, lock);
@@ -420,7 +425,8 @@ static void check_lock(const struct lb_lock_ops *ops, long cpus)
 	}
 	check_held(ops, HANG_GUARD_S * SECOND);
 	check_past(ops);
-	check_handoff(ops);
+	check_handoff(ops, lb_now_ns() + HANG_GUARD_S * SECOND);
+	check_handoff(ops, UINT64_MAX);
 	if (ops->props & LB_COUNTING)
 		check_counting(ops);
 	check_stress(ops, cpus);
@@ -466,7 +472,7 @@ static void negative_controls(void)
 	printf("  %s: held check failed %u time(s)\n", timed_early_ops.name, n);
 	CHECK(n > 0);
 	tu_negative_begin();
-	check_handoff(&timed_early_ops);
+	check_handoff(&timed_early_ops, lb_now_ns() + HANG_GUARD_S * SECOND);
 	n = tu_negative_end();
 	printf("  %s: handoff check failed %u time(s)\n", timed_early_ops.name, n);
 	CHECK(n > 0);
