@@ -24,9 +24,15 @@ lb_names = system(lb_awk(lb_where("") . " -v mode=series -v field=2"))
 lb_index = system(lb_awk(lb_where("") . " -v mode=series -v field=1"))
 lb_permits = system(lb_awk(lb_where("") . " -v mode=series -v field=3"))
 lb_nseries = words(lb_names)
-if (lb_nseries == 0) {
+if (lb_nseries == 0 && ARGC >= 3) {
 	print sprintf("%s: %s: no rows at %s threads", lb_self, lb_data, lb_threads)
 	exit status 1
+}
+if (lb_nseries == 0) {
+	lb_nodata_title = "Acquisition latency by percentile"
+	lb_nodata_why = "no acquisition was timed in this result set (windows too short or starved of CPU)"
+	load lb_here . "/lb_nodata.gp"
+	exit
 }
 lb_cs = system(lb_awk(lb_where("") . " -v mode=distinct -v cols=cs_ns"))
 lb_npanels = words(lb_cs)

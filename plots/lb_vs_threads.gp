@@ -65,6 +65,19 @@ do for [p = 1:lb_npanels] {
 	cs = word(lb_cs, p)
 	eval lb_panel_margins(p)
 	set title lb_panel_title(cs)
+	# A panel with nothing drawable (every value unmeasured, or 0 on a log axis: a window too
+	# short or too starved to time anything) says so; gnuplot would stop on it and take the whole
+	# report down with it.
+	lb_drawable = int(system(lb_awk(sprintf("-v mode=count -v 'where=cs_ns=%s;%s_median%s'", \
+		cs, lb_metric, lb_logy ? ">0" : "!="))))
+	if (lb_drawable == 0) {
+		if (lb_yrange eq "") { if (lb_logy) { set yrange [1:10] } else { set yrange [0:1] } }
+		set label 9 "no measured values in this panel" at graph 0.5, graph 0.5 center tc rgb "#666666"
+		plot NaN notitle
+		unset label 9
+		if (lb_yrange eq "") { set autoscale y }
+		continue
+	}
 	# The ring layer only when something is flagged: an empty pipe would draw a warning.
 	lb_rings = lb_nflag == 0 ? "" : sprintf(", \"%s\" using 1:2 with points pt 6 ps 2.4 lw 1.5 lc rgb '#000000' notitle", \
 		lb_pipe(sprintf("-v flagged=1 -v 'where=cs_ns=%s' -v cols=threads,%s_median", cs, lb_metric)))

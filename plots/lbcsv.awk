@@ -18,7 +18,8 @@
 #     cols=a,b       columns to print; NAME_lo / NAME_hi are the spread to draw: NAME_ci_lo/hi
 #                    when the row's spread is ci95 and they are present, else NAME_min / NAME_max
 #     where=a=x;b!=y keep rows where every condition holds (numeric comparison when both sides
-#                    are numbers, so cs_ns=100 matches 1e2)
+#                    are numbers, so cs_ns=100 matches 1e2); a>x holds only for a number above x,
+#                    and b!= keeps rows where b was measured (is not empty)
 #     flagged=1      keep only rows marked disagree=1, noisy=1 or busy=1 (when the column is
 #                    there) or whose status is not ok
 #     sort=1         sort the printed rows numerically on their first column
@@ -81,11 +82,14 @@ function value(name,    base, end, v) {
 function keep(    i, c, op, k, v, got) {
 	for (i = 1; i <= ncond; i++) {
 		c = cond[i]
-		op = index(c, "!=") ? "!=" : "="
+		op = index(c, "!=") ? "!=" : (index(c, ">") ? ">" : "=")
 		k = substr(c, 1, index(c, op) - 1)
 		v = substr(c, index(c, op) + length(op))
 		got = col(k)
-		if (isnum(got) && isnum(v)) {
+		if (op == ">") {
+			if (!isnum(got) || !isnum(v) || got + 0 <= v + 0)
+				return 0
+		} else if (isnum(got) && isnum(v)) {
 			if ((op == "=") != (got + 0 == v + 0))
 				return 0
 		} else if ((op == "=") != (got == v))

@@ -219,6 +219,32 @@ run "$d"
 ok "an incomplete set: exit 0 ($errout)" test "$rc" = 0
 ok "says it is incomplete" has "$d/report.md" 'This result set is incomplete (meta.json: state interrupted'
 
+echo "nothing to draw (a short or starved sweep: no acquisition timed):"
+# Every p99 unmeasured, every p50 0 on its log axis, and a latency_cdf.csv with its header only:
+# gnuplot stops on a plot without one valid point, and the report must not stop with it.
+nodata() { # DIR: plant the unmeasured latencies
+	awk -F, -v OFS=, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; print; next }
+		{ $c["lat_p99_ns_median"] = ""; $c["lat_p99_ns_min"] = ""; $c["lat_p99_ns_max"] = ""
+		  $c["lat_p50_ns_median"] = 0; print }' "$fixture/summary.csv" >"$1/summary.csv"
+	head -1 "$fixture/latency_cdf.csv" >"$1/latency_cdf.csv"
+}
+d=$(fresh nodata)
+nodata "$d"
+run "$d"
+ok "latencies unmeasured: exit 0 ($errout)" test "$rc" = 0
+ok "the p99 plot says its panels have no values" has "$d/latency_p99.svg" 'no measured values in this panel'
+ok "the p50 plot (0 on a log axis) says so too" has "$d/latency_p50.svg" 'no measured values in this panel'
+ok "the CDF says no acquisition was timed" has "$d/latency_cdf.svg" 'no acquisition was timed'
+ok "the throughput plot is drawn as usual" bash -c "! grep -q 'no measured values' '$d/throughput.svg'"
+# The guard is what keeps the report alive: without it, the same set fails on the p99 plot.
+rm -rf "$work/plots-noguard"
+cp -r "$scripts" "$work/plots-noguard"
+sed -i 's/^\tif (lb_drawable == 0) {/\tif (0) {/' "$work/plots-noguard/lb_vs_threads.gp"
+d=$(fresh nodata-noguard)
+nodata "$d"
+run "$d" LOCKBENCH_PLOTS="$work/plots-noguard"
+ok "negative control: without the guard the report fails (got $rc)" test "$rc" != 0
+
 echo "usage problems:"
 mkdir -p "$work/notaset"
 run "$work/notaset"
