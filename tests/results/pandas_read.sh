@@ -15,9 +15,20 @@ done
 
 work=$(mktemp -d /tmp/lb-pandas.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-"$lb" sweep --locks tas,ticket --threads 1,2 --cs 50 --reps 1 --duration 20ms --warmup 5ms \
-	--no-lock-cost --out "$work/set" >/dev/null 2>"$work/sweep.err" ||
-	{ echo "pandas_read: the sweep failed: $(tail -1 "$work/sweep.err")"; exit 1; }
+# latency_hist.csv and latency_cdf.csv hold rows only for repetitions with timed samples, and
+# the row check below wants some. On a loaded machine a window can pass with no acquisition:
+# at load 28 on 2 CPUs, 20 ms windows gave ticket at 2 threads 0 or 1 operation in 4 sweeps of
+# 6, tas at 2 threads 0 in 1. So the windows are 50 ms, and a sweep whose latency_hist.csv has
+# no row is made again, at most 3 times in all (said so); a sweep that never writes one fails.
+data_rows() { awk '!/^#/ { n++ } END { print (n > 1 ? n - 1 : 0) }' "$1" 2>/dev/null || echo 0; }
+for try in 1 2 3; do
+	rm -rf "$work/set"
+	"$lb" sweep --locks tas,ticket --threads 1,2 --cs 50 --reps 1 --duration 50ms --warmup 5ms \
+		--no-lock-cost --out "$work/set" >/dev/null 2>"$work/sweep.err" ||
+		{ echo "pandas_read: the sweep failed: $(tail -1 "$work/sweep.err")"; exit 1; }
+	(($(data_rows "$work/set/latency_hist.csv") > 0)) && break
+	echo "  sweep $try: no timed samples at the CDF point (a starved window), latency_hist.csv has no row"
+done
 "$lb" run --lock tas --threads 2 --duration 20ms --warmup 5ms --format csv >"$work/run.csv" ||
 	{ echo "pandas_read: lockbench run --format csv failed"; exit 1; }
 

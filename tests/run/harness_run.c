@@ -149,6 +149,21 @@ static void test_params(void)
 	printf("runner_check: %s\n", err);
 }
 
+/* run(), made again while the window saw no acquisition at all, at most ATTEMPTS times. On a
+ * loaded machine the workers can get no CPU for a whole 100 ms window (worker_util 0, seen
+ * here at load 8 on 2 CPUs): that says nothing about the lock, and every check that needs one
+ * acquisition (samples taken, a holder counted) would fail by chance. */
+static void run_until_ops(const struct run_params *p, struct run_result *r)
+{
+	for (int attempt = 1;; attempt++) {
+		run(p, r);
+		if (r->status != RUN_OK || r->ops > 0 || attempt == ATTEMPTS)
+			return;
+		printf("  no acquisition in the window (worker_util %.3f): again\n", r->worker_util);
+		run_result_free(r);
+	}
+}
+
 static void test_correct_lock(void)
 {
 	struct run_params p;
@@ -156,16 +171,7 @@ static void test_correct_lock(void)
 	const struct lb_lock_ops *ops = find(0, LB_NOT_A_LOCK | LB_TEST_ONLY | LB_COUNTING);
 	printf("a correct lock, figures consistent:\n");
 	params(&p, ops, 2);
-	/* On a loaded machine the workers can get no CPU for a whole 100 ms window (worker_util 0,
-	 * seen here at load 8 on 2 CPUs): that says nothing about the lock, so such a run is
-	 * made again, a bounded number of times. */
-	for (int attempt = 1;; attempt++) {
-		run(&p, &r);
-		if (r.status != RUN_OK || r.ops > 0 || attempt == ATTEMPTS)
-			break;
-		printf("  no acquisition in the window (worker_util %.3f): again\n", r.worker_util);
-		run_result_free(&r);
-	}
+	run_until_ops(&p, &r);
 	CHECK_EQ(r.status, RUN_OK);
 	CHECK(r.measured && r.exclusion_ok && r.lost_updates == 0);
 	uint64_t sum = 0;
@@ -204,7 +210,7 @@ static void test_correct_lock(void)
 	run_result_free(&r);
 	p.timing = true;
 	p.timing_every = 1;
-	run(&p, &r);
+	run_until_ops(&p, &r);
 	CHECK(r.status == RUN_OK && r.lat_every == 1 && r.lat_samples > 0);
 	run_result_free(&r);
 
@@ -226,17 +232,31 @@ static void test_correct_lock(void)
 	}
 }
 
-/* Run until a race shows (lost updates, or more holders than permits), at most ATTEMPTS
- * times; a run that ends in anything but ok is returned at once, for the caller to check. */
-static void race_until_lost(struct run_params *p, struct run_result *r)
+/* What a negative control waits for: lost updates (what the null lock's demonstration and
+ * broken's violation are checked for), or more holders than permits (admit-all's). */
+enum race_sign { RACE_LOST, RACE_OCCUPANCY };
+
+/* Run until the race shows the sign the caller checks, at most RACE_ATTEMPTS times, each
+ * retry with a window twice as long (up to 1 s), the first 100 ms; a run that ends in neither
+ * ok nor violation (stuck, error) is returned at once, for the caller to check. A race is
+ * caught by chance: at load 28 on 2 CPUs (workers at 10 % of a CPU) broken went uncaught in
+ * half of its 100 ms windows, and one violation was seen through occupancy alone, with no
+ * lost update, which the checks below would have failed. A correct lock never shows either
+ * sign, so the retries cannot make a check pass that should fail. */
+#define RACE_ATTEMPTS 8
+static void race_until(struct run_params *p, struct run_result *r, enum race_sign sign)
 {
+	const uint64_t first = p->duration_ns;
 	for (int i = 0;; i++) {
 		run(p, r);
-		bool raced = r->lost_updates > 0 || r->max_inside > p->permits;
-		if (raced || r->status != RUN_OK || i + 1 == ATTEMPTS)
-			return;
+		bool raced = sign == RACE_LOST ? r->lost_updates > 0 : r->max_inside > p->permits;
+		bool other = r->status != RUN_OK && r->status != RUN_VIOLATION;
+		if (raced || other || i + 1 == RACE_ATTEMPTS)
+			break;
 		run_result_free(r);
+		p->duration_ns = p->duration_ns * 2 < 1000000000 ? p->duration_ns * 2 : 1000000000;
 	}
+	p->duration_ns = first;
 }
 
 static void test_races(const struct lb_lock_ops *broken)
@@ -251,7 +271,7 @@ static void test_races(const struct lb_lock_ops *broken)
 	if (null) {
 		printf("null, 2 threads: the race demonstration (lost updates, status ok):\n");
 		params(&p, null, 2);
-		race_until_lost(&p, &r);
+		race_until(&p, &r, RACE_LOST);
 		CHECK_EQ(r.status, RUN_OK);
 		CHECK(strstr(r.status_detail, "race demonstration") != NULL);
 		if (can_race)
@@ -269,7 +289,7 @@ static void test_races(const struct lb_lock_ops *broken)
 	params(&p, &admit_all, 4);
 	p.permits = 2;
 	p.cs_ns = 20000; /* mostly inside: a preempted holder stays counted */
-	race_until_lost(&p, &r);
+	race_until(&p, &r, RACE_OCCUPANCY);
 	CHECK_EQ(r.status, RUN_VIOLATION);
 	CHECK(r.max_inside > 2 && !r.exclusion_ok);
 	CHECK(strstr(r.status_detail, "VIOLATION") != NULL);
@@ -280,7 +300,7 @@ static void test_races(const struct lb_lock_ops *broken)
 		printf("a counting lock with 2 permits, 4 threads: never more than 2 inside:\n");
 		params(&p, counting, 4);
 		p.permits = 2;
-		run(&p, &r);
+		run_until_ops(&p, &r);
 		CHECK(r.status == RUN_OK && r.exclusion_ok);
 		CHECK(r.max_inside >= 1 && r.max_inside <= 2);
 		run_result_free(&r);
@@ -289,7 +309,7 @@ static void test_races(const struct lb_lock_ops *broken)
 		printf("broken, 2 threads: a violation with lost updates:\n");
 		params(&p, broken, 2);
 		p.cs_ns = 200;
-		race_until_lost(&p, &r);
+		race_until(&p, &r, RACE_LOST);
 		if (can_race) {
 			CHECK_EQ(r.status, RUN_VIOLATION);
 			CHECK(r.lost_updates > 0 && !r.exclusion_ok);
