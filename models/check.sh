@@ -274,5 +274,20 @@ check sem_bounded "N=2 MAX=1 STRAY BROKEN=1" safety "assert:count<=" "never over
 check sem_bounded "N=2 MAX=1 ROUNDS=2 BROKEN=2" safety "$BLW" "no lost wake-up" "sleepers read before the post"
 check sem_bounded "N=3 MAX=1 ROUNDS=2 TIMED BROKEN=3" safety "$BLW" "no lost wake-up, lock + timedlock" "woken timed waiter gives up"
 
+# The interposer's condition variable: no lost wake-up with producers, consumers, signal and
+# broadcast inside and outside the mutex (and time-outs); a consumer never takes from an empty
+# buffer. N is the number of consumers (the processes that sleep), NP the producers.
+CW="no lost wake-up, predicate safe"
+check condvar    "N=2"                   safety pass   "$CW"
+check condvar    "N=2 ROUNDS=2"          safety pass   "$CW"
+check condvar    "N=2 NP=2 ROUNDS=2"     safety pass   "$CW"
+check condvar    "N=2 ROUNDS=2 TIMEOUTS=1" safety pass "$CW, time-outs"
+check condvar    "N=3"                   safety pass   "$CW"
+check condvar    "N=3 TIMEOUTS=1"        safety pass   "$CW, time-outs"
+check condvar    "N=2 NP=2 SEQMOD=2"     safety "$BLW" "$CW: NOT with seq modulo 2" "the ABA window once seq wraps"
+check condvar    "N=2 BROKEN=1"          safety "$BLW" "$CW" "seq read after the unlock"
+check condvar    "N=2 BROKEN=2"          safety "assert:items>0" "$CW" "consumer waits with if, not while"
+check condvar    "N=2 BROKEN=3"          safety "$BLW" "$CW" "signal wakes without the bump"
+
 echo "models: $passed passed, $failed failed"
 [ $failed -eq 0 ]
