@@ -73,7 +73,8 @@ static void check_plugin(const char *path)
 		size_t n = 0;
 		for (; list[n]; n++) {
 			CHECK(list[n]->props & LB_TEST_ONLY);
-			CHECK(list[n]->init && list[n]->lock && list[n]->unlock && list[n]->trylock);
+			CHECK(list[n]->init && list[n]->lock && list[n]->unlock && list[n]->trylock &&
+			      list[n]->timedlock);
 		}
 		CHECK_EQ(n, 3);
 		if (n == 3) {
