@@ -251,25 +251,14 @@ int exec_args_write(const char *dir, int argc, char **argv, uint64_t seed)
 
 int exec_args_read(const char *dir, int *argc, char ***argv, char **storage)
 {
-	char path[1200];
-	snprintf(path, sizeof path, "%s/exec.args", dir);
-	struct stat st;
-	if (stat(path, &st) != 0)
-		return -errno;
-	/* A FIFO or a device would make the read wait or never end. */
-	if (!S_ISREG(st.st_mode) || st.st_size > (1 << 20))
-		return -EINVAL;
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	char *text = NULL;
-	size_t cap = 0;
-	ssize_t n = getdelim(&text, &cap, '\0', f);
-	bool more = n > 0 && fgetc(f) != EOF;
-	fclose(f);
+	char *text;
+	size_t len;
+	int rc = file_read_text(dir, "exec.args", 1 << 20, &text, &len);
+	if (rc)
+		return rc;
+	ssize_t n = (ssize_t)len;
 	/* Every exec.args this program writes has the seed and the program after `--`. */
-	if (n <= 0 || more || memchr(text, '\0', (size_t)n) || !strstr(text, "--seed=") ||
-	    !strstr(text, "\n--\n") || text[n - 1] != '\n') {
+	if (!strstr(text, "--seed=") || !strstr(text, "\n--\n") || text[n - 1] != '\n') {
 		free(text);
 		return -EINVAL;
 	}

@@ -3,8 +3,12 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int file_write_all(int fd, const char *buf, size_t len)
@@ -61,4 +65,31 @@ int file_write_atomic(const char *dir, const char *name, const char *text, size_
 	if (n < 0 || (size_t)n >= sizeof path)
 		return -ENAMETOOLONG;
 	return file_replace(path, text, len);
+}
+
+int file_read_text(const char *dir, const char *name, size_t max, char **text, size_t *len)
+{
+	char path[4096];
+	if ((size_t)snprintf(path, sizeof path, "%s/%s", dir, name) >= sizeof path)
+		return -ENAMETOOLONG;
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || (uintmax_t)st.st_size > max)
+		return -EINVAL;
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -errno;
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t n = getdelim(&buf, &cap, '\0', f);
+	bool more = n > 0 && fgetc(f) != EOF; /* a NUL stopped getdelim early */
+	fclose(f);
+	if (n <= 0 || more || memchr(buf, '\0', (size_t)n)) {
+		free(buf);
+		return -EINVAL;
+	}
+	*text = buf;
+	*len = (size_t)n;
+	return 0;
 }

@@ -22,5 +22,10 @@ int file_temp_path(char *buf, size_t size, const char *path);
 int file_replace(const char *path, const char *text, size_t len);
 /* The same for DIR/NAME. */
 int file_write_atomic(const char *dir, const char *name, const char *text, size_t len);
+/* Read DIR/NAME whole into a NUL-terminated malloc'd *text of *len bytes (the caller frees it).
+ * Only a regular file of at most `max` bytes with no NUL byte inside: a FIFO or a device would
+ * make the read wait or never end, and a NUL would cut the text short unseen. 0, or a negative
+ * errno (-EINVAL for a file that is not such a text, an empty one included). */
+int file_read_text(const char *dir, const char *name, size_t max, char **text, size_t *len);
 
 #endif

@@ -93,25 +93,15 @@ int sweep_write_args(const char *dir, int argc, char **argv, uint64_t seed)
 
 int sweep_read_args(const char *dir, int *argc, char ***argv, char **storage)
 {
-	char path[1200];
-	snprintf(path, sizeof path, "%s/sweep.args", dir);
-	/* A FIFO or a device would make the read below wait or never end. */
-	struct stat st;
-	if (stat(path, &st) != 0)
-		return -errno;
-	if (!S_ISREG(st.st_mode) || st.st_size > (1 << 20))
-		return -EINVAL;
-	FILE *f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	char *text = NULL;
-	size_t cap = 0;
-	ssize_t n = getdelim(&text, &cap, '\0', f);
-	bool more = n > 0 && fgetc(f) != EOF;
-	fclose(f);
+	char *text;
+	size_t len;
+	int rc = file_read_text(dir, "sweep.args", 1 << 20, &text, &len);
+	if (rc)
+		return rc;
+	ssize_t n = (ssize_t)len;
 	/* Every sweep.args this program writes ends with the seed; anything else (empty, cut
 	 * short, a NUL byte inside) would resume as a different sweep. */
-	if (n <= 0 || more || memchr(text, '\0', (size_t)n) || !strstr(text, "--seed=")) {
+	if (!strstr(text, "--seed=")) {
 		free(text);
 		return -EINVAL;
 	}
