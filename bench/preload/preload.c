@@ -53,11 +53,14 @@ _Atomic uint32_t lbp_pshared_conds;
 __thread unsigned lbp_nested __attribute__((tls_model("initial-exec")));
 
 __thread int lbp_cached_tid __attribute__((tls_model("initial-exec")));
-static _Atomic int init_state; /* 0 not started, 1 running, 2 done, 3 idle (second copy) */
+_Atomic int lbp_init_state; /* 0 not started, 1 running, 2 done, 3 idle (second copy) */
+_Atomic int lbp_forward_only;
+#define init_state lbp_init_state
 static _Atomic int init_tid;
 static char stats_path[4096];
 
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE, INIT_IDLE };
+_Static_assert(INIT_DONE == 2, "preload_internal.h's lbp_ensure_init tests for 2");
 
 int lbp_tid_slow(void)
 {
@@ -252,15 +255,19 @@ static void do_init(void)
 			    strerror(-rc));
 	}
 	pthread_atfork(NULL, NULL, after_fork_child);
+	/* Nothing to replace, count or profile: every call becomes a bare forward. Release: pairs
+	 * with the acquire in lbp_forwarding (lbp_real above is complete). */
+	if (!lbp_ops && !lbp_profiling && !lbp_counting)
+		atomic_store_explicit(&lbp_forward_only, 1, memory_order_release);
 	/* Release: pairs with the acquire in lbp_ensure_init; everything above is visible to any
 	 * thread that sees DONE. */
 	atomic_store_explicit(&init_state, INIT_DONE, memory_order_release);
 }
 
-int lbp_ensure_init(void)
+int lbp_ensure_init_slow(void)
 {
 	int s = atomic_load_explicit(&init_state, memory_order_acquire);
-	if (__builtin_expect(s == INIT_DONE, 1))
+	if (s == INIT_DONE)
 		return 1;
 	if (s == INIT_NONE) {
 		int expected = INIT_NONE;

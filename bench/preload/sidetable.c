@@ -51,6 +51,7 @@
 
 #define TABLE_BITS 16
 #define TABLE_CAP (1u << TABLE_BITS)
+_Static_assert(TABLE_CAP == LBP_TABLE_CAP, "preload_internal.h's bound of the fast lookup");
 #define TABLE_PROBES 128 /* beyond this the table counts as full for that address */
 
 #define ENTRY_COND (1u << 31) /* internal flag: a condition variable's entry, no lock */
@@ -59,6 +60,8 @@
 #define CTX_BYTES 128
 
 static struct lbp_entry *table;
+struct lbp_entry *lbp_table_base; /* = table, for lbp_mutex_entry_fast's range check */
+int lbp_ctx_needed;
 static unsigned char *arena;
 static size_t arena_stride;
 static const struct lb_lock_ops *table_ops;
@@ -91,9 +94,11 @@ int lbp_table_init(const struct lb_lock_ops *ops)
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (table == MAP_FAILED)
 		return -errno;
+	lbp_table_base = table;
 	table_ops = ops;
 	if (!ops)
 		return 0;
+	lbp_ctx_needed = ops->ctx_size > 0;
 	if (ops->ctx_size > CTX_BYTES || ops->ctx_align > LB_CACHELINE)
 		return -E2BIG;
 	size_t align = ops->lock_align > LB_CACHELINE ? ops->lock_align : LB_CACHELINE;
@@ -221,7 +226,23 @@ struct lbp_entry *lbp_mutex_entry(pthread_mutex_t *m)
 	/* Read only when we create the entry; relaxed since glibc's field is a plain int written
 	 * before the mutex was shared (initialiser or init). */
 	kind_from_glibc(m->__data.__kind, &kind, &flags);
-	return find((uintptr_t)m, 1, 0, kind, flags | LBP_STATIC);
+	struct lbp_entry *e = find((uintptr_t)m, 1, 0, kind, flags | LBP_STATIC);
+	/* Install the entry's address in the mutex for lbp_mutex_entry_fast, only for a mutex we
+	 * replace (LIVE with a lock of ours): glibc will never lock, unlock or destroy it again,
+	 * and for a non-robust mutex glibc uses __list only as the robust list link anyway. A
+	 * glibc-underneath or passed-through mutex is glibc's: never written. CAS from what we
+	 * read, not a plain store: a mutex copied by value after use carries its original's
+	 * pointer (rejected by the key check), and two first users race to store the same value.
+	 * Relaxed: the word is a validated hint, see lbp_mutex_entry_fast. */
+	if (e && e->lock && atomic_load_explicit(&e->state, memory_order_acquire) == LBE_LIVE) {
+		_Atomic(uintptr_t) *slot = lbp_mutex_slot(m);
+		uintptr_t old = atomic_load_explicit(slot, memory_order_relaxed);
+		if (old != (uintptr_t)e)
+			atomic_compare_exchange_strong_explicit(slot, &old, (uintptr_t)e,
+								memory_order_relaxed,
+								memory_order_relaxed);
+	}
+	return e;
 }
 
 struct lbp_entry *lbp_mutex_entry_init(pthread_mutex_t *m, uint32_t kind, uint32_t flags)
@@ -297,7 +318,7 @@ static __thread struct ctx_pool pool __attribute__((tls_model("initial-exec")));
 void *lbp_ctx_take(void *lock, int *full)
 {
 	*full = 0;
-	if (!table_ops || table_ops->ctx_size == 0)
+	if (!lbp_ctx_needed)
 		return NULL;
 	for (unsigned i = 0; i < CTX_SLOTS; i++) {
 		if (pool.held[i])
@@ -321,7 +342,7 @@ void *lbp_ctx_take(void *lock, int *full)
 
 void *lbp_ctx_find(void *lock)
 {
-	if (!table_ops || table_ops->ctx_size == 0)
+	if (!lbp_ctx_needed)
 		return NULL;
 	for (unsigned i = 0; i < CTX_SLOTS; i++)
 		if (pool.held[i] == lock)
