@@ -119,6 +119,27 @@ static void resolve_real(void)
 #undef R
 }
 
+/* The lock library's calls to glibc (bench/preload/meson.build renames them to these): straight
+ * to glibc's functions, never back through our exported ones. Only ever called by a replacement
+ * lock, which exists only after resolve_real. */
+#define LBP_GLIBC_CALL(ret, name, params, args)                                                    \
+	LBP_HIDDEN ret lbp_glibc_##name params;                                                    \
+	LBP_HIDDEN ret lbp_glibc_##name params                                                     \
+	{                                                                                          \
+		return lbp_real.name args;                                                         \
+	}
+LBP_GLIBC_CALL(int, mutex_init, (pthread_mutex_t *m, const pthread_mutexattr_t *a), (m, a))
+LBP_GLIBC_CALL(int, mutex_destroy, (pthread_mutex_t *m), (m))
+LBP_GLIBC_CALL(int, mutex_lock, (pthread_mutex_t *m), (m))
+LBP_GLIBC_CALL(int, mutex_trylock, (pthread_mutex_t *m), (m))
+LBP_GLIBC_CALL(int, mutex_unlock, (pthread_mutex_t *m), (m))
+LBP_GLIBC_CALL(int, spin_init, (pthread_spinlock_t *s, int pshared), (s, pshared))
+LBP_GLIBC_CALL(int, spin_destroy, (pthread_spinlock_t *s), (s))
+LBP_GLIBC_CALL(int, spin_lock, (pthread_spinlock_t *s), (s))
+LBP_GLIBC_CALL(int, spin_trylock, (pthread_spinlock_t *s), (s))
+LBP_GLIBC_CALL(int, spin_unlock, (pthread_spinlock_t *s), (s))
+#undef LBP_GLIBC_CALL
+
 static void after_fork_child(void)
 {
 	lbp_cached_tid = 0;
