@@ -11,5 +11,6 @@ int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_c2c(int argc, char **argv);
 int cmd_pair(int argc, char **argv);
+int cmd_exec(int argc, char **argv);
 
 #endif

@@ -98,12 +98,13 @@ run_one() {
 	runs=$((runs + 1))
 	s=$((seed + runs))
 	[[ $scen == squeezed ]] && pin=(taskset -c "${cpus[0]}")
-	# A race is caught by chance: a negative control gets up to 6 tries, and says how many it
+	# A race is caught by chance: a negative control gets up to 10 tries, and says how many it
 	# took. A loaded machine can starve a try of operations (27 in a 250 ms window was seen, and
-	# the race went uncaught 5 times in a row), so each retry takes another injection pattern
-	# (seed) and a longer window, up to 1 s: at most ~5 s of windows in all.
+	# the race went uncaught 5 times in a row; 6 tries were once not enough while two builds
+	# ran beside the suite), so each retry takes another injection pattern (seed) and a longer
+	# window, up to 1 s: at most ~9 s of windows in all.
 	local tries=0 max_tries=1 win=$window cmd=()
-	[[ $expect == violation ]] && max_tries=6
+	[[ $expect == violation ]] && max_tries=10
 	t0=$(date +%s%N)
 	while :; do
 		tries=$((tries + 1))
