@@ -1,12 +1,35 @@
 /* sidetable.c — where the replacement of a program's mutex lives, and each thread's contexts.
  *
- * Why a side table and not a pointer inside the pthread_mutex_t: glibc's static initialisers
- * leave no room we could claim without racing the first two users, a mutex that a program copies
+ * Why a side table and not only a pointer inside the pthread_mutex_t: glibc's static
+ * initialisers leave no lock we could claim without racing the first two users, a mutex that a program copies
  * (by value, before first use) must not share its lock with the original, and glibc's __kind must
  * stay as the program (or a static initialiser) wrote it. So the table is keyed by the mutex's
  * address: open addressing, linear probing, MAP_NORESERVE memory preallocated at initialisation
  * (no malloc in the lock path), and each slot owns one lock object of the arena next to it, so
  * nothing is ever allocated or freed after start-up.
+ *
+ * The table stays the authority, but a lookup by hash costs a multiply, a probe loop and the
+ * entry's line; a mutex we replace also carries its entry's address in its own
+ * __data.__list.__prev (lbp_mutex_entry_fast, preload_internal.h), installed lazily by
+ * lbp_mutex_entry. Why that word may be ours:
+ *  - glibc's initialisers leave it 0 (PTHREAD_MUTEX_INITIALIZER and the _NP ones) and
+ *    pthread_mutex_init clears the whole object, so a fresh mutex always starts from 0; glibc's
+ *    __list is the robust-list link, used only for robust (and PI robust) mutexes, which we
+ *    pass through and never write. __kind, __lock, __owner, __count are never written by us.
+ *  - It is installed only for an entry that is LIVE with a lock of ours: then lock, unlock,
+ *    destroy and cond waits of that pthread_mutex_t are ours, glibc never reads it again; a
+ *    glibc-underneath or passed-through mutex is never written.
+ *  - It is only a hint: used when it points exactly at an entry of the table (range and
+ *    alignment), whose key is this mutex's address and whose state is LIVE (acquire: pairs with
+ *    the publishing release). A by-value copy of a used mutex carries its original's pointer:
+ *    key mismatch, so the copy gets its own entry (and the pointer is replaced by CAS from the
+ *    value read). A destroyed mutex (DEAD) or one being re-initialised (SETUP) fails the state
+ *    check and goes the slow way, which re-creates it as before. Garbage (memory reused as a
+ *    mutex without an initialiser, which POSIX leaves undefined anyway) fails the range or key
+ *    check.
+ *  - fork: the child has the same addresses, table and words; the child's repair of SETUP
+ *    entries (below) turns them DEAD, which the state check sees.
+ * Spinlocks (an int) have no room: they always use the hash lookup.
  *
  * Slots are never freed. A key, once claimed, stays; pthread_mutex_destroy only marks the entry
  * DEAD, and the next use of that address (a new mutex in reused memory) initialises a fresh lock
