@@ -312,7 +312,10 @@ int lbp_entry_unlock(struct lbp_entry *e, pthread_mutex_t *m, const struct lbp_s
 
 /* ---- the exported symbols ---- */
 
-static inline int mutex_acquire(pthread_mutex_t *m, enum acq_mode mode, const struct real_call *call,
+/* Out of line, like mutex_release and spin_acquire: the exported functions then stay small
+ * enough that their forwarding test (lbp_forwarding) needs no register saves and the forward is
+ * a jump. */
+static __attribute__((noinline)) int mutex_acquire(pthread_mutex_t *m, enum acq_mode mode, const struct real_call *call,
 			 const struct lbp_site *site)
 {
 	if (__builtin_expect(lbp_nested != 0, 0) || !lbp_ensure_init()) {
@@ -370,11 +373,9 @@ LBP_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
 	return mutex_acquire(m, ACQ_TIMED, &call, &site);
 }
 
-LBP_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+static __attribute__((noinline)) int mutex_release(pthread_mutex_t *m,
+						       const struct lbp_site *site)
 {
-	if (lbp_forwarding())
-		return lbp_real.mutex_unlock(m);
-	struct lbp_site site = SITE_HERE;
 	if (__builtin_expect(lbp_nested != 0, 0) || !lbp_ensure_init())
 		return lbp_real.mutex_unlock ? lbp_real.mutex_unlock(m) : 0;
 	lbp_count_interposed();
@@ -383,7 +384,15 @@ LBP_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
 		lbp_count_real();
 		return lbp_real.mutex_unlock(m);
 	}
-	return lbp_entry_unlock(e, m, &site, 0);
+	return lbp_entry_unlock(e, m, site, 0);
+}
+
+LBP_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	if (lbp_forwarding())
+		return lbp_real.mutex_unlock(m);
+	struct lbp_site site = SITE_HERE;
+	return mutex_release(m, &site);
 }
 
 LBP_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
@@ -460,7 +469,7 @@ static void *spin_obj(pthread_spinlock_t *s)
 	return (void *)(uintptr_t)s;
 }
 
-static inline int spin_acquire(pthread_spinlock_t *s, enum acq_mode mode, const struct lbp_site *site)
+static __attribute__((noinline)) int spin_acquire(pthread_spinlock_t *s, enum acq_mode mode, const struct lbp_site *site)
 {
 	struct real_call call = {1, -1, NULL};
 	if (__builtin_expect(lbp_nested != 0, 0) || !lbp_ensure_init()) {
@@ -495,11 +504,9 @@ LBP_EXPORT int pthread_spin_trylock(pthread_spinlock_t *s)
 	return spin_acquire(s, ACQ_TRY, &site);
 }
 
-LBP_EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
+static __attribute__((noinline)) int spin_release(pthread_spinlock_t *s,
+						      const struct lbp_site *site)
 {
-	if (lbp_forwarding())
-		return lbp_real.spin_unlock(s);
-	struct lbp_site site = SITE_HERE;
 	if (__builtin_expect(lbp_nested != 0, 0) || !lbp_ensure_init())
 		return lbp_real.spin_unlock ? lbp_real.spin_unlock(s) : 0;
 	lbp_count_interposed();
@@ -508,7 +515,15 @@ LBP_EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
 		lbp_count_real();
 		return lbp_real.spin_unlock(s);
 	}
-	return entry_release(e, spin_obj(s), 1, &site);
+	return entry_release(e, spin_obj(s), 1, site);
+}
+
+LBP_EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
+{
+	if (lbp_forwarding())
+		return lbp_real.spin_unlock(s);
+	struct lbp_site site = SITE_HERE;
+	return spin_release(s, &site);
 }
 
 LBP_EXPORT int pthread_spin_init(pthread_spinlock_t *s, int pshared)
