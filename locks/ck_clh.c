@@ -22,7 +22,14 @@
  * CAS); ck_pr_fence_load() orders the swap before reading the predecessor; ck_pr_fence_lock()
  * after acquiring pairs with ck_pr_fence_unlock() before the store that clears wait. Inline
  * assembly, invisible to ThreadSanitizer: LB_TSAN_OPAQUE.
- * Fairness: FIFO in swap order.
+ * Timed acquisition: NOT FIFO. A waiter in the queue cannot leave it (its successor spins on its
+ * node), so timedlock never joins it: it polls trylock with a bounded doubling back-off until the
+ * deadline (deadline.h's lb_poll_trylock_until). It takes the lock only at an instant when the tail
+ * node's flag is clear, and a steady queue of lock() callers can pass it over until it times out. A
+ * past deadline on a held lock returns after one try. Orders: trylock's.
+ * It inherits trylock's limit above: after an ABA a trylock waits in the queue, so a poll can then
+ * outlast its deadline by the holder's critical section.
+ * Fairness: FIFO in swap order, for lock; timedlock is not.
  * Oversubscription: collapses, as every FIFO spinlock.
  * Context: a pointer to the thread's current node. Node lifetime is clh.c's: init allocates the
  * unowned node ck_spinlock_clh_init puts in the tail, ctx_init one node per context, each
@@ -33,8 +40,10 @@
  */
 #include <ck_spinlock.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 
+#include "deadline.h"
 #include <lockbench/lock.h>
 
 /* One node per cache line; ck's struct is its first member, so ck's pointers are ours. */
@@ -123,6 +132,12 @@ static int ck_clh_trylock(void *lock, void *ctx)
 	return 0;
 }
 
+/* Not FIFO: see the header. */
+static int ck_clh_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	return lb_poll_trylock_until(ck_clh_trylock, lock, ctx, deadline_ns);
+}
+
 static int ck_clh_unlock(void *lock, void *ctx)
 {
 	struct ck_clh_ctx *c = ctx;
@@ -149,4 +164,5 @@ const struct lb_lock_ops lb_ck_clh_ops = {
 	.lock = ck_clh_lock,
 	.unlock = ck_clh_unlock,
 	.trylock = ck_clh_trylock,
+	.timedlock = ck_clh_timedlock,
 };

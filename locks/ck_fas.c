@@ -9,14 +9,20 @@
  * ck_pr_fence_unlock() before the releasing store (on x86 the locked exchange and TSO already
  * give acquire and release; the fences are compiler barriers). ck's atomics are inline
  * assembly, invisible to ThreadSanitizer: LB_TSAN_OPAQUE.
- * Fairness: none; the releasing core often wins again.
+ * Timed acquisition: ck has no timed fas lock; ours polls ck_spinlock_fas_trylock (one exchange)
+ * with deadline.h's bounded doubling back-off and reads the clock after each failed try. Unlike
+ * ck's lock it does not wait by reading, so each try takes the line exclusive; the back-off (1 to
+ * 128 pauses) keeps that down. Orders: ck's trylock (ck_pr_fence_lock after a winning exchange).
+ * Fairness: none, timed or not; the releasing core often wins again.
  * Oversubscription: as tas: a preempted holder makes waiters burn their slices; handoff itself
  * never waits for a preempted waiter.
  * Context: none.
  */
 #include <ck_spinlock.h>
 #include <errno.h>
+#include <stdint.h>
 
+#include "deadline.h"
 #include <lockbench/lock.h>
 
 struct ck_fas_lock {
@@ -52,6 +58,11 @@ static int ck_fas_trylock(void *lock, void *ctx)
 	return ck_spinlock_fas_trylock(&l->fas) ? 0 : -EBUSY;
 }
 
+static int ck_fas_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	return lb_poll_trylock_until(ck_fas_trylock, lock, ctx, deadline_ns);
+}
+
 static int ck_fas_unlock(void *lock, void *ctx)
 {
 	struct ck_fas_lock *l = lock;
@@ -71,4 +82,5 @@ const struct lb_lock_ops lb_ck_fas_ops = {
 	.lock = ck_fas_lock,
 	.unlock = ck_fas_unlock,
 	.trylock = ck_fas_trylock,
+	.timedlock = ck_fas_timedlock,
 };

@@ -8,7 +8,12 @@
  * Memory order: ck's: ck_pr_fence_store_atomic() publishes the node's initialization before the
  * swap; ck_pr_fence_lock() after acquiring pairs with ck_pr_fence_unlock() at the start of
  * unlock. Inline assembly, invisible to ThreadSanitizer: LB_TSAN_OPAQUE.
- * Fairness: FIFO in swap order.
+ * Timed acquisition: NOT FIFO. A waiter in the queue cannot leave it (ck's MCS node, once swapped
+ * in, will be handed the lock), so timedlock never joins it: it polls trylock with a bounded
+ * doubling back-off until the deadline (deadline.h's lb_poll_trylock_until). It takes the lock only
+ * at an instant when the queue is empty, and a steady queue of lock() callers can pass it over
+ * until it times out. A past deadline on a held lock returns after one try. Orders: trylock's.
+ * Fairness: FIFO in swap order, for lock; timedlock is not.
  * Oversubscription: collapses, as mcs.c: the release goes to the next node even when its thread
  * is preempted; a thread preempted between swap and link stalls the unlocker.
  * Context: one ck node, on its own cache line. Any number of ck-mcs locks, one held at a time:
@@ -17,7 +22,9 @@
  */
 #include <ck_spinlock.h>
 #include <errno.h>
+#include <stdint.h>
 
+#include "deadline.h"
 #include <lockbench/lock.h>
 
 struct ck_mcs_lock {
@@ -77,6 +84,12 @@ static int ck_mcs_trylock(void *lock, void *ctx)
 	return 0;
 }
 
+/* Not FIFO: see the header. */
+static int ck_mcs_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	return lb_poll_trylock_until(ck_mcs_trylock, lock, ctx, deadline_ns);
+}
+
 static int ck_mcs_unlock(void *lock, void *ctx)
 {
 	struct ck_mcs_lock *l = lock;
@@ -103,4 +116,5 @@ const struct lb_lock_ops lb_ck_mcs_ops = {
 	.lock = ck_mcs_lock,
 	.unlock = ck_mcs_unlock,
 	.trylock = ck_mcs_trylock,
+	.timedlock = ck_mcs_timedlock,
 };

@@ -12,7 +12,12 @@
  * ck_pr_fence_unlock() before the increment in unlock (on x86, TSO and the locked fetch-add
  * give these; the fences are compiler barriers). Inline assembly, invisible to ThreadSanitizer:
  * LB_TSAN_OPAQUE.
- * Fairness: FIFO in ticket order.
+ * Timed acquisition: NOT FIFO. A waiter in the queue cannot leave it (ck's ticket, once taken, must
+ * be served), so timedlock never joins it: it polls trylock with a bounded doubling back-off until
+ * the deadline (deadline.h's lb_poll_trylock_until). It takes the lock only at an instant when the
+ * two halves are equal, and a steady queue of lock() callers can pass it over until it times out. A
+ * past deadline on a held lock returns after one try. Orders: trylock's.
+ * Fairness: FIFO in ticket order, for lock; timedlock is not.
  * Oversubscription: collapses, as ticket.c: the release goes to the next ticket even when its
  * thread is preempted.
  * Context: none.
@@ -25,7 +30,9 @@
  */
 #include <ck_spinlock.h>
 #include <errno.h>
+#include <stdint.h>
 
+#include "deadline.h"
 #include <lockbench/lock.h>
 
 struct ck_ticket_lock {
@@ -70,6 +77,12 @@ static int ck_ticket_trylock(void *lock, void *ctx)
 #endif
 }
 
+/* Not FIFO: see the header. */
+static int ck_ticket_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	return lb_poll_trylock_until(ck_ticket_trylock, lock, ctx, deadline_ns);
+}
+
 static int ck_ticket_unlock(void *lock, void *ctx)
 {
 	struct ck_ticket_lock *l = lock;
@@ -89,4 +102,5 @@ const struct lb_lock_ops lb_ck_ticket_ops = {
 	.lock = ck_ticket_lock,
 	.unlock = ck_ticket_unlock,
 	.trylock = ck_ticket_trylock,
+	.timedlock = ck_ticket_timedlock,
 };

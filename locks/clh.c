@@ -35,7 +35,13 @@
  *    unlock.
  *  - A failed CAS (unlock's or trylock's) is relaxed: unlock then releases through the store,
  *    trylock gives up. trylock's first load of tail is relaxed: a hint; the CAS decides.
- * Fairness: FIFO in swap order (the swap is the doorway).
+ * Timed acquisition: NOT FIFO. A waiter in the queue cannot leave it (its successor spins on its
+ * node, which only its unlock releases), so timedlock never joins it: it polls trylock with a
+ * bounded doubling back-off until the deadline (deadline.h's lb_poll_trylock_until). It takes the
+ * lock only at an instant when the tail is marked released, and a steady queue of lock() callers
+ * can pass it over until it times out. A past deadline on a held lock returns after one try.
+ * Orders: trylock's.
+ * Fairness: FIFO in swap order (the swap is the doorway), for lock; timedlock is not.
  * Oversubscription: collapses, as every FIFO spinlock: the release goes to the next node even
  * when its thread is preempted.
  * Context: a pointer to the node this thread enqueues next (plus, while it holds a lock, the
@@ -64,6 +70,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "deadline.h"
 #include <lockbench/lock.h>
 
 #define CLH_RELEASED ((uintptr_t)1)
@@ -206,6 +213,12 @@ static int clh_trylock(void *lock, void *ctx)
 	return 0;
 }
 
+/* Not FIFO: see the header. */
+static int clh_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	return lb_poll_trylock_until(clh_trylock, lock, ctx, deadline_ns);
+}
+
 static int clh_unlock(void *lock, void *ctx)
 {
 	struct clh_lock *l = lock;
@@ -248,6 +261,7 @@ const struct lb_lock_ops lb_clh_ops = {
 	.lock = clh_lock,
 	.unlock = clh_unlock,
 	.trylock = clh_trylock,
+	.timedlock = clh_timedlock,
 #ifdef LB_TEST_HOOKS
 	.turn = clh_turn,
 #endif

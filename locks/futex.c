@@ -10,8 +10,11 @@
  * section happens-before ours. Failed CASes are relaxed: they only tell us which path to take.
  * FUTEX_WAIT's compare-and-sleep is atomic against FUTEX_WAKE, and a sleeper always sets 2
  * before sleeping on 2, so the unlock that follows sees 2 and wakes it: no lost wakeup.
- * Fairness: none. A woken sleeper competes with threads that have just arrived (barging), and
- * the releasing thread can take the lock straight back; a sleeper can be passed over
+ * Timed acquisition: futex_word.h's futex_mutex_timedlock: the same CAS, then the same slow path
+ * sleeping in FUTEX_WAIT_BITSET until the absolute CLOCK_MONOTONIC deadline; futex_word.h argues
+ * why a waiter that times out loses no wake-up. A past deadline on a held lock returns at once.
+ * Fairness: none, timed or not. A woken sleeper competes with threads that have just arrived
+ * (barging), and the releasing thread can take the lock straight back; a sleeper can be passed over
  * repeatedly. The reward is throughput: the lock is never handed to a thread that is not running.
  * Oversubscription: degrades gracefully. Waiters sleep instead of burning the CPU that the
  * holder needs, and a preempted holder costs only the time until it runs again. Each contended
@@ -56,6 +59,13 @@ static int futex_trylock(void *lock, void *ctx)
 	return futex_mutex_trylock(&l->word);
 }
 
+static int futex_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	struct futex_lock *l = lock;
+	(void)ctx;
+	return futex_mutex_timedlock(&l->word, deadline_ns);
+}
+
 static int futex_unlock(void *lock, void *ctx)
 {
 	struct futex_lock *l = lock;
@@ -75,4 +85,5 @@ const struct lb_lock_ops lb_futex_ops = {
 	.lock = futex_lock,
 	.unlock = futex_unlock,
 	.trylock = futex_trylock,
+	.timedlock = futex_timedlock,
 };

@@ -16,8 +16,12 @@
  * Memory order: as futex.c: the acquire CAS (fast path or after a spin) or the acquire exchange
  * that returns 0 pairs with the release exchange of 0 in unlock. The spinning load is relaxed:
  * it only decides when to try the CAS, which does the acquiring.
- * Fairness: none, and less than futex's: a spinner usually wins the lock against the sleeper
- * that unlock just woke.
+ * Timed acquisition: the same CAS and bounded spin (too short, at most ~5 us, to be worth
+ * reading the clock in), then futex_word.h's timed slow path: FUTEX_WAIT_BITSET until the
+ * absolute CLOCK_MONOTONIC deadline, with futex_word.h's no-lost-wakeup argument. A past
+ * deadline on a held lock returns after the spin, without touching the word.
+ * Fairness: none, timed or not, and less than futex's: a spinner usually wins the lock against the
+ * sleeper that unlock just woke.
  * Oversubscription: on 2 CPUs and more threads, a spinner burns up to its bound while the holder
  * may not even be running, then sleeps as futex does; the bound caps the waste per acquisition.
  * Context: none.
@@ -47,12 +51,12 @@ static void futex_spin_destroy(void *lock)
 	(void)lock;
 }
 
-static int futex_spin_lock(void *lock, void *ctx)
+/* The CAS and the bounded spin of lock and timedlock: 0 when they acquired, else the last value
+ * seen in the word (not 0), from which mutex3's slow path takes over. */
+static unsigned futex_spin_phase(struct futex_spin_lock *l)
 {
-	struct futex_spin_lock *l = lock;
-	(void)ctx;
 	if (futex_mutex_trylock(&l->word) == 0)
-		return 0;
+		return FUTEX_MUTEX_FREE;
 	unsigned c = FUTEX_MUTEX_FREE;
 	for (int i = 0; i < FUTEX_SPIN_LIMIT; i++) {
 		lb_cpu_relax();
@@ -63,11 +67,29 @@ static int futex_spin_lock(void *lock, void *ctx)
 		    atomic_compare_exchange_strong_explicit(&l->word, &c, FUTEX_MUTEX_LOCKED,
 							    memory_order_acquire,
 							    memory_order_relaxed))
-			return 0;
+			return FUTEX_MUTEX_FREE;
 	}
-	/* c is the last value seen and is not 0: mutex3's slow path takes it from there. */
-	futex_mutex_lock_slow(&l->word, c);
+	/* A failed CAS left in c the value it saw, which is not 0, like a plain read that
+	 * ended the loop without trying: either way c != 0 here. */
+	return c;
+}
+
+static int futex_spin_lock(void *lock, void *ctx)
+{
+	struct futex_spin_lock *l = lock;
+	(void)ctx;
+	unsigned c = futex_spin_phase(l);
+	if (c != FUTEX_MUTEX_FREE)
+		futex_mutex_lock_slow(&l->word, c);
 	return 0;
+}
+
+static int futex_spin_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	struct futex_spin_lock *l = lock;
+	(void)ctx;
+	unsigned c = futex_spin_phase(l);
+	return c == FUTEX_MUTEX_FREE ? 0 : futex_mutex_timedlock_slow(&l->word, c, deadline_ns);
 }
 
 static int futex_spin_trylock(void *lock, void *ctx)
@@ -96,4 +118,5 @@ const struct lb_lock_ops lb_futex_spin_ops = {
 	.lock = futex_spin_lock,
 	.unlock = futex_spin_unlock,
 	.trylock = futex_spin_trylock,
+	.timedlock = futex_spin_timedlock,
 };

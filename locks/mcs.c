@@ -22,7 +22,12 @@
  *  - Clearing waiting is a release store paired with our acquire spin on it: the handoff.
  *  - A failed CAS in unlock is relaxed: it only tells us a successor is on its way; the acquire
  *    load of next that follows synchronizes with its link.
- * Fairness: FIFO in swap order (the swap is the doorway).
+ * Timed acquisition: NOT FIFO. A waiter in the queue cannot leave it (its node is linked into the
+ * predecessor's and will be handed the lock), so timedlock never joins it: it polls trylock with a
+ * bounded doubling back-off until the deadline (deadline.h's lb_poll_trylock_until). It takes the
+ * lock only at an instant when the queue is empty, and a steady queue of lock() callers can pass it
+ * over until it times out. A past deadline on a held lock returns after one try. Orders: trylock's.
+ * Fairness: FIFO in swap order (the swap is the doorway), for lock; timedlock is not.
  * Oversubscription: collapses, as every FIFO spinlock: the lock goes to the next node even when
  * its thread is preempted, and the queue behind it waits for a scheduler tick. A thread
  * preempted between its swap and its link also stalls the unlocker, which must wait to see it.
@@ -47,7 +52,9 @@
 #include <errno.h>
 #include <stdatomic.h>
 #include <stddef.h>
+#include <stdint.h>
 
+#include "deadline.h"
 #include <lockbench/lock.h>
 
 struct mcs_node {
@@ -178,6 +185,12 @@ static int mcs_trylock(void *lock, void *ctx)
 	return 0;
 }
 
+/* Not FIFO: see the header. */
+static int mcs_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	return lb_poll_trylock_until(mcs_trylock, lock, ctx, deadline_ns);
+}
+
 static int mcs_unlock(void *lock, void *ctx)
 {
 	struct mcs_lock *l = lock;
@@ -224,6 +237,7 @@ const struct lb_lock_ops lb_mcs_ops = {
 	.lock = mcs_lock,
 	.unlock = mcs_unlock,
 	.trylock = mcs_trylock,
+	.timedlock = mcs_timedlock,
 #ifdef LB_TEST_HOOKS
 	.turn = mcs_turn,
 #endif

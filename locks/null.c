@@ -7,10 +7,12 @@
  * State: none. init accepts only permits == 1, like every lock that is not LB_COUNTING, so the
  * generic contract ("a non-counting lock refuses permits > 1") holds without an exception.
  * Memory order: none. Two threads "holding" it race on whatever it was meant to guard.
+ * Timed acquisition: succeeds at once, whatever the deadline, like lock.
  * Fairness and oversubscription: nobody ever waits.
  * Context: none.
  */
 #include <errno.h>
+#include <stdint.h>
 
 #include <lockbench/lock.h>
 
@@ -43,6 +45,14 @@ static int null_trylock(void *lock, void *ctx)
 	return 0;
 }
 
+static int null_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	(void)lock;
+	(void)ctx;
+	(void)deadline_ns;
+	return 0;
+}
+
 static int null_unlock(void *lock, void *ctx)
 {
 	(void)lock;
@@ -61,4 +71,5 @@ const struct lb_lock_ops lb_null_ops = {
 	.lock = null_lock,
 	.unlock = null_unlock,
 	.trylock = null_trylock,
+	.timedlock = null_timedlock,
 };

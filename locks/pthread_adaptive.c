@@ -10,12 +10,15 @@
  * State: glibc's, opaque to us (__lock as pthread_mutex.c, plus __spins, the spin average).
  * Memory order: POSIX 4.12: lock and unlock synchronize memory (acquire in lock, release in
  * unlock, as pthread_mutex.c).
- * Fairness: none, less than pthread-mutex: spinners usually beat the sleeper that unlock woke.
+ * Timed acquisition: pthread_mutex_clocklock(CLOCK_MONOTONIC) (pthread_common.h): glibc's
+ * timed path for an adaptive mutex spins as its lock does, then sleeps with the deadline.
+ * Fairness: none, timed or not, less than pthread-mutex: spinners usually beat the sleeper
+ * that unlock woke.
  * Oversubscription: spinners waste up to their bound while the holder may not be running, then
  * sleep; graceful otherwise.
  * Context: none. The shared functions are in pthread_common.h.
  */
-#define _GNU_SOURCE /* PTHREAD_MUTEX_ADAPTIVE_NP */
+#define _GNU_SOURCE /* PTHREAD_MUTEX_ADAPTIVE_NP; pthread_mutex_clocklock */
 #include "pthread_common.h"
 
 static int pthread_adaptive_init(void *lock, unsigned permits)
@@ -34,4 +37,5 @@ const struct lb_lock_ops lb_pthread_adaptive_ops = {
 	.lock = pthread_common_lock,
 	.unlock = pthread_common_unlock,
 	.trylock = pthread_common_trylock,
+	.timedlock = pthread_common_timedlock,
 };

@@ -4,13 +4,25 @@
  * installed.
  *
  * pthread functions return a positive error number; the vtable wants it negated.
+ * Timed acquisition is pthread_mutex_clocklock(CLOCK_MONOTONIC) (glibc 2.30 and later, a GNU
+ * extension: every including file defines _GNU_SOURCE before its first include). glibc tries
+ * the lock before looking at the deadline, so a free mutex is taken even with a deadline in
+ * the past, and the owner of a recursive mutex re-enters at once.
  */
 #ifndef LB_PTHREAD_COMMON_H
 #define LB_PTHREAD_COMMON_H
 
+#ifndef _GNU_SOURCE
+#error "pthread_common.h needs _GNU_SOURCE (pthread_mutex_clocklock), defined before any include"
+#endif
+
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
+#include <time.h>
 
+#include "deadline.h"
+#include "tsan.h"
 #include <lockbench/lock.h>
 
 struct pthread_lb_mutex {
@@ -56,6 +68,17 @@ static inline int pthread_common_trylock(void *lock, void *ctx)
 	struct pthread_lb_mutex *l = lock;
 	(void)ctx;
 	return -pthread_mutex_trylock(&l->mutex); /* EBUSY when held */
+}
+
+static inline int pthread_common_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	struct pthread_lb_mutex *l = lock;
+	struct timespec abs = lb_deadline_timespec(deadline_ns);
+	(void)ctx;
+	lb_tsan_timedlock_pre(&l->mutex); /* TSan does not intercept clocklock: tsan.h */
+	int err = pthread_mutex_clocklock(&l->mutex, CLOCK_MONOTONIC, &abs);
+	lb_tsan_timedlock_post(&l->mutex, err == 0);
+	return -err; /* -ETIMEDOUT */
 }
 
 static inline int pthread_common_unlock(void *lock, void *ctx)

@@ -9,10 +9,13 @@
  * Memory order: POSIX (Base Definitions 4.12, "Memory Synchronization") makes lock and unlock
  * synchronize memory; glibc does it with an acquire CAS/exchange in lock paired with the release
  * exchange in unlock.
- * Fairness: none (barging): a woken sleeper competes with new arrivals.
+ * Timed acquisition: pthread_mutex_clocklock(CLOCK_MONOTONIC) (pthread_common.h): glibc's
+ * same futex lock, sleeping in a FUTEX_WAIT with the absolute deadline.
+ * Fairness: none (barging), timed or not: a woken sleeper competes with new arrivals.
  * Oversubscription: degrades gracefully: waiters sleep.
  * Context: none. The shared functions are in pthread_common.h.
  */
+#define _GNU_SOURCE /* pthread_mutex_clocklock, in pthread_common.h */
 #include "pthread_common.h"
 
 static int pthread_mutex_lb_init(void *lock, unsigned permits)
@@ -31,4 +34,5 @@ const struct lb_lock_ops lb_pthread_mutex_ops = {
 	.lock = pthread_common_lock,
 	.unlock = pthread_common_unlock,
 	.trylock = pthread_common_trylock,
+	.timedlock = pthread_common_timedlock,
 };

@@ -9,10 +9,14 @@
  * Memory order: POSIX 4.12: lock and unlock synchronize memory (acquire in lock, release in the
  * unlock that frees it). glibc reads __owner without ordering to check ownership, which is
  * enough for the reason given in reentrant.c: a thread only compares it with its own id.
- * Fairness: none (barging), as pthread-mutex.
+ * Timed acquisition: pthread_mutex_clocklock(CLOCK_MONOTONIC) (pthread_common.h): the owner
+ * re-enters at once (count + 1, EAGAIN at the limit), whatever the deadline; others sleep as in
+ * pthread-mutex's timed path.
+ * Fairness: none (barging), as pthread-mutex, timed or not.
  * Oversubscription: degrades gracefully: waiters sleep.
  * Context: none. The shared functions are in pthread_common.h.
  */
+#define _GNU_SOURCE /* pthread_mutex_clocklock, in pthread_common.h */
 #include "pthread_common.h"
 
 static int pthread_recursive_init(void *lock, unsigned permits)
@@ -31,4 +35,5 @@ const struct lb_lock_ops lb_pthread_recursive_ops = {
 	.lock = pthread_common_lock,
 	.unlock = pthread_common_unlock,
 	.trylock = pthread_common_trylock,
+	.timedlock = pthread_common_timedlock,
 };

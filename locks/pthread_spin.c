@@ -9,15 +9,22 @@
  * Memory order: POSIX (Base Definitions 4.12) makes pthread_spin_lock and pthread_spin_unlock
  * synchronize memory; on x86 the locked decrement pairs with the (TSO, release) store in unlock,
  * elsewhere glibc's acquire CAS pairs with its release store.
- * Fairness: none. Whoever's CAS lands first after the release wins; the releasing core, which
- * holds the line, often wins again.
+ * Timed acquisition: glibc has no timed spinlock, so ours polls pthread_spin_trylock with
+ * deadline.h's bounded doubling back-off (1 to 128 pauses) and reads the clock after each
+ * failed try, until the deadline. It synchronizes as lock does (a successful trylock
+ * synchronizes memory like pthread_spin_lock). Each try is a locked exchange or CAS, not
+ * glibc's read-only wait (the word is opaque to us); the back-off keeps that traffic down.
+ * Fairness: none, timed or not. Whoever's CAS lands first after the release wins; the releasing
+ * core, which holds the line, often wins again.
  * Oversubscription: collapses when the holder is preempted: every waiter spins through its time
  * slice. Milder than FIFO spinlocks, since any running waiter can take the released lock.
  * Context: none.
  */
 #include <errno.h>
 #include <pthread.h>
+#include <stdint.h>
 
+#include "deadline.h"
 #include <lockbench/lock.h>
 
 struct pthread_lb_spin {
@@ -52,6 +59,11 @@ static int pthread_spin_lb_trylock(void *lock, void *ctx)
 	return -pthread_spin_trylock(&l->spin); /* EBUSY when held */
 }
 
+static int pthread_spin_lb_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	return lb_poll_trylock_until(pthread_spin_lb_trylock, lock, ctx, deadline_ns);
+}
+
 static int pthread_spin_lb_unlock(void *lock, void *ctx)
 {
 	struct pthread_lb_spin *l = lock;
@@ -70,4 +82,5 @@ const struct lb_lock_ops lb_pthread_spin_ops = {
 	.lock = pthread_spin_lb_lock,
 	.unlock = pthread_spin_lb_unlock,
 	.trylock = pthread_spin_lb_trylock,
+	.timedlock = pthread_spin_lb_timedlock,
 };

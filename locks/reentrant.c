@@ -23,7 +23,12 @@
  *  - If it reads anything else, it is not the holder: had it been, its own id would be the
  *    latest value in the word's modification order that it could see, as just argued.
  *  No other data is published through `owner`, so it needs no acquire or release.
- * Fairness: none, as futex.c (barging). The owner's re-acquisitions never wait.
+ * Timed acquisition: the owner's timedlock re-enters at once (depth + 1), whatever the
+ * deadline, as pthread_mutex_clocklock on a recursive mutex; anyone else's is futex.c's
+ * (futex_word.h's futex_mutex_timedlock: FUTEX_WAIT_BITSET until the absolute CLOCK_MONOTONIC
+ * deadline, no lost wake-up), then become_owner. A timed-out caller changes neither owner nor
+ * depth.
+ * Fairness: none, as futex.c (barging), timed or not. The owner's re-acquisitions never wait.
  * Oversubscription: degrades gracefully, as futex.c: waiters sleep.
  * Context: none.
  */
@@ -112,6 +117,19 @@ static int reentrant_trylock(void *lock, void *ctx)
 	return rc;
 }
 
+static int reentrant_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	struct reentrant_lock *l = lock;
+	uintptr_t me = self_id();
+	(void)ctx;
+	if (held_by_me(l, me))
+		return enter_again(l);
+	int rc = futex_mutex_timedlock(&l->word, deadline_ns);
+	if (rc == 0)
+		become_owner(l, me);
+	return rc;
+}
+
 static int reentrant_unlock(void *lock, void *ctx)
 {
 	struct reentrant_lock *l = lock;
@@ -138,4 +156,5 @@ const struct lb_lock_ops lb_reentrant_ops = {
 	.lock = reentrant_lock,
 	.unlock = reentrant_unlock,
 	.trylock = reentrant_trylock,
+	.timedlock = reentrant_timedlock,
 };

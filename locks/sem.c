@@ -10,11 +10,14 @@
  * Memory order: POSIX (Base Definitions 4.12) makes sem_wait and sem_post synchronize memory:
  * glibc's acquire CAS that takes the permit pairs with the release in the sem_post that put it
  * back.
- * Fairness: none: a woken sleeper competes with new arrivals.
+ * Timed acquisition: sem_clockwait(CLOCK_MONOTONIC) (sem_common.h): glibc's same futex sleep,
+ * with the absolute deadline.
+ * Fairness: none, timed or not: a woken sleeper competes with new arrivals.
  * Oversubscription: degrades gracefully: waiters sleep.
  * Context: none. The shared functions are in sem_common.h; sem_wait interrupted by a signal
  * (EINTR) is retried.
  */
+#define _GNU_SOURCE /* sem_clockwait, in sem_common.h */
 #include "sem_common.h"
 
 static int sem_lb_init(void *lock, unsigned permits)
@@ -35,4 +38,5 @@ const struct lb_lock_ops lb_sem_ops = {
 	.lock = sem_common_lock,
 	.unlock = sem_common_unlock,
 	.trylock = sem_common_trylock,
+	.timedlock = sem_common_timedlock,
 };

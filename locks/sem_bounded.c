@@ -22,8 +22,15 @@
  * closes the gap between the re-read and the sleep. The retraction is seq_cst too, so that the
  * poster's read of sleepers stays within that one order. Failed CASes are relaxed: they only
  * reload the value to retry with.
- * Fairness: none; a waker wakes an arbitrary sleeper, and new arrivals take permits before it
- * runs. Releasing when there is room never waits.
+ * Timed acquisition of one permit: lock's loop with FUTEX_WAIT_BITSET until the absolute
+ * CLOCK_MONOTONIC deadline (futex_word_wait_until). Each round tries the CAS first and gives up
+ * only after a failed try, when the deadline has passed or the kernel reports ETIMEDOUT; either
+ * way it retracts from sleepers first. No lost wake-up: the kernel reports ETIMEDOUT only to a
+ * sleeper that no FUTEX_WAKE dequeued (futex_word.h), so a waiter that gives up consumed no
+ * wake-up; a woken one always tries the CAS again, so the post that woke it is either taken by
+ * it or by another taker. A past deadline with no permit free returns without announcing.
+ * Fairness: none, timed or not; a waker wakes an arbitrary sleeper, and new arrivals take permits
+ * before it runs. Releasing when there is room never waits.
  * Oversubscription: degrades gracefully: waiters sleep.
  * Context: none.
  */
@@ -83,6 +90,25 @@ static int sem_bounded_lock(void *lock, void *ctx)
 	}
 }
 
+static int sem_bounded_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	struct sem_bounded *s = lock;
+	for (;;) {
+		if (sem_bounded_trylock(lock, ctx) == 0)
+			return 0;
+		if (lb_now_ns() >= deadline_ns)
+			return -ETIMEDOUT;
+		/* seq_cst, the announce/re-read/retract of lock: the header's Dekker argument. */
+		atomic_fetch_add_explicit(&s->sleepers, 1, memory_order_seq_cst);
+		int rc = 0;
+		if (atomic_load_explicit(&s->count, memory_order_seq_cst) == 0)
+			rc = futex_word_wait_until(&s->count, 0, deadline_ns);
+		atomic_fetch_sub_explicit(&s->sleepers, 1, memory_order_seq_cst);
+		if (rc == -ETIMEDOUT)
+			return -ETIMEDOUT; /* queued until the deadline: no wake-up was ours */
+	}
+}
+
 static int sem_bounded_unlock(void *lock, void *ctx)
 {
 	struct sem_bounded *s = lock;
@@ -110,4 +136,5 @@ const struct lb_lock_ops lb_sem_bounded_ops = {
 	.lock = sem_bounded_lock,
 	.unlock = sem_bounded_unlock,
 	.trylock = sem_bounded_trylock,
+	.timedlock = sem_bounded_timedlock,
 };

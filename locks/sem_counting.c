@@ -8,10 +8,12 @@
  * Memory order: POSIX 4.12: sem_wait and sem_post synchronize memory; the acquire that takes a
  * permit pairs with the release of the sem_post that returned one (and, since every update of
  * the value is a read-modify-write, with all posts before it).
- * Fairness: none: a woken sleeper competes with new arrivals.
+ * Timed acquisition of one permit: sem_clockwait(CLOCK_MONOTONIC) (sem_common.h).
+ * Fairness: none, timed or not: a woken sleeper competes with new arrivals.
  * Oversubscription: degrades gracefully: waiters sleep.
  * Context: none. The shared functions are in sem_common.h; EINTR is retried.
  */
+#define _GNU_SOURCE /* sem_clockwait, in sem_common.h */
 #include "sem_common.h"
 
 const struct lb_lock_ops lb_sem_counting_ops = {
@@ -25,4 +27,5 @@ const struct lb_lock_ops lb_sem_counting_ops = {
 	.lock = sem_common_lock,
 	.unlock = sem_common_unlock,
 	.trylock = sem_common_trylock,
+	.timedlock = sem_common_timedlock,
 };

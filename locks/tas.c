@@ -7,8 +7,11 @@
  * Memory order: the acquire exchange that reads 0 pairs with the release store of 0 in unlock,
  * so the previous holder's critical section happens-before ours. A failed exchange orders
  * nothing and needs nothing: we retry.
- * Fairness: none. Every waiter hammers the line with exchanges (each one takes the line
- * exclusive), so the releasing core, which still has the line, often wins again.
+ * Timed acquisition: lock's loop, reading the clock at the first failed exchange and then once
+ * every 64 (LB_SPINS_PER_CLOCK_READ), so a past deadline on a held lock returns after one try
+ * and a waiter overshoots its deadline by at most 64 pauses. Same orders as lock.
+ * Fairness: none, timed or not. Every waiter hammers the line with exchanges (each one takes the
+ * line exclusive), so the releasing core, which still has the line, often wins again.
  * Oversubscription: degrades gracefully for an unfair lock: a preempted waiter holds no place
  * in any queue, so the holder's release is taken by whoever runs; but a preempted holder makes
  * every waiter burn its whole time slice.
@@ -16,7 +19,9 @@
  */
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
+#include "deadline.h"
 #include <lockbench/lock.h>
 
 struct tas_lock {
@@ -66,6 +71,20 @@ static int tas_trylock(void *lock, void *ctx)
 	return atomic_exchange_explicit(&l->held, 1, memory_order_acquire) ? -EBUSY : 0;
 }
 
+static int tas_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	struct tas_lock *l = lock;
+	(void)ctx;
+	/* Acquire, as in lock: pairs with the release store in unlock. */
+	for (unsigned spins = 0; atomic_exchange_explicit(&l->held, 1, memory_order_acquire);
+	     spins++) {
+		if (spins % LB_SPINS_PER_CLOCK_READ == 0 && lb_now_ns() >= deadline_ns)
+			return -ETIMEDOUT;
+		lb_cpu_relax();
+	}
+	return 0;
+}
+
 static int tas_unlock(void *lock, void *ctx)
 {
 	struct tas_lock *l = lock;
@@ -94,6 +113,7 @@ const struct lb_lock_ops lb_tas_ops = {
 	.lock = tas_lock,
 	.unlock = tas_unlock,
 	.trylock = tas_trylock,
+	.timedlock = tas_timedlock,
 #ifdef LB_TEST_HOOKS
 	.turn = tas_turn,
 #endif

@@ -32,7 +32,13 @@
  * fetch-add on `serving` is release: the holder is its only writer while it holds the lock, so
  * the fetch-add stores exactly the next ticket, and its release pairs with that ticket's
  * acquire load as above.
- * Fairness: FIFO in ticket order (the fetch-add is the doorway).
+ * Timed acquisition: NOT FIFO. A waiter in the queue cannot leave it (a ticket, once taken, must be
+ * served, or every later ticket waits for ever), so timedlock never joins it: it polls trylock with
+ * a bounded doubling back-off until the deadline (deadline.h's lb_poll_trylock_until). It takes the
+ * lock only at an instant when no ticket is outstanding, and a steady queue of lock() callers can
+ * pass it over until it times out. A past deadline on a held lock returns after one try. Orders:
+ * trylock's.
+ * Fairness: FIFO in ticket order (the fetch-add is the doorway), for lock; timedlock is not.
  * Oversubscription: collapses. Each release goes to exactly one thread, the next in line; when
  * that thread is preempted, the lock stays idle until it is scheduled again, and every waiter
  * behind it spins through its time slice. With 2 CPUs and more threads, handoffs happen at
@@ -42,6 +48,7 @@
 #include <errno.h>
 #include <stdatomic.h>
 
+#include "deadline.h"
 #include <lockbench/lock.h>
 
 struct ticket_lock {
@@ -96,6 +103,12 @@ static int ticket_trylock(void *lock, void *ctx)
 	return 0;
 }
 
+/* Not FIFO: see the header. */
+static int ticket_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	return lb_poll_trylock_until(ticket_trylock, lock, ctx, deadline_ns);
+}
+
 static int ticket_unlock(void *lock, void *ctx)
 {
 	struct ticket_lock *l = lock;
@@ -124,6 +137,7 @@ const struct lb_lock_ops lb_ticket_ops = {
 	.lock = ticket_lock,
 	.unlock = ticket_unlock,
 	.trylock = ticket_trylock,
+	.timedlock = ticket_timedlock,
 #ifdef LB_TEST_HOOKS
 	.turn = ticket_turn,
 #endif

@@ -15,15 +15,20 @@
  * so the previous holder's critical section happens-before ours. The reading spin is relaxed:
  * it only decides when to try the exchange, which does the acquiring; a failed exchange orders
  * nothing and we retry.
- * Fairness: none. Backoff makes it worse: a thread that has lost a few times waits longer than
- * a newcomer, and the releasing thread, with the line in its cache, often wins again.
+ * Timed acquisition: lock's loop, reading the clock in the read-only spin (at its first read
+ * of a held word and once every 64 reads, LB_SPINS_PER_CLOCK_READ) and after each lost
+ * exchange; a past deadline on a held lock returns after one read. Same orders as lock.
+ * Fairness: none, timed or not. Backoff makes it worse: a thread that has lost a few times waits
+ * longer than a newcomer, and the releasing thread, with the line in its cache, often wins again.
  * Oversubscription: as tas: a preempted holder makes every waiter burn its time slice, but a
  * preempted waiter holds no place in any queue, so handoff does not stall.
  * Context: none.
  */
 #include <errno.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
+#include "deadline.h"
 #include <lockbench/lock.h>
 
 enum { TTAS_BACKOFF_MIN = 1, TTAS_BACKOFF_MAX = 128 };
@@ -64,6 +69,30 @@ static int ttas_lock(void *lock, void *ctx)
 	}
 }
 
+static int ttas_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	struct ttas_lock *l = lock;
+	unsigned backoff = TTAS_BACKOFF_MIN;
+	(void)ctx;
+	for (;;) {
+		/* Relaxed: a hint; the exchange acquires, as in lock. */
+		for (unsigned spins = 0; atomic_load_explicit(&l->held, memory_order_relaxed);
+		     spins++) {
+			if (spins % LB_SPINS_PER_CLOCK_READ == 0 && lb_now_ns() >= deadline_ns)
+				return -ETIMEDOUT;
+			lb_cpu_relax();
+		}
+		if (!atomic_exchange_explicit(&l->held, 1, memory_order_acquire))
+			return 0;
+		if (lb_now_ns() >= deadline_ns)
+			return -ETIMEDOUT;
+		for (unsigned i = 0; i < backoff; i++)
+			lb_cpu_relax();
+		if (backoff < TTAS_BACKOFF_MAX)
+			backoff *= 2;
+	}
+}
+
 static int ttas_trylock(void *lock, void *ctx)
 {
 	struct ttas_lock *l = lock;
@@ -94,4 +123,5 @@ const struct lb_lock_ops lb_ttas_ops = {
 	.lock = ttas_lock,
 	.unlock = ttas_unlock,
 	.trylock = ttas_trylock,
+	.timedlock = ttas_timedlock,
 };

@@ -107,7 +107,7 @@ done
 # check MODEL "DEFINES" KIND EXPECT "PROPERTY" ["NOTE": what is broken, or why it fails]
 #   DEFINES  spin -D macros: N (processes), ROUNDS (acquisitions each, for the quiescence
 #            check; without it processes loop forever), BROKEN (which broken variant), MAX
-#            and STRAY (sem_bounded)
+#            and STRAY (sem_bounded), TIMED (futex, sem_bounded: timedlock in the mix)
 #   KIND     safety: assertions and invalid end states (pan built with -DSAFETY -DNOCLAIM)
 #            sfK: the LTL claim sfK of common.pml, acceptance cycles under weak fairness
 #   EXPECT   pass: no error, search complete
@@ -247,8 +247,14 @@ for f in futex futex_spin reentrant; do
 	check $f     "N=2 ROUNDS=2"          safety pass   "$LW"
 	check $f     "N=3 ROUNDS=2"          safety pass   "$LW"
 done
+# TIMED: rounds are lock() or timedlock(), whose waiter may give up (futex_word.h's timed path).
+check futex      "N=2 TIMED"             safety pass   "$ME, lock + timedlock"
+check futex      "N=3 TIMED"             safety pass   "$ME, lock + timedlock"
+check futex      "N=2 ROUNDS=2 TIMED"    safety pass   "$LW, lock + timedlock"
+check futex      "N=3 ROUNDS=2 TIMED"    safety pass   "$LW, lock + timedlock"
 check futex      "N=3 ROUNDS=2 BROKEN=1" safety "$BLW" "$LW" "woken waiter exchanges in 1"
 check futex      "N=2 ROUNDS=2 BROKEN=2" safety "$BLW" "$LW" "sleeps without announcing 2"
+check futex      "N=3 ROUNDS=2 TIMED BROKEN=3" safety "$BLW" "$LW, lock + timedlock" "woken timed waiter gives up"
 check futex_spin "N=3 ROUNDS=2 BROKEN=1" safety "$BLW" "$LW" "woken waiter exchanges in 1"
 check reentrant  "N=2 BROKEN=1"          safety "assert:owner==me" "$ME, ownership" "unlock without the owner check"
 check reentrant  "N=2 BROKEN=2"          safety "assert:owner==me" "$ME, ownership" "unlock ignores the depth"
@@ -260,10 +266,13 @@ check sem_bounded "N=3 MAX=2"            safety pass   "$IN"
 check sem_bounded "N=2 MAX=1 ROUNDS=2"   safety pass   "no lost wake-up, $IN"
 check sem_bounded "N=3 MAX=1 ROUNDS=2"   safety pass   "no lost wake-up, $IN"
 check sem_bounded "N=3 MAX=2 ROUNDS=2"   safety pass   "no lost wake-up, $IN"
+check sem_bounded "N=3 MAX=1 ROUNDS=2 TIMED" safety pass "no lost wake-up, $IN, lock + timedlock"
+check sem_bounded "N=3 MAX=2 ROUNDS=2 TIMED" safety pass "no lost wake-up, $IN, lock + timedlock"
 check sem_bounded "N=2 MAX=1 STRAY"      safety pass   "never over-released"
 check sem_bounded "N=3 MAX=2 STRAY"      safety pass   "never over-released"
 check sem_bounded "N=2 MAX=1 STRAY BROKEN=1" safety "assert:count<=" "never over-released" "bound read, then fetch_add"
 check sem_bounded "N=2 MAX=1 ROUNDS=2 BROKEN=2" safety "$BLW" "no lost wake-up" "sleepers read before the post"
+check sem_bounded "N=3 MAX=1 ROUNDS=2 TIMED BROKEN=3" safety "$BLW" "no lost wake-up, lock + timedlock" "woken timed waiter gives up"
 
 # The interposer's condition variable: no lost wake-up with producers, consumers, signal and
 # broadcast inside and outside the mutex (and time-outs); a consumer never takes from an empty

@@ -1,4 +1,4 @@
-/* models: locks/clh.c sha256: 218caedb95b159d3b8c52d35b0820d2cd3255b86a9e25bb1c3612a7b7f0ce863 */
+/* models: locks/clh.c sha256: ad351f72ae387b126e4b0bfc2a4416d85e0d2314b87235632578be46435a32b9 */
 /* clh.pml — the CLH queue lock of locks/clh.c, with its released mark in the tail word.
  *
  * State: N + 1 nodes with a `waiting` flag each: node i starts as process i's (its context),
@@ -17,6 +17,9 @@
  * ends the round). TRYLOCK multiplies the states by about nine (nodes migrate along more
  * paths), so the runner checks it with two processes for everything and with three for
  * mutual exclusion.
+ * timedlock(): polls trylock() until the deadline (locks/deadline.h): a run of trylock()
+ * calls (a failed one only rewrites the caller's own unqueued node); it does not change the
+ * protocol, and the TRYLOCK configurations cover it.
  * Abstractions: node addresses are node numbers; cpu_relax changes nothing; the LB_TEST_HOOKS
  * turn bookkeeping is left out.
  *

@@ -85,6 +85,27 @@ inline futex_wake_one()
 	}
 }
 
+/* futex_wait with an absolute timeout (FUTEX_WAIT_BITSET), as timedlock uses it: the
+ * check-and-queue of futex_wait; then the caller either is woken by a futex_wake, or its timer
+ * fires while it is still queued, in which case it dequeues itself and timedout = 1 (ETIMEDOUT).
+ * A process that a wake has dequeued is never reported as timed out, even if its timer has
+ * fired too: the kernel's rule (kernel/futex/waitwake.c, "If we were woken (and unqueued), we
+ * succeeded, whatever"), which is what keeps a waiter that gives up from taking a wake-up with
+ * it. The timer may fire at any moment: nondeterministic, as it is to the lock. */
+inline futex_wait_timed(word, val, timedout)
+{
+	atomic {
+		if
+		:: word == val -> asleep[_pid] = 1
+		:: else -> skip
+		fi
+	};
+	if
+	:: !asleep[_pid] -> skip
+	:: atomic { asleep[_pid] -> asleep[_pid] = 0; timedout = 1 }
+	fi
+}
+
 #if N > 2
 #define ANYONE_ASLEEP (asleep[0] || asleep[1] || asleep[2])
 #else

@@ -1,5 +1,5 @@
-/* models: locks/futex.c sha256: b20c4706d5b3bb59c8962255cb69e530093f602fb881543c97efee2caab3bb0f */
-/* models: locks/futex_word.h sha256: b26921c74dab0d5b4c6450a8141d17d7f6d533e00457d39b3031461b6054dcf6 */
+/* models: locks/futex.c sha256: 61ff9ce3617b84698dd17663e03504e1c741de6d290baf7f57ad0e38ed8484c8 */
+/* models: locks/futex_word.h sha256: 7f79f7aaf4c0f8747380716b7582402c276efce96a1513bad868172297013ad3 */
 /* futex.pml — the three-state futex mutex of locks/futex.c, whose code is futex_word.h's
  * futex_mutex_lock / futex_mutex_lock_slow / futex_mutex_unlock: Drepper's "mutex3"
  * ("Futexes Are Tricky"), with unlock as one exchange.
@@ -24,6 +24,15 @@
  *   processes (two sleepers).
  * BROKEN == 2: the slow path sleeps on the value it saw (1) without first announcing itself
  *   with exchange(word, 2): the holder's unlock sees 1 and wakes nobody. Two processes.
+ * TIMED: each round is lock() or, nondeterministically, timedlock() (futex_word.h's
+ *   futex_mutex_timedlock, which futex_spin.c and reentrant.c share): the same CAS; then, if
+ *   the deadline has already passed (nondeterministic), give up before touching the word;
+ *   else the slow path with futex_wait_timed (common.pml), giving up when it reports a
+ *   timeout, without a last exchange. A round that gives up skips the critical section.
+ *   Checked: mutual exclusion and no lost wake-up with timed waiters that give up.
+ * BROKEN == 3 (with TIMED): a woken timed waiter may give up too, as if it had read the clock
+ *   itself after the wake-up instead of trusting the kernel's ETIMEDOUT: it takes the wake-up
+ *   with it and leaves another sleeper asleep on a free lock. Three processes.
  */
 #include "common.pml"
 
@@ -32,6 +41,10 @@ byte word;
 active [N] proctype P()
 {
 	byte c;
+#ifdef TIMED
+	bool timed;   /* this round is a timedlock() */
+	bool gave_up; /* ... which returned -ETIMEDOUT */
+#endif
 #ifdef ROUNDS
 	byte round;
 	do
@@ -42,7 +55,14 @@ active [N] proctype P()
 	:: true ->
 #endif
 		want[_pid] = 1;
-		/* futex_mutex_lock */
+#ifdef TIMED
+		if
+		:: timed = 1
+		:: timed = 0
+		fi;
+		gave_up = 0;
+#endif
+		/* futex_mutex_lock, or futex_mutex_timedlock's identical CAS */
 		atomic {
 			c = word;
 			if
@@ -52,6 +72,16 @@ active [N] proctype P()
 		};
 		if
 		:: c != 0 ->
+#ifdef TIMED
+			/* futex_mutex_timedlock_slow: a deadline already past returns at once */
+			if
+			:: timed -> gave_up = 1
+			:: true
+			fi;
+			if
+			:: gave_up -> skip
+			:: else ->
+#endif
 			/* futex_mutex_lock_slow(word, c) */
 #if BROKEN == 2
 			futex_wait(word, c);
@@ -65,15 +95,45 @@ active [N] proctype P()
 			do
 			:: c == 0 -> break
 			:: else ->
+#ifdef TIMED
+				if
+				:: timed -> futex_wait_timed(word, 2, gave_up)
+#if BROKEN == 3
+					;
+					if
+					:: gave_up = 1
+					:: true
+					fi
+#endif
+				:: else -> futex_wait(word, 2)
+				fi;
+				if
+				:: gave_up -> break
+				:: else
+				fi;
+#else
 				futex_wait(word, 2);
+#endif
 #if BROKEN == 1
 				atomic { c = word; word = 1 }
 #else
 				atomic { c = word; word = 2 }
 #endif
 			od
+#ifdef TIMED
+			fi
+#endif
 		:: else
 		fi;
+#ifdef TIMED
+		if
+		:: gave_up ->
+			want[_pid] = 0;
+			c = 0;
+			goto next_round
+		:: else
+		fi;
+#endif
 		critical_section();
 		/* futex_mutex_unlock */
 		atomic { c = word; word = 0 };
@@ -81,7 +141,9 @@ active [N] proctype P()
 		:: c == 2 -> futex_wake_one()
 		:: else
 		fi;
-		c = 0
+		c = 0;
+next_round:
+		skip
 	od
 }
 

@@ -1,5 +1,5 @@
-/* models: locks/futex_spin.c sha256: cab75a67bc53eaeede9ea8c452f5c12596e134f8e8c6c66d6d80906fa051d9ac */
-/* models: locks/futex_word.h sha256: b26921c74dab0d5b4c6450a8141d17d7f6d533e00457d39b3031461b6054dcf6 */
+/* models: locks/futex_spin.c sha256: be937f3630093a9cc9873c93c8886431d16db180dc03f93a19a0d0cf3fa41a43 */
+/* models: locks/futex_word.h sha256: 7f79f7aaf4c0f8747380716b7582402c276efce96a1513bad868172297013ad3 */
 /* futex_spin.pml — the spin-then-park futex mutex of locks/futex_spin.c: a compare-exchange,
  * then a bounded read-only spin, then futex_word.h's mutex3 slow path (see futex.pml).
  *
@@ -13,6 +13,8 @@
  *               while c != 0: futex_wait(word, 2); c = exchange(word, 2).
  * unlock(): if exchange(word, 0) == 2: futex_wake(word, 1).
  * trylock(): one compare_exchange: covered by lock()'s first step, as in futex.pml.
+ * timedlock(): the same CAS and spin, then futex_word.h's timed slow path
+ * (futex_mutex_timedlock_slow), which futex.pml checks with TIMED: not modelled again here.
  * Abstractions: the spin bound (100 reads) is nondeterministic: after every read the process
  * may go on spinning or give up, a superset of every fixed bound that keeps the state space
  * free of the counter. futex as in common.pml.

@@ -1,4 +1,4 @@
-/* models: locks/mcs.c sha256: 8b9e21def1e28df61f27282e139b0ccbce3fa70c2a976a7c5dc8b644e94cccd5 */
+/* models: locks/mcs.c sha256: df950d52affd8660d8fcf69e310b02481eb9f419e4f9ec9f4ea281ce50721392 */
 /* mcs.pml — the MCS queue lock of locks/mcs.c.
  *
  * State: `tail` (the last node in the queue, or NIL for NULL), and one node per process, its
@@ -16,6 +16,8 @@
  *            store(waiting[next], 0).
  * Each round a process calls lock(), or, with TRYLOCK, lock() or trylock() (a failed trylock
  * ends the round).
+ * timedlock(): polls trylock() until the deadline (locks/deadline.h): a run of trylock()
+ * calls; it does not change the protocol, and the TRYLOCK configurations cover it.
  * Abstractions: node addresses are process ids; cpu_relax changes nothing; the LB_TEST_HOOKS
  * turn bookkeeping (test builds only) is left out.
  *

@@ -1,5 +1,5 @@
-/* models: locks/reentrant.c sha256: 5642a438b838ff11812a3f4aafde112582f21861f9be7cf389ed31082863367e */
-/* models: locks/futex_word.h sha256: b26921c74dab0d5b4c6450a8141d17d7f6d533e00457d39b3031461b6054dcf6 */
+/* models: locks/reentrant.c sha256: 14f8f912ee575b3ec15190269432bd3483154f00a299fa13abfccdbea767049e */
+/* models: locks/futex_word.h sha256: 7f79f7aaf4c0f8747380716b7582402c276efce96a1513bad868172297013ad3 */
 /* reentrant.pml — the reentrant lock of locks/reentrant.c: an owner and a depth on top of
  * futex_word.h's three-state futex mutex (modelled as in futex.pml).
  *
@@ -14,6 +14,9 @@
  * Each round a process may first call unlock() without holding the lock (a stray release,
  * which must be refused), then takes the lock, may take it a second time inside its critical
  * section (depth 2) and releases it as often as it took it.
+ * timedlock(): the owner test (re-entry as in lock()), then futex_word.h's
+ * futex_mutex_timedlock, which futex.pml checks with TIMED; a timed-out caller writes neither
+ * owner nor depth. Not modelled again here.
  * Abstractions: futex as in common.pml; the depth limit (UINT_MAX, -EAGAIN) is never reached.
  *
  * Checked: mutual exclusion between processes, at every depth; the holder always finds itself

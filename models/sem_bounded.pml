@@ -1,5 +1,5 @@
-/* models: locks/sem_bounded.c sha256: 52f2388f6705fcc89ac55381af08762f89aaaae600ac84b37434df536a6e5dca */
-/* models: locks/futex_word.h sha256: b26921c74dab0d5b4c6450a8141d17d7f6d533e00457d39b3031461b6054dcf6 */
+/* models: locks/sem_bounded.c sha256: fe49b4482874daf332ea66b8850efb96bd19b64e7e491c38421f58639112beb7 */
+/* models: locks/futex_word.h sha256: 7f79f7aaf4c0f8747380716b7582402c276efce96a1513bad868172297013ad3 */
 /* sem_bounded.pml — the bounded counting semaphore of locks/sem_bounded.c.
  *
  * State: `count` (free permits, the futex word), `sleepers` (threads between announcing and
@@ -26,6 +26,16 @@
  *   the value, then post"): two racing releases both see room for one (STRAY catches it).
  * BROKEN == 2: release reads `sleepers` before adding the permit: a waiter can announce
  *   itself, see 0 and sleep in between, and nobody wakes it (lost wake-up).
+ * TIMED: each round takes its permit with lock() or, nondeterministically, timedlock():
+ *   timedlock(): forever: if trylock() succeeds, done; if the deadline has passed
+ *                (nondeterministic): give up; fetch_add(sleepers, 1); if load(count) == 0:
+ *                futex_wait_timed(count, 0) (common.pml); fetch_sub(sleepers, 1); give up if
+ *                the wait timed out.
+ *   A round that gives up skips the critical section and the release. Checked: at most MAX
+ *   inside and no lost wake-up with timed waiters that give up.
+ * BROKEN == 3 (with TIMED): a woken timed waiter may give up too, as if it had read the clock
+ *   itself after the wake-up: the post's wake-up leaves with it while another sleeper stays
+ *   asleep next to a free permit.
  */
 #ifndef MAX
 #define MAX 1
@@ -77,6 +87,41 @@ inline sem_lock()
 	od
 }
 
+#ifdef TIMED
+/* gave_up: 1 when it returned -ETIMEDOUT */
+inline sem_timedlock()
+{
+	do
+	:: sem_trylock();
+		if
+		:: ok -> break
+		:: else
+		fi;
+		if
+		:: gave_up = 1; break /* the deadline has passed */
+		:: true
+		fi;
+		sleepers++;
+		if
+		:: count == 0 -> futex_wait_timed(count, 0, gave_up)
+#if BROKEN == 3
+			;
+			if
+			:: gave_up = 1
+			:: true
+			fi
+#endif
+		:: else
+		fi;
+		sleepers--;
+		if
+		:: gave_up -> break
+		:: else
+		fi
+	od
+}
+#endif
+
 /* ok: 1 when the permit was returned, 0 for -EOVERFLOW */
 inline sem_unlock()
 {
@@ -124,6 +169,9 @@ active [N] proctype P()
 {
 	byte c, s;
 	bool ok;
+#ifdef TIMED
+	bool gave_up;
+#endif
 #ifdef ROUNDS
 	byte round;
 	do
@@ -140,13 +188,29 @@ active [N] proctype P()
 		fi;
 #endif
 		want[_pid] = 1;
+#ifdef TIMED
+		if
+		:: sem_timedlock()
+		:: sem_lock()
+		fi;
+		if
+		:: gave_up ->
+			want[_pid] = 0;
+			gave_up = 0;
+			goto next_round
+		:: else
+		fi;
+#else
 		sem_lock();
+#endif
 		critical_section();
 		sem_unlock();
 #ifndef STRAY
 		assert(ok); /* we held a permit: there was room to give it back */
 #endif
-		ok = 0
+		ok = 0;
+next_round:
+		skip
 	od
 }
 

@@ -1,10 +1,13 @@
-/* models: locks/tas.c sha256: b7637d09c3d47741ff257d54ea106683453c50b54ea8eae5f52eed61f06f88a8 */
+/* models: locks/tas.c sha256: 9da56470a3a469714f1341d7f7072126d7c17a0096a83ae223fb3603d6c60efc */
 /* tas.pml — the test-and-set spinlock of locks/tas.c.
  *
  * State: `held`, 0 free, 1 held, as in the C file.
  * lock():    repeat: old = exchange(held, 1); if old == 0, done; else cpu_relax.
  * unlock():  store(held, 0).
  * trylock(): one exchange; not modelled separately: it is the first iteration of lock().
+ * timedlock(): lock()'s loop, reading the clock now and then, that may stop after a failed
+ * exchange. A failed exchange on a held lock writes 1 over 1 and changes nothing, so a
+ * timedlock that gives up is a lock() that stuttered and left: no new state, not modelled.
  * Abstractions: cpu_relax is a step that changes nothing; the LB_TEST_HOOKS doorway counter
  * (test-only arrival order) is left out, it does not touch the lock word.
  *

@@ -1,4 +1,4 @@
-/* models: locks/ticket.c sha256: a54eb1c49e9cf39c90ddfe7dafc49e882ce5a069f36354765e44ab66d7651e93 */
+/* models: locks/ticket.c sha256: 2f4be7c38dc105b812982c66f35f14060ab6f475a5d92d4f995251c33c443053 */
 /* ticket.pml — the ticket spinlock of locks/ticket.c.
  *
  * State: `next` (the next ticket to hand out) and `serving` (the ticket that may hold the lock).
@@ -20,6 +20,9 @@
  * a trylock that sleeps between its load and its CAS while TMOD tickets go by takes a ticket
  * that is not being served. That is the header's 32-bit caveat, shown (the runner expects the
  * violation).
+ * timedlock(): polls trylock() until the deadline (locks/deadline.h): a run of trylock()
+ * calls, each of which either succeeds or changes nothing. It does not change the protocol:
+ * the TRYLOCK configurations, where each failed trylock ends a round, cover it.
  * Abstractions: cpu_relax changes nothing; the LB_TEST_HOOKS turn record is left out.
  *
  * Checked: mutual exclusion (lock, and lock + trylock); starvation freedom of lock().

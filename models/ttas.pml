@@ -1,4 +1,4 @@
-/* models: locks/ttas.c sha256: 9e266d8afd32e6303142bc1868f407d5db2b98f28b8b7287c3b5d1aa710f1639 */
+/* models: locks/ttas.c sha256: f6ee47e90a3ecef63c72e043955fcd5a69b6ba25e6059e09d30f2b6f6e3d7e75 */
 /* ttas.pml — the test-and-test-and-set spinlock with exponential backoff of locks/ttas.c.
  *
  * State: `held`, 0 free, 1 held.
@@ -6,6 +6,9 @@
  * unlock(): store(held, 0).
  * trylock(): if load(held) != 0: -EBUSY; else the exchange: one iteration of lock()'s loop,
  * not modelled separately (its success is lock()'s, its failure changes nothing).
+ * timedlock(): lock()'s loops, reading the clock now and then, that may stop after a read or
+ * a failed exchange (which writes 1 over 1): neither changes the state, so a timedlock that
+ * gives up is a lock() that stuttered and left: not modelled separately.
  * Abstractions: the backoff (a bounded, growing number of cpu_relax) is a delay, and a delay
  * is a stutter in an interleaving model: it is left out, and every interleaving a delay could
  * produce is still explored. cpu_relax changes nothing.

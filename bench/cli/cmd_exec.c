@@ -469,7 +469,10 @@ static int run_single(struct exec_opts *o)
 	}
 	if (sp.capture_fd >= 0)
 		close(sp.capture_fd);
-	if (o->profile && !r.interrupted) {
+	/* Interrupted too: Ctrl-C or SIGTERM is how a server is stopped, and its profile is what
+	 * the run was for. The program's group has ended by now; each process's file holds what it
+	 * did up to then (profile_format.h). */
+	if (o->profile) {
 		rc = profile_report(o, &r);
 		if (rc && exit_code == LB_EXIT_OK)
 			exit_code = rc;

@@ -8,6 +8,11 @@
  *                  atomic) but orders nothing, so ThreadSanitizer must report the data it guards.
  *   never-release  unlock returns 0 and does nothing: the second lock() spins for ever, for the
  *                  harness's watchdog test.
+ * Those three poll trylock for timedlock. Three more are correct tas locks but for timedlock,
+ * for locks_timed's negative controls; they are linked directly, not in lb_plugin_locks:
+ *   timed-fake     timedlock returns 0 without acquiring a held lock.
+ *   timed-early    timedlock on a held lock returns -ETIMEDOUT at once, before its deadline.
+ *   timed-never    timedlock ignores its deadline and waits as lock does.
  */
 #ifndef LB_BROKEN_LOCKS_H
 #define LB_BROKEN_LOCKS_H
@@ -17,8 +22,11 @@
 extern const struct lb_lock_ops broken_ops;
 extern const struct lb_lock_ops relaxed_tas_ops;
 extern const struct lb_lock_ops never_release_ops;
+extern const struct lb_lock_ops timed_fake_ops;
+extern const struct lb_lock_ops timed_early_ops;
+extern const struct lb_lock_ops timed_never_ops;
 
-/* The same three, NULL-terminated: what lockbench's --plugin looks up. */
+/* The first three, NULL-terminated: what lockbench's --plugin looks up. */
 extern const struct lb_lock_ops *const lb_plugin_locks[];
 
 #endif

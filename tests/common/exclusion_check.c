@@ -25,6 +25,7 @@ struct excl_run {
 	struct excl_shared *shared;
 	uint64_t ops_per_thread;
 	uint64_t yield_every;
+	uint64_t timeout_ns; /* 0: no timedlock in the mix */
 	pthread_barrier_t start;
 };
 
@@ -32,7 +33,7 @@ struct excl_worker {
 	struct excl_run *run;
 	pthread_t tid;
 	unsigned index;
-	uint64_t done, violations, by_trylock;
+	uint64_t done, violations, by_trylock, by_timedlock, timeouts;
 	int err;
 	const char *err_what;
 };
@@ -43,11 +44,47 @@ static void pause_briefly(void)
 		lb_cpu_relax();
 }
 
-/* lock() or, every fourth time, up to four trylock() attempts first. Returns 0 when held. */
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * UINT64_C(1000000000) + (uint64_t)ts.tv_nsec;
+}
+
+/* Up to four timedlock() attempts, each with a deadline `ahead_ns` from now (0: one already
+ * past). 0 when held, -ETIMEDOUT when all four timed out, else an error (recorded). */
+static int try_timed(struct excl_worker *w, void *ctx, uint64_t ahead_ns)
+{
+	const struct lb_lock_ops *ops = w->run->ops;
+	for (int attempt = 0; attempt < 4; attempt++) {
+		uint64_t now = mono_ns();
+		int rc = ops->timedlock(w->run->lock, ctx, ahead_ns ? now + ahead_ns : now - 1);
+		if (rc == 0) {
+			w->by_timedlock++;
+			return 0;
+		}
+		if (rc != -ETIMEDOUT) {
+			w->err = rc;
+			w->err_what = "timedlock";
+			return rc;
+		}
+		w->timeouts++;
+	}
+	return -ETIMEDOUT;
+}
+
+/* lock() or, every fourth time, up to four trylock() attempts first; with timedlock in the
+ * mix, two more fourths try timedlock first (a deadline ahead, one past). 0 when held. */
 static int acquire(struct excl_worker *w, void *ctx, uint64_t i)
 {
 	const struct lb_lock_ops *ops = w->run->ops;
-	if ((i + w->index) % 4 == 0) {
+	const uint64_t turn = (i + w->index) % 4;
+	if (w->run->timeout_ns && (turn == 1 || turn == 2)) {
+		int rc = try_timed(w, ctx, turn == 1 ? w->run->timeout_ns : 0);
+		if (rc != -ETIMEDOUT)
+			return rc;
+	}
+	if (turn == 0) {
 		for (int attempt = 0; attempt < 4; attempt++) {
 			int rc = ops->trylock(w->run->lock, ctx);
 			if (rc == 0) {
@@ -131,6 +168,12 @@ static double now_s(void)
 void excl_check(const struct lb_lock_ops *ops, unsigned threads, uint64_t ops_per_thread,
 		struct excl_result *r)
 {
+	excl_check_timed(ops, threads, ops_per_thread, 0, r);
+}
+
+void excl_check_timed(const struct lb_lock_ops *ops, unsigned threads, uint64_t ops_per_thread,
+		      uint64_t timeout_ns, struct excl_result *r)
+{
 	memset(r, 0, sizeof *r);
 	/* Yield inside the critical section some 16 times per thread (every 4th to 1024th time):
 	 * the holder is then descheduled while others wait, and short runs overlap at all,
@@ -138,7 +181,7 @@ void excl_check(const struct lb_lock_ops *ops, unsigned threads, uint64_t ops_pe
 	uint64_t yield_every = ops_per_thread / 16;
 	yield_every = yield_every < 4 ? 4 : yield_every > 1024 ? 1024 : yield_every;
 	struct excl_run run = { .ops = ops, .ops_per_thread = ops_per_thread,
-				.yield_every = yield_every };
+				.yield_every = yield_every, .timeout_ns = timeout_ns };
 	struct excl_worker *w = calloc(threads, sizeof *w);
 	run.lock = lb_lock_alloc(ops);
 	run.shared = aligned_alloc(LB_CACHELINE, sizeof *run.shared);
@@ -171,6 +214,8 @@ void excl_check(const struct lb_lock_ops *ops, unsigned threads, uint64_t ops_pe
 		r->expected += w[i].done;
 		r->violations += w[i].violations;
 		r->by_trylock += w[i].by_trylock;
+		r->by_timedlock += w[i].by_timedlock;
+		r->timeouts += w[i].timeouts;
 		if (w[i].err && !r->err) {
 			r->err = w[i].err;
 			r->err_what = w[i].err_what;

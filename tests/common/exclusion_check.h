@@ -9,6 +9,11 @@
  * the number of critical sections all threads completed. Under a lock that lets two threads in,
  * one of them reads the other's half-done update (a violation) or an increment is lost (the
  * final count falls short).
+ *
+ * excl_check_timed adds timedlock to the mix (locks_timed): every fourth critical section tries
+ * up to four timedlocks with a deadline `timeout_ns` ahead, and another fourth up to four with
+ * a deadline already past, before falling back on lock(). A timedlock may return only 0 or
+ * -ETIMEDOUT; the timeouts are counted.
  */
 #ifndef LB_EXCLUSION_CHECK_H
 #define LB_EXCLUSION_CHECK_H
@@ -24,12 +29,18 @@ struct excl_result {
 	uint64_t final_a, final_b;
 	uint64_t violations;    /* critical sections that saw a != b on entry */
 	uint64_t by_trylock;    /* critical sections entered by trylock rather than lock */
+	uint64_t by_timedlock;  /* ... by timedlock (excl_check_timed only) */
+	uint64_t timeouts;      /* timedlocks that returned -ETIMEDOUT */
 	double elapsed_s;       /* for the report only: nothing asserts a speed */
 };
 
 /* Run the check with `threads` threads and a fresh lock made with permits 1. */
 void excl_check(const struct lb_lock_ops *ops, unsigned threads, uint64_t ops_per_thread,
 		struct excl_result *r);
+
+/* The same with timedlock in the mix; timeout_ns > 0. */
+void excl_check_timed(const struct lb_lock_ops *ops, unsigned threads, uint64_t ops_per_thread,
+		      uint64_t timeout_ns, struct excl_result *r);
 
 /* Whether the result shows a broken lock (or an error). */
 static inline int excl_failed(const struct excl_result *r)

@@ -1,8 +1,8 @@
 /* locks_contract.c — every registered lock keeps the vtable's contract (lock.h), with the
  * expectations derived from its properties:
  *
- * - the ops are complete and agree with the props (LB_NEEDS_CTX iff ctx_size > 0; no test
- *   hooks and no LB_TEST_ONLY in the production library);
+ * - the ops are complete (timedlock included) and agree with the props (LB_NEEDS_CTX iff
+ *   ctx_size > 0; no test hooks and no LB_TEST_ONLY in the production library);
  * - init takes permits 1; permits 2 only with LB_COUNTING (else -EINVAL; LB_NOT_A_LOCK may
  *   take it, as lock.h restricts only mutual-exclusion locks); permits 0 is -EINVAL, or, for a
  *   counting lock, a semaphore that admits no one;
@@ -25,7 +25,8 @@ enum { INIT_CYCLES = 1000, CTX_LOCKS = 4, CTX_ROUNDS = 200 };
 static void check_ops_shape(const struct lb_lock_ops *ops, int registered)
 {
 	CHECK(ops->name && ops->name[0] && ops->description && ops->description[0]);
-	CHECK(ops->init && ops->destroy && ops->lock && ops->unlock && ops->trylock);
+	CHECK(ops->init && ops->destroy && ops->lock && ops->unlock && ops->trylock &&
+	      ops->timedlock);
 	CHECK(ops->lock_align && (ops->lock_align & (ops->lock_align - 1)) == 0);
 	CHECK(!(ops->props & LB_NEEDS_CTX) == !ops->ctx_size);
 	CHECK(!ops->ctx_size || (ops->ctx_align && (ops->ctx_align & (ops->ctx_align - 1)) == 0));

@@ -87,6 +87,10 @@ static inline int lb_is_mutex(const struct lb_lock_ops *ops, unsigned permits)
 	return !(ops->props & LB_NOT_A_LOCK) && permits == 1;
 }
 
+/* CLOCK_MONOTONIC now, in nanoseconds: the clock and unit of timedlock's deadline. A deadline
+ * `timeout_ns` from now is lb_now_ns() + timeout_ns. */
+uint64_t lb_now_ns(void);
+
 /* Convenience allocation that honours size and alignment: returns NULL with errno set. The
  * memory is zeroed; init must still be called. Sizes are rounded up to whole cache lines so
  * that two allocations never share one. */
