@@ -53,11 +53,14 @@ _Atomic uint32_t lbp_pshared_conds;
 __thread unsigned lbp_nested __attribute__((tls_model("initial-exec")));
 
 __thread int lbp_cached_tid __attribute__((tls_model("initial-exec")));
-static _Atomic int init_state; /* 0 not started, 1 running, 2 done, 3 idle (second copy) */
+_Atomic int lbp_init_state; /* 0 not started, 1 running, 2 done, 3 idle (second copy) */
+_Atomic int lbp_forward_only;
+#define init_state lbp_init_state
 static _Atomic int init_tid;
 static char stats_path[4096];
 
 enum { INIT_NONE, INIT_RUNNING, INIT_DONE, INIT_IDLE };
+_Static_assert(INIT_DONE == 2, "preload_internal.h's lbp_ensure_init tests for 2");
 
 int lbp_tid_slow(void)
 {
@@ -115,6 +118,27 @@ static void resolve_real(void)
 	R(cond_broadcast, "pthread_cond_broadcast", "GLIBC_2.3.2");
 #undef R
 }
+
+/* The lock library's calls to glibc (bench/preload/meson.build renames them to these): straight
+ * to glibc's functions, never back through our exported ones. Only ever called by a replacement
+ * lock, which exists only after resolve_real. */
+#define LBP_GLIBC_CALL(ret, name, params, args)                                                    \
+	LBP_HIDDEN ret lbp_glibc_##name params;                                                    \
+	LBP_HIDDEN ret lbp_glibc_##name params                                                     \
+	{                                                                                          \
+		return lbp_real.name args;                                                         \
+	}
+LBP_GLIBC_CALL(int, mutex_init, (pthread_mutex_t *m, const pthread_mutexattr_t *a), (m, a))
+LBP_GLIBC_CALL(int, mutex_destroy, (pthread_mutex_t *m), (m))
+LBP_GLIBC_CALL(int, mutex_lock, (pthread_mutex_t *m), (m))
+LBP_GLIBC_CALL(int, mutex_trylock, (pthread_mutex_t *m), (m))
+LBP_GLIBC_CALL(int, mutex_unlock, (pthread_mutex_t *m), (m))
+LBP_GLIBC_CALL(int, spin_init, (pthread_spinlock_t *s, int pshared), (s, pshared))
+LBP_GLIBC_CALL(int, spin_destroy, (pthread_spinlock_t *s), (s))
+LBP_GLIBC_CALL(int, spin_lock, (pthread_spinlock_t *s), (s))
+LBP_GLIBC_CALL(int, spin_trylock, (pthread_spinlock_t *s), (s))
+LBP_GLIBC_CALL(int, spin_unlock, (pthread_spinlock_t *s), (s))
+#undef LBP_GLIBC_CALL
 
 static void after_fork_child(void)
 {
@@ -252,15 +276,19 @@ static void do_init(void)
 			    strerror(-rc));
 	}
 	pthread_atfork(NULL, NULL, after_fork_child);
+	/* Nothing to replace, count or profile: every call becomes a bare forward. Release: pairs
+	 * with the acquire in lbp_forwarding (lbp_real above is complete). */
+	if (!lbp_ops && !lbp_profiling && !lbp_counting)
+		atomic_store_explicit(&lbp_forward_only, 1, memory_order_release);
 	/* Release: pairs with the acquire in lbp_ensure_init; everything above is visible to any
 	 * thread that sees DONE. */
 	atomic_store_explicit(&init_state, INIT_DONE, memory_order_release);
 }
 
-int lbp_ensure_init(void)
+int lbp_ensure_init_slow(void)
 {
 	int s = atomic_load_explicit(&init_state, memory_order_acquire);
-	if (__builtin_expect(s == INIT_DONE, 1))
+	if (s == INIT_DONE)
 		return 1;
 	if (s == INIT_NONE) {
 		int expected = INIT_NONE;

@@ -32,9 +32,11 @@
 
 _Static_assert(sizeof(struct lbp_cond) <= sizeof(pthread_cond_t), "lbp_cond fits a cond");
 
-static int not_ready(void)
+/* Also when the library only forwards (lbp_forwarding): then glibc's cond with glibc's mutex,
+ * nothing of ours in between. */
+static inline int not_ready(void)
 {
-	return __builtin_expect(lbp_nested != 0, 0) || !lbp_ensure_init();
+	return lbp_forwarding() || __builtin_expect(lbp_nested != 0, 0) || !lbp_ensure_init();
 }
 
 static int use_glibc(pthread_cond_t *c)
@@ -111,7 +113,7 @@ static int cond_wait(pthread_cond_t *c, pthread_mutex_t *m, clockid_t clock,
 	lbp_count_interposed();
 	if (clock != (clockid_t)-1 && clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
 		return EINVAL;
-	struct lbp_entry *e = lbp_mutex_entry(m);
+	struct lbp_entry *e = lbp_mutex_entry_fast(m);
 	int tid = lbp_tid();
 	int pass = !e || atomic_load_explicit(&e->state, memory_order_relaxed) == LBE_PASS;
 	if (!pass && atomic_load_explicit(&e->owner, memory_order_relaxed) != tid &&

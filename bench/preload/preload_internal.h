@@ -80,8 +80,28 @@ extern _Atomic uint64_t lbp_n_interposed LBP_HIDDEN, lbp_n_real LBP_HIDDEN;
 extern _Atomic uint32_t lbp_pshared_conds LBP_HIDDEN; /* process-shared conds ever seen */
 
 /* Returns 1 when the library is ready, 0 when the caller is the thread initialising it (a
- * call from inside initialisation: forward to glibc without bookkeeping). */
-int lbp_ensure_init(void) LBP_HIDDEN;
+ * call from inside initialisation: forward to glibc without bookkeeping). The inline part is the
+ * check every call makes; lbp_ensure_init_slow runs (or waits for) the initialisation. */
+extern _Atomic int lbp_init_state LBP_HIDDEN; /* 2 = done (preload.c) */
+int lbp_ensure_init_slow(void) LBP_HIDDEN;
+static inline int lbp_ensure_init(void)
+{
+	/* Acquire: pairs with the release store of "done" at the end of do_init. */
+	if (__builtin_expect(atomic_load_explicit(&lbp_init_state, memory_order_acquire) == 2, 1))
+		return 1;
+	return lbp_ensure_init_slow();
+}
+/* Set once, before "done", when the library has nothing to do but forward: glibc's mutex
+ * underneath (LOCKBENCH_LOCK unset), no profile, no stats. Then every mutex, spinlock and cond
+ * call is a bare forward to glibc's function through lbp_real: glibc keeps its own semantics
+ * (recursion, error checking, robustness), and we keep nothing. The flag never changes after
+ * initialisation (a fork child inherits it with the environment it was computed from).
+ * Acquire: pairs with the release store in do_init, so lbp_real is seen filled in. */
+extern _Atomic int lbp_forward_only LBP_HIDDEN;
+static inline int lbp_forwarding(void)
+{
+	return atomic_load_explicit(&lbp_forward_only, memory_order_acquire);
+}
 /* This thread's kernel tid, cached (reset in a fork child: its tid differs). Inline: every
  * interposed call asks for it. */
 extern __thread int lbp_cached_tid LBP_HIDDEN __attribute__((tls_model("initial-exec")));
@@ -134,6 +154,34 @@ int lbp_table_init(const struct lb_lock_ops *ops) LBP_HIDDEN;
 /* The entry of a mutex, created from its glibc __kind when new (a static initialiser) or DEAD.
  * NULL when the table has no room for it: the caller passes it to glibc (counted). */
 struct lbp_entry *lbp_mutex_entry(pthread_mutex_t *m) LBP_HIDDEN;
+/* The same, first through the entry pointer a replaced mutex carries in its own
+ * __data.__list.__prev (sidetable.c says why that word is free), falling back to
+ * lbp_mutex_entry, which installs it. */
+extern struct lbp_entry *lbp_table_base LBP_HIDDEN;
+#define LBP_TABLE_CAP (1u << 16)
+static inline _Atomic(uintptr_t) *lbp_mutex_slot(pthread_mutex_t *m)
+{
+	return (_Atomic(uintptr_t) *)(void *)&m->__data.__list.__prev;
+}
+static inline struct lbp_entry *lbp_mutex_entry_fast(pthread_mutex_t *m)
+{
+	/* Relaxed: the word is only a hint; what makes it usable is the entry's key (never
+	 * changes once set) and its state, loaded with acquire (pairs with the release that
+	 * published the entry), checked below. Any stale or foreign value fails them. */
+	uintptr_t p = atomic_load_explicit(lbp_mutex_slot(m), memory_order_relaxed);
+	uintptr_t off = p - (uintptr_t)lbp_table_base;
+	if (__builtin_expect(off < (uintptr_t)LBP_TABLE_CAP * sizeof(struct lbp_entry) &&
+				     off % sizeof(struct lbp_entry) == 0, 1)) {
+		struct lbp_entry *e = (struct lbp_entry *)p;
+		if (__builtin_expect(atomic_load_explicit(&e->key, memory_order_relaxed) ==
+						     (uintptr_t)m &&
+					     atomic_load_explicit(&e->state, memory_order_acquire) ==
+						     LBE_LIVE,
+				     1))
+			return e;
+	}
+	return lbp_mutex_entry(m);
+}
 /* (Re)initialise the entry of a mutex from its attributes (pthread_mutex_init). */
 struct lbp_entry *lbp_mutex_entry_init(pthread_mutex_t *m, uint32_t kind, uint32_t flags)
 	LBP_HIDDEN;
@@ -149,6 +197,7 @@ struct lbp_entry *lbp_entry_at(uint32_t index) LBP_HIDDEN;
 uint32_t lbp_entry_index(const struct lbp_entry *e) LBP_HIDDEN;
 /* This thread's context for a lock it is about to take (NULL when the lock needs none);
  * lbp_ctx_find returns the one it holds that lock with. Full pool: NULL with *full set. */
+extern int lbp_ctx_needed LBP_HIDDEN; /* the replacement has ctx_size > 0: use the pool */
 void *lbp_ctx_take(void *lock, int *full) LBP_HIDDEN;
 void *lbp_ctx_find(void *lock) LBP_HIDDEN;
 void lbp_ctx_release(void *ctx) LBP_HIDDEN;

@@ -4,8 +4,16 @@
  * replacement: the registry's locks are plain mutual exclusion, and the program's mutex kind is
  * a property of the pthread_mutex_t, not of the lock. So the side entry holds owner (tid) and
  * depth; a recursive re-lock only counts, an error-checking re-lock returns EDEADLK, and only the
- * first acquisition and last release reach the lock. The same bookkeeping runs with glibc's mutex
- * underneath (LOCKBENCH_LOCK unset), so glibc then sees only first-acquire/last-release too.
+ * first acquisition and last release reach the lock. With glibc's mutex underneath
+ * (LOCKBENCH_LOCK unset) and neither a profile nor stats, every call is a bare forward to glibc
+ * through lbp_real (lbp_forwarding): glibc keeps all its semantics, we keep nothing, so the
+ * "glibc" baseline costs one indirect call. With a profile or stats the same bookkeeping as for a
+ * replacement runs, so glibc then sees only first-acquire/last-release.
+ *
+ * Cost: a replaced mutex's entry is found through the pointer it carries (sidetable.c); owner
+ * and depth sit in the entry's one line with its key, state and lock pointer; last_owner (the
+ * profile's handoffs) is written only when profiling; locks without per-thread contexts skip the
+ * context pool.
  *
  * An unlock by a thread that does not hold the mutex is counted (bad_unlocks) and refused with
  * EPERM for recursive and error-checking mutexes, as glibc does. For a normal mutex glibc says
@@ -37,7 +45,7 @@ struct real_call {
 	const struct timespec *abstime;
 };
 
-static int real_acquire(void *obj, enum acq_mode mode, const struct real_call *rc)
+static inline int real_acquire(void *obj, enum acq_mode mode, const struct real_call *rc)
 {
 	if (rc->is_spin)
 		return mode == ACQ_TRY ? lbp_real.spin_trylock(obj) : lbp_real.spin_lock(obj);
@@ -53,7 +61,7 @@ static int real_acquire(void *obj, enum acq_mode mode, const struct real_call *r
 	}
 }
 
-static int real_release(void *obj, int is_spin)
+static inline int real_release(void *obj, int is_spin)
 {
 	return is_spin ? lbp_real.spin_unlock(obj) : lbp_real.mutex_unlock(obj);
 }
@@ -100,12 +108,12 @@ static int poll_until(void *lock, void *ctx, uint64_t deadline)
 
 /* The replacement's acquisition. Returns 0 or a positive errno; *contended when the first try
  * found the lock busy (only tried first when profiling or timed). */
-static int lock_acquire(struct lbp_entry *e, enum acq_mode mode, uint64_t deadline,
+static inline int lock_acquire(struct lbp_entry *e, enum acq_mode mode, uint64_t deadline,
 			int *contended)
 {
-	int full;
-	void *ctx = lbp_ctx_take(e->lock, &full);
-	if (full)
+	int full = 0;
+	void *ctx = __builtin_expect(lbp_ctx_needed, 0) ? lbp_ctx_take(e->lock, &full) : NULL;
+	if (__builtin_expect(full, 0))
 		return EAGAIN; /* more mutexes of a context-needing lock held at once than CTX_SLOTS */
 	int rc;
 	lbp_nested++;
@@ -126,7 +134,7 @@ static int lock_acquire(struct lbp_entry *e, enum acq_mode mode, uint64_t deadli
 		}
 	}
 	lbp_nested--;
-	if (rc != 0)
+	if (__builtin_expect(rc != 0, 0) && ctx)
 		lbp_ctx_release(ctx);
 	return -rc;
 }
@@ -137,9 +145,11 @@ void lbp_entry_note_acquired(struct lbp_entry *e, void *obj, const struct lbp_si
 	int tid = lbp_tid();
 	atomic_store_explicit(&e->owner, tid, memory_order_relaxed);
 	e->depth = 1;
-	int prev = atomic_load_explicit(&e->last_owner, memory_order_relaxed);
-	atomic_store_explicit(&e->last_owner, tid, memory_order_relaxed);
-	if (lbp_profiling) {
+	if (__builtin_expect(lbp_profiling, 0)) {
+		/* last_owner serves the profile's handoffs only: not written otherwise, one store
+		 * fewer in the line the next acquirer reads. */
+		int prev = atomic_load_explicit(&e->last_owner, memory_order_relaxed);
+		atomic_store_explicit(&e->last_owner, tid, memory_order_relaxed);
 		uint64_t t1 = contended ? lbp_now_ns() : t0;
 		e->hold_start_ns = t1;
 		struct lbp_record *r = lbp_profile_record(e, obj, site);
@@ -165,7 +175,7 @@ void lbp_entry_note_release(struct lbp_entry *e, void *obj, const struct lbp_sit
 	atomic_store_explicit(&e->owner, 0, memory_order_relaxed);
 }
 
-static int entry_acquire(struct lbp_entry *e, void *obj, enum acq_mode mode,
+static inline int entry_acquire(struct lbp_entry *e, void *obj, enum acq_mode mode,
 			 const struct real_call *call, const struct lbp_site *site, int reacquire)
 {
 	int tid = lbp_tid();
@@ -228,7 +238,7 @@ busy:
 	return EBUSY;
 }
 
-static int entry_release(struct lbp_entry *e, void *obj, int is_spin, const struct lbp_site *site)
+static inline int entry_release(struct lbp_entry *e, void *obj, int is_spin, const struct lbp_site *site)
 {
 	int tid = lbp_tid();
 	if (atomic_load_explicit(&e->owner, memory_order_relaxed) != tid) {
@@ -254,11 +264,12 @@ static int entry_release(struct lbp_entry *e, void *obj, int is_spin, const stru
 		lbp_count_real();
 		return real_release(obj, is_spin);
 	}
-	void *ctx = lbp_ctx_find(e->lock);
+	void *ctx = __builtin_expect(lbp_ctx_needed, 0) ? lbp_ctx_find(e->lock) : NULL;
 	lbp_nested++;
 	int rc = lbp_ops->unlock(e->lock, ctx);
 	lbp_nested--;
-	lbp_ctx_release(ctx);
+	if (ctx)
+		lbp_ctx_release(ctx);
 	return -rc;
 }
 
@@ -301,7 +312,10 @@ int lbp_entry_unlock(struct lbp_entry *e, pthread_mutex_t *m, const struct lbp_s
 
 /* ---- the exported symbols ---- */
 
-static int mutex_acquire(pthread_mutex_t *m, enum acq_mode mode, const struct real_call *call,
+/* Out of line, like mutex_release and spin_acquire: the exported functions then stay small
+ * enough that their forwarding test (lbp_forwarding) needs no register saves and the forward is
+ * a jump. */
+static __attribute__((noinline)) int mutex_acquire(pthread_mutex_t *m, enum acq_mode mode, const struct real_call *call,
 			 const struct lbp_site *site)
 {
 	if (__builtin_expect(lbp_nested != 0, 0) || !lbp_ensure_init()) {
@@ -310,8 +324,8 @@ static int mutex_acquire(pthread_mutex_t *m, enum acq_mode mode, const struct re
 		return real_acquire(m, mode, call);
 	}
 	lbp_count_interposed();
-	struct lbp_entry *e = lbp_mutex_entry(m);
-	if (!e) {
+	struct lbp_entry *e = lbp_mutex_entry_fast(m);
+	if (__builtin_expect(!e, 0)) {
 		lbp_count_real();
 		return real_acquire(m, mode, call);
 	}
@@ -322,6 +336,8 @@ static int mutex_acquire(pthread_mutex_t *m, enum acq_mode mode, const struct re
 
 LBP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 {
+	if (lbp_forwarding())
+		return lbp_real.mutex_lock(m);
 	struct lbp_site site = SITE_HERE;
 	struct real_call call = {0, -1, NULL};
 	return mutex_acquire(m, ACQ_LOCK, &call, &site);
@@ -329,6 +345,8 @@ LBP_EXPORT int pthread_mutex_lock(pthread_mutex_t *m)
 
 LBP_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 {
+	if (lbp_forwarding())
+		return lbp_real.mutex_trylock(m);
 	struct lbp_site site = SITE_HERE;
 	struct real_call call = {0, -1, NULL};
 	return mutex_acquire(m, ACQ_TRY, &call, &site);
@@ -336,6 +354,8 @@ LBP_EXPORT int pthread_mutex_trylock(pthread_mutex_t *m)
 
 LBP_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec *abstime)
 {
+	if (lbp_forwarding())
+		return lbp_real.mutex_timedlock(m, abstime);
 	struct lbp_site site = SITE_HERE;
 	struct real_call call = {0, (clockid_t)-1, abstime};
 	return mutex_acquire(m, ACQ_TIMED, &call, &site);
@@ -344,6 +364,8 @@ LBP_EXPORT int pthread_mutex_timedlock(pthread_mutex_t *m, const struct timespec
 LBP_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
 				       const struct timespec *abstime)
 {
+	if (lbp_forwarding())
+		return lbp_real.mutex_clocklock(m, clock, abstime);
 	struct lbp_site site = SITE_HERE;
 	if (clock != CLOCK_REALTIME && clock != CLOCK_MONOTONIC)
 		return EINVAL;
@@ -351,22 +373,32 @@ LBP_EXPORT int pthread_mutex_clocklock(pthread_mutex_t *m, clockid_t clock,
 	return mutex_acquire(m, ACQ_TIMED, &call, &site);
 }
 
-LBP_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+static __attribute__((noinline)) int mutex_release(pthread_mutex_t *m,
+						       const struct lbp_site *site)
 {
-	struct lbp_site site = SITE_HERE;
 	if (__builtin_expect(lbp_nested != 0, 0) || !lbp_ensure_init())
 		return lbp_real.mutex_unlock ? lbp_real.mutex_unlock(m) : 0;
 	lbp_count_interposed();
-	struct lbp_entry *e = lbp_mutex_entry(m);
-	if (!e) {
+	struct lbp_entry *e = lbp_mutex_entry_fast(m);
+	if (__builtin_expect(!e, 0)) {
 		lbp_count_real();
 		return lbp_real.mutex_unlock(m);
 	}
-	return lbp_entry_unlock(e, m, &site, 0);
+	return lbp_entry_unlock(e, m, site, 0);
+}
+
+LBP_EXPORT int pthread_mutex_unlock(pthread_mutex_t *m)
+{
+	if (lbp_forwarding())
+		return lbp_real.mutex_unlock(m);
+	struct lbp_site site = SITE_HERE;
+	return mutex_release(m, &site);
 }
 
 LBP_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t *attr)
 {
+	if (lbp_forwarding())
+		return lbp_real.mutex_init(m, attr);
 	if (__builtin_expect(lbp_nested != 0, 0) || !lbp_ensure_init())
 		return lbp_real.mutex_init ? lbp_real.mutex_init(m, attr) : 0;
 	lbp_count_interposed();
@@ -404,6 +436,8 @@ LBP_EXPORT int pthread_mutex_init(pthread_mutex_t *m, const pthread_mutexattr_t 
 
 LBP_EXPORT int pthread_mutex_destroy(pthread_mutex_t *m)
 {
+	if (lbp_forwarding())
+		return lbp_real.mutex_destroy(m);
 	if (__builtin_expect(lbp_nested != 0, 0) || !lbp_ensure_init())
 		return lbp_real.mutex_destroy ? lbp_real.mutex_destroy(m) : 0;
 	lbp_count_interposed();
@@ -435,7 +469,7 @@ static void *spin_obj(pthread_spinlock_t *s)
 	return (void *)(uintptr_t)s;
 }
 
-static int spin_acquire(pthread_spinlock_t *s, enum acq_mode mode, const struct lbp_site *site)
+static __attribute__((noinline)) int spin_acquire(pthread_spinlock_t *s, enum acq_mode mode, const struct lbp_site *site)
 {
 	struct real_call call = {1, -1, NULL};
 	if (__builtin_expect(lbp_nested != 0, 0) || !lbp_ensure_init()) {
@@ -456,19 +490,23 @@ static int spin_acquire(pthread_spinlock_t *s, enum acq_mode mode, const struct 
 
 LBP_EXPORT int pthread_spin_lock(pthread_spinlock_t *s)
 {
+	if (lbp_forwarding())
+		return lbp_real.spin_lock(s);
 	struct lbp_site site = SITE_HERE;
 	return spin_acquire(s, ACQ_LOCK, &site);
 }
 
 LBP_EXPORT int pthread_spin_trylock(pthread_spinlock_t *s)
 {
+	if (lbp_forwarding())
+		return lbp_real.spin_trylock(s);
 	struct lbp_site site = SITE_HERE;
 	return spin_acquire(s, ACQ_TRY, &site);
 }
 
-LBP_EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
+static __attribute__((noinline)) int spin_release(pthread_spinlock_t *s,
+						      const struct lbp_site *site)
 {
-	struct lbp_site site = SITE_HERE;
 	if (__builtin_expect(lbp_nested != 0, 0) || !lbp_ensure_init())
 		return lbp_real.spin_unlock ? lbp_real.spin_unlock(s) : 0;
 	lbp_count_interposed();
@@ -477,11 +515,21 @@ LBP_EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
 		lbp_count_real();
 		return lbp_real.spin_unlock(s);
 	}
-	return entry_release(e, spin_obj(s), 1, &site);
+	return entry_release(e, spin_obj(s), 1, site);
+}
+
+LBP_EXPORT int pthread_spin_unlock(pthread_spinlock_t *s)
+{
+	if (lbp_forwarding())
+		return lbp_real.spin_unlock(s);
+	struct lbp_site site = SITE_HERE;
+	return spin_release(s, &site);
 }
 
 LBP_EXPORT int pthread_spin_init(pthread_spinlock_t *s, int pshared)
 {
+	if (lbp_forwarding())
+		return lbp_real.spin_init(s, pshared);
 	if (__builtin_expect(lbp_nested != 0, 0) || !lbp_ensure_init())
 		return lbp_real.spin_init ? lbp_real.spin_init(s, pshared) : 0;
 	lbp_count_interposed();
@@ -498,6 +546,8 @@ LBP_EXPORT int pthread_spin_init(pthread_spinlock_t *s, int pshared)
 
 LBP_EXPORT int pthread_spin_destroy(pthread_spinlock_t *s)
 {
+	if (lbp_forwarding())
+		return lbp_real.spin_destroy(s);
 	if (__builtin_expect(lbp_nested != 0, 0) || !lbp_ensure_init())
 		return lbp_real.spin_destroy ? lbp_real.spin_destroy(s) : 0;
 	lbp_count_interposed();

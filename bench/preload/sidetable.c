@@ -1,12 +1,35 @@
 /* sidetable.c — where the replacement of a program's mutex lives, and each thread's contexts.
  *
- * Why a side table and not a pointer inside the pthread_mutex_t: glibc's static initialisers
- * leave no room we could claim without racing the first two users, a mutex that a program copies
+ * Why a side table and not only a pointer inside the pthread_mutex_t: glibc's static
+ * initialisers leave no lock we could claim without racing the first two users, a mutex that a program copies
  * (by value, before first use) must not share its lock with the original, and glibc's __kind must
  * stay as the program (or a static initialiser) wrote it. So the table is keyed by the mutex's
  * address: open addressing, linear probing, MAP_NORESERVE memory preallocated at initialisation
  * (no malloc in the lock path), and each slot owns one lock object of the arena next to it, so
  * nothing is ever allocated or freed after start-up.
+ *
+ * The table stays the authority, but a lookup by hash costs a multiply, a probe loop and the
+ * entry's line; a mutex we replace also carries its entry's address in its own
+ * __data.__list.__prev (lbp_mutex_entry_fast, preload_internal.h), installed lazily by
+ * lbp_mutex_entry. Why that word may be ours:
+ *  - glibc's initialisers leave it 0 (PTHREAD_MUTEX_INITIALIZER and the _NP ones) and
+ *    pthread_mutex_init clears the whole object, so a fresh mutex always starts from 0; glibc's
+ *    __list is the robust-list link, used only for robust (and PI robust) mutexes, which we
+ *    pass through and never write. __kind, __lock, __owner, __count are never written by us.
+ *  - It is installed only for an entry that is LIVE with a lock of ours: then lock, unlock,
+ *    destroy and cond waits of that pthread_mutex_t are ours, glibc never reads it again; a
+ *    glibc-underneath or passed-through mutex is never written.
+ *  - It is only a hint: used when it points exactly at an entry of the table (range and
+ *    alignment), whose key is this mutex's address and whose state is LIVE (acquire: pairs with
+ *    the publishing release). A by-value copy of a used mutex carries its original's pointer:
+ *    key mismatch, so the copy gets its own entry (and the pointer is replaced by CAS from the
+ *    value read). A destroyed mutex (DEAD) or one being re-initialised (SETUP) fails the state
+ *    check and goes the slow way, which re-creates it as before. Garbage (memory reused as a
+ *    mutex without an initialiser, which POSIX leaves undefined anyway) fails the range or key
+ *    check.
+ *  - fork: the child has the same addresses, table and words; the child's repair of SETUP
+ *    entries (below) turns them DEAD, which the state check sees.
+ * Spinlocks (an int) have no room: they always use the hash lookup.
  *
  * Slots are never freed. A key, once claimed, stays; pthread_mutex_destroy only marks the entry
  * DEAD, and the next use of that address (a new mutex in reused memory) initialises a fresh lock
@@ -51,6 +74,7 @@
 
 #define TABLE_BITS 16
 #define TABLE_CAP (1u << TABLE_BITS)
+_Static_assert(TABLE_CAP == LBP_TABLE_CAP, "preload_internal.h's bound of the fast lookup");
 #define TABLE_PROBES 128 /* beyond this the table counts as full for that address */
 
 #define ENTRY_COND (1u << 31) /* internal flag: a condition variable's entry, no lock */
@@ -59,6 +83,8 @@
 #define CTX_BYTES 128
 
 static struct lbp_entry *table;
+struct lbp_entry *lbp_table_base; /* = table, for lbp_mutex_entry_fast's range check */
+int lbp_ctx_needed;
 static unsigned char *arena;
 static size_t arena_stride;
 static const struct lb_lock_ops *table_ops;
@@ -91,9 +117,11 @@ int lbp_table_init(const struct lb_lock_ops *ops)
 		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (table == MAP_FAILED)
 		return -errno;
+	lbp_table_base = table;
 	table_ops = ops;
 	if (!ops)
 		return 0;
+	lbp_ctx_needed = ops->ctx_size > 0;
 	if (ops->ctx_size > CTX_BYTES || ops->ctx_align > LB_CACHELINE)
 		return -E2BIG;
 	size_t align = ops->lock_align > LB_CACHELINE ? ops->lock_align : LB_CACHELINE;
@@ -221,7 +249,23 @@ struct lbp_entry *lbp_mutex_entry(pthread_mutex_t *m)
 	/* Read only when we create the entry; relaxed since glibc's field is a plain int written
 	 * before the mutex was shared (initialiser or init). */
 	kind_from_glibc(m->__data.__kind, &kind, &flags);
-	return find((uintptr_t)m, 1, 0, kind, flags | LBP_STATIC);
+	struct lbp_entry *e = find((uintptr_t)m, 1, 0, kind, flags | LBP_STATIC);
+	/* Install the entry's address in the mutex for lbp_mutex_entry_fast, only for a mutex we
+	 * replace (LIVE with a lock of ours): glibc will never lock, unlock or destroy it again,
+	 * and for a non-robust mutex glibc uses __list only as the robust list link anyway. A
+	 * glibc-underneath or passed-through mutex is glibc's: never written. CAS from what we
+	 * read, not a plain store: a mutex copied by value after use carries its original's
+	 * pointer (rejected by the key check), and two first users race to store the same value.
+	 * Relaxed: the word is a validated hint, see lbp_mutex_entry_fast. */
+	if (e && e->lock && atomic_load_explicit(&e->state, memory_order_acquire) == LBE_LIVE) {
+		_Atomic(uintptr_t) *slot = lbp_mutex_slot(m);
+		uintptr_t old = atomic_load_explicit(slot, memory_order_relaxed);
+		if (old != (uintptr_t)e)
+			atomic_compare_exchange_strong_explicit(slot, &old, (uintptr_t)e,
+								memory_order_relaxed,
+								memory_order_relaxed);
+	}
+	return e;
 }
 
 struct lbp_entry *lbp_mutex_entry_init(pthread_mutex_t *m, uint32_t kind, uint32_t flags)
@@ -297,7 +341,7 @@ static __thread struct ctx_pool pool __attribute__((tls_model("initial-exec")));
 void *lbp_ctx_take(void *lock, int *full)
 {
 	*full = 0;
-	if (!table_ops || table_ops->ctx_size == 0)
+	if (!lbp_ctx_needed)
 		return NULL;
 	for (unsigned i = 0; i < CTX_SLOTS; i++) {
 		if (pool.held[i])
@@ -321,7 +365,7 @@ void *lbp_ctx_take(void *lock, int *full)
 
 void *lbp_ctx_find(void *lock)
 {
-	if (!table_ops || table_ops->ctx_size == 0)
+	if (!lbp_ctx_needed)
 		return NULL;
 	for (unsigned i = 0; i < CTX_SLOTS; i++)
 		if (pool.held[i] == lock)

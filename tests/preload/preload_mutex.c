@@ -10,7 +10,10 @@
  * hand-over-hand over a chain of mutexes (several held at once: the context pool), spinlocks.
  * Negative control: under `null` (no exclusion) the same counter check loses updates, which
  * proves the lock underneath really is the replacement. Also: an unknown LOCKBENCH_LOCK exits
- * 127 with one line.
+ * 127 with one line. The entry pointer cached in a replaced mutex (sidetable.c): __kind kept, a
+ * by-value copy of a used mutex gets its own lock, a foreign value in the word is ignored
+ * (negative control, by hand: with the key check of lbp_mutex_entry_fast removed, the copy
+ * checks fail — the copy shares its original's lock).
  */
 #include "preload_util.h"
 
@@ -200,6 +203,13 @@ static int child(const char *lock)
 	CHECK_EQ(in_other_thread(do_unlock, &m_static), 0);
 	CHECK_EQ(in_other_thread(do_trylock, &m_static), is_glibc ? 0 : EBUSY);
 	CHECK_EQ(pthread_mutex_destroy(&m_static), is_glibc ? 0 : EBUSY);
+	if (is_glibc) {
+		/* glibc's destroy succeeded (the interposer forwards it bare): a destroyed mutex
+		 * must be initialised again before use (glibc marks it invalid). Lock it again so
+		 * that the unlock below has something to release. */
+		m_static = (pthread_mutex_t)PTHREAD_MUTEX_INITIALIZER;
+		CHECK_EQ(pthread_mutex_lock(&m_static), 0);
+	}
 	CHECK_EQ(pthread_mutex_unlock(&m_static), 0);
 	CHECK_EQ(in_other_thread(do_trylock, &m_static), 0);
 	CHECK_EQ(in_other_thread(do_timedlock, &m_static), 0);
@@ -250,6 +260,36 @@ static int child(const char *lock)
 	CHECK_EQ(pthread_mutex_unlock(&m), 0);
 	CHECK_EQ(pthread_mutex_destroy(&m), 0);
 	pthread_mutexattr_destroy(&a);
+
+	/* The entry pointer a replaced mutex caches in its own __data.__list.__prev (sidetable.c):
+	 * glibc's __kind is never touched, a copy of a used mutex (carrying its original's
+	 * pointer) gets a lock of its own, and a foreign value in that word is not trusted. */
+	if (!is_glibc) {
+		pthread_mutex_t orig;
+		CHECK_EQ(pthread_mutex_init(&orig, NULL), 0);
+		int kind0 = orig.__data.__kind;
+		CHECK_EQ(pthread_mutex_lock(&orig), 0);
+		CHECK_EQ(pthread_mutex_unlock(&orig), 0);
+		CHECK(orig.__data.__list.__prev != NULL);
+		CHECK_EQ(orig.__data.__kind, kind0);
+		CHECK_EQ(m_rec.__data.__kind, PTHREAD_MUTEX_RECURSIVE_NP);
+		pthread_mutex_t copy;
+		memcpy(&copy, &orig, sizeof copy);
+		CHECK_EQ(pthread_mutex_lock(&copy), 0);
+		CHECK_EQ(in_other_thread(do_trylock, &orig), 0); /* not the copy's lock */
+		CHECK_EQ(in_other_thread(do_trylock, &copy), EBUSY);
+		CHECK_EQ(pthread_mutex_unlock(&copy), 0);
+		CHECK(copy.__data.__list.__prev != orig.__data.__list.__prev);
+		pthread_mutex_t odd = PTHREAD_MUTEX_INITIALIZER;
+		odd.__data.__list.__prev = (void *)&copy; /* not an entry: ignored */
+		CHECK_EQ(pthread_mutex_lock(&odd), 0);
+		CHECK_EQ(in_other_thread(do_trylock, &odd), EBUSY);
+		CHECK_EQ(in_other_thread(do_trylock, &copy), 0);
+		CHECK_EQ(pthread_mutex_unlock(&odd), 0);
+		CHECK_EQ(pthread_mutex_destroy(&copy), 0);
+		CHECK_EQ(pthread_mutex_destroy(&orig), 0);
+		CHECK_EQ(pthread_mutex_destroy(&odd), 0);
+	}
 
 	/* hand-over-hand: up to two held at once per thread, several threads */
 	for (int i = 0; i < CHAIN; i++)
