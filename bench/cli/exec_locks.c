@@ -151,6 +151,9 @@ static int finish(struct exec_set *s, int ran, unsigned nfailed)
 		return runtime_error("exec: %s", err);
 	exec_verdict_sentence(s, &sum, line, sizeof line);
 	fprintf(stderr, "exec: %s%s\n", s->nrows < total ? "so far, " : "", line);
+	exec_verdict_left_out(s, &sum, line, sizeof line);
+	if (line[0])
+		fprintf(stderr, "exec: left out of the verdict: %s\n", line);
 	if (printf("%s/\n", s->dir) < 0 || fflush(stdout) != 0)
 		return runtime_error("exec: writing to stdout: %s", strerror(errno));
 	if (interrupted) {

@@ -4,7 +4,9 @@
  * winner only when its spread overlaps no other candidate's, else the result is a tie listing
  * every candidate that overlaps the best. The spread is what the sweep report uses too: the 95 %
  * CI of the median when there are enough ok runs for one (stats_ci95_median: 6 or more), else
- * min..max of the runs. Only ok runs count; failed and timed-out ones are listed apart.
+ * min..max of the runs. Only ok runs count; failed and timed-out ones are listed apart, and a
+ * lock with any run that failed or timed out is left out of the verdict (and named): a lock that
+ * hangs the program two times in three is not a candidate, however fast its one good run was.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -66,8 +68,14 @@ int exec_set_summarize(const struct exec_set *s, struct exec_summary *sum, char 
 		sum->vcsw[c] = stats_median(vc, n), sum->ivcsw[c] = stats_median(ic, n);
 	}
 	free(v);
-	verdict_decide(sum->vc, s->ncand, s->higher_better ? VERDICT_HIGHER_BETTER
-							   : VERDICT_LOWER_BETTER, &sum->v);
+	struct verdict_candidate judged_vc[EXEC_MAX_CANDIDATES];
+	for (unsigned c = 0; c < s->ncand; c++) {
+		judged_vc[c] = sum->vc[c];
+		if (sum->ok[c] < sum->runs[c])
+			judged_vc[c].median = NAN; /* verdict_decide passes over it */
+	}
+	verdict_decide(judged_vc, s->ncand, s->higher_better ? VERDICT_HIGHER_BETTER
+							     : VERDICT_LOWER_BETTER, &sum->v);
 
 	char *text = NULL;
 	size_t len = 0;
@@ -134,6 +142,18 @@ void exec_verdict_sentence(const struct exec_set *s, const struct exec_summary *
 			 s->cand[v->tied[0]]);
 }
 
+void exec_verdict_left_out(const struct exec_set *s, const struct exec_summary *sum, char *buf,
+			   size_t len)
+{
+	int w = 0;
+	buf[0] = '\0';
+	for (unsigned c = 0; c < s->ncand && w >= 0 && (size_t)w < len; c++)
+		if (sum->ok[c] < sum->runs[c])
+			w += snprintf(buf + w, len - (size_t)w, "%s%s (%u of %u runs failed or timed out)",
+				      w ? ", " : "", s->cand[c], sum->runs[c] - sum->ok[c],
+				      sum->runs[c]);
+}
+
 static void fmt(char *buf, size_t len, const char *f, double v)
 {
 	if (isfinite(v))
@@ -198,6 +218,10 @@ static void document(struct doc *d, const struct exec_set *s, const struct exec_
 	doc_heading(d, 2, "verdict", "Verdict");
 	doc_para_start(d, NULL);
 	doc_textf(d, DOC_B "For this program, %s." DOC_B, line);
+	exec_verdict_left_out(s, sum, line, sizeof line);
+	if (line[0])
+		doc_textf(d, " Left out of the verdict, since the program did not finish ok under "
+			     "them every time: %s.", line);
 	doc_para_end(d);
 	doc_para_start(d, "note");
 	doc_text(d, "The sweep report's rule: a lock wins only when its spread (the 95 % CI of the "

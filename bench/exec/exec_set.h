@@ -85,6 +85,10 @@ int exec_set_summarize(const struct exec_set *s, struct exec_summary *sum, char 
 /* "the winner is X" / "a tie between X, Y" / "no run finished": one sentence into buf. */
 void exec_verdict_sentence(const struct exec_set *s, const struct exec_summary *sum, char *buf,
 			   size_t len);
+/* The locks left out of the verdict because a run failed or timed out, with their counts; ""
+ * when none was. */
+void exec_verdict_left_out(const struct exec_set *s, const struct exec_summary *sum, char *buf,
+			   size_t len);
 /* DIR/report.html and DIR/report.md (exec_report.c). */
 int exec_set_report(const struct exec_set *s, const struct exec_summary *sum, char *err,
 		    size_t errlen);

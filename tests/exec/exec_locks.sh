@@ -77,6 +77,18 @@ check "a run past --timeout: exit 1 (got $rc)" test $rc = 1
 check "... recorded timed_out 1, status timeout" \
 	test "$(col "$work/t/results.csv" timed_out):$(col "$work/t/results.csv" status)" = 1:timeout
 check "... --locks glibc alone is one candidate" test "$(rows "$work/t/results.csv")" = 1
+# A lock under which the program fails once is out of the verdict, however good its ok runs:
+# here tas fails in rep 1 only and is the fastest otherwise (metric 1 against 5).
+"$lb" exec --locks tas,futex --reps 2 --seed 7 --out "$work/l" --metric 'time: ([0-9.]+)' -- sh -c \
+	'if [ "$LOCKBENCH_LOCK" = tas ]; then [ -e "$0.failed" ] && { echo time: 1; exit 0; }; : >"$0.failed"; exit 3; fi; echo time: 5' \
+	"$work/l-marker" >/dev/null 2>"$work/err"
+check "a lock that failed once is left out of the verdict, said with its count" \
+	grep -q 'left out of the verdict: tas (1 of 2 runs failed or timed out)' "$work/err"
+check "... and the verdict is between the others: $(grep 'exec: a tie\|exec: the winner' "$work/err")" \
+	bash -c "grep -q 'exec: a tie between glibc, futex\|exec: a tie between futex, glibc' '$work/err'"
+check "... report.md says so" grep -q 'Left out of the verdict.*tas (1 of 2 runs' "$work/l/report.md"
+check "control: tas did have an ok run (metric 1, better than the others' 5)" \
+	test "$(awk -F, 'NR > 1 && $1 == "tas" && $0 ~ /,ok,/' "$work/l/results.csv" | wc -l)" = 1
 
 echo "exec_locks: --resume after a planted partial results.csv"
 "$lb" exec --locks tas,futex --reps 2 --seed 7 --out "$work/r" -- "$prog" print x >/dev/null 2>&1
