@@ -64,6 +64,24 @@ size_t lb_lock_count(void)
 	return n;
 }
 
+const char *lb_lock_family(const struct lb_lock_ops *ops)
+{
+	unsigned p = ops->props;
+	if (p & LB_NOT_A_LOCK)
+		return "not a lock";
+	if (p & LB_RW)
+		return "reader-writer";
+	if (p & LB_REFERENCE)
+		return "reference";
+	if (p & LB_NUMA_AWARE)
+		return "numa";
+	if (p & (LB_FIFO | LB_BYPASS_BOUNDED))
+		return "fifo queue";
+	if (p & LB_SLEEPS)
+		return "sleeping";
+	return "spinning";
+}
+
 static size_t round_up(size_t n, size_t to)
 {
 	return (n + to - 1) / to * to;

@@ -42,6 +42,9 @@ enum lb_lock_prop {
 	LB_BOUNDED = 1u << 9,      /* a release beyond the initial count is refused, -EOVERFLOW */
 	LB_TEST_ONLY = 1u << 10,   /* a deliberately broken lock for negative controls */
 	LB_REFERENCE = 1u << 11,   /* a third-party reference implementation (Concurrency Kit) */
+	LB_NUMA_AWARE = 1u << 12,  /* prefers handing over within a cluster: ctx_set_cluster, cluster_bound */
+	LB_RW = 1u << 13,          /* reader-writer: the read_* operations admit many readers at once */
+	LB_BYPASS_BOUNDED = 1u << 14, /* not FIFO, but a waiter is overtaken at most bypass_bound times */
 };
 
 struct lb_lock_ops {
@@ -74,7 +77,33 @@ struct lb_lock_ops {
 	 * the turn the caller took in its most recent lock() (ticket number or queue position,
 	 * counted from 1 in doorway order). NULL in the production library. */
 	uint64_t (*turn)(void *lock, void *ctx);
+
+	/* Optional, LB_NUMA_AWARE: tell a context which cluster (NUMA node or cache domain, numbered
+	 * from 0 by the caller) its thread runs in. Called after ctx_init and before the context is
+	 * first used; a context never told is in cluster 0. The library never asks hwloc: the harness
+	 * passes what its placement plan says, and tests pass fake topologies the same way. */
+	int (*ctx_set_cluster)(void *ctx, unsigned cluster);
+	/* LB_NUMA_AWARE: the most consecutive handoffs within one cluster while a waiter of another
+	 * cluster is queued (then the lock must leave the cluster). 0: no bound stated. */
+	unsigned cluster_bound;
+	/* LB_BYPASS_BOUNDED: the most times a waiter that has passed the doorway (the turn() order)
+	 * can be overtaken by a later arrival before it acquires. 0 with LB_FIFO: none at all. */
+	unsigned bypass_bound;
+
+	/* Reader-writer locks (LB_RW), else NULL. lock/unlock/trylock/timedlock above are the
+	 * exclusive (writer) mode; these are the shared (reader) mode, same return conventions.
+	 * A reader holds the lock with other readers and never with a writer. */
+	int (*read_lock)(void *lock, void *ctx);
+	int (*read_unlock)(void *lock, void *ctx);
+	int (*read_trylock)(void *lock, void *ctx);
+	int (*read_timedlock)(void *lock, void *ctx, uint64_t deadline_ns);
 };
+
+/* The family a lock belongs to, for grouping plots and tables (one word or two, lower case):
+ * "reader-writer", "reference", "numa", "fifo queue", "sleeping", "spinning", "not a lock".
+ * Derived from props, first match in that order: a FIFO or bypass-bounded lock that parks is
+ * "fifo queue", a NUMA-aware one that is also FIFO is "numa". */
+const char *lb_lock_family(const struct lb_lock_ops *ops);
 
 /* The registry: NULL-terminated, in the order `lockbench list` shows. */
 extern const struct lb_lock_ops *const lb_locks[];
