@@ -44,11 +44,12 @@
  * number is folded (cluster % 64): clusters that share a slot behave as one, which keeps
  * exclusion and the bound but loses locality between them.
  * Misuse: unlock through a context that holds nothing returns -EPERM (a private flag).
- * Test hooks (LB_TEST_HOOKS only): `turn` is the tenure's anchor: a number taken from a
- * lock-wide counter right after the cluster node's global swap (stored in the cluster); a holder
- * that got a local pass reports the anchor of the tenure it holds in. So a larger turn means a
- * cluster that enqueued globally later, which tests/topo/topo_numa.c uses to know a cluster was
- * waiting. Not a FIFO order; the lock does not claim LB_FIFO.
+ * Test hooks (LB_TEST_HOOKS only): `turn` is a number taken from a lock-wide counter right
+ * after the thread's last doorway in this lock(): its local swap when it was handed the lock
+ * locally, its cluster node's global swap when it acquired the global level. So a larger turn
+ * means a later arrival, and a thread that acquires the global level has its cluster enqueued
+ * globally from its turn on, which tests/topo/topo_numa.c uses (with one thread in the waiting
+ * cluster, where this is exact). Not a FIFO order; the lock does not claim LB_FIFO.
  */
 #include <errno.h>
 #include <limits.h>
@@ -82,9 +83,6 @@ struct hmcs_cluster {
 	 * global predecessor that links and grants it. */
 	_Atomic(struct hmcs_cluster *) gnext LB_CACHE_ALIGNED;
 	atomic_uint granted;
-#ifdef LB_TEST_HOOKS
-	atomic_uint_fast64_t anchor;
-#endif
 };
 
 struct hmcs_lock {
@@ -108,9 +106,6 @@ static int hmcs_init(void *lock, unsigned permits)
 		atomic_init(&l->cl[c].tail, NULL);
 		atomic_init(&l->cl[c].gnext, NULL);
 		atomic_init(&l->cl[c].granted, 0);
-#ifdef LB_TEST_HOOKS
-		atomic_init(&l->cl[c].anchor, 0);
-#endif
 	}
 	return 0;
 }
@@ -161,26 +156,21 @@ static void cluster_reset(struct hmcs_cluster *c)
 }
 
 #ifdef LB_TEST_HOOKS
-static void anchor_take(struct hmcs_lock *l, struct hmcs_cluster *c)
+/* Relaxed: a number, no data; taken after a swap, so it follows that doorway in time. */
+static void turn_take(struct hmcs_lock *l, struct hmcs_node *n)
 {
-	/* Relaxed: a number, no data; taken after the global swap, read by the tenure's holders
-	 * after the handoffs that order them. */
-	uint64_t t = atomic_fetch_add_explicit(&l->turns, 1, memory_order_relaxed) + 1;
-	atomic_store_explicit(&c->anchor, t, memory_order_relaxed);
-}
-
-static void turn_held(struct hmcs_node *n, struct hmcs_cluster *c)
-{
-	n->turn = atomic_load_explicit(&c->anchor, memory_order_relaxed);
+	n->turn = atomic_fetch_add_explicit(&l->turns, 1, memory_order_relaxed) + 1;
 }
 #endif
 
-static void global_acquire(struct hmcs_lock *l, struct hmcs_cluster *c)
+static void global_acquire(struct hmcs_lock *l, struct hmcs_cluster *c, struct hmcs_node *n)
 {
 	cluster_reset(c);
 	struct hmcs_cluster *pred = atomic_exchange_explicit(&l->gtail, c, memory_order_acq_rel);
 #ifdef LB_TEST_HOOKS
-	anchor_take(l, c);
+	turn_take(l, n);
+#else
+	(void)n;
 #endif
 	if (!pred)
 		return;
@@ -228,25 +218,22 @@ static int hmcs_lock(void *lock, void *ctx)
 	node_reset(n);
 	struct hmcs_node *pred = atomic_exchange_explicit(&c->tail, n, memory_order_acq_rel);
 	if (pred) {
+#ifdef LB_TEST_HOOKS
+		turn_take(l, n);
+#endif
 		atomic_store_explicit(&pred->next, n, memory_order_release);
 		unsigned s;
 		while ((s = atomic_load_explicit(&n->status, memory_order_acquire)) == HMCS_WAIT)
 			lb_cpu_relax();
 		if (s != HMCS_ACQUIRE_PARENT) {
 			n->held = 1; /* a local pass: the cluster holds the global level */
-#ifdef LB_TEST_HOOKS
-			turn_held(n, c);
-#endif
 			return 0;
 		}
 	}
 	/* Relaxed: our own count, read only by us; a successor gets its own by a release. */
 	atomic_store_explicit(&n->status, 1, memory_order_relaxed);
-	global_acquire(l, c);
+	global_acquire(l, c, n);
 	n->held = 1;
-#ifdef LB_TEST_HOOKS
-	turn_held(n, c);
-#endif
 	return 0;
 }
 
@@ -272,8 +259,7 @@ static int hmcs_trylock(void *lock, void *ctx)
 		return -EBUSY;
 	}
 #ifdef LB_TEST_HOOKS
-	anchor_take(l, c);
-	turn_held(n, c);
+	turn_take(l, n);
 #endif
 	atomic_store_explicit(&n->status, 1, memory_order_relaxed);
 	n->held = 1;

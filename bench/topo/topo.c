@@ -237,7 +237,16 @@ int topo_cpu_place(const struct topo *t, int cpu, struct cpu_place *out)
 	return 0;
 }
 
-static unsigned nb(hwloc_topology_t tp, hwloc_obj_type_t type);
+/* How many objects of `type` hold an allowed CPU. Restricting a topology keeps NUMA nodes that
+ * lost their CPUs (they still have memory), so count by cpuset, not by hwloc's count. */
+static unsigned count_with_cpus(const struct topo *t, hwloc_obj_type_t type)
+{
+	unsigned n = 0;
+	for (hwloc_obj_t o = hwloc_get_next_obj_by_type(t->topo, type, NULL); o;
+	     o = hwloc_get_next_obj_by_type(t->topo, type, o))
+		n += o->cpuset && hwloc_bitmap_intersects(o->cpuset, t->allowed);
+	return n;
+}
 
 /* The logical index of the NUMA node, or of the `type` cache, that holds `cpu`; -1 if none. */
 static int domain_of(hwloc_topology_t tp, hwloc_obj_type_t type, int cpu)
@@ -261,11 +270,11 @@ int topo_cpu_clusters(const struct topo *t, const int *cpus, unsigned n, unsigne
 	hwloc_topology_t tp = t->topo;
 	hwloc_obj_type_t type = HWLOC_OBJ_TYPE_MAX;
 	*level = "none";
-	if (nb(tp, HWLOC_OBJ_NUMANODE) > 1)
+	if (count_with_cpus(t, HWLOC_OBJ_NUMANODE) > 1)
 		type = HWLOC_OBJ_NUMANODE, *level = "numa";
-	else if (nb(tp, HWLOC_OBJ_L3CACHE) > 1)
+	else if (count_with_cpus(t, HWLOC_OBJ_L3CACHE) > 1)
 		type = HWLOC_OBJ_L3CACHE, *level = "L3";
-	else if (nb(tp, HWLOC_OBJ_L2CACHE) > 1)
+	else if (count_with_cpus(t, HWLOC_OBJ_L2CACHE) > 1)
 		type = HWLOC_OBJ_L2CACHE, *level = "L2";
 	*nclusters = 1;
 	for (unsigned i = 0; i < n; i++) {
@@ -277,7 +286,8 @@ int topo_cpu_clusters(const struct topo *t, const int *cpus, unsigned n, unsigne
 		return 0;
 	/* Dense numbers: a domain's number is how many smaller logical indices the set uses.
 	 * Logical indices run 0..count-1, so one array indexed by them does it. */
-	unsigned ndom = nb(tp, type);
+	int ndom_all = hwloc_get_nbobjs_by_type(tp, type); /* logical indices: 0..ndom-1 */
+	unsigned ndom = ndom_all > 0 ? (unsigned)ndom_all : 0;
 	unsigned *num = calloc(ndom + 1, sizeof *num);
 	if (!num)
 		return -ENOMEM;
