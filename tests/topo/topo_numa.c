@@ -164,7 +164,8 @@ static void test_maps(const char *xml4, const char *xml1)
  * second (a handoff to a descheduled waiter costs a time slice), so the counts are small; a
  * lock with a bound to check gets OPS_BOUNDED, enough for CNA to reach its bound, the others
  * (FIFO control, no bound stated) OPS_OTHER. */
-enum { THREADS = 3, OPS_BOUNDED = 300, OPS_OTHER = 60, CS_YIELDS = 16, TIME_LIMIT_S = 90 };
+enum { THREADS = 3, OPS_BOUNDED = 300, OPS_OTHER = 60, CS_YIELDS = 16, TIME_LIMIT_S = 90,
+       ATTEMPTS = 3 };
 static unsigned OPS = OPS_BOUNDED;
 
 struct entry {
@@ -213,6 +214,7 @@ static void *locker(void *arg)
 		 * of uncontended acquisitions shows nothing. */
 		for (unsigned y = 0; y < CS_YIELDS && atomic_load(&run.waiting) < THREADS - 1; y++)
 			sched_yield();
+		sched_yield(); /* and once more: announced is not yet linked in the queue */
 		if (atomic_fetch_add_explicit(&run.inside, 1, memory_order_relaxed) != 0)
 			atomic_fetch_add_explicit(&run.overlaps, 1, memory_order_relaxed);
 		if (run.logged < THREADS * OPS_BOUNDED)
@@ -318,8 +320,18 @@ static bool drive(const struct lb_lock_ops *ops, const unsigned *cluster)
 static void check_lock(const struct lb_lock_ops *ops, const unsigned *cluster)
 {
 	OPS = ops->turn && ops->cluster_bound ? OPS_BOUNDED : OPS_OTHER;
-	if (!drive(ops, cluster))
-		return;
+	/* Again (at most ATTEMPTS times) when the remote thread was never overtaken: the
+	 * scheduler can serialize 3 threads on 2 CPUs so that nobody ever waits behind a holder
+	 * of the other cluster, and then the run shows nothing about the bound. */
+	for (unsigned attempt = 0;; attempt++) {
+		if (!drive(ops, cluster))
+			return;
+		unsigned w = 0;
+		if (!(ops->turn && ops->cluster_bound) || attempt + 1 == ATTEMPTS ||
+		    longest_run(run.log, run.logged, &w, cluster[THREADS - 1]) > 0)
+			break;
+		printf("      the remote thread was never overtaken: again\n");
+	}
 	CHECK_EQ(atomic_load(&run.err), 0);
 	CHECK_EQ(atomic_load(&run.overlaps), 0);
 	CHECK_EQ(run.logged, THREADS * OPS); /* every thread finished: nobody starved */
