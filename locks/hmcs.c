@@ -13,7 +13,7 @@
  * telling a local successor to acquire the parent. So a cluster holds the global level for at
  * most HMCS_THRESHOLD consecutive holders; the global queue is FIFO among clusters.
  * State: per cluster (lock.cl[c]): `tail` of the local queue, on its own line; the cluster's
- * global node (gnext, granted) and, for the tests, the anchor turn, on another. lock.gtail: the
+ * global node (gnext, granted) on another. lock.gtail: the
  * global queue's tail. Thread node: next, status = WAIT (0) while waiting, 1..HMCS_THRESHOLD =
  * the passing count once holding, or ACQUIRE_PARENT when told to take the global level.
  * Memory order (each level is mcs.c's argument):
