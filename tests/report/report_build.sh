@@ -102,6 +102,33 @@ ok "… counted with the others (3 + 1 of 54)" has "$d/report.md" '4 of 54 point
 ok "… and ringed in the plots (lbcsv.awk flagged=1 keeps it)" \
 	test "$(awk -f "$scripts/lbcsv.awk" -v mode=count -v flagged=1 "$d/summary.csv")" = 4
 
+echo "plots: one row of panels per family, at most 8 lines a panel (lbcsv.awk mode=groups):"
+# 20 locks: 6 spinning, 3 sleeping, 11 fifo queue (registry order interleaves them).
+fam="$work/families.csv"
+{
+	echo "lock,lock_index,permits,family,format_version"
+	for i in $(seq 0 19); do
+		if ((i < 6)); then f=spinning; elif ((i < 9)); then f=sleeping; else f="fifo queue"; fi
+		echo "lock$i,$((19 - i)),1,$f,2"
+	done
+} >"$fam"
+groups=$(awk -f "$scripts/lbcsv.awk" -v mode=groups "$fam")
+ok "groups in the order of each family's first lock, the big one cut in two ($groups)" \
+	test "$groups" = "fifo-queue.1 fifo-queue.2 sleeping spinning"
+total=0 widest=0 mixed=0
+for g in $groups; do
+	names=$(awk -f "$scripts/lbcsv.awk" -v mode=series -v field=2 -v group="$g" "$fam")
+	n=$(wc -w <<<"$names")
+	total=$((total + n)); ((n > widest)) && widest=$n
+	fams=$(for l in $names; do awk -F, -v l="$l" '$1 == l { print $4 }' "$fam"; done | sort -u | wc -l)
+	((fams == 1)) || mixed=1
+done
+ok "every lock in exactly one group (20 = $total)" test "$total" = 20
+ok "no panel of more than 8 lines (widest: $widest)" test "$widest" -le 8
+ok "no group mixes families" test "$mixed" = 0
+ok "a set without the family column is one family, cut the same way" \
+	test "$(cut -d, -f1-3,5 "$fam" | awk -f "$scripts/lbcsv.awk" -v mode=groups /dev/stdin)" = "all.1 all.2 all.3"
+
 echo "planted text: markup in meta.json, a 3000-character note, control characters in a name:"
 d=$(fresh planted)
 # A meta.json group whose name closes the heading's id and opens an <img>; a value with markup.
@@ -239,7 +266,7 @@ ok "the throughput plot is drawn as usual" bash -c "! grep -q 'no measured value
 # The guard is what keeps the report alive: without it, the same set fails on the p99 plot.
 rm -rf "$work/plots-noguard"
 cp -r "$scripts" "$work/plots-noguard"
-sed -i 's/^\tif (lb_drawable == 0) {/\tif (0) {/' "$work/plots-noguard/lb_vs_threads.gp"
+sed -i 's/^\(\t*\)if (lb_drawable == 0) {/\1if (0) {/' "$work/plots-noguard/lb_vs_threads.gp"
 d=$(fresh nodata-noguard)
 nodata "$d"
 run "$d" LOCKBENCH_PLOTS="$work/plots-noguard"
