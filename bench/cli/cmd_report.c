@@ -10,21 +10,30 @@
 
 int cmd_report(int argc, char **argv)
 {
-	enum { OPT_HELP = 256 };
+	enum { OPT_HELP = 256, OPT_SUMMARY };
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, OPT_HELP },
+		{ "summary", no_argument, NULL, OPT_SUMMARY },
 		{ NULL, 0, NULL, 0 },
 	};
 	int opt;
+	bool summary = false;
 	cli_getopt_reset();
 	while ((opt = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+		if (opt == OPT_SUMMARY) {
+			summary = true;
+			continue;
+		}
 		if (opt != OPT_HELP && opt != 'h')
 			return cli_getopt_error("report", opt, opts, argv);
-		printf("usage: lockbench report DIR\n\n"
+		printf("usage: lockbench report [--summary] DIR\n\n"
 		       "Rebuild the plots (gnuplot, PNG and SVG) and report.html / report.md of the "
 		       "result set in DIR\n(the folder `lockbench sweep` wrote: summary.csv, "
 		       "latency_cdf.csv, c2c.csv, meta.json).\nThe gnuplot scripts come from "
-		       "$LOCKBENCH_PLOTS, else lockbench's own plots/ folder.\n");
+		       "$LOCKBENCH_PLOTS, else lockbench's own plots/ folder.\n\n"
+		       "  --summary   print the report's summary (which lock to use, per critical "
+		       "section and regime)\n              on the terminal, as Markdown; "
+		       "no plot drawn, no file written\n");
 		return LB_EXIT_OK;
 	}
 	if (optind == argc)
@@ -34,11 +43,13 @@ int cmd_report(int argc, char **argv)
 				   argv[optind + 1]);
 	const char *dir = argv[optind];
 	char err[1024];
-	int rc = report_build(dir, err, sizeof err);
+	int rc = summary ? report_print_summary(dir, stdout, err, sizeof err)
+			 : report_build(dir, err, sizeof err);
 	if (rc == -ENOTDIR)
 		return usage_error("%s", err);
 	if (rc)
 		return runtime_error("%s", err);
-	printf("report: %s/report.html, %s/report.md and the plots\n", dir, dir);
+	if (!summary)
+		printf("report: %s/report.html, %s/report.md and the plots\n", dir, dir);
 	return LB_EXIT_OK;
 }

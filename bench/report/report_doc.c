@@ -200,7 +200,8 @@ static const char css[] =
 	"table.points td{white-space:nowrap}table.points td:last-child{white-space:normal;min-width:12em}"
 	".scroll{overflow-x:auto}.note{color:#555;font-size:13px}"
 	".warn{background:#fff4cc;border-left:4px solid #e0a800;padding:.4em .8em}"
-	"ul.flags{font-size:13px}figure{margin:1em 0}"
+	"ul.flags{font-size:13px}figure{margin:1em 0}ul.summary li{margin:.25em 0}"
+	"tr:target td{background:#dbeafe}"
 	".meta{display:flex;flex-wrap:wrap;gap:0 2em;align-items:flex-start}.meta>section{flex:1 1 400px;max-width:540px}.meta h3{margin:.4em 0}"
 	"img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#555;font-size:13px}";
 
@@ -224,9 +225,15 @@ static int document(struct doc *d, const struct report_set *s, char *err, size_t
 		doc_raw(d, "\n\n");
 	}
 	incomplete_note(d, s);
-	meta_sections(d, s);
+	/* The answer first; the machine and the parameters at the end, with every point. */
+	int rc = report_summary_section(d, s);
+	if (rc == -EINVAL)
+		return report_fail(err, errlen, rc, "report: more than %d locks at one point",
+				   VERDICT_MAX);
+	if (rc)
+		return report_fail(err, errlen, rc, "report: out of memory");
 	doc_heading(d, 2, "verdict", "What wins where");
-	int rc = report_verdict_section(d, s, err, errlen);
+	rc = report_verdict_section(d, s, err, errlen);
 	if (rc)
 		return rc;
 	if ((rc = report_lock_cost_section(d, s))) {
@@ -238,6 +245,7 @@ static int document(struct doc *d, const struct report_set *s, char *err, size_t
 	if ((rc = plots(d, s, err, errlen)))
 		return rc;
 	report_floor_section(d, s);
+	meta_sections(d, s);
 	doc_heading(d, 2, "points", "All points");
 	doc_para_start(d, "note");
 	doc_text(d, "Medians across repetitions. Highlighted rows are flagged: disagree = the "

@@ -55,8 +55,24 @@ ok "fairness at 1 thread: all tie" has "$d/report.md" 'tie: all 6 locks (all 1.0
 ok "the stuck point is left out and said so" has "$d/report.md" 'left out: ticket (stuck)'
 ok "spreads are named: min–max where there is no CI" has "$d/report.md" '(min–max 122–135)'
 ok "the noise flags are noted" has "$d/report.md" '3 of 48 points are flagged'
-ok "flagged rows are highlighted" has "$d/report.html" '<tr class="flag"><td>sem</td>'
+ok "flagged rows are highlighted" grep -qE '<tr id="pt-[0-9]+" class="flag"><td>sem</td>' "$d/report.html"
+ok "every row of all points is a link target, and the summary's figures link to them" bash -c "grep -q '<a href=\"#pt-[0-9]*\">' '$d/report.html' && grep -q '<tr id=\"pt-' '$d/report.html'"
 ok "report.md links the plots" has "$d/report.md" '![Throughput vs threads](throughput.png)'
+# The answer first: the summary is the first section, the machine and parameters come after
+# the plots, just before the table of all points.
+sections=$(grep -E '^## ' "$d/report.md" | tr '\n' '|')
+ok "report.md opens with the summary ($sections)" test "${sections%%|*}" = "## Summary"
+ok "… and the machine and parameters come last, before all points" \
+	bash -c "[[ '$sections' == *'## Plots|'*'## Machine and parameters|'*'## All points|' ]]"
+ok "every link of the summary has its row" bash -c "
+	for id in \$(grep -o 'href=\"#pt-[0-9]*\"' '$d/report.html' | sed 's/.*#//; s/\"//'); do
+		grep -q \"<tr id=\\\"\$id\\\"\" '$d/report.html' || exit 1
+	done"
+summary_out=$("$lockbench" report --summary "$d" 2>&1)
+ok "report --summary prints the summary on the terminal" bash -c "[[ \$1 == *'## Summary'* && \$1 == *'[summary.csv:'* ]]" _ "$summary_out"
+ok "… the same summary that opens report.md" bash -c "grep -qF -- \"\$(sed -n 3p <<<\"\$1\")\" '$d/report.md'" _ "$summary_out"
+errout=$("$lockbench" report --summary "$work/no-such-set" 2>&1 >/dev/null); rc=$?
+ok "report --summary on a missing set: exit 2, one line ($errout)" bash -c "(( $rc == 2 )) && [[ \$(wc -l <<<\"\$1\") == 1 ]]" _ "$errout"
 ok "a complete set has no incomplete note" bash -c "! grep -q 'incomplete' '$d/report.md'"
 # The fixture predates the lock-cost points and the measuring side's columns: it still reports.
 ok "an old set: lock cost not measured, said so" has "$d/report.md" 'Not measured for this result set (no points at cs 0 and ncs 0'
