@@ -70,6 +70,14 @@ if (lb_shade) {
 		fc rgb "#f3e3e3" fs solid 1.0 noborder
 }
 
+# SVG only: each point carries its values as hypertext (lockbench report turns it into the
+# point's <title>, a tooltip with no script), drawn over the line's own point.
+lb_unit = lb_metric eq "mops" ? " Mops/s" : (lb_metric eq "fairness" ? " (Jain)" : " ns")
+lb_hover_text(name, permits, cs, t, m, lo, hi) = sprintf("%s, %d thread%s, cs %s ns: %.3g%s (spread %.3g to %.3g)", \
+	lb_series_title(name, permits), int(t), int(t) == 1 ? "" : "s", cs, m, lb_unit, lo, hi)
+lb_hover_layer = (lb_user_term || lb_ext ne ".svg") ? "" : \
+	", for [i = 1:gn] lb_series_pipe(gnames, gpermits, i, cs) using 1:2:(lb_hover_text(word(gnames, i), word(gpermits, i), cs, $1, $2, $3, $4)) " . \
+	"with labels hypertext point pt lb_pt(word(gindex, i)) ps 1.1 lc rgb lb_color(word(gindex, i)) notitle"
 lb_series_pipe(names, permits, i, cs) = lb_pipe(sprintf("-v sort=1 -v 'where=lock=%s;permits=%s;cs_ns=%s' -v cols=threads,%s_median,%s_lo,%s_hi", \
 	word(names, i), word(permits, i), cs, lb_metric, lb_metric, lb_metric))
 
@@ -117,7 +125,7 @@ do for [g = 1:lb_ngroups] {
 			lb_pipe(sprintf("-v flagged=1 -v 'where=cs_ns=%s;lock~%s' -v cols=threads,%s_median", cs, gset, lb_metric)))
 		eval "plot for [i = 1:gn] lb_series_pipe(gnames, gpermits, i, cs) using 1:2:3:4 with yerrorlines " . \
 			"lw 2 ps 1.1 pt lb_pt(word(gindex, i)) dt lb_dt(word(gindex, i), word(gpermits, i)) " . \
-			"lc rgb lb_color(word(gindex, i)) notitle" . lb_rings
+			"lc rgb lb_color(word(gindex, i)) notitle" . lb_rings . lb_hover_layer
 	}
 	# The row's legend, to its right: its locks in their colour, point and dash, and the ring.
 	unset object 1

@@ -31,7 +31,8 @@ one_line() { [[ -n $errout && $(printf '%s\n' "$errout" | wc -l) -eq 1 ]]; }
 has() { grep -qF -- "$2" "$1"; }
 says() { [[ $errout == *"$1"* ]]; }
 no_partial() { ! compgen -G "$1/.*.tmp" >/dev/null && ! compgen -G "$1/.partial-*" >/dev/null; }
-images() { grep -o '<img [^>]*src="data:image/png;base64,[A-Za-z0-9+/=]\{100,\}"' "$1" | wc -l; }
+# The plots are inline SVG (hover values), or embedded PNG where a plot has no SVG.
+images() { echo $(($(grep -o '<svg class="plot"' "$1" | wc -l) + $(grep -o '<img [^>]*src="data:image/png;base64,[A-Za-z0-9+/=]\{100,\}"' "$1" | wc -l))); }
 at_least_6_images() { (($(images "$1") >= 6)); }
 
 echo "report on the fixture:"
@@ -43,7 +44,13 @@ for p in throughput latency_p50 latency_p99 fairness cpu latency_cdf latency_per
 	ok "$p.png and $p.svg" test -s "$d/$p.png" -a -s "$d/$p.svg"
 done
 ok "no temporary files left" no_partial "$d"
-ok "report.html embeds $(images "$d/report.html") PNG images (6 or more)" at_least_6_images "$d/report.html"
+ok "report.html embeds $(images "$d/report.html") plots (6 or more)" at_least_6_images "$d/report.html"
+ok "every point of the plots against threads says its values on hover (an SVG <title>)" \
+	has "$d/report.html" '<g class="pt"><title>tas, 2 threads, cs 1000 ns: 0.988 Mops/s (spread'
+ok "… with no script: the report stays one self-contained file" \
+	bash -c "! grep -qiE '<script|onmouse|onclick|onload=' '$d/report.html'"
+ok "… and no id twice among the inline plots" \
+	bash -c "[[ -z \$(grep -oE \"id=['\\\"][^'\\\"]*\" '$d/report.html' | sort | uniq -d) ]]"
 ok "report.html loads nothing from the network" bash -c "! grep -Eq '(src|href)=\"(https?:)?//' '$d/report.html'"
 ok "report.html opens with the machine" has "$d/report.html" '<h3 id="machine">Machine</h3>'
 ok "report.html has the parameters" has "$d/report.html" 'cdf_threads'
@@ -80,7 +87,7 @@ ok "an old set: the timer resolution is unavailable" has "$d/report.md" 'Timer r
 ok "an old set: max/min and cv shown as unavailable" has "$d/report.md" '| 1.000, –, – |'
 ok "the percentile plot is in the report" has "$d/report.md" '![Latency by percentile](latency_percentiles.png)'
 # The image check must be able to fail: report.md has links, not embedded images.
-ok "negative control: the image check fails on report.md" bash -c "! (( \$(grep -o '<img [^>]*src=\"data:image/png;base64,' '$d/report.md' | wc -l) >= 6 ))"
+ok "negative control: the image check fails on report.md" bash -c "! (( \$(grep -o '<img [^>]*src=\"data:image/png;base64,\|<svg class=\"plot\"' '$d/report.md' | wc -l) >= 6 ))"
 
 echo "lock-cost points and the measuring side's columns, planted:"
 d=$(fresh lockcost)
@@ -163,6 +170,7 @@ ok "the 3000-character note is whole in report.html" has "$d/report.html" "$note
 ok "… and in report.md" has "$d/report.md" "$note"
 ok "a control character in a lock name is shown as ?, never as bold" \
 	bash -c "grep -qF '<td>pthread??-mutex</td>' '$d/report.html' && ! grep -q 'pthread<b>' '$d/report.html'"
+ok "… in the plots' hover titles too" has "$d/report.html" '<g class="pt"><title>pthread??-mutex, 1 thread'
 ok "… every <b> is closed in its cell" bash -c "test -s '$d/report.html' && ! grep -q '<b>[^<]*</td>' '$d/report.html'"
 
 echo "compare.md on planted text: markup in meta.json and lock names, a backtick in the path:"
