@@ -23,6 +23,12 @@ int report_build(const char *dir, char *err, size_t errlen);
  * (no gnuplot needed). */
 int report_print_summary(const char *dir, FILE *out, char *err, size_t errlen);
 
+/* DIR/report.pdf from DIR/report.html (report_build first), printed by headless Chromium found in
+ * PATH, offline, within a time bound, through a temporary name (report_pdf.c). Returns 0;
+ * -ENOENT when Chromium is not installed (said so, with the package); -ETIMEDOUT; -EIO when it
+ * wrote no whole PDF. */
+int report_print_pdf(const char *dir, char *err, size_t errlen);
+
 /* Where the gnuplot scripts are: $LOCKBENCH_PLOTS, else the source tree's plots/ (when it
  * still exists), else the installed datadir/lockbench/plots. NULL when none has them. */
 const char *report_plots_dir(void);

@@ -324,7 +324,7 @@ static const char css[] =
 	"svg.plot g.pt:hover{opacity:.6}"
 	/* Printed (lockbench report --pdf): a section a page, plots the page's width, no cut row. */
 	"@media print{body{max-width:none;margin:0;font-size:11px}h2{break-before:page}"
-	"h2#summary{break-before:avoid}figure{break-inside:avoid}svg.plot,img{width:100%}"
+	"h2#summary{break-before:avoid}h3{break-after:avoid}figure{break-inside:avoid}svg.plot,img{width:100%}"
 	"tr{break-inside:avoid}.scroll{overflow:visible}table.points{font-size:8px}"
 	"a{color:inherit;text-decoration:none}}"
 	"@page{size:A4;margin:12mm}";
