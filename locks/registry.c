@@ -23,6 +23,7 @@
 	X(lb_tas_ops)                                                                  \
 	X(lb_ttas_ops)                                                                 \
 	X(lb_ticket_ops)                                                               \
+	X(lb_ticket_faa_ops)                                                           \
 	X(lb_mcs_ops)                                                                  \
 	X(lb_clh_ops)                                                                  \
 	X(lb_clh_try_ops)

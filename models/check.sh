@@ -224,6 +224,10 @@ done
 check ticket     "N=3 ROUNDS=2 TRYLOCK"  safety pass   "$ME, lock + trylock"
 check ticket     "N=2 TRYLOCK"           safety "$BME" "$ME: NOT with wrapping counters" "trylock's ABA once the counters wrap"
 check ticket     "N=2 BROKEN=1"          safety "$BME" "$ME" "ticket by load, then store"
+# ticket-faa: the same lock but for unlock's fetch-add (-DFAA).
+check ticket     "N=3 FAA"               safety pass   "$ME, ticket-faa"
+check ticket     "N=3 FAA"               sf0    pass   "$SF, ticket-faa"
+check ticket     "N=3 ROUNDS=2 TRYLOCK FAA" safety pass "$ME, lock + trylock, ticket-faa"
 
 for q in mcs clh clh_try; do
 	check $q     "N=2 TRYLOCK"           safety pass   "$ME, lock + trylock"
