@@ -4,10 +4,12 @@
  * serving + 1: no read-modify-write, so an uncontended lock+unlock is one locked instruction
  * (the fetch-add on `next`). `ticket-faa` (ticket_faa.c) unlocks with a fetch-add on `serving`,
  * which an earlier measurement found about 10 % faster at 2 threads (the handoff argument
- * below) and which costs 30-40 % at 1 thread. Variants that tried to have both (prefetch the
- * line for writing before the load; store when `next` shows no waiter, else fetch-add; keep the
- * holder's ticket in the lock and store it + 1 without the load) each lost 15-30 % of the store's
- * 1-thread throughput (docs/PERFORMANCE.md, "ticket and clh"), so both locks are kept.
+ * below) and which costs 30-40 % at 1 thread. Of the variants tried for both, two lost 15-30 %
+ * of the store's 1-thread throughput (store when `next` shows no waiter, else fetch-add; keep
+ * the holder's ticket in the lock and store it + 1 without the load); a write prefetch of the
+ * line before the load kept it in one run of two (0.86, 1.01), but needs an instruction plain
+ * x86-64 code does not emit, and no variant's 2-thread side could be measured under that
+ * session's load (docs/PERFORMANCE.md, "ticket and clh"). So both locks are kept.
  *
  * Algorithm: Reed & Kanodia's sequencers ("Synchronization with eventcounts and sequencers",
  * CACM 1979), as the ticket lock of Mellor-Crummey & Scott ("Algorithms for scalable

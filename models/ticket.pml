@@ -1,4 +1,4 @@
-/* models: locks/ticket.c sha256: 8042dbb41e4d873e1e44d766f0b5875b9cd4749e9a29ac7bdcd10821945a90f3 */
+/* models: locks/ticket.c sha256: a7a6e9f2f378d32b063b9bbbd9f4d881beef3d14a065d828304ade2c8998090e */
 /* models: locks/ticket_faa.c sha256: 92bcb09709226c02670b72a5ca84296b00f98ca63923497b74685f2f94bb25ad */
 /* ticket.pml — the ticket spinlocks of locks/ticket.c (ticket) and locks/ticket_faa.c
  * (ticket-faa, -DFAA). They differ only in unlock: a load and a store of serving + 1, or one

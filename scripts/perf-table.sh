@@ -106,7 +106,7 @@ awk -F, -v over="$over" -v reps="$reps" '
 		st = field("status")
 		if (st != "ok") add(lock, label ": " st)
 		else if (field("mops_median") + 0 == 0) add(lock, label ": no operation in the window")
-		if (field("busy") == 1) busy[lock] = busy[lock] (busy[lock] ? "," : "") label
+		if (field("busy") == 1) busy[lock, key] = label
 	}
 	function add(l, s) { note[l] = note[l] (note[l] ? "; " : "") s }
 	END {
@@ -120,7 +120,10 @@ awk -F, -v over="$over" -v reps="$reps" '
 				if (key == "u") printf "\t%s", (v != "" && v > 0) ? sprintf("%.2f", 1000 / v) : ""
 				else printf "\t%s\t%s", v, ((l, key) in mm) ? mm[l, key] : ""
 			}
-			if (busy[l] != "") add(l, "busy: " busy[l])
+			b = ""
+			for (k = 1; k <= 3; k++)
+				if ((l, substr("uco", k, 1)) in busy) b = b (b ? "," : "") busy[l, substr("uco", k, 1)]
+			if (b != "") add(l, "busy: " b)
 			printf "\t%s\n", note[l]
 		}
 	}' "$work/list.csv" "$work/set/summary.csv" >"$work/rows.tsv"
@@ -137,15 +140,24 @@ awk -F'\t' -v cpus="$cpus" -v over="$over" -v cpu="$cpu_model" -v kernel="$kerne
 		if ($4 != "" && (!($1 in bc) || $4 + 0 > bc[$1] + 0)) { bc[$1] = $4; bcn[$1] = $2 }
 		if ($6 != "" && (!($1 in bo) || $6 + 0 > bo[$1] + 0)) { bo[$1] = $6; bon[$1] = $2 }
 	}
-	function num(v, f) { return v == "" ? "–" : sprintf(f, v) }
+	# Three significant digits, without exponents: 0.000123 Mops/s and 38426 are both readable.
+	function num(v) {
+		if (v == "") return "–"
+		if (v >= 100) return sprintf("%.0f", v)
+		if (v >= 10) return sprintf("%.1f", v)
+		if (v >= 1) return sprintf("%.2f", v)
+		if (v == 0) return "0"
+		d = 2; for (x = v; x < 0.1 && d < 9; x *= 10) d++
+		return sprintf("%." d "f", v)
+	}
 	function best(v, b, name) {
 		if (v == "" || b == "" || b + 0 == 0) return "–"
-		return sprintf("`%s` %.2f", name, v / b)
+		return sprintf("`%s` %s", name, num(v / b))
 	}
 	END {
 		printf "Machine: %s, %d CPUs, %s. Load average (1, 5, 15 min) before: %s; after: %s.\n", cpu, cpus, kernel, lb_before, lb_after
 		printf "Taken %s with `scripts/perf-table.sh` (`lockbench sweep --threads 2,%d --cs 50ns --ncs 100ns --reps %s --duration %s`, lock-cost points 40 ms; %s s). Medians of %s repetitions.\n\n", started, over, reps, duration, secs, reps
-		printf "ns/op: one thread, `--cs 0 --ncs 0`, lock+unlock with the harness loop. Mops/s at `--cs 50ns --ncs 100ns`; max/min: the threads'"'"' largest over smallest operation count (1.00 is even). \"vs best\": the best lock of the family (lowest ns/op, highest Mops/s) and this lock'"'"'s figure over it. Notes: a point that did not finish ok or did no operation, and `busy` where other processes took more than 25 %% of the CPUs (the figure is then the machine'"'"'s as much as the lock'"'"'s).\n\n"
+		printf "ns/op: one thread, `--cs 0 --ncs 0`, lock+unlock with the harness loop. Mops/s at `--cs 50ns --ncs 100ns`; max/min: the threads'"'"' largest over smallest operation count (1.00 is even; a thread that did none counts as 1, so a starved thread shows as the other'"'"'s whole count). \"vs best\": the best lock of the family (lowest ns/op, highest Mops/s) and this lock'"'"'s figure over it. Notes: a point that did not finish ok or did no operation, and `busy` where other processes took more than 25 %% of the CPUs (the figure is then the machine'"'"'s as much as the lock'"'"'s).\n\n"
 		printf "| family | lock | ns/op, 1 thread | vs best | Mops/s, 2 threads | max/min | vs best | Mops/s, %d threads | max/min | vs best | notes |\n", over
 		printf "|---|---|---:|---|---:|---:|---|---:|---:|---|---|\n"
 		for (f = 1; f <= nf; f++)
@@ -153,9 +165,9 @@ awk -F'\t' -v cpus="$cpus" -v over="$over" -v cpu="$cpu_model" -v kernel="$kerne
 				if (fam[i] != fams[f]) continue
 				F = fam[i]
 				printf "| %s | `%s` | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", F, lock[i],
-					num(u[i], "%.2f"), best(u[i], bu[F], bun[F]),
-					num(c[i], "%.2f"), num(cmm[i], "%.2f"), best(c[i], bc[F], bcn[F]),
-					num(o[i], "%.3f"), num(omm[i], "%.2f"), best(o[i], bo[F], bon[F]),
+					num(u[i]), best(u[i], bu[F], bun[F]),
+					num(c[i]), num(cmm[i]), best(c[i], bc[F], bcn[F]),
+					num(o[i]), num(omm[i]), best(o[i], bo[F], bon[F]),
 					note[i]
 			}
 	}' "$work/rows.tsv" >"$work/table.md"
