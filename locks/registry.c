@@ -29,14 +29,18 @@
 	X(lb_hemlock_ops)                                                              \
 	X(lb_reciprocating_ops)                                                        \
 	X(lb_clh_ops)                                                                  \
-	X(lb_clh_try_ops)
+	X(lb_clh_try_ops)                                                              \
+	X(lb_cna_ops)                                                                  \
+	X(lb_cbo_mcs_ops)                                                              \
+	X(lb_hmcs_ops)
 
 #ifdef LB_HAVE_CK
 #define LB_CK_LOCKS(X)                                                                 \
 	X(lb_ck_fas_ops)                                                               \
 	X(lb_ck_ticket_ops)                                                            \
 	X(lb_ck_mcs_ops)                                                               \
-	X(lb_ck_clh_ops)
+	X(lb_ck_clh_ops)                                                               \
+	X(lb_ck_cohort_ops)
 #else
 #define LB_CK_LOCKS(X)
 #endif

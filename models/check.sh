@@ -280,6 +280,16 @@ check reciprocating "N=2 BROKEN=1"       safety "assert:ov" "$BB" "LOCKED_EMPTY 
 check reciprocating "N=2 BROKEN=2"       sf0    accept "$SF" "no end-of-segment check"
 check reciprocating "N=2 TRYLOCK NOBYPASS BROKEN=3" safety "$BME" "$ME, lock + trylock" "trylock takes LOCKED_EMPTY for free"
 
+# CNA: processes 0..N-2 in one cluster, N-1 in the other. Safety is exclusion and the bound
+# (consecutive in-cluster entries while the remote process is queued <= BOUND + 1); starvation
+# freedom for a local process and for the remote one (process 1 is process 0's mirror).
+CB="$ME, cluster bound"
+check cna        "N=3"                   safety pass   "$CB"
+check cna        "N=3"                   sf0    pass   "$SF"
+check cna        "N=3"                   sf2    pass   "$SF"
+check cna        "N=3 BROKEN=1"          safety "assert:runlen<=" "$CB" "no departure at the bound"
+check cna        "N=3 BROKEN=2"          safety "assert:runlen<=" "$CB" "leaving forgets the secondary queue"
+
 # The futex mutexes: exclusion with processes looping forever; no lost wake-up with ROUNDS
 # acquisitions each, so that quiescence is reachable.
 for f in futex futex_spin futex_osq reentrant; do

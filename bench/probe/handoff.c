@@ -75,6 +75,7 @@ struct handoff_run {
 	struct topo *t;
 	void *lock;
 	int cpu[2];
+	unsigned cluster[2]; /* the two CPUs' clusters, told to a NUMA-aware lock's contexts */
 	unsigned rounds, warmup_turns;
 	uint64_t turns_a; /* A's turns; B takes one fewer, so neither waits for a turn at the end */
 	unsigned nsamples;
@@ -157,6 +158,8 @@ static void side_run(const struct handoff_run *hr, unsigned me)
 	else if (ops->ctx_init)
 		rc = ops->ctx_init(ctx);
 	ctx_ready = ctx && rc == 0;
+	if (ctx_ready && (ops->props & LB_NUMA_AWARE) && ops->ctx_set_cluster)
+		rc = ops->ctx_set_cluster(ctx, hr->cluster[me]);
 	if (rc == 0)
 		rc = topo_bind_self(hr->t, hr->cpu[me]);
 	if (rc)
@@ -271,6 +274,11 @@ int handoff_measure(const struct lb_lock_ops *ops, struct topo *t, int cpu_a, in
 		.rounds = rounds ? rounds : HANDOFF_ROUNDS,
 		.nsamples = nsamples,
 	};
+	unsigned nclusters;
+	const char *level;
+	int crc = topo_cpu_clusters(t, hr.cpu, 2, hr.cluster, &nclusters, &level);
+	if (crc)
+		return crc;
 	hr.warmup_turns = hr.rounds < 16 ? 16 : hr.rounds;
 	hr.turns_a = hr.warmup_turns + 1 + (uint64_t)nsamples * hr.rounds;
 	if (!time_limit_ns)

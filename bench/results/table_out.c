@@ -109,6 +109,9 @@ int output_table_header(FILE *f, const struct run_params *p, const struct thread
 	ob_printf(&b, "lockbench run: %s, %u thread%s, placement %s, CPUs %s", p->lock->name,
 		  p->threads, p->threads == 1 ? "" : "s", placement_name(p->placement),
 		  plan->cpus_str[0] ? plan->cpus_str : "(OS decides)");
+	if (p->lock->props & LB_NUMA_AWARE)
+		ob_printf(&b, ", %u cluster%s (%s)", plan->clusters, plan->clusters == 1 ? "" : "s",
+			  plan->cluster_level ? plan->cluster_level : "none");
 	if (plan->oversubscribed)
 		ob_printf(&b, "  ** OVERSUBSCRIBED: %u threads on %u CPU%s **", p->threads,
 			  plan->allowed_cpus, plan->allowed_cpus == 1 ? "" : "s");

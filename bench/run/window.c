@@ -458,6 +458,7 @@ void window_measure_point(struct topo *t, const struct run_params *p,
 		w->c = &c;
 		w->index = created;
 		w->cpu = plan->cpu[created];
+		w->cluster = plan->cluster[created];
 		int rc = pthread_create(&w->thread, NULL, worker_main, w);
 		if (rc) {
 			run_result_note(r, "pthread_create (thread %u): %s", created, strerror(rc));

@@ -344,6 +344,10 @@ void *worker_main(void *arg)
 		worker_fail(w, rc, "ctx_init");
 	else
 		ctx_ready = true;
+	/* The cluster the plan put this thread in (topo_cpu_clusters), before the first use. */
+	if (ctx_ready && (ops->props & LB_NUMA_AWARE) && ops->ctx_set_cluster &&
+	    (rc = ops->ctx_set_cluster(ctx, w->cluster)) != 0)
+		worker_fail(w, rc, "ctx_set_cluster");
 	if (c->p->timing && !w->err) {
 		w->hist = malloc(sizeof *w->hist);
 		if (w->hist)

@@ -21,6 +21,7 @@ struct worker {
 	struct point_ctx *c;
 	unsigned index;
 	int cpu;
+	unsigned cluster;       /* the plan's, told to a NUMA-aware lock's context */
 	pthread_t thread;
 	pid_t tid;              /* published before the gate */
 	int bind_err;           /* errno of a failed hwloc binding */

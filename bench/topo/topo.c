@@ -237,6 +237,78 @@ int topo_cpu_place(const struct topo *t, int cpu, struct cpu_place *out)
 	return 0;
 }
 
+/* How many objects of `type` hold an allowed CPU. Restricting a topology keeps NUMA nodes that
+ * lost their CPUs (they still have memory), so count by cpuset, not by hwloc's count. */
+static unsigned count_with_cpus(const struct topo *t, hwloc_obj_type_t type)
+{
+	unsigned n = 0;
+	for (hwloc_obj_t o = hwloc_get_next_obj_by_type(t->topo, type, NULL); o;
+	     o = hwloc_get_next_obj_by_type(t->topo, type, o))
+		n += o->cpuset && hwloc_bitmap_intersects(o->cpuset, t->allowed);
+	return n;
+}
+
+/* The logical index of the NUMA node, or of the `type` cache, that holds `cpu`; -1 if none. */
+static int domain_of(hwloc_topology_t tp, hwloc_obj_type_t type, int cpu)
+{
+	if (type == HWLOC_OBJ_NUMANODE) {
+		/* NUMA nodes are memory children, not ancestors: find the node by cpuset, as
+		 * topo_cpu_place does. */
+		for (hwloc_obj_t o = hwloc_get_next_obj_by_type(tp, type, NULL); o;
+		     o = hwloc_get_next_obj_by_type(tp, type, o))
+			if (hwloc_bitmap_isset(o->cpuset, (unsigned)cpu))
+				return (int)o->logical_index;
+		return -1;
+	}
+	hwloc_obj_t pu = hwloc_get_pu_obj_by_os_index(tp, (unsigned)cpu);
+	return pu ? logical_of(tp, pu, type) : -1;
+}
+
+int topo_cpu_clusters(const struct topo *t, const int *cpus, unsigned n, unsigned *cluster,
+		      unsigned *nclusters, const char **level)
+{
+	hwloc_topology_t tp = t->topo;
+	hwloc_obj_type_t type = HWLOC_OBJ_TYPE_MAX;
+	*level = "none";
+	if (count_with_cpus(t, HWLOC_OBJ_NUMANODE) > 1)
+		type = HWLOC_OBJ_NUMANODE, *level = "numa";
+	else if (count_with_cpus(t, HWLOC_OBJ_L3CACHE) > 1)
+		type = HWLOC_OBJ_L3CACHE, *level = "L3";
+	else if (count_with_cpus(t, HWLOC_OBJ_L2CACHE) > 1)
+		type = HWLOC_OBJ_L2CACHE, *level = "L2";
+	*nclusters = 1;
+	for (unsigned i = 0; i < n; i++) {
+		if (cpus[i] >= 0 && !hwloc_bitmap_isset(t->allowed, (unsigned)cpus[i]))
+			return -EINVAL;
+		cluster[i] = 0;
+	}
+	if (type == HWLOC_OBJ_TYPE_MAX)
+		return 0;
+	/* Dense numbers: a domain's number is how many smaller logical indices the set uses.
+	 * Logical indices run 0..count-1, so one array indexed by them does it. */
+	int ndom_all = hwloc_get_nbobjs_by_type(tp, type); /* logical indices: 0..ndom-1 */
+	unsigned ndom = ndom_all > 0 ? (unsigned)ndom_all : 0;
+	unsigned *num = calloc(ndom + 1, sizeof *num);
+	if (!num)
+		return -ENOMEM;
+	for (unsigned i = 0; i < n; i++) {
+		int k = cpus[i] < 0 ? -1 : domain_of(tp, type, cpus[i]);
+		cluster[i] = k < 0 || (unsigned)k >= ndom ? ndom : (unsigned)k; /* ndom: no domain */
+		num[cluster[i]] = 1;
+	}
+	unsigned distinct = 0;
+	for (unsigned d = 0; d <= ndom; d++) {
+		unsigned used = num[d];
+		num[d] = distinct;
+		distinct += used;
+	}
+	for (unsigned i = 0; i < n; i++)
+		cluster[i] = num[cluster[i]];
+	free(num);
+	*nclusters = distinct ? distinct : 1;
+	return 0;
+}
+
 /* All allowed PUs, compact order: hwloc's logical order. */
 static unsigned order_compact(hwloc_topology_t tp, int *order, unsigned cap)
 {
@@ -346,6 +418,12 @@ int topo_plan(const struct topo *t, unsigned threads, enum placement placement, 
 	hwloc_bitmap_list_snprintf(plan->cpus_str, sizeof plan->cpus_str, used);
 	hwloc_bitmap_free(used);
 	free(order);
+	rc = topo_cpu_clusters(t, plan->cpu, threads, plan->cluster, &plan->clusters,
+			       &plan->cluster_level);
+	if (rc)
+		return FAIL(rc, "clusters: %s", strerror(-rc));
+	if (placement == PLACEMENT_NONE)
+		plan->cluster_level = "none"; /* every thread in cluster 0: the OS moves them */
 	return 0;
 }
 

@@ -19,6 +19,11 @@ struct thread_plan {
 	unsigned allowed_cpus;  /* how many CPUs this process may use */
 	bool oversubscribed;    /* threads > allowed CPUs (or > the --cpus list) */
 	char cpus_str[512];     /* the CPUs used, as a list ("0-1"), for output */
+	/* Each thread's cluster for NUMA-aware locks (topo_cpu_clusters), numbered 0..clusters-1,
+	 * and the level that made them ("numa", "L3", "L2", or "none": one cluster). */
+	unsigned cluster[LB_MAX_THREADS];
+	unsigned clusters;
+	const char *cluster_level;
 };
 
 struct topo; /* wraps hwloc_topology_t and the allowed cpuset */
@@ -49,6 +54,16 @@ void topo_print(const struct topo *t, FILE *f);
  * More threads than CPUs: round-robin, plan->oversubscribed set. */
 int topo_plan(const struct topo *t, unsigned threads, enum placement placement, const int *cpus,
 	      unsigned ncpus, struct thread_plan *plan, char *err, size_t errlen);
+
+/* The clusters a NUMA-aware lock is told about (lock.h's ctx_set_cluster), for `n` OS CPUs (-1:
+ * the OS places that thread; cluster 0). The level is chosen from the allowed CPUs, not from
+ * the n: the NUMA node when the allowed CPUs span more than one; otherwise the largest shared
+ * cache that splits them (L3, else L2); otherwise one cluster ("none"). cluster[i] numbers the
+ * CPUs' domains densely, 0..*nclusters-1, in the order of the domains' hwloc logical indices, so
+ * the numbers are small whatever the machine and the same CPU always gets the same number
+ * within one set. *level is a static string. -EINVAL for a CPU not in the (allowed) topology. */
+int topo_cpu_clusters(const struct topo *t, const int *cpus, unsigned n, unsigned *cluster,
+		      unsigned *nclusters, const char **level);
 
 /* Where an OS CPU sits: hwloc logical indices (L#) of the PU and of its core, last-level cache,
  * NUMA node and package; -1 for a level the topology does not have. -EINVAL for a CPU that is

@@ -171,12 +171,13 @@ static int pc_once(const struct lb_lock_ops *ops, unsigned np, unsigned nc, unsi
 
 static const unsigned shapes[][2] = { { 1, 1 }, { 2, 2 }, { 1, 3 }, { 4, 4 } };
 
-/* FIFO spinlocks collapse once threads outnumber CPUs (a preempted waiter in line stalls every
- * handoff for a time slice; see their opening comments): a few items keep their runs bounded
- * on a loaded two-CPU machine and still take every path. */
+/* FIFO spinlocks (and the NUMA-aware queue locks) collapse once threads outnumber CPUs (a
+ * preempted waiter in line stalls every handoff for a time slice; see their opening comments):
+ * a few items keep their runs bounded on a loaded two-CPU machine and still take every path. */
 static unsigned pc_items(const struct lb_lock_ops *ops, const unsigned shape[2])
 {
-	if (ops && (ops->props & LB_SPINS) && (ops->props & (LB_FIFO | LB_BYPASS_BOUNDED)) &&
+	if (ops && (ops->props & LB_SPINS) &&
+	    (ops->props & (LB_FIFO | LB_BYPASS_BOUNDED | LB_NUMA_AWARE)) &&
 	    shape[0] + shape[1] > 2)
 		return FIFO_SPIN_ITEMS;
 	return TU_TSAN ? ITEMS / 4 : ITEMS; /* TSan runs it about ten times slower */
