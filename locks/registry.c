@@ -24,14 +24,20 @@
 	X(lb_ttas_ops)                                                                 \
 	X(lb_ticket_ops)                                                               \
 	X(lb_mcs_ops)                                                                  \
-	X(lb_clh_ops)
+	X(lb_clh_ops)                                                                  \
+	X(lb_pthread_rwlock_ops)                                                       \
+	X(lb_pthread_rwlock_wp_ops)                                                    \
+	X(lb_rw_writer_pref_ops)                                                       \
+	X(lb_rw_phase_fair_ops)                                                        \
+	X(lb_bravo_ops)
 
 #ifdef LB_HAVE_CK
 #define LB_CK_LOCKS(X)                                                                 \
 	X(lb_ck_fas_ops)                                                               \
 	X(lb_ck_ticket_ops)                                                            \
 	X(lb_ck_mcs_ops)                                                               \
-	X(lb_ck_clh_ops)
+	X(lb_ck_clh_ops)                                                               \
+	X(lb_ck_rwlock_ops)
 #else
 #define LB_CK_LOCKS(X)
 #endif
