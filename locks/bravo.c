@@ -31,9 +31,10 @@
  *  - Everything else is the underlying lock's (rw_writer_pref.c).
  * Timed acquisition: timedlock takes the underlying lock with the deadline, then waits for fast
  * readers against the same deadline; if it passes, it releases the underlying lock and returns
- * -ETIMEDOUT (the bias stays revoked, which is harmless: a later slow reader restores it).
- * trylock never waits for readers: it revokes and scans once, and if a fast reader is inside it
- * releases the underlying lock, -EBUSY. read_trylock / read_timedlock try the fast path, then
+ * -ETIMEDOUT. trylock never waits for readers: it revokes and scans once, and if a fast reader
+ * is inside it releases the underlying lock, -EBUSY. Both failures turn the bias back on before
+ * releasing: the invariant is "bias off => no fast reader inside" (a writer that finds the bias
+ * off skips the scan), and the readers they found are still inside. read_trylock / read_timedlock try the fast path, then
  * the underlying read_trylock / read_timedlock.
  * Fairness: the underlying lock's (writer-preferring), except that fast readers ignore waiting
  * writers until the bias is revoked, which happens only once a writer holds the underlying lock.
@@ -112,8 +113,17 @@ static void bravo_ctx_destroy(void *ctx)
 	(void)ctx;
 }
 
+/* A revocation given up (trylock found a fast reader, timedlock's deadline passed) while we still
+ * hold the underlying write lock: fast readers may still be inside, and "bias off" must mean "no
+ * fast reader inside" (a writer that finds it off does not scan), so the bias goes back on.
+ * seq_cst: the same Dekker pair as the revocation. */
+static void bravo_unrevoke(struct bravo_lock *l)
+{
+	atomic_store_explicit(&l->rbias, true, memory_order_seq_cst);
+}
+
 /* Revoke the bias (we hold the underlying write lock) and wait, until deadline_ns, for the fast
- * readers to leave. 0, or -ETIMEDOUT with fast readers still inside (bias stays off). */
+ * readers to leave. 0, or -ETIMEDOUT with fast readers still inside (the bias is back on). */
 static int bravo_revoke(struct bravo_lock *l, uint64_t deadline_ns)
 {
 	if (!atomic_load_explicit(&l->rbias, memory_order_relaxed))
@@ -125,8 +135,10 @@ static int bravo_revoke(struct bravo_lock *l, uint64_t deadline_ns)
 		for (unsigned spins = 0;
 		     atomic_load_explicit(&bravo_table[i], memory_order_seq_cst) == l; spins++) {
 			if (spins % LB_SPINS_PER_CLOCK_READ == LB_SPINS_PER_CLOCK_READ - 1 &&
-			    lb_now_ns() >= deadline_ns)
+			    lb_now_ns() >= deadline_ns) {
+				bravo_unrevoke(l);
 				return -ETIMEDOUT;
+			}
 			lb_cpu_relax();
 		}
 	}
@@ -158,6 +170,7 @@ static int bravo_trylock(void *lock, void *ctx)
 	atomic_store_explicit(&l->rbias, false, memory_order_seq_cst);
 	for (unsigned i = 0; i < BRAVO_TABLE_SLOTS; i++)
 		if (atomic_load_explicit(&bravo_table[i], memory_order_seq_cst) == l) {
+			bravo_unrevoke(l);
 			UNDER->unlock(l->under, ctx);
 			return -EBUSY;
 		}
