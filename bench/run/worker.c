@@ -283,6 +283,9 @@ static struct loop_state loop_rw(struct worker *w, const struct loop_env *e, int
 				 uint64_t *draw, struct loop_state st)
 {
 	const struct lb_lock_ops *ops = e->ops;
+	/* A lock without LB_RW (the sweep's mutex baseline; `run` refuses it) reads exclusively. */
+	int (*const read_lock)(void *, void *) = ops->read_lock ? ops->read_lock : ops->lock;
+	int (*const read_unlock)(void *, void *) = ops->read_unlock ? ops->read_unlock : ops->unlock;
 	uint64_t done = st.done, x = st.x;
 	enum loop_end end = LOOP_DONE;
 	for (;;) {
@@ -293,7 +296,7 @@ static struct loop_state loop_rw(struct worker *w, const struct loop_env *e, int
 		const bool read = wl_draw_read(draw, read_pct);
 		bool timed = sample && --countdown == 0;
 		uint64_t t0 = timed ? ts_clock_start(&e->clock) : 0, t1 = 0;
-		int rc = read ? ops->read_lock(e->lock, e->ctx) : ops->lock(e->lock, e->ctx);
+		int rc = read ? read_lock(e->lock, e->ctx) : ops->lock(e->lock, e->ctx);
 		if (timed) {
 			t1 = ts_clock_stop(&e->clock);
 			countdown = every;
@@ -306,7 +309,7 @@ static struct loop_state loop_rw(struct worker *w, const struct loop_env *e, int
 			uint64_t first = wl_plain_load(&e->lines[0]);
 			x = cs_work(e->cs_iters, x, first);
 			w->torn_reads += wl_lines_torn(e->lines, e->cs_lines, first);
-			rc = ops->read_unlock(e->lock, e->ctx);
+			rc = read_unlock(e->lock, e->ctx);
 		} else {
 			x = cs_work(e->cs_iters, x, write_lines(e->lines, e->cs_lines));
 			w->writes++;
