@@ -42,10 +42,16 @@
  * a reader's rin increment cannot be undone while a writer is counting (the writer waits for rout
  * to reach its count exactly: an extra rout increment would let it overshoot and wait for ever).
  * So timedlock polls trylock (deadline.h's lb_poll_trylock_until), and read_timedlock polls
- * read_trylock, which CASes rin up only when its low bits are 0. Writer trylock takes a ticket
- * only when no writer holds or waits (CAS win from wout) and no reader is inside, sets its bits,
- * and if a reader slipped in between, backs out exactly as unlock does (clear the bits, wout + 1),
- * having entered nothing: -EBUSY.
+ * read_trylock, which CASes rin up only when its low bits are 0. Writer trylock fails unless no
+ * writer holds or waits (wout == win), no writer's bits are set and no reader is inside (rin's
+ * count == rout); then it takes ticket wout with a CAS of win, sets its bits and waits for rout as
+ * lock does. That wait is only for readers that entered between its check and its bits: they
+ * found no bits set, so they are inside their critical sections, not blocked, and leave without
+ * waiting for anyone. It never backs out once it has the ticket: a ticket given back without a
+ * write phase would make the next writer's phase id equal to the previous writer's, and a reader
+ * still blocked on that previous writer (counted, not yet woken) would then wait on the same bits
+ * while that next writer waits for it: a deadlock spin found in models/rw_phase_fair.pml with an
+ * earlier back-out version.
  * Fairness: phase-fair: writers FIFO among themselves (tickets: LB_FIFO, which is all the
  * exclusive mode is when no one reads), readers wait for at most one writer; writers wait for at
  * most one read phase between two write phases. For lock and read_lock; the trylock-polling
@@ -116,7 +122,7 @@ static int pf_lock(void *lock, void *ctx)
 	return 0;
 }
 
-/* Clear our phase bits, then serve the next writer ticket: unlock, and trylock's back-out. */
+/* Clear our phase bits, then serve the next writer ticket. */
 static inline void pf_write_release(struct rw_pf_lock *l)
 {
 	atomic_fetch_and_explicit(&l->rin, ~PF_WBITS, memory_order_release);
@@ -127,26 +133,30 @@ static int pf_trylock(void *lock, void *ctx)
 {
 	struct rw_pf_lock *l = lock;
 	(void)ctx;
+	/* Relaxed reads: a stale value only makes us fail, or is caught by the CAS on win (a writer
+	 * in between) or waited for below (a reader in between). */
 	unsigned t = atomic_load_explicit(&l->wout, memory_order_acquire);
+	if (atomic_load_explicit(&l->win, memory_order_relaxed) != t)
+		return -EBUSY; /* a writer holds or waits */
 	unsigned in = atomic_load_explicit(&l->rin, memory_order_relaxed);
-	if (PF_COUNT(in) != atomic_load_explicit(&l->rout, memory_order_relaxed))
-		return -EBUSY; /* readers inside */
+	if ((in & PF_WBITS) || PF_COUNT(in) != atomic_load_explicit(&l->rout, memory_order_relaxed))
+		return -EBUSY; /* readers inside or blocked */
 	unsigned expected = t;
 	if (!atomic_compare_exchange_strong_explicit(&l->win, &expected, t + 1, memory_order_relaxed,
 						     memory_order_relaxed))
-		return -EBUSY; /* a writer holds or waits */
+		return -EBUSY;
 	/* Ticket t is ours and served (wout == t was read with acquire; it cannot move until we
 	 * release). */
+#ifdef LB_TEST_HOOKS
+	pf_last_turn = (uint64_t)t + 1;
+#endif
 	unsigned r = atomic_fetch_add_explicit(&l->rin, PF_PRES | (t & PF_PHID),
 					       memory_order_relaxed);
-	if (atomic_load_explicit(&l->rout, memory_order_acquire) == PF_COUNT(r)) {
-#ifdef LB_TEST_HOOKS
-		pf_last_turn = (uint64_t)t + 1;
-#endif
-		return 0;
-	}
-	pf_write_release(l); /* a reader slipped in: back out, having entered nothing */
-	return -EBUSY;
+	/* Only readers that entered since our check, inside their critical sections: see the
+	 * header. */
+	while (atomic_load_explicit(&l->rout, memory_order_acquire) != PF_COUNT(r))
+		lb_cpu_relax();
+	return 0;
 }
 
 /* Not FIFO: see the header. */
