@@ -278,7 +278,7 @@ check sem_bounded "N=3 MAX=1 ROUNDS=2 TIMED BROKEN=3" safety "$BLW" "no lost wak
 # read_cs), and quiescence (every process finishes: nobody spins for good). SHOWOVERLAP shows
 # readers do share the lock (the assertion that they never overlap must fail).
 RW="writer alone, quiescence"
-BRW="assert:((nw<=1)"
+BRW="assert:nw<=1"   # the writer assertion in write_cs
 check rw_writer_pref "N=3"               safety pass   "$RW"
 check rw_writer_pref "N=3 TIMED"         safety pass   "$RW, lock + timedlock"
 check rw_writer_pref "N=2 SHOWOVERLAP"   safety "assert:nr<2" "readers overlap"
