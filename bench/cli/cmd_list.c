@@ -26,6 +26,7 @@ static const struct {
 	{ LB_NOT_A_LOCK, "not-a-lock" }, { LB_OWNER_CHECKED, "owner-checked" },
 	{ LB_BOUNDED, "bounded" },     { LB_TSAN_OPAQUE, "tsan-opaque" },
 	{ LB_TEST_ONLY, "test-only" }, { LB_REFERENCE, "reference" },
+	{ LB_RW, "rw" },
 };
 
 /* Space-separated, so that no output format needs to quote it. */
