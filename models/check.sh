@@ -235,8 +235,12 @@ done
 check ticket     "N=3 ROUNDS=2 TRYLOCK"  safety pass   "$ME, lock + trylock"
 check ticket     "N=2 TRYLOCK"           safety "$BME" "$ME: NOT with wrapping counters" "trylock's ABA once the counters wrap"
 check ticket     "N=2 BROKEN=1"          safety "$BME" "$ME" "ticket by load, then store"
+# ticket-faa: the same lock but for unlock's fetch-add (-DFAA).
+check ticket     "N=3 FAA"               safety pass   "$ME, ticket-faa"
+check ticket     "N=3 FAA"               sf0    pass   "$SF, ticket-faa"
+check ticket     "N=3 ROUNDS=2 TRYLOCK FAA" safety pass "$ME, lock + trylock, ticket-faa"
 
-for q in mcs clh; do
+for q in mcs clh clh_try; do
 	check $q     "N=2 TRYLOCK"           safety pass   "$ME, lock + trylock"
 	check $q     "N=2 TRYLOCK"           sf0    pass   "$SF, lock + trylock"
 	check $q     "N=2 TRYLOCK"           sf1    pass   "$SF, lock + trylock"
@@ -249,10 +253,36 @@ for q in mcs clh; do
 done
 check mcs        "N=2 BROKEN=2"          sf0    accept "$SF" "unlock does not wait for the link"
 check clh        "N=2 BROKEN=2"          sf0    accept "$SF" "unlock keeps its own node"
+check clh_try    "N=2 BROKEN=2"          sf0    accept "$SF" "unlock keeps its own node"
+check clh        "N=2 TRYLOCK BROKEN=3"  safety "$BME" "$ME, lock + trylock" "trylock enters on its pre-CAS check: the ABA"
+check clh        "N=3 TRYLOCK BROKEN=4"  safety "$BME" "$ME, lock + trylock" "trylock backs out with a store"
+
+# Hemlock with two locks: a round takes one lock or both, so one grant word carries two handoffs
+# in a row; ROUNDS rounds each, then the end check (everyone finished: no lost handoff).
+HL="$ME on 2 locks, no lost handoff"
+check hemlock    "N=2 ROUNDS=2"          safety pass   "$HL"
+check hemlock    "N=3"                   safety pass   "$HL"
+check hemlock    "N=3 ROUNDS=2"          safety pass   "$HL"
+check hemlock    "N=3 ROUNDS=2 TRYLOCK"  safety pass   "$HL, lock + trylock"
+check hemlock    "N=3 BROKEN=1"          safety "assert:done" "$HL" "unlock does not wait for the acknowledgement"
+
+# Reciprocating: exclusion and the bypass bound (ghost assertion: at most 1 overtake per waiter
+# and overtaking thread) in one search; starvation freedom.
+BB="$ME, bypass <= 1 per thread"
+check reciprocating "N=2"                safety pass   "$BB"
+check reciprocating "N=3"                safety pass   "$BB"
+check reciprocating "N=3 TRYLOCK"        safety pass   "$BB, lock + trylock"
+for ((i = 0; i < 3; i++)); do
+	check reciprocating "N=3"            sf$i   pass   "$SF"
+done
+check reciprocating "N=3 BOUND=0"        safety "assert:ov" "$BB: NOT with a bound of 0" "the bound of 1 is reached"
+check reciprocating "N=2 BROKEN=1"       safety "assert:ov" "$BB" "LOCKED_EMPTY taken for a free lock"
+check reciprocating "N=2 BROKEN=2"       sf0    accept "$SF" "no end-of-segment check"
+check reciprocating "N=2 TRYLOCK NOBYPASS BROKEN=3" safety "$BME" "$ME, lock + trylock" "trylock takes LOCKED_EMPTY for free"
 
 # The futex mutexes: exclusion with processes looping forever; no lost wake-up with ROUNDS
 # acquisitions each, so that quiescence is reachable.
-for f in futex futex_spin reentrant; do
+for f in futex futex_spin futex_osq reentrant; do
 	check $f     "N=2"                   safety pass   "$ME"
 	check $f     "N=3"                   safety pass   "$ME"
 	check $f     "N=2 ROUNDS=2"          safety pass   "$LW"
@@ -267,6 +297,8 @@ check futex      "N=3 ROUNDS=2 BROKEN=1" safety "$BLW" "$LW" "woken waiter excha
 check futex      "N=2 ROUNDS=2 BROKEN=2" safety "$BLW" "$LW" "sleeps without announcing 2"
 check futex      "N=3 ROUNDS=2 TIMED BROKEN=3" safety "$BLW" "$LW, lock + timedlock" "woken timed waiter gives up"
 check futex_spin "N=3 ROUNDS=2 BROKEN=1" safety "$BLW" "$LW" "woken waiter exchanges in 1"
+check futex_osq  "N=3 BROKEN=1"          safety "assert:spinning" "$ME, one spinner" "spinner flag by load, then store"
+check futex_osq  "N=2 ROUNDS=2 BROKEN=2" safety "$BLW" "$LW" "spinner gives up and sleeps without announcing 2"
 check reentrant  "N=2 BROKEN=1"          safety "assert:owner==me" "$ME, ownership" "unlock without the owner check"
 check reentrant  "N=2 BROKEN=2"          safety "assert:owner==me" "$ME, ownership" "unlock ignores the depth"
 

@@ -87,7 +87,8 @@ struct lb_lock_ops {
 	 * cluster is queued (then the lock must leave the cluster). 0: no bound stated. */
 	unsigned cluster_bound;
 	/* LB_BYPASS_BOUNDED: the most times a waiter that has passed the doorway (the turn() order)
-	 * can be overtaken by a later arrival before it acquires. 0 with LB_FIFO: none at all. */
+	 * can be overtaken by any one other thread arriving later, before it acquires (so at most
+	 * bypass_bound × (threads − 1) in all). 0 with LB_FIFO: never overtaken. */
 	unsigned bypass_bound;
 
 	/* Reader-writer locks (LB_RW), else NULL. lock/unlock/trylock/timedlock above are the
