@@ -32,7 +32,12 @@
 	X(lb_clh_try_ops)                                                              \
 	X(lb_cna_ops)                                                                  \
 	X(lb_cbo_mcs_ops)                                                              \
-	X(lb_hmcs_ops)
+	X(lb_hmcs_ops)                                                                 \
+	X(lb_pthread_rwlock_ops)                                                       \
+	X(lb_pthread_rwlock_wp_ops)                                                    \
+	X(lb_rw_writer_pref_ops)                                                       \
+	X(lb_rw_phase_fair_ops)                                                        \
+	X(lb_bravo_ops)
 
 #ifdef LB_HAVE_CK
 #define LB_CK_LOCKS(X)                                                                 \
@@ -40,7 +45,8 @@
 	X(lb_ck_ticket_ops)                                                            \
 	X(lb_ck_mcs_ops)                                                               \
 	X(lb_ck_clh_ops)                                                               \
-	X(lb_ck_cohort_ops)
+	X(lb_ck_cohort_ops)                                                            \
+	X(lb_ck_rwlock_ops)
 #else
 #define LB_CK_LOCKS(X)
 #endif

@@ -327,6 +327,27 @@ check sem_bounded "N=2 MAX=1 STRAY BROKEN=1" safety "assert:count<=" "never over
 check sem_bounded "N=2 MAX=1 ROUNDS=2 BROKEN=2" safety "$BLW" "no lost wake-up" "sleepers read before the post"
 check sem_bounded "N=3 MAX=1 ROUNDS=2 TIMED BROKEN=3" safety "$BLW" "no lost wake-up, lock + timedlock" "woken timed waiter gives up"
 
+# The reader-writer locks: a writer with no one else inside (the assertions in write_cs and
+# read_cs), and quiescence (every process finishes: nobody spins for good). SHOWOVERLAP shows
+# readers do share the lock (the assertion that they never overlap must fail).
+RW="writer alone, quiescence"
+BRW="assert:nw<=1"   # the writer assertion in write_cs
+check rw_writer_pref "N=3"               safety pass   "$RW"
+check rw_writer_pref "N=3 TIMED"         safety pass   "$RW, lock + timedlock"
+check rw_writer_pref "N=2 SHOWOVERLAP"   safety "assert:nr<2" "readers overlap"
+check rw_writer_pref "N=2 BROKEN=1"      safety "$BRW" "$RW" "writer checks, then stores"
+check rw_writer_pref "N=2 TIMED BROKEN=2" safety "assert:finished==" "$RW" "timed writer leaves its waiting count"
+check rw_phase_fair "N=3"                safety pass   "$RW"
+check rw_phase_fair "N=2 TRYLOCK"        safety pass   "$RW, + trylocks"
+check rw_phase_fair "N=3 ROUNDS=1 TRYLOCK" safety pass "$RW, + trylocks"
+check rw_phase_fair "N=2 BROKEN=1"       safety "assert:nw==0" "$RW" "writer does not wait for readers"
+check rw_phase_fair "N=3 BROKEN=2"       safety "assert:finished==" "$RW" "no phase id"
+check rw_phase_fair "N=3 TRYLOCK BROKEN=3" safety "assert:finished==" "$RW" "trylock backs out"
+check bravo      "N=3"                   safety pass   "$RW"
+check bravo      "N=3 TRYLOCK"           safety pass   "$RW, + trylock"
+check bravo      "N=2 BROKEN=1"          safety "assert:nw==0" "$RW" "revocation without the scan"
+check bravo      "N=2 TRYLOCK BROKEN=2"  safety "assert:nw==0" "$RW" "failed trylock leaves the bias off"
+
 # The interposer's condition variable: no lost wake-up with producers, consumers, signal and
 # broadcast inside and outside the mutex (and time-outs); a consumer never takes from an empty
 # buffer. N is the number of consumers (the processes that sleep), NP the producers.

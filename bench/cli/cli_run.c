@@ -19,7 +19,7 @@
 enum run_opt {
 	OPT_LOCK = 256, OPT_THREADS, OPT_DURATION, OPT_WARMUP, OPT_CS, OPT_NCS, OPT_CS_LINES,
 	OPT_INSTANCES, OPT_PERMITS, OPT_REENTRY, OPT_PLACEMENT, OPT_CPUS, OPT_REPS, OPT_FORMAT,
-	OPT_NO_TIMING, OPT_TIMING_EVERY, OPT_WATCHDOG, OPT_HELP,
+	OPT_NO_TIMING, OPT_TIMING_EVERY, OPT_WATCHDOG, OPT_READ_PCT, OPT_HELP,
 };
 
 static const struct option run_options[] = {
@@ -40,6 +40,7 @@ static const struct option run_options[] = {
 	{ "no-timing", no_argument, NULL, OPT_NO_TIMING },
 	{ "timing-every", required_argument, NULL, OPT_TIMING_EVERY },
 	{ "watchdog", required_argument, NULL, OPT_WATCHDOG },
+	{ "read-pct", required_argument, NULL, OPT_READ_PCT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -147,6 +148,9 @@ static void run_usage(FILE *f)
 		"                     timing costs under 2%% of an operation)\n"
 		"  --watchdog TIME    give up when no thread makes progress for TIME\n"
 		"                     (default max(5s, 10 x duration))\n"
+		"  --read-pct P       reader-writer locks: each operation is a read (shared mode,\n"
+		"                     reading the critical section's lines) with probability P%%,\n"
+		"                     0..100 (default 0: every operation exclusive)\n"
 		"  --help             this text\n"
 		"\n"
 		"TIME takes a unit: ns, us, ms, s, m, h (500ms, 1.5us). A bare number is seconds\n"
@@ -225,6 +229,7 @@ static int run_option(int opt, const char *arg, struct run_params *p, bool *plac
 		return opt_uint(opt, arg, 1, MAX_TIMING_EVERY, &p->timing_every);
 	case OPT_WATCHDOG:
 		return opt_time(opt, arg, NS_PER_S, MAX_WINDOW_NS, false, &p->watchdog_ns);
+	case OPT_READ_PCT: return opt_uint(opt, arg, 0, 100, &p->read_pct);
 	}
 	return -1;
 }
@@ -258,6 +263,12 @@ static int run_check(struct run_params *p, bool placement_given, bool timing_eve
 		usage_error("--reentry: '%u' needs a reentrant lock and '%s' is not one (taking it "
 			    "again would deadlock); reentrant locks: %s",
 			    p->reentry, p->lock->name, names);
+		return -1;
+	}
+	if (p->read_pct > 0 && !(p->lock->props & LB_RW)) {
+		lock_names_with(LB_RW, names, sizeof names);
+		usage_error("--read-pct: '%u' needs a reader-writer lock and '%s' is not one; "
+			    "reader-writer locks: %s", p->read_pct, p->lock->name, names);
 		return -1;
 	}
 	if (p->cpus[0]) {

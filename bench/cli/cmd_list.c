@@ -27,6 +27,7 @@ static const struct {
 	{ LB_BOUNDED, "bounded" },     { LB_TSAN_OPAQUE, "tsan-opaque" },
 	{ LB_TEST_ONLY, "test-only" }, { LB_REFERENCE, "reference" },
 	{ LB_BYPASS_BOUNDED, "bypass-bounded" },
+	{ LB_RW, "rw" },
 };
 
 /* Space-separated, so that no output format needs to quote it. */

@@ -21,7 +21,7 @@
 enum sweep_opt {
 	OPT_LOCKS = 256, OPT_THREADS, OPT_CS, OPT_NCS, OPT_REPS, OPT_DURATION, OPT_WARMUP,
 	OPT_PLACEMENT, OPT_PERMITS, OPT_QUICK, OPT_OUT, OPT_RESUME, OPT_SEED, OPT_NO_REPORT,
-	OPT_NO_PROBE, OPT_NO_LOCK_COST, OPT_CDF_THREADS, OPT_HELP,
+	OPT_NO_PROBE, OPT_NO_LOCK_COST, OPT_CDF_THREADS, OPT_READ_PCT, OPT_HELP,
 };
 
 static const struct option sweep_options[] = {
@@ -42,6 +42,7 @@ static const struct option sweep_options[] = {
 	{ "no-probe", no_argument, NULL, OPT_NO_PROBE },
 	{ "no-lock-cost", no_argument, NULL, OPT_NO_LOCK_COST },
 	{ "cdf-threads", required_argument, NULL, OPT_CDF_THREADS },
+	{ "read-pct", required_argument, NULL, OPT_READ_PCT },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ NULL, 0, NULL, 0 },
 };
@@ -74,6 +75,10 @@ static void sweep_usage(FILE *f)
 		"                       report ranks the locks there by ns per lock+unlock\n"
 		"  --cdf-threads N      thread count of the latency-distribution plot (default: CPUs)\n"
 		"  --seed S             seed of the shuffled order (default: from the clock; recorded)\n"
+		"  --read-pct P         reader-writer sweep: reads are P%% of operations, 0..100; the\n"
+		"                       default locks become the reader-writer ones and pthread-mutex\n"
+		"                       (taking reads exclusively) as the baseline. Without it the\n"
+		"                       default locks leave the reader-writer ones out\n"
 		"  --out DIR            result set directory (default: results/<host>-<UTC time>)\n"
 		"  --resume DIR         finish an interrupted result set with its recorded options\n"
 		"  --no-report          skip plots and report (lockbench report DIR builds them later)\n"
@@ -239,6 +244,11 @@ static int sweep_option(int opt, const char *arg, struct sweep_opts *o, struct s
 					   LB_MAX_THREADS), -1;
 		return 0;
 	case OPT_SEED: return opt_seed(arg, o);
+	case OPT_READ_PCT:
+		if (parse_uint(arg, 0, 100, &o->read_pct) != 0)
+			return usage_error("--read-pct: '%s' is not an integer in 0..100", arg), -1;
+		o->read_pct_given = true;
+		return 0;
 	case OPT_OUT:
 	case OPT_RESUME: return opt_dir(opt, arg, o, resuming);
 	}
@@ -253,6 +263,11 @@ static int sweep_defaults(struct sweep_opts *o, const struct sweep_given *g)
 		for (size_t i = 0; lockset_at(i); i++) {
 			const struct lb_lock_ops *ops = lockset_at(i);
 			if (ops->props & (LB_NOT_A_LOCK | LB_TEST_ONLY))
+				continue;
+			/* Reader-writer locks with --read-pct (and pthread-mutex, the baseline), and
+			 * only then. */
+			const bool rw = (ops->props & LB_RW) != 0;
+			if (o->read_pct_given ? !rw && strcmp(ops->name, "pthread-mutex") != 0 : rw)
 				continue;
 			if (o->nlocks < MAX_SWEEP_LOCKS)
 				o->locks[o->nlocks++] = ops;

@@ -149,6 +149,9 @@ static int check_entry(const struct lb_lock_ops *o, size_t idx, const struct lb_
 		return REFUSE("'%s': LB_NEEDS_CTX is set but ctx_size is 0", n);
 	if (!o->ctx_size && (o->ctx_init || o->ctx_destroy))
 		return REFUSE("'%s': ctx_init/ctx_destroy are set but ctx_size is 0", n);
+	if (!(o->props & LB_RW) != !(o->read_lock && o->read_unlock && o->read_trylock &&
+				     o->read_timedlock))
+		return REFUSE("'%s': LB_RW needs all four read_* operations, and they need LB_RW", n);
 	return 0;
 }
 

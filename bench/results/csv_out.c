@@ -157,6 +157,7 @@ static void csv_columns(struct csv_cols *c, const struct run_params *p,
 	col_metric(c, "fairness_maxmin", r);
 	col_metric(c, "fairness_cv", r);
 	col_metric(c, "lat_p9999_ns", r);
+	col_u64(c, "read_pct", true, p->read_pct);
 	col_metric_rest(c, r);
 }
 

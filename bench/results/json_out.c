@@ -160,6 +160,7 @@ static void js_params(struct obuf *b, const struct run_params *p)
 	js_u64(b, "instances", true, p->instances);
 	js_u64(b, "permits", true, p->permits);
 	js_u64(b, "reentry", true, p->reentry);
+	js_u64(b, "read_pct", true, p->read_pct);
 	js_str(b, "placement", placement_name(p->placement));
 	js_str(b, "cpus", p->cpus);
 	js_u64(b, "reps", true, p->reps);
@@ -237,6 +238,7 @@ static void js_result(struct obuf *b, const struct run_params *p, const struct r
 	js_str(b, "hw_counters", r->hw_counters);
 	js_bool(b, "exclusion_ok", m, r->exclusion_ok);
 	js_u64(b, "lost_updates", m && p->permits == 1, r->lost_updates);
+	js_u64(b, "torn_reads", m && p->read_pct > 0, r->torn_reads);
 	js_u64(b, "max_inside", m && p->permits > 1, r->max_inside);
 	js_u64(b, "bind_failures", known, r->bind_failures);
 	for (size_t i = 0; i < metric_count; i++)

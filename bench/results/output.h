@@ -36,7 +36,7 @@ struct topo;
 #define OUTPUT_CSV_HEADER                                                                  \
 	OUTPUT_CSV_COLUMNS_REQUIRED ",lat_every,timing_overhead_ns,max_inside,bind_failures,"  \
 				    "hw_counters,status_detail,timer_p50_ns,timer_tick_ns,worker_util,"  \
-				    "fairness_maxmin,fairness_cv,lat_p9999_ns"
+				    "fairness_maxmin,fairness_cv,lat_p9999_ns,read_pct"
 
 /* What was measured on, for reproducibility. */
 struct run_meta {

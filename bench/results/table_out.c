@@ -115,10 +115,13 @@ int output_table_header(FILE *f, const struct run_params *p, const struct thread
 	if (plan->oversubscribed)
 		ob_printf(&b, "  ** OVERSUBSCRIBED: %u threads on %u CPU%s **", p->threads,
 			  plan->allowed_cpus, plan->allowed_cpus == 1 ? "" : "s");
+	char reads[32] = "";
+	if (p->read_pct)
+		snprintf(reads, sizeof reads, ", read-pct %u", p->read_pct);
 	ob_printf(&b, "\nworkload: cs %llu ns, ncs %llu ns, cs-lines %u, instances %u, permits %u, "
-		      "reentry %u; warm-up %.3g s, window %.3g s, %u rep%s\n\n",
+		      "reentry %u%s; warm-up %.3g s, window %.3g s, %u rep%s\n\n",
 		  (unsigned long long)p->cs_ns, (unsigned long long)p->ncs_ns, p->cs_lines,
-		  p->instances, p->permits, p->reentry, (double)p->warmup_ns / 1e9,
+		  p->instances, p->permits, p->reentry, reads, (double)p->warmup_ns / 1e9,
 		  (double)p->duration_ns / 1e9, p->reps, p->reps == 1 ? "" : "s");
 	const struct run_result none = { .status = RUN_OK };
 	struct tab_cols c = { .b = &b, .head = true };

@@ -19,6 +19,8 @@ void run_params_defaults(struct run_params *p)
 		.instances = 1,
 		.permits = 1,
 		.reentry = 1,
+		.read_pct = 0,
+		.seed = 1,
 		.placement = PLACEMENT_COMPACT,
 		.cpus = "",
 		.reps = 1,

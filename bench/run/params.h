@@ -29,6 +29,8 @@ struct run_params {
 	unsigned instances;     /* lock instances; thread i uses instance i % instances */
 	unsigned permits;       /* 1 = mutual exclusion; N for counting semaphores */
 	unsigned reentry;       /* each acquisition takes the lock this many times, nested */
+	unsigned read_pct;      /* 0..100: share of operations taken in shared mode (LB_RW only) */
+	uint64_t seed;          /* seeds each thread's read/write draw (thread i: seed + i) */
 	enum placement placement;
 	char cpus[256];         /* --cpus as given ("" when not given) */
 	unsigned reps;

@@ -51,6 +51,7 @@ struct run_result {
 
 	bool exclusion_ok;
 	uint64_t lost_updates;     /* expected − observed shared-counter total */
+	uint64_t torn_reads;       /* --read-pct: shared holders that saw lines of two writes */
 	unsigned max_inside;       /* most holders seen at once (≤ permits when correct) */
 	unsigned bind_failures;    /* threads whose hwloc binding failed (errno in detail) */
 

@@ -123,12 +123,15 @@ static void snapshot_free(struct snapshot *s)
 static void check_exclusion(struct point_ctx *c, struct run_result *r)
 {
 	const struct run_params *p = c->p;
-	uint64_t expected_all = 0, lost = 0;
+	uint64_t expected_all = 0, lost = 0, torn = 0;
 	unsigned bad_lines = 0;
 	for (unsigned m = 0; m < p->instances; m++) {
 		uint64_t expected = 0;
-		for (unsigned i = m; i < p->threads; i += p->instances)
-			expected += c->w[i].total_ops;
+		/* With --read-pct only the writes touch the lines; readers count what they saw torn. */
+		for (unsigned i = m; i < p->threads; i += p->instances) {
+			expected += p->read_pct ? c->w[i].writes : c->w[i].total_ops;
+			torn += c->w[i].torn_reads;
+		}
 		expected_all += expected;
 		uint64_t counted = c->inst[m].lines[0].value;
 		lost += counted < expected ? expected - counted : counted - expected;
@@ -153,12 +156,21 @@ static void check_exclusion(struct point_ctx *c, struct run_result *r)
 		return;
 	}
 	r->lost_updates = lost;
-	r->exclusion_ok = lost == 0 && bad_lines == 0;
+	r->torn_reads = torn;
+	r->exclusion_ok = lost == 0 && bad_lines == 0 && torn == 0;
 	if (p->lock->props & LB_NOT_A_LOCK) {
 		run_result_note_first(r, "race demonstration: %llu of %llu updates lost (%s provides no "
 				   "exclusion)",
 				(unsigned long long)lost, (unsigned long long)expected_all,
 				p->lock->name);
+	} else if (!r->exclusion_ok && torn) {
+		/* A writer with a reader inside: "no writer with anyone else", and readers never
+		 * see a torn write. */
+		r->status = RUN_VIOLATION;
+		run_result_note_first(r, "VIOLATION: reader-writer exclusion failed: %llu torn reads "
+				   "(a writer ran while a reader was inside), %llu of %llu writes lost",
+				(unsigned long long)torn, (unsigned long long)lost,
+				(unsigned long long)expected_all);
 	} else if (!r->exclusion_ok) {
 		r->status = RUN_VIOLATION;
 		run_result_note_first(r, "VIOLATION: mutual exclusion failed: %llu of %llu updates lost%s",

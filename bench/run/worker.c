@@ -273,6 +273,63 @@ static struct loop_state loop_general(struct worker *w, const struct loop_env *e
 	return (struct loop_state){ .done = done, .x = x, .end = end };
 }
 
+/* The loop of --read-pct > 0 (LB_RW locks): each operation is a read with probability read_pct
+ * (wl_draw_read), taken with read_lock, reading the lines and never writing them; the others are
+ * writes, taken with lock, writing every line as loop_mutex does. Counted: all operations (the
+ * throughput), writes (what the lines must add up to), torn reads (wl_lines_torn). One operation
+ * at a time, sampling as loop_general; same exits. */
+static struct loop_state loop_rw(struct worker *w, const struct loop_env *e, int seen,
+				 bool sample, uint64_t every, uint64_t countdown, unsigned read_pct,
+				 uint64_t *draw, struct loop_state st)
+{
+	const struct lb_lock_ops *ops = e->ops;
+	/* A lock without LB_RW (the sweep's mutex baseline; `run` refuses it) reads exclusively. */
+	int (*const read_lock)(void *, void *) = ops->read_lock ? ops->read_lock : ops->lock;
+	int (*const read_unlock)(void *, void *) = ops->read_unlock ? ops->read_unlock : ops->unlock;
+	uint64_t done = st.done, x = st.x;
+	enum loop_end end = LOOP_DONE;
+	for (;;) {
+		if (atomic_load_explicit(e->phase, memory_order_relaxed) != seen) {
+			end = LOOP_PHASE;
+			break;
+		}
+		const bool read = wl_draw_read(draw, read_pct);
+		bool timed = sample && --countdown == 0;
+		uint64_t t0 = timed ? ts_clock_start(&e->clock) : 0, t1 = 0;
+		int rc = read ? read_lock(e->lock, e->ctx) : ops->lock(e->lock, e->ctx);
+		if (timed) {
+			t1 = ts_clock_stop(&e->clock);
+			countdown = every;
+		}
+		if (rc) {
+			worker_fail(w, rc, read ? "read_lock" : "lock");
+			break;
+		}
+		if (read) {
+			uint64_t first = wl_plain_load(&e->lines[0]);
+			x = cs_work(e->cs_iters, x, first);
+			w->torn_reads += wl_lines_torn(e->lines, e->cs_lines, first);
+			rc = read_unlock(e->lock, e->ctx);
+		} else {
+			x = cs_work(e->cs_iters, x, write_lines(e->lines, e->cs_lines));
+			w->writes++;
+			rc = ops->unlock(e->lock, e->ctx);
+		}
+		done++;
+		atomic_store_explicit(e->progress, done, memory_order_relaxed);
+		if (timed)
+			lat_hist_record(e->hist, ts_clock_ns(&e->clock, t1 - t0));
+		if (rc) {
+			worker_fail(w, rc, read ? "read_unlock" : "unlock");
+			break;
+		}
+		if (done == e->limit)
+			break;
+		x = workload_spin(e->ncs_iters, x);
+	}
+	return (struct loop_state){ .done = done, .x = x, .end = end };
+}
+
 static void run_loop(struct worker *w, void *ctx)
 {
 	struct point_ctx *c = w->c;
@@ -295,6 +352,8 @@ static void run_loop(struct worker *w, void *ctx)
 		.counting = c->p->permits > 1,
 	};
 	const bool mutex = e.reentry == 1 && !e.counting;
+	const unsigned read_pct = c->p->read_pct;
+	uint64_t draw = wl_draw_seed(c->p->seed, w->index);
 	struct loop_state st = { .done = 0, .x = w->index + 1, .end = LOOP_PHASE, .err = 0 };
 	for (;;) {
 		int phase = atomic_load_explicit(e.phase, memory_order_relaxed);
@@ -311,7 +370,9 @@ static void run_loop(struct worker *w, void *ctx)
 		 * in `every` only when that is a whole number of rounds (the automatic rate above
 		 * LOOP_UNROLL is one; other --timing-every values take loop_general). */
 		uint64_t rounds = every / LOOP_UNROLL;
-		if (!mutex || (sample && every % LOOP_UNROLL != 0))
+		if (read_pct)
+			st = loop_rw(w, &e, phase, sample, every, countdown, read_pct, &draw, st);
+		else if (!mutex || (sample && every % LOOP_UNROLL != 0))
 			st = loop_general(w, &e, phase, sample, every, countdown, st);
 		else if (sample)
 			st = loop_mutex_timed(&e, phase, rounds, 1 + w->index % rounds, st);

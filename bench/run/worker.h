@@ -29,6 +29,8 @@ struct worker {
 	const char *err_what;
 	unsigned max_inside;    /* permits > 1: most holders seen by this thread */
 	uint64_t total_ops;     /* every outermost acquisition, warm-up included */
+	uint64_t writes;        /* --read-pct: of those, exclusive ones (the lines' expected count) */
+	uint64_t torn_reads;    /* --read-pct: shared holders that saw unequal lines */
 	uint64_t sink;          /* the spin chain's value: kept, so the work is never dead */
 	struct latency_hist *hist; /* NULL when timing is off */
 	clockid_t cpu_clock;

@@ -86,4 +86,49 @@ wl_plain_increment(struct wl_line *l)
 	return v;
 }
 
+/* --read-pct: a shared holder's look at the lines. It loaded lines[0] (returned by
+ * wl_plain_load, the seed of its work, as a writer's wl_plain_increment) before its critical
+ * section's work and reads the others after it; a writer increments every line once, so under a
+ * lock that keeps writers out while readers are inside, all lines carry the same count. Any line
+ * that differs from `first` is a write the reader saw half done (or that happened during its
+ * critical section): a torn read. Plain loads, uninstrumented for ThreadSanitizer, as above. */
+__attribute__((no_sanitize("thread"))) static inline uint64_t wl_plain_load(const struct wl_line *l)
+{
+	uint64_t v = l->value;
+	__asm__ __volatile__("" ::: "memory");
+	return v;
+}
+
+__attribute__((no_sanitize("thread"))) static inline bool
+wl_lines_torn(const struct wl_line *lines, unsigned k, uint64_t first)
+{
+	__asm__ __volatile__("" ::: "memory");
+	bool torn = false;
+	for (unsigned l = 1; l <= k; l++)
+		torn |= lines[l].value != first;
+	return torn;
+}
+
+/* The per-thread read/write draw of --read-pct: xorshift64* (Vigna, 2016) seeded by splitmix64
+ * of (run seed + thread index), so a run's sequence of modes is reproducible per thread. */
+static inline uint64_t wl_draw_seed(uint64_t seed, unsigned index)
+{
+	uint64_t z = seed + index + 0x9e3779b97f4a7c15ull;
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	z ^= z >> 31;
+	return z ? z : 1; /* xorshift's state must not be 0 */
+}
+
+/* true with probability pct/100. */
+static inline bool wl_draw_read(uint64_t *state, unsigned pct)
+{
+	uint64_t x = *state;
+	x ^= x >> 12;
+	x ^= x << 25;
+	x ^= x >> 27;
+	*state = x;
+	return ((x * 0x2545f4914f6cdd1dull) >> 32) % 100 < pct;
+}
+
 #endif

@@ -111,6 +111,9 @@ static void point_params(const struct sweep_opts *o, const struct sweep_point *p
 	p->placement = o->placement;
 	p->reps = 1;
 	p->format = FORMAT_CSV;
+	/* The lock-cost points stay all-exclusive: they measure one lock + unlock. */
+	p->read_pct = pt->lock_cost ? 0 : o->read_pct;
+	p->seed = o->seed;
 }
 
 static double probe(struct sweep_run *s)

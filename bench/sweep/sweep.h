@@ -36,6 +36,8 @@ struct sweep_opts {
 	unsigned ncpus; /* allowed CPUs: the lock-cost points' second thread count */
 	uint64_t seed;
 	bool seed_given;
+	unsigned read_pct;    /* --read-pct: every point's; locks without LB_RW read exclusively */
+	bool read_pct_given;
 	char out[1024];
 	char resume[1024];
 };

@@ -52,6 +52,7 @@ static void write_sweep_keys(struct json_out *j, void *arg)
 	json_out_dbl(j, "warmup_s", "%.3f", (double)o->warmup_ns / 1e9);
 	json_out_u64(j, "ncs_ns", o->ncs_ns);
 	json_out_u64(j, "permits", o->permits);
+	json_out_u64(j, "read_pct", o->read_pct);
 	json_out_u64(j, "cdf_threads", o->cdf_threads);
 	json_out_str_array(j, "locks", locks, o->nlocks);
 	json_out_u64_array(j, "threads", threads, o->nthreads);

@@ -284,9 +284,50 @@ TIMED_BROKEN_OPS(timed_early_ops, "timed-early", "times out at once, before its 
 		 timed_early_timedlock)
 TIMED_BROKEN_OPS(timed_never_ops, "timed-never", "ignores its deadline", timed_never_timedlock)
 
+/* rw-read-nothing: a reader-writer lock whose writers are tas's and whose readers take nothing,
+ * so writers run while readers are inside: the harness's --read-pct check must see torn reads. */
+static int take_nothing(void *lock, void *ctx)
+{
+	(void)lock;
+	(void)ctx;
+	return 0;
+}
+
+static int take_nothing_timed(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	(void)lock;
+	(void)ctx;
+	(void)deadline_ns;
+	return 0;
+}
+
+static int rw_read_nothing_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
+{
+	return poll_until(tas_trylock, lock, ctx, deadline_ns);
+}
+
+const struct lb_lock_ops rw_read_nothing_ops = {
+	.name = "rw-read-nothing",
+	.description = "TEST ONLY: tas writers, readers that take nothing (torn reads)",
+	.props = LB_SPINS | LB_RW | LB_TEST_ONLY,
+	.lock_size = sizeof(struct flag_lock),
+	.lock_align = _Alignof(struct flag_lock),
+	.init = flag_init,
+	.destroy = flag_destroy,
+	.lock = tas_lock,
+	.unlock = tas_unlock,
+	.trylock = tas_trylock,
+	.timedlock = rw_read_nothing_timedlock,
+	.read_lock = take_nothing,
+	.read_unlock = take_nothing,
+	.read_trylock = take_nothing,
+	.read_timedlock = take_nothing_timed,
+};
+
 const struct lb_lock_ops *const lb_plugin_locks[] = {
 	&broken_ops,
 	&relaxed_tas_ops,
 	&never_release_ops,
+	&rw_read_nothing_ops,
 	NULL,
 };

@@ -25,8 +25,10 @@ extern const struct lb_lock_ops never_release_ops;
 extern const struct lb_lock_ops timed_fake_ops;
 extern const struct lb_lock_ops timed_early_ops;
 extern const struct lb_lock_ops timed_never_ops;
+extern const struct lb_lock_ops rw_read_nothing_ops;
 
-/* The first three, NULL-terminated: what lockbench's --plugin looks up. */
+/* The first three and rw-read-nothing (a reader-writer lock whose readers take nothing, for the
+ * --read-pct torn-read check), NULL-terminated: what lockbench's --plugin looks up. */
 extern const struct lb_lock_ops *const lb_plugin_locks[];
 
 #endif

@@ -8,7 +8,8 @@
  *   that cannot see it.
  * - `never-release` stays held after its unlock (what the harness's watchdog test relies on).
  * - None of them is in the registry, and the plugin module (its path is argv[1], when given)
- *   exports all three through lb_plugin_locks.
+ *   exports all three through lb_plugin_locks, and rw-read-nothing (the --read-pct torn-read
+ *   control, tests/run/harness_run_cli.c).
  *
  * Under ThreadSanitizer the race that `broken` plants is reported, as it should be; here it is
  * the expected result, so this binary suppresses races in the checker's threads. That TSan
@@ -79,11 +80,12 @@ static void check_plugin(const char *path)
 			CHECK(list[n]->init && list[n]->lock && list[n]->unlock && list[n]->trylock &&
 			      list[n]->timedlock);
 		}
-		CHECK_EQ(n, 3);
-		if (n == 3) {
+		CHECK_EQ(n, 4);
+		if (n == 4) {
 			CHECK(strcmp(list[0]->name, broken_ops.name) == 0);
 			CHECK(strcmp(list[1]->name, relaxed_tas_ops.name) == 0);
 			CHECK(strcmp(list[2]->name, never_release_ops.name) == 0);
+			CHECK(strcmp(list[3]->name, rw_read_nothing_ops.name) == 0);
 		}
 		printf("  plugin %s exports %zu locks through lb_plugin_locks\n", path, n);
 	}

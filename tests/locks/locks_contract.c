@@ -2,7 +2,8 @@
  * expectations derived from its properties:
  *
  * - the ops are complete (timedlock included) and agree with the props (LB_NEEDS_CTX iff
- *   ctx_size > 0; no test hooks and no LB_TEST_ONLY in the production library);
+ *   ctx_size > 0; LB_RW iff all four read_* operations are set, and none is set without it; no
+ *   test hooks and no LB_TEST_ONLY in the production library);
  * - init takes permits 1; permits 2 only with LB_COUNTING (else -EINVAL; LB_NOT_A_LOCK may
  *   take it, as lock.h restricts only mutual-exclusion locks); permits 0 is -EINVAL, or, for a
  *   counting lock, a semaphore that admits no one;
@@ -13,8 +14,9 @@
  * - one per-thread context serves several locks of the same kind, one held at a time, from two
  *   threads at once (one for LB_NOT_A_LOCK, which would race).
  *
- * Negative controls: the same contract run on never-release, and on tas with planted wrong
- * props (each claims a property tas does not have), must fail.
+ * Negative controls: the same contract run on never-release, on tas with planted wrong props
+ * (each claims a property tas does not have, LB_RW among them), and on a reader-writer lock
+ * whose LB_RW bit or one read operation was taken away, must fail.
  * Usage: locks_contract [--lock NAME]
  */
 #include "broken_locks.h"
@@ -30,6 +32,9 @@ static void check_ops_shape(const struct lb_lock_ops *ops, int registered)
 	CHECK(ops->lock_align && (ops->lock_align & (ops->lock_align - 1)) == 0);
 	CHECK(!(ops->props & LB_NEEDS_CTX) == !ops->ctx_size);
 	CHECK(!ops->ctx_size || (ops->ctx_align && (ops->ctx_align & (ops->ctx_align - 1)) == 0));
+	const int read_ops = !!ops->read_lock + !!ops->read_unlock + !!ops->read_trylock +
+			     !!ops->read_timedlock;
+	CHECK_EQ(read_ops, (ops->props & LB_RW) ? 4 : 0);
 	if (registered) {
 		CHECK(!(ops->props & LB_TEST_ONLY));
 		CHECK(ops->turn == NULL); /* the hooks live in liblb_locks_test only */
@@ -227,9 +232,10 @@ out:
 /* tas with one property it does not have: the contract derived from that property must fail. */
 static void planted_props(void)
 {
-	static const unsigned wrong[] = { LB_COUNTING, LB_REENTRANT, LB_NOT_A_LOCK, LB_NEEDS_CTX };
+	static const unsigned wrong[] = { LB_COUNTING, LB_REENTRANT, LB_NOT_A_LOCK, LB_NEEDS_CTX,
+					  LB_RW };
 	static const char *const what[] = { "LB_COUNTING", "LB_REENTRANT", "LB_NOT_A_LOCK",
-					    "LB_NEEDS_CTX" };
+					    "LB_NEEDS_CTX", "LB_RW" };
 	const struct lb_lock_ops *tas = lb_lock_find("tas");
 	if (!CHECK(tas))
 		return;
@@ -241,6 +247,25 @@ static void planted_props(void)
 		contract(&liar, 1);
 		CHECK(tu_negative_end() > 0);
 	}
+	/* The first registered reader-writer lock, without its bit, then without read_trylock. */
+	const struct lb_lock_ops *rw = NULL;
+	for (const struct lb_lock_ops *const *p = lb_locks; *p && !rw; p++)
+		if ((*p)->props & LB_RW)
+			rw = *p;
+	if (!CHECK(rw))
+		return;
+	struct lb_lock_ops liar = *rw;
+	liar.props &= ~LB_RW;
+	printf("  negative control: %s without LB_RW\n", rw->name);
+	tu_negative_begin();
+	contract(&liar, 1);
+	CHECK(tu_negative_end() > 0);
+	liar = *rw;
+	liar.read_trylock = NULL;
+	printf("  negative control: %s without read_trylock\n", rw->name);
+	tu_negative_begin();
+	contract(&liar, 1);
+	CHECK(tu_negative_end() > 0);
 }
 
 int main(int argc, char **argv)

@@ -257,7 +257,8 @@ __attribute__((constructor)) static void torture_register(void)
 		slot_ops[n] = (struct lb_lock_ops){
 			.name = slot_name[n],
 			.description = slot_desc[n],
-			.props = in->props | LB_TEST_ONLY,
+			/* Only the exclusive mode is wrapped: a reader-writer lock is tortured as a mutex. */
+			.props = (in->props & ~(unsigned)LB_RW) | LB_TEST_ONLY,
 			.lock_size = slot_offset[n] + in->lock_size,
 			.lock_align = align,
 			.ctx_size = in->ctx_size,

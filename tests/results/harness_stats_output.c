@@ -262,13 +262,13 @@ int main(void)
 	/* The appended columns come after status_detail, in this order. */
 	static const char *const appended[] = { "status_detail", "timer_p50_ns", "timer_tick_ns",
 						"worker_util", "fairness_maxmin", "fairness_cv",
-						"lat_p9999_ns" };
+						"lat_p9999_ns", "read_pct" };
 	for (size_t i = 1; i < sizeof appended / sizeof *appended; i++)
 		CHECK_EQ(column(hf, nh, appended[i]), column(hf, nh, appended[0]) + (int)i);
 	/* After them only metric rows no writer places (metrics.c), then format_version. */
-	for (int i = column(hf, nh, "lat_p9999_ns") + 1; i < nh - 1; i++)
+	for (int i = column(hf, nh, "read_pct") + 1; i < nh - 1; i++)
 		if (!CHECK(metric_find(hf[i]) != NULL))
-			printf("  column %s after lat_p9999_ns is not a metric row\n", hf[i]);
+			printf("  column %s after read_pct is not a metric row\n", hf[i]);
 	CHECK(rf[column(hf, nh, "fairness_maxmin")][0] == '\0'); /* NAN: nobody did anything */
 	r[1].timer_p50_ns = 30.4;
 	r[1].timer_tick_ns = 10.0 / 3.0;

@@ -274,6 +274,30 @@ int main(int argc, char **argv)
 	printf("  %s", o.err);
 	done(&o);
 
+	printf("--read-pct: bad values and a lock without LB_RW exit 2; an rwlock at 90 %% runs:\n");
+	static const char *const bad_pct[] = { "101", "-1", "x", "" };
+	for (size_t i = 0; i < sizeof bad_pct / sizeof *bad_pct; i++) {
+		o = lb("run", "--lock", "rw-writer-pref", "--threads", "2", "--read-pct", bad_pct[i],
+		       NULL);
+		CHECK_EQ(o.status, 2);
+		CHECK(strstr(o.err, "--read-pct") != NULL);
+		printf("  %s", o.err);
+		done(&o);
+	}
+	o = lb("run", "--lock", "tas", "--threads", "2", "--read-pct", "50", NULL);
+	CHECK_EQ(o.status, 2);
+	CHECK(strstr(o.err, "needs a reader-writer lock") && strstr(o.err, "rw-writer-pref"));
+	CHECK(strchr(o.err, '\n') == o.err + strlen(o.err) - 1); /* one line */
+	printf("  %s", o.err);
+	done(&o);
+	o = lb("run", "--lock", "rw-writer-pref", "--threads", "2", "--read-pct", "90",
+	       "--duration", "100ms", "--warmup", "20ms", "--cs-lines", "3", "--format", "csv", NULL);
+	CHECK_EQ(o.status, 0);
+	CHECK(strcmp(field(o.out, "read_pct", b, sizeof b), "90") == 0);
+	CHECK(strcmp(field(o.out, "status", b, sizeof b), "ok") == 0);
+	CHECK(strcmp(field(o.out, "lost_updates", b, sizeof b), "0") == 0);
+	done(&o);
+
 	if (!CHECK(plugin != NULL)) {
 		printf("no broken_locks plugin given: the negative controls did not run\n");
 		return tu_summary("harness_run_cli");
@@ -307,6 +331,24 @@ int main(int argc, char **argv)
 		seen = o.status == 1 &&
 		       strcmp(field(o.out, "status", b, sizeof b), "violation") == 0 &&
 		       atoll(field(o.out, "lost_updates", b, sizeof b)) > 0;
+		if (seen || tries == TRIES - 1)
+			printf("  try %d (%s): exit %d, %s", tries + 1, windows[tries], o.status,
+			       o.err);
+		done(&o);
+	}
+	if (allowed >= 2)
+		CHECK(seen);
+
+	/* Readers that take nothing: writers run while they are inside; caught as torn reads. */
+	printf("rw-read-nothing, --read-pct 50, 2 threads: torn reads, violation, exit 1:\n");
+	seen = false;
+	for (tries = 0; tries < TRIES && !seen; tries++) {
+		o = lb("--with-plugin", "run", "--lock", "rw-read-nothing", "--threads", "2",
+		       "--read-pct", "50", "--duration", windows[tries], "--warmup", "20ms", "--cs",
+		       "200", "--format", "csv", NULL);
+		seen = o.status == 1 &&
+		       strcmp(field(o.out, "status", b, sizeof b), "violation") == 0 &&
+		       strstr(field(o.out, "status_detail", b, sizeof b), "torn reads") != NULL;
 		if (seen || tries == TRIES - 1)
 			printf("  try %d (%s): exit %d, %s", tries + 1, windows[tries], o.status,
 			       o.err);
