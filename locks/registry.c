@@ -23,13 +23,19 @@
 	X(lb_tas_ops)                                                                  \
 	X(lb_ttas_ops)                                                                 \
 	X(lb_ticket_ops)                                                               \
+	X(lb_partitioned_ticket_ops)                                                   \
+	X(lb_twa_ops)                                                                  \
+	X(lb_anderson_ops)                                                             \
 	X(lb_mcs_ops)                                                                  \
-	X(lb_clh_ops)
+	X(lb_clh_ops)                                                                  \
+	X(lb_qspinlock_ops)
 
 #ifdef LB_HAVE_CK
 #define LB_CK_LOCKS(X)                                                                 \
 	X(lb_ck_fas_ops)                                                               \
 	X(lb_ck_ticket_ops)                                                            \
+	X(lb_ck_ticket_pb_ops)                                                         \
+	X(lb_ck_anderson_ops)                                                          \
 	X(lb_ck_mcs_ops)                                                               \
 	X(lb_ck_clh_ops)
 #else
