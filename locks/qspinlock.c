@@ -58,10 +58,14 @@
  * back-off until the deadline (deadline.h's lb_poll_trylock_until), taking the lock only when the
  * word is 0; a steady stream of lock() callers can pass it over until it times out. A past
  * deadline on a held lock returns after one try.
- * Fairness: in practice FIFO (the fast path only wins on a 0 word; the pending waiter was first
- * while no queue existed; queued nodes go in swap order), but not claimed: a thread's place is
- * decided by one of three atomics, depending on the path, and no test checks that order, so the
- * lock does not set LB_FIFO.
+ * Fairness: FIFO, claimed (LB_FIFO) but not checked by locks_fifo: there is no turn hook. The
+ * doorway is whichever atomic places the thread: the fast-path CAS (it wins only on a 0 word: no
+ * holder, no waiter), the fetch-or that makes it the pending waiter (only when no queue exists,
+ * so everyone queued later goes after it, and the queue head waits for pending to clear), or the
+ * tail swap (MCS order behind it). In each case every thread placed earlier acquires earlier.
+ * A turn hook would have to number those three atomics in one sequence, i.e. widen the word in
+ * test builds, and then the tested lock would not be the measured one; the spin model
+ * (models/qspinlock.pml) checks starvation freedom instead. lock() only; timedlock is not FIFO.
  * Oversubscription: collapses, as mcs: the queue head is handed to the next node even when its
  * thread is preempted, and a node preempted between its swap and its link stalls the head.
  * Context: the queue node, one cache line (LB_NEEDS_CTX), registered in the global table at
@@ -264,8 +268,8 @@ static int qs_unlock(void *lock, void *ctx)
 
 const struct lb_lock_ops lb_qspinlock_ops = {
 	.name = "qspinlock",
-	.description = "Linux's queued spinlock: 4-byte word, pending bit, MCS queue of contexts",
-	.props = LB_SPINS | LB_NEEDS_CTX,
+	.description = "Linux's queued spinlock: 4-byte word, pending bit, MCS queue of contexts (FIFO)",
+	.props = LB_SPINS | LB_FIFO | LB_NEEDS_CTX,
 	.lock_size = sizeof(struct qs_lock),
 	.lock_align = _Alignof(struct qs_lock),
 	.ctx_size = sizeof(struct qs_node),
