@@ -25,11 +25,15 @@
 	X(lb_ttas_ops)                                                                 \
 	X(lb_ticket_ops)                                                               \
 	X(lb_ticket_faa_ops)                                                           \
+	X(lb_partitioned_ticket_ops)                                                   \
+	X(lb_twa_ops)                                                                  \
+	X(lb_anderson_ops)                                                             \
 	X(lb_mcs_ops)                                                                  \
 	X(lb_hemlock_ops)                                                              \
 	X(lb_reciprocating_ops)                                                        \
 	X(lb_clh_ops)                                                                  \
 	X(lb_clh_try_ops)                                                              \
+	X(lb_qspinlock_ops)                                                            \
 	X(lb_cna_ops)                                                                  \
 	X(lb_cbo_mcs_ops)                                                              \
 	X(lb_hmcs_ops)                                                                 \
@@ -43,6 +47,8 @@
 #define LB_CK_LOCKS(X)                                                                 \
 	X(lb_ck_fas_ops)                                                               \
 	X(lb_ck_ticket_ops)                                                            \
+	X(lb_ck_ticket_pb_ops)                                                         \
+	X(lb_ck_anderson_ops)                                                          \
 	X(lb_ck_mcs_ops)                                                               \
 	X(lb_ck_clh_ops)                                                               \
 	X(lb_ck_cohort_ops)                                                            \

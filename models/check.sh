@@ -290,6 +290,27 @@ check cna        "N=3"                   sf2    pass   "$SF"
 check cna        "N=3 BROKEN=1"          safety "assert:runlen<=" "$CB" "no departure at the bound"
 check cna        "N=3 BROKEN=2"          safety "assert:runlen<=" "$CB" "leaving forgets the secondary queue"
 
+# Linux's qspinlock: fast path, pending bit, MCS queue in one word. Starvation freedom at N = 2
+# (at N = 3 its search does not finish within the budget; exclusion at N = 3 takes ~10 s).
+check qspinlock  "N=2"                   safety pass   "$ME"
+check qspinlock  "N=2"                   sf0    pass   "$SF"
+check qspinlock  "N=2"                   sf1    pass   "$SF"
+check qspinlock  "N=2 TRYLOCK"           safety pass   "$ME, lock + trylock"
+check qspinlock  "N=2 TRYLOCK"           sf0    pass   "$SF, lock + trylock"
+check qspinlock  "N=3"                   safety pass   "$ME"
+check qspinlock  "N=2 BROKEN=1"          safety "$BME" "$ME" "fast path CASes the locked byte only"
+check qspinlock  "N=3 BROKEN=2"          sf0    accept "$SF" "pending bit not undone"
+
+# TWA: N = 3 is the smallest with a long-term waiter (threshold 1). Starvation freedom includes
+# the notification: a long-term waiter that misses its bump waits for ever.
+check twa        "N=2"                   safety pass   "$ME"
+check twa        "N=3"                   safety pass   "$ME"
+for ((i = 0; i < 3; i++)); do
+	check twa    "N=3"                   sf$i   pass   "$SF, no lost notification"
+done
+check twa        "N=3 ROUNDS=2 TRYLOCK"  safety pass   "$ME, lock + trylock"
+check twa        "N=3 BROKEN=1"          sf0    accept "$SF, no lost notification" "slot bumped before grant"
+
 # The futex mutexes: exclusion with processes looping forever; no lost wake-up with ROUNDS
 # acquisitions each, so that quiescence is reachable.
 for f in futex futex_spin futex_osq reentrant; do
