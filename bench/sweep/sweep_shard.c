@@ -259,7 +259,9 @@ static int read_fields(const struct json_flat *j, struct sweep_opts *o, const ch
 	U("reps", 1, 1000, o->reps);
 	U("permits", 1, 1024, o->permits);
 	U("cdf_threads", 1, LB_MAX_THREADS, o->cdf_threads);
-	U("read_pct", 0, 100, o->read_pct);
+	if (get_u64(j, "read_pct", 100, &v, path, err, errlen))
+		return -EINVAL;
+	o->read_pct = (unsigned)v;
 	o->read_pct_given = o->read_pct > 0;
 	U("ncpus", 1, 1u << 20, o->plan_ncpus);
 #undef U
