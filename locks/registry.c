@@ -24,7 +24,8 @@
 	X(lb_ttas_ops)                                                                 \
 	X(lb_ticket_ops)                                                               \
 	X(lb_mcs_ops)                                                                  \
-	X(lb_clh_ops)
+	X(lb_clh_ops)                                                                  \
+	X(lb_bounded_park_ops)
 
 #ifdef LB_HAVE_CK
 #define LB_CK_LOCKS(X)                                                                 \
