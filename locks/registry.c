@@ -25,6 +25,7 @@
 	X(lb_ticket_ops)                                                               \
 	X(lb_mcs_ops)                                                                  \
 	X(lb_clh_ops)                                                                  \
+	X(lb_mcs_park_ops)                                                             \
 	X(lb_bounded_park_ops)
 
 #ifdef LB_HAVE_CK
