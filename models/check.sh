@@ -237,6 +237,19 @@ for q in mcs clh; do
 	check $q     "N=2 BROKEN=1"          safety "$BME" "$ME" "tail by load, then store"
 done
 check mcs        "N=2 BROKEN=2"          sf0    accept "$SF" "unlock does not wait for the link"
+
+# The parking MCS (mcs_park.pml): mcs's queue with spin-then-sleep waiters; exclusion, FIFO
+# starvation freedom, and no lost wake-up at the handoff (ROUNDS, quiescence).
+check mcs_park   "N=2 TRYLOCK"           safety pass   "$ME, lock + trylock"
+check mcs_park   "N=3"                   safety pass   "$ME"
+# One claim at N=3 (by symmetry; each costs ~10 s here), both at N=2 with trylock.
+check mcs_park   "N=3"                   sf0    pass   "$SF"
+check mcs_park   "N=2 TRYLOCK"           sf0    pass   "$SF, lock + trylock"
+check mcs_park   "N=2 TRYLOCK"           sf1    pass   "$SF, lock + trylock"
+check mcs_park   "N=2 ROUNDS=2"          safety pass   "$LW"
+check mcs_park   "N=3 ROUNDS=2"          safety pass   "$LW"
+check mcs_park   "N=3 ROUNDS=2 BROKEN=1" safety "$BLW" "$LW" "handoff reads the state, then stores"
+check mcs_park   "N=3 ROUNDS=2 BROKEN=2" safety "$BLW" "$LW" "waiter stores PARKED, no CAS"
 check clh        "N=2 BROKEN=2"          sf0    accept "$SF" "unlock keeps its own node"
 
 # The futex mutexes: exclusion with processes looping forever; no lost wake-up with ROUNDS
