@@ -26,6 +26,7 @@
 	X(lb_mcs_ops)                                                                  \
 	X(lb_clh_ops)                                                                  \
 	X(lb_mcs_park_ops)                                                             \
+	X(lb_malthusian_ops)                                                           \
 	X(lb_bounded_park_ops)
 
 #ifdef LB_HAVE_CK
