@@ -27,6 +27,7 @@
 	X(lb_clh_ops)                                                                  \
 	X(lb_mcs_park_ops)                                                             \
 	X(lb_malthusian_ops)                                                           \
+	X(lb_mcs_tp_ops)                                                               \
 	X(lb_bounded_park_ops)
 
 #ifdef LB_HAVE_CK
