@@ -24,7 +24,7 @@
 #define PLUGIN_MAX_ALIGN 4096u
 #define PLUGIN_MAX_NAME 48
 /* Every property bit lock.h defines; anything else is a plugin built against another lock.h. */
-#define PLUGIN_KNOWN_PROPS ((LB_REFERENCE << 1) - 1)
+#define PLUGIN_KNOWN_PROPS ((LB_BYPASS_BOUNDED << 1) - 1)
 
 static const struct lb_lock_ops **plugin_locks;
 static size_t plugin_count, plugin_cap;
