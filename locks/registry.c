@@ -19,11 +19,14 @@
 	X(lb_sem_bounded_ops)                                                          \
 	X(lb_futex_ops)                                                                \
 	X(lb_futex_spin_ops)                                                           \
+	X(lb_futex_osq_ops)                                                            \
 	X(lb_reentrant_ops)                                                            \
 	X(lb_tas_ops)                                                                  \
 	X(lb_ttas_ops)                                                                 \
 	X(lb_ticket_ops)                                                               \
 	X(lb_mcs_ops)                                                                  \
+	X(lb_hemlock_ops)                                                              \
+	X(lb_reciprocating_ops)                                                        \
 	X(lb_clh_ops)                                                                  \
 	X(lb_mcs_park_ops)                                                             \
 	X(lb_malthusian_ops)                                                           \

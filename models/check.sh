@@ -266,17 +266,40 @@ check clh        "N=2 BROKEN=2"          sf0    accept "$SF" "unlock keeps its o
 # The bounded-bypass parking lock (bounded_park.pml, B = 1 in the model): exclusion, the bypass
 # bound (an assertion on each waiter's overtakes), no lost wake-up; all with ROUNDS (its counts
 # do not wrap in the model). N=3 ROUNDS=2 passes too but takes ~75 s: left out for the budget.
-BB="assert:ov"   # caught by the bypass-bound assertion (ov[q] <= B; no brackets: the match is a glob)
+BPB="assert:ov"   # caught by the bypass-bound assertion (ov[q] <= B; no brackets: the match is a glob)
 check bounded_park "N=2 ROUNDS=2"        safety pass   "$LW, bypass <= B"
 check bounded_park "N=2 ROUNDS=3"        safety pass   "$LW, bypass <= B"
 check bounded_park "N=3 ROUNDS=1"        safety pass   "$LW, bypass <= B"
-check bounded_park "N=2 ROUNDS=3 BROKEN=1" safety "$BB" "$LW, bypass <= B" "barging ignores the limit"
+check bounded_park "N=2 ROUNDS=3 BROKEN=1" safety "$BPB" "$LW, bypass <= B" "barging ignores the limit"
 check bounded_park "N=2 ROUNDS=3 BROKEN=2" safety "$BLW" "$LW" "head reads head_seq after PARKED"
 check bounded_park "N=3 ROUNDS=1 BROKEN=3" safety "$BLW" "$LW" "waiter reads serving before marking"
 
+# Hemlock with two locks: a round takes one lock or both, so one grant word carries two handoffs
+# in a row; ROUNDS rounds each, then the end check (everyone finished: no lost handoff).
+HL="$ME on 2 locks, no lost handoff"
+check hemlock    "N=2 ROUNDS=2"          safety pass   "$HL"
+check hemlock    "N=3"                   safety pass   "$HL"
+check hemlock    "N=3 ROUNDS=2"          safety pass   "$HL"
+check hemlock    "N=3 ROUNDS=2 TRYLOCK"  safety pass   "$HL, lock + trylock"
+check hemlock    "N=3 BROKEN=1"          safety "assert:done" "$HL" "unlock does not wait for the acknowledgement"
+
+# Reciprocating: exclusion and the bypass bound (ghost assertion: at most 1 overtake per waiter
+# and overtaking thread) in one search; starvation freedom.
+BB="$ME, bypass <= 1 per thread"
+check reciprocating "N=2"                safety pass   "$BB"
+check reciprocating "N=3"                safety pass   "$BB"
+check reciprocating "N=3 TRYLOCK"        safety pass   "$BB, lock + trylock"
+for ((i = 0; i < 3; i++)); do
+	check reciprocating "N=3"            sf$i   pass   "$SF"
+done
+check reciprocating "N=3 BOUND=0"        safety "assert:ov" "$BB: NOT with a bound of 0" "the bound of 1 is reached"
+check reciprocating "N=2 BROKEN=1"       safety "assert:ov" "$BB" "LOCKED_EMPTY taken for a free lock"
+check reciprocating "N=2 BROKEN=2"       sf0    accept "$SF" "no end-of-segment check"
+check reciprocating "N=2 TRYLOCK NOBYPASS BROKEN=3" safety "$BME" "$ME, lock + trylock" "trylock takes LOCKED_EMPTY for free"
+
 # The futex mutexes: exclusion with processes looping forever; no lost wake-up with ROUNDS
 # acquisitions each, so that quiescence is reachable.
-for f in futex futex_spin reentrant; do
+for f in futex futex_spin futex_osq reentrant; do
 	check $f     "N=2"                   safety pass   "$ME"
 	check $f     "N=3"                   safety pass   "$ME"
 	check $f     "N=2 ROUNDS=2"          safety pass   "$LW"
@@ -291,6 +314,8 @@ check futex      "N=3 ROUNDS=2 BROKEN=1" safety "$BLW" "$LW" "woken waiter excha
 check futex      "N=2 ROUNDS=2 BROKEN=2" safety "$BLW" "$LW" "sleeps without announcing 2"
 check futex      "N=3 ROUNDS=2 TIMED BROKEN=3" safety "$BLW" "$LW, lock + timedlock" "woken timed waiter gives up"
 check futex_spin "N=3 ROUNDS=2 BROKEN=1" safety "$BLW" "$LW" "woken waiter exchanges in 1"
+check futex_osq  "N=3 BROKEN=1"          safety "assert:spinning" "$ME, one spinner" "spinner flag by load, then store"
+check futex_osq  "N=2 ROUNDS=2 BROKEN=2" safety "$BLW" "$LW" "spinner gives up and sleeps without announcing 2"
 check reentrant  "N=2 BROKEN=1"          safety "assert:owner==me" "$ME, ownership" "unlock without the owner check"
 check reentrant  "N=2 BROKEN=2"          safety "assert:owner==me" "$ME, ownership" "unlock ignores the depth"
 

@@ -36,7 +36,9 @@ enum {
 
 static uint64_t ops_per_thread(const struct lb_lock_ops *ops, unsigned threads, long cpus)
 {
-	const int spins = (ops->props & LB_SPINS) != 0, fifo = (ops->props & LB_FIFO) != 0;
+	/* A bypass-bounded spinning lock hands over to queued waiters as a FIFO one does. */
+	const int spins = (ops->props & LB_SPINS) != 0,
+		  fifo = (ops->props & (LB_FIFO | LB_BYPASS_BOUNDED)) != 0;
 	const int oversubscribed = (long)threads > cpus;
 	uint64_t total = RUN_OPS;
 	if (spins && fifo && oversubscribed)

@@ -371,7 +371,9 @@ out:
  * spinlocks hand over at scheduler-tick rate once threads share or outnumber the CPUs. */
 static uint64_t stress_ops(const struct lb_lock_ops *ops, unsigned threads, long cpus)
 {
-	const int spins = (ops->props & LB_SPINS) != 0, fifo = (ops->props & LB_FIFO) != 0;
+	/* A bypass-bounded spinning lock hands over to queued waiters as a FIFO one does. */
+	const int spins = (ops->props & LB_SPINS) != 0,
+		  fifo = (ops->props & (LB_FIFO | LB_BYPASS_BOUNDED)) != 0;
 	uint64_t total = TU_TSAN ? 4000 : 20000;
 	if (spins && fifo && (long)threads > cpus)
 		total = 120;

@@ -176,7 +176,8 @@ static const unsigned shapes[][2] = { { 1, 1 }, { 2, 2 }, { 1, 3 }, { 4, 4 } };
  * on a loaded two-CPU machine and still take every path. */
 static unsigned pc_items(const struct lb_lock_ops *ops, const unsigned shape[2])
 {
-	if (ops && (ops->props & LB_SPINS) && (ops->props & LB_FIFO) && shape[0] + shape[1] > 2)
+	if (ops && (ops->props & LB_SPINS) && (ops->props & (LB_FIFO | LB_BYPASS_BOUNDED)) &&
+	    shape[0] + shape[1] > 2)
 		return FIFO_SPIN_ITEMS;
 	return TU_TSAN ? ITEMS / 4 : ITEMS; /* TSan runs it about ten times slower */
 }
