@@ -263,6 +263,13 @@ check mcs_park   "N=3 ROUNDS=2 BROKEN=1" safety "$BLW" "$LW" "handoff reads the 
 check mcs_park   "N=3 ROUNDS=2 BROKEN=2" safety "$BLW" "$LW" "waiter stores PARKED, no CAS"
 check clh        "N=2 BROKEN=2"          sf0    accept "$SF" "unlock keeps its own node"
 
+# Malthusian MCS (malthusian.pml): culling to the passive list, re-admission, work conservation;
+# exclusion and no lost waiter (ROUNDS; N=3, since culling needs three processes).
+check malthusian "N=3 ROUNDS=2"          safety pass   "$LW, passive list drained"
+check malthusian "N=3 ROUNDS=3"          safety pass   "$LW, passive list drained"
+check malthusian "N=3 ROUNDS=2 BROKEN=1" safety "$BLW" "$LW" "no work conservation"
+check malthusian "N=3 ROUNDS=2 BROKEN=2" safety "$BLW" "$LW" "re-admitted waiter not linked to the chain"
+
 # The bounded-bypass parking lock (bounded_park.pml, B = 1 in the model): exclusion, the bypass
 # bound (an assertion on each waiter's overtakes), no lost wake-up; all with ROUNDS (its counts
 # do not wrap in the model). N=3 ROUNDS=2 passes too but takes ~75 s: left out for the budget.
