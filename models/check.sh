@@ -270,6 +270,14 @@ check malthusian "N=3 ROUNDS=3"          safety pass   "$LW, passive list draine
 check malthusian "N=3 ROUNDS=2 BROKEN=1" safety "$BLW" "$LW" "no work conservation"
 check malthusian "N=3 ROUNDS=2 BROKEN=2" safety "$BLW" "$LW" "re-admitted waiter not linked to the chain"
 
+# Time-published MCS (mcs_tp.pml): the unlocker's walk past stale waiters, who re-enqueue;
+# staleness is the model's free choice. Exclusion and no lost waiter (ROUNDS, quiescence).
+TP="$ME, no lost waiter"
+check mcs_tp     "N=2 ROUNDS=2"          safety pass   "$TP"
+check mcs_tp     "N=3 ROUNDS=2"          safety pass   "$TP"
+check mcs_tp     "N=3 ROUNDS=2 BROKEN=1" safety "assert:finished" "$TP" "REMOVED before reading next"
+check mcs_tp     "N=2 ROUNDS=2 BROKEN=2" safety "assert:finished" "$TP" "stale tail removed without the CAS"
+
 # The bounded-bypass parking lock (bounded_park.pml, B = 1 in the model): exclusion, the bypass
 # bound (an assertion on each waiter's overtakes), no lost wake-up; all with ROUNDS (its counts
 # do not wrap in the model). N=3 ROUNDS=2 passes too but takes ~75 s: left out for the budget.
