@@ -64,20 +64,25 @@
  * times out. Orders: trylock's.
  * Fairness: bounded bypass, BOUNDED_PARK_BYPASS (B = 256): a thread that has passed the doorway
  * (taken its ticket) is overtaken by at most B later arrivals, and by none of the waiters behind
- * it; bypass_bound in the ops says so, and tests/locks/locks_bypass.c checks it through the
- * turn hook. A thread that barges is never overtaken. Why 256: the bound is paid for when it is
- * reached (the lock idles until the head is woken), once per B + 1 acquisitions at most; at 4
- * threads on 2 CPUs, cs 50 ns, ncs 100 ns, B = 64 measured ~0.5x pthread-mutex's throughput and
- * B = 256 and 1024 ~1x, so 256 is the smallest of those that stops costing throughput. Across a long window this makes the
- * per-thread shares follow the threads' CPU shares, as barging locks do, without the starvation
- * of futex.c.
+ * it; bypass_bound in the ops says so. A thread that barges is never overtaken. The bound is on
+ * the total (all overtaking threads together), so it holds per overtaking thread too, the
+ * reading of tests/locks/locks_bypass.c; that test and locks_overtake.c (more acquisitions, so
+ * that runs come near 256) check it through the turn hook, and models/bounded_park.pml checks
+ * the total with B = 1. Across a long window the per-thread shares follow the threads' CPU
+ * shares, as with barging locks, without futex.c's starvation.
+ * Why 256: the bound is paid for when it is reached (the lock idles until the head is woken),
+ * once per B + 1 acquisitions at most; at 4 threads on 2 CPUs, cs 50 ns, ncs 100 ns, B = 64
+ * measured ~0.5x pthread-mutex's throughput and B = 256 and 1024 ~1x, so 256 is the smallest of
+ * those that stops costing throughput.
  * Oversubscription: degrades gracefully. The lock mostly moves between running threads by
  * barging; a waiter spins BOUNDED_PARK_SPIN pauses (futex_spin.c's bound and reason) and then
  * sleeps, so waiters do not burn the CPU the holder needs. The price of the bound: once it is
  * reached the lock waits for the head to be woken and scheduled (a FUTEX_WAKE and a context
  * switch, microseconds), at most once per B + 1 acquisitions per waiter. While the head sleeps,
  * each release pays a FUTEX_WAKE, as glibc's mutex does while it has sleepers.
- * Context: none. Tickets have 14 bits: at most 16383 threads may wait on one lock at once.
+ * Context: one line that only the test hook uses (the turn of the thread's latest
+ * acquisition); the lock itself keeps nothing per thread. Tickets have 14 bits: at most 16383
+ * threads may wait on one lock at once.
  * Misuse: unlock of a lock that is not held returns -EPERM (LOCKED clear); an unlock by a thread
  * that is not the holder is not detected.
  * Test hooks (LB_TEST_HOOKS only): the turn is the doorway order: every barge and every doorway

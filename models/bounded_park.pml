@@ -1,4 +1,4 @@
-/* models: locks/bounded_park.c sha256: 4fbee6c02e1e4e938018a0547b4681179e4f78b5da7fcb68ed25703acba8385e */
+/* models: locks/bounded_park.c sha256: 9e455e80bd25f9c8e4a9b248cc855b7063da28d2c8dca454e67083b285bf4cb3 */
 /* bounded_park.pml — the bounded-bypass parking lock of locks/bounded_park.c.
  *
  * The lock word is one int here as it is one 64-bit word there, with the same fields, and every
