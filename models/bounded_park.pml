@@ -1,4 +1,4 @@
-/* models: locks/bounded_park.c sha256: 9e455e80bd25f9c8e4a9b248cc855b7063da28d2c8dca454e67083b285bf4cb3 */
+/* models: locks/bounded_park.c sha256: c7a636170f091dc6c55b637f883d60a27019a7e5f908c169751521c2837faadb */
 /* bounded_park.pml — the bounded-bypass parking lock of locks/bounded_park.c.
  *
  * The lock word is one int here as it is one 64-bit word there, with the same fields, and every
