@@ -1,4 +1,4 @@
-/* models: locks/malthusian.c sha256: e19422a780f5db14c1e6f0343bc53d25f4a6c445b541437e30f51ffb15f390ec */
+/* models: locks/malthusian.c sha256: c29d4e6eb9bbd5085c2dd3fa816faff545dd06ac4252411b7857e0b010996b93 */
 /* malthusian.pml — the Malthusian MCS of locks/malthusian.c: culling and re-admission.
  *
  * The queue, the wait and the handoff are mcs_park.pml's (see there: nxt[], state[] GRANTED 0 /

@@ -1,4 +1,4 @@
-/* models: locks/mcs_park.c sha256: 7d59487518c62f7478f0396e6c41ada2e3bda263e57ee2374f9ac96d46864f33 */
+/* models: locks/mcs_park.c sha256: 57aba729abc824a86d871db4bc98c4d63b3136e60d925333dd327461d53351de */
 /* mcs_park.pml — the spin-then-park MCS queue lock of locks/mcs_park.c.
  *
  * The queue is mcs.pml's, statement for statement (tail, nxt[], the swap, the link, the wait for
