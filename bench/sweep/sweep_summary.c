@@ -290,7 +290,10 @@ static void write_point(FILE *f, const struct csv_table *t, const struct sum_col
 	fprintf(f, ",%s,%d,%d,%d,%s,", ci ? "ci95" : "minmax", disagree, noisy, a->busy, a->worst);
 	char note[256];
 	point_note(note, sizeof note, a, &sm, disagree, c2c_shift);
-	fprintf(f, "\"%s\"" CSV_VERSION_FIELD "\n", note);
+	/* The family, for grouping plots: what this binary's registry says of the lock; empty for
+	 * a lock it does not know (a plugin not loaded now). */
+	const struct lb_lock_ops *ops = lockset_find(row[c[RC_LOCK]]);
+	fprintf(f, "\"%s\",%s" CSV_VERSION_FIELD "\n", note, ops ? lb_lock_family(ops) : "");
 }
 
 /* Summarise the n rows `rows` of one point into one summary.csv row. */
@@ -339,7 +342,7 @@ static int summarize_points(const struct csv_table *t, const struct sum_cols *sc
 		put_metric(f, sc->m[k], NULL, 0, false);
 	fprintf(f, ",csw_vol_median,csw_invol_median,worker_util_median,other_cpu_pct_max,"
 		   "timer_p50_ns_median,timer_tick_ns_median,spread,disagree,noisy,busy,status,"
-		   "note" CSV_VERSION_HEADER "\n");
+		   "note,family" CSV_VERSION_HEADER "\n");
 	const size_t nr = t->nrows ? t->nrows : 1;
 	unsigned char *seen = calloc(nr, 1);
 	size_t *rows = calloc(nr, sizeof *rows);
