@@ -34,6 +34,10 @@
 	X(lb_clh_ops)                                                                  \
 	X(lb_clh_try_ops)                                                              \
 	X(lb_qspinlock_ops)                                                            \
+	X(lb_mcs_park_ops)                                                             \
+	X(lb_malthusian_ops)                                                           \
+	X(lb_mcs_tp_ops)                                                               \
+	X(lb_bounded_park_ops)                                                         \
 	X(lb_cna_ops)                                                                  \
 	X(lb_cbo_mcs_ops)                                                              \
 	X(lb_hmcs_ops)                                                                 \

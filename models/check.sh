@@ -252,10 +252,49 @@ for q in mcs clh clh_try; do
 	check $q     "N=2 BROKEN=1"          safety "$BME" "$ME" "tail by load, then store"
 done
 check mcs        "N=2 BROKEN=2"          sf0    accept "$SF" "unlock does not wait for the link"
+
+# The parking MCS (mcs_park.pml): mcs's queue with spin-then-sleep waiters; exclusion, FIFO
+# starvation freedom, and no lost wake-up at the handoff (ROUNDS, quiescence).
+check mcs_park   "N=2 TRYLOCK"           safety pass   "$ME, lock + trylock"
+check mcs_park   "N=3"                   safety pass   "$ME"
+# One claim at N=3 (by symmetry; each costs ~10 s here), both at N=2 with trylock.
+check mcs_park   "N=3"                   sf0    pass   "$SF"
+check mcs_park   "N=2 TRYLOCK"           sf0    pass   "$SF, lock + trylock"
+check mcs_park   "N=2 TRYLOCK"           sf1    pass   "$SF, lock + trylock"
+check mcs_park   "N=2 ROUNDS=2"          safety pass   "$LW"
+check mcs_park   "N=3 ROUNDS=2"          safety pass   "$LW"
+check mcs_park   "N=3 ROUNDS=2 BROKEN=1" safety "$BLW" "$LW" "handoff reads the state, then stores"
+check mcs_park   "N=3 ROUNDS=2 BROKEN=2" safety "$BLW" "$LW" "waiter stores PARKED, no CAS"
 check clh        "N=2 BROKEN=2"          sf0    accept "$SF" "unlock keeps its own node"
 check clh_try    "N=2 BROKEN=2"          sf0    accept "$SF" "unlock keeps its own node"
 check clh        "N=2 TRYLOCK BROKEN=3"  safety "$BME" "$ME, lock + trylock" "trylock enters on its pre-CAS check: the ABA"
 check clh        "N=3 TRYLOCK BROKEN=4"  safety "$BME" "$ME, lock + trylock" "trylock backs out with a store"
+
+# Malthusian MCS (malthusian.pml): culling to the passive list, re-admission, work conservation;
+# exclusion and no lost waiter (ROUNDS; N=3, since culling needs three processes).
+check malthusian "N=3 ROUNDS=2"          safety pass   "$LW, passive list drained"
+check malthusian "N=3 ROUNDS=3"          safety pass   "$LW, passive list drained"
+check malthusian "N=3 ROUNDS=2 BROKEN=1" safety "$BLW" "$LW" "no work conservation"
+check malthusian "N=3 ROUNDS=2 BROKEN=2" safety "$BLW" "$LW" "re-admitted waiter not linked to the chain"
+
+# Time-published MCS (mcs_tp.pml): the unlocker's walk past stale waiters, who re-enqueue;
+# staleness is the model's free choice. Exclusion and no lost waiter (ROUNDS, quiescence).
+TP="$ME, no lost waiter"
+check mcs_tp     "N=2 ROUNDS=2"          safety pass   "$TP"
+check mcs_tp     "N=3 ROUNDS=2"          safety pass   "$TP"
+check mcs_tp     "N=3 ROUNDS=2 BROKEN=1" safety "assert:finished" "$TP" "REMOVED before reading next"
+check mcs_tp     "N=2 ROUNDS=2 BROKEN=2" safety "assert:finished" "$TP" "stale tail removed without the CAS"
+
+# The bounded-bypass parking lock (bounded_park.pml, B = 1 in the model): exclusion, the bypass
+# bound (an assertion on each waiter's overtakes), no lost wake-up; all with ROUNDS (its counts
+# do not wrap in the model). N=3 ROUNDS=2 passes too but takes ~75 s: left out for the budget.
+BPB="assert:ov"   # caught by the bypass-bound assertion (ov[q] <= B; no brackets: the match is a glob)
+check bounded_park "N=2 ROUNDS=2"        safety pass   "$LW, bypass <= B"
+check bounded_park "N=2 ROUNDS=3"        safety pass   "$LW, bypass <= B"
+check bounded_park "N=3 ROUNDS=1"        safety pass   "$LW, bypass <= B"
+check bounded_park "N=2 ROUNDS=3 BROKEN=1" safety "$BPB" "$LW, bypass <= B" "barging ignores the limit"
+check bounded_park "N=2 ROUNDS=3 BROKEN=2" safety "$BLW" "$LW" "head reads head_seq after PARKED"
+check bounded_park "N=3 ROUNDS=1 BROKEN=3" safety "$BLW" "$LW" "waiter reads serving before marking"
 
 # Hemlock with two locks: a round takes one lock or both, so one grant word carries two handoffs
 # in a row; ROUNDS rounds each, then the end check (everyone finished: no lost handoff).

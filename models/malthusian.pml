@@ -1,0 +1,171 @@
+/* models: locks/malthusian.c sha256: c29d4e6eb9bbd5085c2dd3fa816faff545dd06ac4252411b7857e0b010996b93 */
+/* malthusian.pml — the Malthusian MCS of locks/malthusian.c: culling and re-admission.
+ *
+ * The queue, the wait and the handoff are mcs_park.pml's (see there: nxt[], state[] GRANTED 0 /
+ * WAITING 1 / PARKED 2, one optional look of the spin, the CAS to PARKED, FUTEX_WAIT on the
+ * node, grant = exchange state to GRANTED and wake if it was PARKED). unlock is malthusian.c's:
+ *   next = nxt[me];
+ *   if next == NIL:
+ *     if the passive list is not empty (work conservation): p = its oldest; nxt[p] = NIL;
+ *       CAS(tail, me -> p); if that failed, wait for nxt[me] and set nxt[p] = it; grant(p); done.
+ *     CAS(tail, me -> NIL): done if it succeeded; else wait for the link: next = nxt[me].
+ *   re-admit (when the passive list is not empty): p = its oldest; nxt[p] = next; grant(p); done.
+ *   after = nxt[next]; if after != NIL: append next to the passive list; grant(after);
+ *   else grant(next).
+ * The passive list is a FIFO array of process ids, plain data: only the holder touches it. The
+ * C code re-admits on every R-th unlock; the model re-admits or not, nondeterministically,
+ * whenever the list is not empty: a superset of every R.
+ * No trylock (malthusian.c's is mcs.c's CAS of tail from NULL; a tail of NULL implies an empty
+ * passive list, so it adds nothing here), no LB_TEST_HOOKS.
+ *
+ * Checked (ROUNDS acquisitions each, N = 3: culling needs a holder, a successor and its
+ * successor): mutual exclusion; no lost waiter or wake-up: at quiescence nobody sleeps, the
+ * passive list is empty and the lock is free. Not checked: starvation freedom, which holds only
+ * through R (the model may decline to re-admit for ever).
+ * BROKEN == 1: no work conservation: with no successor the holder frees the lock although the
+ *   passive list is not empty; the passive waiters sleep for good (quiescence).
+ * BROKEN == 2: a re-admitted waiter is granted without being linked to the holder's successor:
+ *   the chain behind it is lost (quiescence).
+ */
+#include "common.pml"
+
+#ifndef ROUNDS
+#define ROUNDS 2
+#endif
+#define NIL 255
+#define GRANTED 0
+#define WAITING 1
+#define PARKED 2
+byte tail = NIL;
+byte nxt[N];
+byte state[N];
+byte pq[N] = NIL; /* the passive list, oldest first */
+byte plen;
+
+inline grant(x)
+{
+	atomic {
+		old = state[x];
+		state[x] = GRANTED;
+		if
+		:: old == PARKED -> asleep[x] = 0
+		:: else
+		fi
+	}
+}
+
+inline passive_pop(p)
+{
+	p = pq[0];
+	pq[0] = pq[1];
+#if N > 2
+	pq[1] = pq[2];
+	pq[2] = NIL;
+#else
+	pq[1] = NIL;
+#endif
+	plen--
+}
+
+active [N] proctype P()
+{
+	byte pred, next, after, old, p, round;
+	bool ok;
+	do
+	:: round == ROUNDS -> break
+	:: else -> round++;
+		want[_pid] = 1;
+		nxt[_pid] = NIL;
+		state[_pid] = WAITING;
+		atomic { pred = tail; tail = _pid };
+		if
+		:: pred != NIL ->
+			nxt[pred] = _pid;
+			if
+			:: state[_pid] == GRANTED -> goto granted
+			:: true
+			fi;
+			atomic {
+				if
+				:: state[_pid] == WAITING -> state[_pid] = PARKED
+				:: else -> goto granted
+				fi
+			};
+			do
+			:: state[_pid] == GRANTED -> break
+			:: else ->
+				atomic {
+					if
+					:: state[_pid] == PARKED -> asleep[_pid] = 1
+					:: else
+					fi
+				};
+				!asleep[_pid]
+			od
+		:: else
+		fi;
+granted:
+		critical_section();
+		/* unlock */
+		next = nxt[_pid];
+		if
+		:: next == NIL ->
+#if BROKEN != 1
+			if
+			:: plen > 0 ->
+				passive_pop(p);
+				nxt[p] = NIL;
+				atomic {
+					if
+					:: tail == _pid -> tail = p; ok = 1
+					:: else -> ok = 0
+					fi
+				};
+				if
+				:: !ok -> nxt[_pid] != NIL; nxt[p] = nxt[_pid]
+				:: else
+				fi;
+				grant(p);
+				goto released
+			:: else
+			fi;
+#endif
+			atomic {
+				if
+				:: tail == _pid -> tail = NIL; ok = 1
+				:: else -> ok = 0
+				fi
+			};
+			if
+			:: ok -> goto released
+			:: else -> nxt[_pid] != NIL; next = nxt[_pid]
+			fi
+		:: else
+		fi;
+		if
+		:: plen > 0 -> /* re-admit (or not: see the header) */
+			passive_pop(p);
+#if BROKEN != 2
+			nxt[p] = next;
+#endif
+			grant(p);
+			goto released
+		:: true
+		fi;
+		after = nxt[next];
+		if
+		:: after != NIL ->
+			pq[plen] = next;
+			plen++;
+			grant(after)
+		:: else -> grant(next)
+		fi;
+released:
+		pred = NIL; next = NIL; after = NIL; old = 0; p = 0; ok = 0
+	od
+}
+
+active proctype quiescence()
+{
+	timeout -> assert(!ANYONE_ASLEEP); assert(plen == 0); assert(tail == NIL)
+}
