@@ -176,10 +176,18 @@ else
 		echo "submit: planning for this host's topology ($(nproc) CPUs): if the compute nodes differ, pass --xml FILE" \
 			"(lstopo --of xml on a node) or --synthetic DESC" >&2
 	fi
-	if ! "$lockbench" sweep --plan "${sweep[@]}" >"$plan.tmp"; then
-		rm -f "$plan.tmp"
-		fail "lockbench sweep --plan failed (its message is above); nothing submitted"
+	"$lockbench" sweep --plan "${sweep[@]}" >"$plan.tmp" 2>"$plan.err"
+	rc=$?
+	if ((rc != 0)); then
+		# lockbench's own line (a bad sweep option names itself), in this script's one line.
+		why=$(grep -v '^$' "$plan.err" | tail -n 1)
+		rm -f "$plan.tmp" "$plan.err"
+		echo "submit: lockbench sweep --plan: ${why:-exit $rc}; nothing submitted" >&2
+		((rc == 2)) && exit 2
+		exit 1
 	fi
+	cat "$plan.err" >&2 # its notes, if any
+	rm -f "$plan.err"
 	mv "$plan.tmp" "$plan" || fail "cannot write $plan"
 	array_spec=1-$n
 	if [[ -z $time_limit ]]; then
