@@ -12,6 +12,7 @@
 #      must be caught, and only counts as caught when spin reports the kind of violation the
 #      row expects (an assertion, an acceptance cycle), so a depth overflow or a syntax error
 #      never passes for a catch.
+# Then the time budgets (MODEL_BUDGET_S per model, STAGE_BUDGET_S for the run; see below).
 # Prints one line per check (property, states explored, time, result) and ends with
 # `models: N passed, M failed`; exits 1 on any failure, 2 on bad usage or a missing tool.
 set -u
@@ -38,6 +39,15 @@ DEPTH=3000000
 HASH_BITS=22
 MEMLIM=1024
 PAN_TIMEOUT_S=120
+# Time budgets, wall clock: a model's checks together, and the whole run. They sit ~5-10x above
+# what the checks take on a 2-CPU CI machine (the run printed its total: ~45 s for 92 checks in
+# Dec 2026), so a noisy machine does not trip them, but a model whose state space grew by an
+# order of magnitude does: it is then split or bounded before it lands, not found in CI's
+# 90-minute limit. Overridable for a slow machine: MODEL_BUDGET_S=… STAGE_BUDGET_S=….
+MODEL_BUDGET_S=${MODEL_BUDGET_S:-90}
+STAGE_BUDGET_S=${STAGE_BUDGET_S:-600}
+declare -A model_secs=()
+stage_t0=$(date +%s.%N)
 # -O0: the searches take a fraction of a second; compiling pan.c with -O2 takes longer than that.
 PAN_CFLAGS=(-O0 -w -DMEMLIM=$MEMLIM -DVECTORSZ=512)
 
@@ -150,6 +160,7 @@ check()
 
 	local secs states errors found result=FAIL detail
 	secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1fs", b - a }')
+	model_secs[$model]=$(awk -v s="${model_secs[$model]:-0}" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", s + b - a }')
 	states=$(sed -n 's/^ *\([0-9][0-9]*\) states, stored.*/\1/p' <<<"$out" | head -n 1)
 	errors=$(sed -n 's/.*errors: \([0-9][0-9]*\).*/\1/p' <<<"$out" | head -n 1)
 	# The first error pan reports ("pan:1: assertion violated (incs<=1) (at depth 76)"), else
@@ -288,6 +299,25 @@ check condvar    "N=2 NP=2 SEQMOD=2"     safety "$BLW" "$CW: NOT with seq modulo
 check condvar    "N=2 BROKEN=1"          safety "$BLW" "$CW" "seq read after the unlock"
 check condvar    "N=2 BROKEN=2"          safety "assert:items>0" "$CW" "consumer waits with if, not while"
 check condvar    "N=2 BROKEN=3"          safety "$BLW" "$CW" "signal wakes without the bump"
+
+# The budgets: one line per model (its checks' total), then the whole run.
+for model in $(printf '%s\n' "${!model_secs[@]}" | sort); do
+	if awk -v s="${model_secs[$model]}" -v b=$MODEL_BUDGET_S 'BEGIN { exit !(s <= b) }'; then
+		printf 'pass  budget %-11s %6ss of %ss\n' "$model" "${model_secs[$model]}" $MODEL_BUDGET_S
+		ok
+	else
+		printf 'FAIL  budget %-11s %6ss of %ss: bound or split this model\n' "$model" "${model_secs[$model]}" $MODEL_BUDGET_S
+		bad
+	fi
+done
+stage_secs=$(awk -v a="$stage_t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.1f", b - a }')
+if awk -v s="$stage_secs" -v b=$STAGE_BUDGET_S 'BEGIN { exit !(s <= b) }'; then
+	printf 'pass  budget all models %6ss of %ss\n' "$stage_secs" $STAGE_BUDGET_S
+	ok
+else
+	printf 'FAIL  budget all models %6ss of %ss\n' "$stage_secs" $STAGE_BUDGET_S
+	bad
+fi
 
 echo "models: $passed passed, $failed failed"
 [ $failed -eq 0 ]

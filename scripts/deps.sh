@@ -2,6 +2,7 @@
 # scripts/deps.sh — install what lockbench needs on Debian 12 (idempotent; quiet when present).
 #   bash scripts/deps.sh          build + run + report dependencies
 #   bash scripts/deps.sh --test   also what the test suite needs (clang, sanitizers, spin, chromium, pandas,
+#                                 the real programs, the arm64 cross compiler and qemu-user,
 #                                 slurm-wlm and munge for the private Slurm of tests/fleet/slurm.sh)
 set -euo pipefail
 
@@ -11,7 +12,8 @@ if [[ ${1:-} == --test ]]; then
 	# llvm: llvm-symbolizer, which the sanitizers need to name functions (TSan suppressions match
 	# function names; without it they match nothing).
 	pkgs+=(clang libclang-rt-14-dev llvm spin chromium fonts-liberation hwloc python3-pandas
-		sysbench pigz memcached libmemcached-tools slurm-wlm munge)
+		sysbench pigz memcached libmemcached-tools slurm-wlm munge
+		gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static)
 fi
 
 missing=()

@@ -3,12 +3,13 @@
 # .ci/run calls it). Stages: gcc and clang builds with -Werror (Concurrency Kit present), a build
 # without Concurrency Kit, ThreadSanitizer on the lock tests, AddressSanitizer+UBSan on
 # everything, the libFuzzer targets (corpus replay, then a bounded fuzz run), the spin models,
+# the lock library and its tests cross-built for arm64 and run under qemu-user (scripts/cross/),
 # the main job end to end (quick sweep → report → browser), and a sweep sharded over a private
 # single-node Slurm (the only stage that runs Slurm: root, slurm-wlm and munge).
 # Prints how long each stage took and ends with `N passed, M failed`.
 #   bash scripts/test.sh            everything
 #   STAGES="gcc models" bash scripts/test.sh   a subset (names as printed)
-# Stages: gcc clang nock tsan asan fuzz models e2e slurm.
+# Stages: gcc clang nock tsan asan fuzz arm64 models e2e slurm.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 top=$PWD
@@ -90,6 +91,10 @@ fuzz_stage() { # the libFuzzer targets: replay the corpus as tests, then fuzz 15
 	one_check bash tests/fuzz/run.sh "$out/fuzz" "${LB_FUZZ_SECONDS:-15}"
 }
 stage fuzz fuzz_stage
+# qemu runs arm64 code on the host's TSO memory order: this catches non-portable code and inline
+# assembly, not weak-ordering bugs (the spin models and the TSan control are those checks).
+stage arm64 meson_build_test "$out/arm64" gcc --cross-file scripts/cross/aarch64-linux-gnu.ini \
+	-Dharness=false -Dck=disabled -Dwerror=true -- --suite locks
 if [[ -f models/check.sh ]]; then
 	stage models one_check bash models/check.sh
 fi
