@@ -116,6 +116,10 @@ submit() {
 	echo "$id"
 }
 
+# json_num KEY FILE: the number of a top-level "KEY": N in the plan (the plan is lockbench's
+# own flat rendering; a missing key prints nothing).
+json_num() { grep -oE "\"$1\" *: *[0-9.]+" "$2" | head -n 1 | sed -E 's/.*: *//'; }
+
 # --- re-running shards of an earlier submission -----------------------------------------------
 # submit.env in DIR holds what the first submission decided (plain KEY=VALUE lines, read here
 # without evaluating them).
@@ -190,13 +194,17 @@ else
 	rm -f "$plan.err"
 	mv "$plan.tmp" "$plan" || fail "cannot write $plan"
 	array_spec=1-$n
+	runs=$(json_num runs "$plan")
+	if [[ -n $runs ]] && ((runs < n)); then
+		die "--nodes/--shards: $n shards of a plan of $runs runs would leave some empty; at most $runs"
+	fi
 	if [[ -z $time_limit ]]; then
-		# 3x the plan's estimate per shard, plus 10 min for start-up and the machine being slower
-		# than planned; the estimate is the plan's own (a "total estimated time" in seconds).
-		est=$(grep -oE '"(estimated_s|estimated_total_s|est_total_s|total_estimated_s|estimate_s)" *: *[0-9.]+' "$plan" |
-			head -n 1 | sed -E 's/.*: *//')
+		# 3x the plan's estimate for the longest shard (else its total over N), plus 10 min for
+		# start-up and a machine slower than the plan assumed.
+		est=$(json_num shard_est_max_s "$plan")
+		[[ -n $est ]] || { est=$(json_num est_total_s "$plan") && [[ -n $est ]] && est=$(awk -v e="$est" -v n="$n" 'BEGIN { print e / n }'); }
 		if [[ -n $est ]]; then
-			time_limit=$(awk -v e="$est" -v n="$n" 'BEGIN { m = int((3 * e / n + 59) / 60) + 10; print m }')
+			time_limit=$(awk -v e="$est" 'BEGIN { print int((3 * e + 59) / 60) + 10 }')
 		fi
 	fi
 fi
