@@ -180,7 +180,7 @@ else
 		echo "submit: planning for this host's topology ($(nproc) CPUs): if the compute nodes differ, pass --xml FILE" \
 			"(lstopo --of xml on a node) or --synthetic DESC" >&2
 	fi
-	"$lockbench" sweep --plan "${sweep[@]}" >"$plan.tmp" 2>"$plan.err"
+	"$lockbench" sweep --plan --shards "$n" "${sweep[@]}" >"$plan.tmp" 2>"$plan.err"
 	rc=$?
 	if ((rc != 0)); then
 		# lockbench's own line (a bad sweep option names itself), in this script's one line.
