@@ -21,6 +21,7 @@ static const struct command commands[] = {
 	{ "sweep", "the main job: every lock over thread counts -> results/, plots, report", cmd_sweep },
 	{ "report", "rebuild plots and report.html/report.md from a result set", cmd_report },
 	{ "compare", "two result sets side by side, as ratios with their spread", cmd_compare },
+	{ "merge", "result sets into one: a plan's shards, or several hosts", cmd_merge },
 	{ "pair", "lock A against lock B side by side (ABBA), as ratios with their spread", cmd_pair },
 	{ "exec", "an unmodified program under a lock (LD_PRELOAD): run, profile, which lock", cmd_exec },
 	{ "c2c", "core-to-core cache-line round trip for every pair of allowed CPUs", cmd_c2c },

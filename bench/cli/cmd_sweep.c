@@ -14,6 +14,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "sweep/sweep.h"
+#include "topo/topo.h"
 
 #define NS_PER_MS 1000000ull
 #define NS_PER_S 1000000000ull
@@ -21,7 +22,8 @@
 enum sweep_opt {
 	OPT_LOCKS = 256, OPT_THREADS, OPT_CS, OPT_NCS, OPT_REPS, OPT_DURATION, OPT_WARMUP,
 	OPT_PLACEMENT, OPT_PERMITS, OPT_QUICK, OPT_OUT, OPT_RESUME, OPT_SEED, OPT_NO_REPORT,
-	OPT_NO_PROBE, OPT_NO_LOCK_COST, OPT_CDF_THREADS, OPT_HELP,
+	OPT_NO_PROBE, OPT_NO_LOCK_COST, OPT_CDF_THREADS, OPT_HELP, OPT_PLAN, OPT_PLAN_FILE,
+	OPT_SHARD, OPT_SHARDS, OPT_HOST, OPT_SYNTHETIC, OPT_XML,
 };
 
 static const struct option sweep_options[] = {
@@ -43,8 +45,26 @@ static const struct option sweep_options[] = {
 	{ "no-lock-cost", no_argument, NULL, OPT_NO_LOCK_COST },
 	{ "cdf-threads", required_argument, NULL, OPT_CDF_THREADS },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "plan", no_argument, NULL, OPT_PLAN },
+	{ "plan-file", required_argument, NULL, OPT_PLAN_FILE },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "shards", required_argument, NULL, OPT_SHARDS },
+	{ "host", required_argument, NULL, OPT_HOST },
+	{ "synthetic", required_argument, NULL, OPT_SYNTHETIC },
+	{ "xml", required_argument, NULL, OPT_XML },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* The plan options: what they ask for, checked together once argv is read. */
+struct sweep_plan_args {
+	bool plan;
+	const char *plan_file, *synthetic, *xml;
+	unsigned shards;      /* --shards N: --plan prints N slices' estimates */
+	unsigned shard_i, shard_n;
+	int changing_opt;     /* the first option given that changes the plan (0: none) */
+	bool seed_given;
+};
+static struct sweep_plan_args plan_args;
 
 static void sweep_usage(FILE *f)
 {
@@ -78,6 +98,19 @@ static void sweep_usage(FILE *f)
 		"  --resume DIR         finish an interrupted result set with its recorded options\n"
 		"  --no-report          skip plots and report (lockbench report DIR builds them later)\n"
 		"  --no-probe           skip the c2c probe around each point\n"
+		"  --host NAME          the host name the set records (meta.json, the host column;\n"
+		"                       default: this machine's): [A-Za-z0-9._-], at most 63\n"
+		"Sharding (docs/SWEEP_FILES.md, docs/FLEET.md):\n"
+		"  --plan               print the plan as JSON (points, reps, seed, estimated times,\n"
+		"                       its hash) and exit without running anything\n"
+		"  --synthetic DESC     with --plan: plan for an hwloc synthetic topology\n"
+		"                       (\"pack:2 numa:2 core:32 pu:1\"), as lockbench topo accepts\n"
+		"  --xml FILE           with --plan: plan for an hwloc XML topology\n"
+		"  --shards N           with --plan: add N slices' estimated times\n"
+		"  --plan-file FILE     run that plan (made by --plan; for this machine's CPU count);\n"
+		"                       only --out, --host, --shard, --no-report, --no-probe go with it\n"
+		"  --shard I/N          with --plan-file: run only the I-th of N slices (1 <= I <= N)\n"
+		"                       of its (point, rep) pairs; lockbench merge joins the slices\n"
 		"  --help               this text\n"
 		"Exit: 0 ok; 1 when a point was stuck, violated exclusion or failed; 2 usage;\n"
 		"130/143 interrupted by SIGINT/SIGTERM (finished points kept; --resume continues).\n",
@@ -189,6 +222,33 @@ static int opt_dir(int opt, const char *arg, struct sweep_opts *o, bool resuming
 	return 0;
 }
 
+/* I/N with 1 <= I <= N: a Slurm array task id maps to I. */
+static int opt_shard(const char *arg)
+{
+	unsigned i, n;
+	char tail;
+	if (sscanf(arg, "%u/%u%c", &i, &n, &tail) != 2 || !isdigit((unsigned char)arg[0]) ||
+	    n < 1 || n > 4096 || i < 1 || i > n)
+		return usage_error("--shard: '%s' is not I/N with 1 <= I <= N <= 4096 (e.g. 2/3)",
+				   arg), -1;
+	plan_args.shard_i = i;
+	plan_args.shard_n = n;
+	return 0;
+}
+
+/* The options that change what a plan holds: refused beside --plan-file. */
+static bool changes_plan(int opt)
+{
+	switch (opt) {
+	case OPT_LOCKS: case OPT_THREADS: case OPT_CS: case OPT_NCS: case OPT_REPS:
+	case OPT_DURATION: case OPT_WARMUP: case OPT_PLACEMENT: case OPT_PERMITS: case OPT_QUICK:
+	case OPT_NO_LOCK_COST: case OPT_CDF_THREADS: case OPT_SYNTHETIC: case OPT_XML:
+	case OPT_SHARDS: case OPT_PLAN:
+		return true;
+	}
+	return false;
+}
+
 /* The options a user left out, so the defaults can follow --quick wherever it appears. */
 struct sweep_given {
 	bool locks, threads, cs, reps, duration, warmup;
@@ -238,9 +298,24 @@ static int sweep_option(int opt, const char *arg, struct sweep_opts *o, struct s
 			return usage_error("--cdf-threads: '%s' is not an integer in 1..%d", arg,
 					   LB_MAX_THREADS), -1;
 		return 0;
-	case OPT_SEED: return opt_seed(arg, o);
+	case OPT_SEED: return plan_args.seed_given = true, opt_seed(arg, o);
 	case OPT_OUT:
 	case OPT_RESUME: return opt_dir(opt, arg, o, resuming);
+	case OPT_PLAN: plan_args.plan = true; return 0;
+	case OPT_PLAN_FILE: plan_args.plan_file = arg; return 0;
+	case OPT_SYNTHETIC: plan_args.synthetic = arg; return 0;
+	case OPT_XML: plan_args.xml = arg; return 0;
+	case OPT_SHARDS:
+		if (parse_uint(arg, 1, 4096, &plan_args.shards) != 0)
+			return usage_error("--shards: '%s' is not an integer in 1..4096", arg), -1;
+		return 0;
+	case OPT_SHARD: return opt_shard(arg);
+	case OPT_HOST:
+		if (!sweep_host_ok(arg))
+			return usage_error("--host: '%s' is not a host name of 1..%d letters, digits, "
+					   "'.', '_' or '-'", arg, SWEEP_HOST_MAX - 1), -1;
+		snprintf(o->host, sizeof o->host, "%s", arg);
+		return 0;
 	}
 	return -1; /* not reached: getopt returns only the values of sweep_options */
 }
@@ -282,11 +357,44 @@ static int sweep_defaults(struct sweep_opts *o, const struct sweep_given *g)
 	return 0;
 }
 
+/* The plan options' combinations, one line each. A resumed --plan-file run's sweep.args
+ * carries the seed, which the plan then overrides with its own (the same one). */
+static int check_plan_args(const struct sweep_opts *o, bool resuming)
+{
+	const struct sweep_plan_args *a = &plan_args;
+	if (a->synthetic && a->xml)
+		return usage_error("--synthetic: cannot be combined with --xml (one topology)"), -1;
+	if ((a->synthetic || a->xml) && !a->plan)
+		return usage_error("%s: only with --plan (a sweep runs on this machine)",
+				   a->synthetic ? "--synthetic" : "--xml"), -1;
+	if (a->shards && !a->plan)
+		return usage_error("--shards: only with --plan (--shard I/N runs one slice)"), -1;
+	if (a->shard_n && !a->plan_file)
+		return usage_error("--shard: needs --plan-file (the plan the slices are cut from)"),
+		       -1;
+	if (a->plan && a->plan_file)
+		return usage_error("--plan: cannot be combined with --plan-file"), -1;
+	if (a->plan && (o->out[0] || o->resume[0]))
+		return usage_error("--plan: prints the plan on stdout; it takes no %s",
+				   o->out[0] ? "--out" : "--resume"), -1;
+	if (a->plan_file && a->changing_opt)
+		return usage_error("%s: cannot be combined with --plan-file (the plan decides it)",
+				   sweep_opt_name(a->changing_opt)), -1;
+	if (a->plan_file && a->seed_given && !resuming)
+		return usage_error("--seed: cannot be combined with --plan-file (the plan decides "
+				   "it)"), -1;
+	if (a->plan_file && o->resume[0])
+		return usage_error("--resume: cannot be combined with --plan-file (the set's "
+				   "sweep.args names its plan)"), -1;
+	return 0;
+}
+
 /* Parse argv into *o (sweep_opts_init first). `resuming` rejects --resume/--out inside a
  * recorded sweep.args. Returns -1 after printing (exit 2), 1 after --help, 0 to run. */
 static int sweep_parse(int argc, char **argv, struct sweep_opts *o, bool resuming)
 {
 	struct sweep_given given = { 0 };
+	plan_args = (struct sweep_plan_args){ 0 };
 	cli_getopt_reset();
 	int opt;
 	while ((opt = getopt_long(argc, argv, ":", sweep_options, NULL)) != -1) {
@@ -296,17 +404,23 @@ static int sweep_parse(int argc, char **argv, struct sweep_opts *o, bool resumin
 		}
 		if (opt == ':' || opt == '?')
 			return cli_getopt_error("sweep", opt, sweep_options, argv), -1;
+		if (changes_plan(opt) && !plan_args.changing_opt)
+			plan_args.changing_opt = opt;
 		if (sweep_option(opt, optarg, o, &given, resuming))
 			return -1;
 	}
 	if (optind < argc)
 		return cli_extra_argument("sweep", argv[optind]), -1;
+	if (check_plan_args(o, resuming))
+		return -1;
 	if (o->resume[0] && o->out[0])
 		return usage_error("--resume: cannot be combined with --out (it resumes in place)"), -1;
 	if (o->resume[0] && argc > 3)
 		return usage_error("--resume: takes no other options (the recorded ones are used)"), -1;
 	return sweep_defaults(o, &given);
 }
+
+static int load_plan(struct sweep_opts *o, const char *path);
 
 /* A --resume: the options recorded in DIR/sweep.args replace the command line's. */
 static int parse_resumed(struct sweep_opts *o, char ***rargv, char **storage)
@@ -322,6 +436,15 @@ static int parse_resumed(struct sweep_opts *o, char ***rargv, char **storage)
 	if (sweep_parse(rargc, *rargv, o, true) != 0)
 		return usage_error("--resume: %s/sweep.args holds options this lockbench does not "
 				   "accept (above)", dir);
+	/* A slice resumes from the plan it kept, wherever the original file went. */
+	if (plan_args.plan_file) {
+		char path[1200];
+		snprintf(path, sizeof path, "%s/plan.json", dir);
+		int rc = load_plan(o, path);
+		if (rc)
+			return rc;
+		o->plan_text_path[0] = '\0'; /* already in the set */
+	}
 	snprintf(o->out, sizeof o->out, "%s", dir);
 	return 0;
 }
@@ -368,6 +491,45 @@ static int sweep_exit(const struct sweep_opts *o, int rc, const struct sweep_out
 	return exit_code;
 }
 
+/* --plan: the plan for this machine or a described one, on stdout. */
+static int print_plan(struct sweep_opts *o)
+{
+	const struct sweep_plan_args *a = &plan_args;
+	struct topo *t = NULL;
+	char err[1024];
+	int rc = a->synthetic ? topo_open_synthetic(&t, a->synthetic, err, sizeof err)
+		 : a->xml     ? topo_open_xml(&t, a->xml, err, sizeof err)
+			      : topo_open_system(&t, err, sizeof err);
+	if (rc) {
+		if (a->synthetic || a->xml)
+			return usage_error("%s: %s", a->synthetic ? "--synthetic" : "--xml", err);
+		return runtime_error("sweep: %s", err);
+	}
+	sweep_plan_decide(o, t);
+	char topology[256], hash[SWEEP_PLAN_HASH_LEN + 1];
+	topo_summary(t, topology, sizeof topology);
+	topo_close(t);
+	char *text = NULL;
+	size_t len = 0;
+	if (sweep_plan_render(o, topology, a->shards, &text, &len, hash) != 0)
+		return runtime_error("sweep: --plan: out of memory");
+	rc = fwrite(text, 1, len, stdout) == len && fflush(stdout) == 0 ? LB_EXIT_OK
+		: runtime_error("sweep: writing the plan to stdout: %s", strerror(errno));
+	free(text);
+	return rc;
+}
+
+/* --plan-file: the plan's options replace the defaults; --shard picks the slice. */
+static int load_plan(struct sweep_opts *o, const char *path)
+{
+	char topology[256], err[1024];
+	if (sweep_plan_read(path, o, topology, sizeof topology, err, sizeof err) != 0)
+		return usage_error("%s", err);
+	o->shard_i = plan_args.shard_i;
+	o->shard_n = plan_args.shard_n;
+	return 0;
+}
+
 int cmd_sweep(int argc, char **argv)
 {
 	struct sweep_opts o;
@@ -375,6 +537,10 @@ int cmd_sweep(int argc, char **argv)
 	int rc = sweep_parse(argc, argv, &o, false);
 	if (rc)
 		return rc < 0 ? LB_EXIT_USAGE : LB_EXIT_OK;
+	if (plan_args.plan)
+		return print_plan(&o);
+	if (plan_args.plan_file && (rc = load_plan(&o, plan_args.plan_file)) != 0)
+		return rc;
 	bool resuming = o.resume[0] != '\0';
 	char *storage = NULL, **rargv = NULL;
 	if (resuming && (rc = parse_resumed(&o, &rargv, &storage)) != 0) {

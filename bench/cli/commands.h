@@ -9,6 +9,7 @@ int cmd_run(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_c2c(int argc, char **argv);
 int cmd_pair(int argc, char **argv);
 int cmd_exec(int argc, char **argv);

@@ -164,11 +164,17 @@ static int load_points(struct cmp_set *s, const struct cmp_metric *m, char *err,
 	snprintf(name, sizeof name, "%s_ci_hi", m->name);
 	int ci_hi = csv_col(t, name);
 	int cncs = csv_col(t, "ncs_ns");
+	int chost = csv_col(t, "host");
+	if (s->host && chost < 0)
+		return report_fail(err, errlen, -ENOTDIR, "compare: --host: %s has no host column "
+				   "(not a merged set)", t->path);
 
 	s->pts = calloc(t->nrows ? t->nrows : 1, sizeof *s->pts);
 	if (!s->pts)
 		return report_fail(err, errlen, -ENOMEM, "compare: out of memory");
 	for (size_t r = 0; r < t->nrows; r++) {
+		if (s->host && strcmp(t->rows[r][chost], s->host) != 0)
+			continue;
 		struct cmp_point *p = &s->pts[s->n++];
 		double idx, permits, threads, min, max, lo = NAN, hi = NAN;
 		int rc;
@@ -210,6 +216,9 @@ static int load_points(struct cmp_set *s, const struct cmp_metric *m, char *err,
 		if (!(p->hi >= p->median))
 			p->hi = p->median;
 	}
+	if (s->host && s->n == 0)
+		return report_fail(err, errlen, -ENOTDIR, "compare: --host: '%s' is not a host of "
+				   "%s", s->host, t->path);
 	qsort(s->pts, s->n, sizeof *s->pts, key_qsort);
 	for (size_t i = 1; i < s->n; i++)
 		if (key_cmp(&s->pts[i - 1], &s->pts[i]) == 0) {
@@ -218,8 +227,10 @@ static int load_points(struct cmp_set *s, const struct cmp_metric *m, char *err,
 			unsigned second = s->pts[i - 1].line < p->line ? p->line : s->pts[i - 1].line;
 			return report_fail(err, errlen, -EINVAL,
 					   "%s:%u: point %s/%u/%u/%g/%g appears again "
-					   "(first on line %u)", t->path, second, p->lock, p->permits,
-					   p->threads, p->cs_ns, p->ncs_ns, first);
+					   "(first on line %u)%s", t->path, second, p->lock, p->permits,
+					   p->threads, p->cs_ns, p->ncs_ns, first,
+					   chost >= 0 && !s->host ? "; a set of several hosts: "
+						"compare two of them with --host A --host B" : "");
 		}
 	return 0;
 }
@@ -232,6 +243,8 @@ static void set_label(struct cmp_set *s)
 		snprintf(buf, sizeof buf, "%s", s->dir);
 	snprintf(s->name, sizeof s->name, "%s", basename(buf));
 	doc_scrub(s->name); /* shown in compare.md and the plot: no control characters */
+	if (s->host) /* two hosts of one set: the hosts name them */
+		snprintf(s->name, sizeof s->name, "%s", s->host);
 	snprintf(s->label, sizeof s->label, "%s", s->name);
 }
 
@@ -250,6 +263,13 @@ static int load_set(struct cmp_set *s, const struct cmp_metric *m, char *err, si
 	if ((size_t)snprintf(s->summary, sizeof s->summary, "%s/summary.csv", s->dir) >=
 	    sizeof s->summary)
 		return report_fail(err, errlen, -ENOTDIR, "compare: '%s': path too long", s->dir);
+	/* A merged set keeps each host's summary in hosts/NAME/: the plot draws that one. */
+	char host_summary[PATH_MAX];
+	if (s->host &&
+	    (size_t)snprintf(host_summary, sizeof host_summary, "%s/hosts/%s/summary.csv", s->dir,
+			     s->host) < sizeof host_summary &&
+	    stat(host_summary, &st) == 0)
+		snprintf(s->summary, sizeof s->summary, "%s", host_summary);
 	if (stat(s->summary, &st) != 0 && errno == ENOENT)
 		return report_fail(err, errlen, -ENOTDIR,
 				   "compare: '%s' is not a result set: it has no summary.csv",
@@ -375,6 +395,9 @@ static int compare(struct cmp_set *a, struct cmp_set *b, const struct cmp_metric
 	struct stat st;
 	if (out_opt)
 		olen = (size_t)snprintf(out, sizeof out, "%s", out_opt);
+	else if (a->host)
+		olen = (size_t)snprintf(out, sizeof out, "%s/compare-%s-vs-%s", b->dir, a->name,
+					b->name);
 	else
 		olen = (size_t)snprintf(out, sizeof out, "%s/compare-%s", b->dir, a->name);
 	if (olen >= sizeof out)
@@ -446,6 +469,16 @@ int compare_sets(const char *dir_a, const char *dir_b, const struct cmp_metric *
 		 const char *out, char *err, size_t errlen)
 {
 	struct cmp_set a = { .dir = dir_a }, b = { .dir = dir_b };
+	int rc = compare(&a, &b, m ? m : cmp_metric_find("mops"), out, err, errlen);
+	free_set(&a);
+	free_set(&b);
+	return rc;
+}
+
+int compare_hosts(const char *dir, const char *host_a, const char *host_b,
+		  const struct cmp_metric *m, const char *out, char *err, size_t errlen)
+{
+	struct cmp_set a = { .dir = dir, .host = host_a }, b = { .dir = dir, .host = host_b };
 	int rc = compare(&a, &b, m ? m : cmp_metric_find("mops"), out, err, errlen);
 	free_set(&a);
 	free_set(&b);

@@ -37,6 +37,7 @@ struct cmp_point {
 
 struct cmp_set {
 	const char *dir;
+	const char *host; /* NULL, or only this host's rows of a merged set (compare --host) */
 	char name[128];  /* the last component of dir */
 	char label[136]; /* the table's and the plot's name for the set: name, or name (A) */
 	char about[512]; /* the machine and build, from meta.json */
@@ -78,5 +79,9 @@ void cmp_metric_names(char *buf, size_t len, const char *sep);
  * directory named is not one (the user's mistake); another -errno; one line in err. */
 int compare_sets(const char *dir_a, const char *dir_b, const struct cmp_metric *m,
 		 const char *out, char *err, size_t errlen);
+/* Two hosts of one merged set (docs/SWEEP_FILES.md): A's rows against B's, as compare_sets does
+ * for two sets; --out defaults to DIR/compare-A-vs-B/. -ENOTDIR when a host is not in the set. */
+int compare_hosts(const char *dir, const char *host_a, const char *host_b,
+		  const struct cmp_metric *m, const char *out, char *err, size_t errlen);
 
 #endif

@@ -11,6 +11,7 @@
  * (report.h's last section): report_fail and the meta.json format check. The plots are drawn by
  * report_plots.c.
  */
+#define _GNU_SOURCE /* qsort_r */
 #include "report/report.h"
 
 #include <errno.h>
@@ -238,6 +239,45 @@ static int parse_point(const struct csv_table *t, size_t r, const int *col, cons
 	return 0;
 }
 
+static int cmp_host(const void *a, const void *b, void *arg)
+{
+	const struct report_set *s = arg;
+	const struct report_point *x = a, *y = b;
+	size_t hx = 0, hy = 0;
+	while (hx < s->nhosts && strcmp(s->hosts[hx], x->host) != 0)
+		hx++;
+	while (hy < s->nhosts && strcmp(s->hosts[hy], y->host) != 0)
+		hy++;
+	if (hx != hy)
+		return hx < hy ? -1 : 1;
+	return (x->line > y->line) - (x->line < y->line); /* stable: file order within a host */
+}
+
+/* Several hosts: their points grouped, the first host's first (docs/SWEEP_FILES.md). */
+static int group_hosts(struct report_set *s, char *err, size_t errlen)
+{
+	for (size_t r = 0; r < s->npts; r++) {
+		size_t h = 0;
+		while (h < s->nhosts && strcmp(s->hosts[h], s->pts[r].host) != 0)
+			h++;
+		if (h == s->nhosts) {
+			if (s->nhosts == REPORT_MAX_HOSTS)
+				return report_fail(err, errlen, -E2BIG, "report: more than %d hosts",
+						   REPORT_MAX_HOSTS);
+			s->hosts[s->nhosts++] = s->pts[r].host;
+		}
+		s->host_n[h]++;
+	}
+	if (s->nhosts <= 1)
+		return 0;
+	qsort_r(s->pts, s->npts, sizeof *s->pts, cmp_host, s);
+	for (size_t h = 1; h < s->nhosts; h++)
+		s->host_start[h] = s->host_start[h - 1] + s->host_n[h - 1];
+	s->npts = s->host_n[0];
+	snprintf(s->plot_summary, sizeof s->plot_summary, "hosts/%.60s/summary.csv", s->hosts[0]);
+	return 0;
+}
+
 static int load_summary(struct report_set *s, char *err, size_t errlen)
 {
 	char path[4096];
@@ -261,6 +301,7 @@ static int load_summary(struct report_set *s, char *err, size_t errlen)
 		}
 	for (int k = 0; k < O_COUNT; k++)
 		ocol[k] = csv_col(t, opt_cols[k]);
+	int chost = csv_col(t, "host");
 	if (t->nrows == 0)
 		return report_fail(err, errlen, -EINVAL, "%s: no data rows", path);
 	s->timer_res_ns = s->timer_p50_ns = s->timer_tick_ns = NAN;
@@ -271,7 +312,14 @@ static int load_summary(struct report_set *s, char *err, size_t errlen)
 		struct report_point *p = &s->pts[s->npts];
 		if ((rc = parse_point(t, r, col, ocol, p, err, errlen)))
 			return rc;
+		p->host = chost >= 0 ? t->rows[r][chost] : "";
+		doc_scrub(t->rows[r][chost >= 0 ? chost : 0]);
 		s->npts++;
+	}
+	if ((rc = group_hosts(s, err, errlen)))
+		return rc;
+	for (size_t r = 0; r < s->npts; r++) {
+		const struct report_point *p = &s->pts[r];
 		if (p->regime != REGIME_OVERSUBSCRIBED && p->threads > s->cpus)
 			s->cpus = p->threads;
 		if (isfinite(p->timer_p50_ns) && !(p->timer_p50_ns <= s->timer_p50_ns))

@@ -86,6 +86,7 @@ struct report_point {
 	bool busy;
 	bool lock_cost; /* cs 0 and ncs 0: what a lock + unlock costs */
 	bool floor;     /* a not-a-lock (null): the harness's own loop, outside every verdict */
+	const char *host; /* summary.csv's host ("" in sets before the column) */
 };
 
 /* A point is flagged (ringed, highlighted, listed) when it is any of these. */
@@ -133,6 +134,7 @@ struct report_plot {
 };
 
 #define REPORT_MAX_CS 16
+#define REPORT_MAX_HOSTS 64
 #define REPORT_MAX_PLOTS 12 /* report_make_plots and report_plot_add check it (E2BIG) */
 
 struct report_set {
@@ -151,6 +153,13 @@ struct report_set {
 	double timer_res_ns;          /* the tick: the smallest difference a latency can show */
 	struct report_plot plots[REPORT_MAX_PLOTS];
 	size_t nplots;
+	/* A merged set of several hosts (docs/SWEEP_FILES.md): pts[0..npts) are the first host's
+	 * (every section but the hosts' own reads them, and the plots draw
+	 * hosts/FIRST/summary.csv); pts[host_start[h] .. + host_n[h]) are host h's. One host:
+	 * nhosts 0 or 1 and npts is every point. */
+	const char *hosts[REPORT_MAX_HOSTS];
+	size_t host_start[REPORT_MAX_HOSTS], host_n[REPORT_MAX_HOSTS], nhosts;
+	char plot_summary[300]; /* the summary the plots read, relative to dir */
 };
 
 /* The next free plot of s, zeroed; NULL when s already has REPORT_MAX_PLOTS. */

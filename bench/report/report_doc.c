@@ -233,6 +233,11 @@ static int document(struct doc *d, const struct report_set *s, char *err, size_t
 		snprintf(err, errlen, "report: out of memory");
 		return rc;
 	}
+	if ((rc = report_hosts_section(d, s))) {
+		snprintf(err, errlen, "report: %s", rc == -ENOMEM ? "out of memory"
+								  : "more locks than a verdict takes");
+		return rc;
+	}
 	report_flag_notes(d, s);
 	doc_heading(d, 2, "plots", "Plots");
 	if ((rc = plots(d, s, err, errlen)))

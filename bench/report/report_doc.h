@@ -33,5 +33,7 @@ int report_lock_cost_section(struct doc *d, const struct report_set *s);
 void report_flag_notes(struct doc *d, const struct report_set *s);
 void report_floor_section(struct doc *d, const struct report_set *s);
 int report_points_section(struct doc *d, const struct report_set *s);
+/* A merged set of several hosts: each host, and the "which lock on which machine" table. */
+int report_hosts_section(struct doc *d, const struct report_set *s);
 
 #endif

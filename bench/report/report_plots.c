@@ -208,7 +208,10 @@ int report_make_plots(struct report_set *s, const char *scripts, char *err, size
 		p->title = defs[i].title;
 		p->caption = defs[i].caption;
 		int rc = report_join(script, sizeof script, scripts, defs[i].script, err, errlen);
-		if (rc || (rc = report_join(data, sizeof data, s->dir, defs[i].data, err, errlen)))
+		const char *data_name = defs[i].data;
+		if (s->plot_summary[0] && strcmp(data_name, "summary.csv") == 0)
+			data_name = s->plot_summary; /* several hosts: the first one's points */
+		if (rc || (rc = report_join(data, sizeof data, s->dir, data_name, err, errlen)))
 			return rc;
 		if (!report_is_file(script))
 			return report_fail(err, errlen, -ENOENT, "report: %s is missing", script);

@@ -175,7 +175,7 @@ static int run_one(struct sweep_run *s, size_t k, unsigned rep, size_t order,
 	 * back out, and --resume runs the repetition again. */
 	off_t row_start = lseek(s->results.fd, 0, SEEK_END);
 	int rc = sweep_log_row(&s->results, &p, &plan, &r, pt, order, s->o.seed, c2c_before,
-			    c2c_after, steal, other, err, errlen);
+			    c2c_after, steal, other, s->o.host, err, errlen);
 	if (rc == 0 && r.lat_hist && pt->threads == s->o.cdf_threads && pt->permits == 1 &&
 	    pt->cs_ns == s->o.cs_ns[0] && !pt->lock_cost) {
 		rc = sweep_log_hist(&s->hist, pt, rep + 1, r.lat_hist, err, errlen);
@@ -225,6 +225,21 @@ static int sweep_loop(struct sweep_run *s, double t_start, char *err, size_t err
 	return rc;
 }
 
+static int copy_plan(const char *from, const char *dir)
+{
+	FILE *f = fopen(from, "r");
+	if (!f)
+		return -errno;
+	char *text = malloc(1 << 24);
+	size_t len = text ? fread(text, 1, 1 << 24, f) : 0;
+	int rc = !text ? -ENOMEM : ferror(f) ? -EIO : 0;
+	fclose(f);
+	if (rc == 0)
+		rc = file_write_atomic(dir, "plan.json", text, len);
+	free(text);
+	return rc;
+}
+
 static int setup_dir(struct sweep_run *s, int argc, char **argv, bool resuming, char *err,
 		     size_t errlen)
 {
@@ -250,6 +265,11 @@ static int setup_dir(struct sweep_run *s, int argc, char **argv, bool resuming, 
 			snprintf(err, errlen, "%.800s/sweep.args: %s", dir, strerror(-rc));
 			return rc;
 		}
+		/* A slice keeps its plan: merge names a missing slice's points from it. */
+		if (s->o.plan_text_path[0] && (rc = copy_plan(s->o.plan_text_path, dir)) != 0) {
+			snprintf(err, errlen, "%.800s/plan.json: %s", dir, strerror(-rc));
+			return rc;
+		}
 	}
 	int rc = sweep_log_open(&s->results, dir, "results.csv",
 			  OUTPUT_CSV_HEADER RESULTS_SWEEP_COLUMNS, err, errlen);
@@ -257,6 +277,31 @@ static int setup_dir(struct sweep_run *s, int argc, char **argv, bool resuming, 
 		rc = sweep_log_open(&s->hist, dir, "latency_hist.csv", SWEEP_HIST_HEADER,
 			      err, errlen);
 	return rc;
+}
+
+/* A --shard I/N run: the pairs of the other slices count as done-elsewhere (2), never run
+ * and never counted, so the loop, the estimate and meta.json's runs_total see this slice. */
+static int mark_other_shards(struct sweep_run *s)
+{
+	unsigned *slice = calloc(s->total ? s->total : 1, sizeof *slice);
+	double *load = calloc(s->o.shard_n, sizeof *load);
+	if (!slice || !load) {
+		free(slice);
+		free(load);
+		return -ENOMEM;
+	}
+	sweep_shard_assign(s->pts, s->npts, s->o.reps, s->o.shard_n, slice, load);
+	size_t mine = 0;
+	for (size_t i = 0; i < s->total; i++) {
+		if (slice[i] + 1 != s->o.shard_i)
+			s->done[i] = 2;
+		else
+			mine++;
+	}
+	s->total = mine;
+	free(slice);
+	free(load);
+	return 0;
 }
 
 /* The topology, the thread counts and seed it decides, and the checked list of points. */
@@ -269,15 +314,20 @@ static int sweep_prepare(struct sweep_run *s, struct sweep_outcome *res, char *e
 		return rc;
 	}
 	unsigned ncpus = topo_allowed_count(s->topo);
-	s->o.ncpus = ncpus;
-	if (s->o.nthreads == 0)
-		sweep_default_threads(&s->o, ncpus);
-	if (s->o.cdf_threads == 0)
-		s->o.cdf_threads = ncpus <= s->o.threads[s->o.nthreads - 1] ? ncpus : s->o.threads[0];
-	if (!s->o.seed_given)
-		s->o.seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+	/* A plan is made for one machine kind: its thread counts and lock-cost points come from
+	 * that machine's CPUs, so another count would run a different sweep under its hash. */
+	if (s->o.plan_hash[0] && s->o.plan_ncpus != ncpus) {
+		snprintf(err, errlen, "--plan-file: the plan was made for %u CPUs; this machine "
+			 "allows %u (make a plan here with lockbench sweep --plan)",
+			 s->o.plan_ncpus, ncpus);
+		res->user_error = true;
+		return -EINVAL;
+	}
+	sweep_plan_decide(&s->o, s->topo);
+	if (!s->o.host[0])
+		sweep_default_host(s->o.host, sizeof s->o.host);
 	if (!s->o.out[0])
-		sweep_default_out_dir(s->o.out, sizeof s->o.out);
+		sweep_out_dir_for_host(s->o.out, sizeof s->o.out, s->o.host);
 	s->last_probe_ns = NAN;
 	if (c2c_default_pair(s->topo, &s->probe_a, &s->probe_b) != 0)
 		s->probe_a = s->probe_b = -1;
@@ -294,6 +344,10 @@ static int sweep_prepare(struct sweep_run *s, struct sweep_outcome *res, char *e
 	if (!s->done) {
 		snprintf(err, errlen, "sweep: out of memory");
 		return -ENOMEM;
+	}
+	if (s->o.shard_n && (rc = mark_other_shards(s)) != 0) {
+		snprintf(err, errlen, "sweep: out of memory");
+		return rc;
 	}
 	for (size_t i = 0; i < s->npts; i++) {
 		struct run_params p;

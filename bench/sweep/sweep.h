@@ -21,6 +21,8 @@
 #define MAX_SWEEP_LOCKS 256
 #define MAX_SWEEP_THREADS 64
 #define MAX_SWEEP_CS 8
+#define SWEEP_HOST_MAX 64
+#define SWEEP_PLAN_HASH_LEN 16 /* FNV-1a 64 of the canonical plan text, in hex */
 
 struct sweep_opts {
 	const struct lb_lock_ops *locks[MAX_SWEEP_LOCKS];
@@ -38,6 +40,12 @@ struct sweep_opts {
 	bool seed_given;
 	char out[1024];
 	char resume[1024];
+	/* The host name recorded in the set (--host; default: the machine's, made safe). */
+	char host[SWEEP_HOST_MAX];
+	/* A --plan-file run: the plan's hash and CPU count, and the slice run (shard_n 0: all). */
+	char plan_hash[SWEEP_PLAN_HASH_LEN + 1];
+	char plan_text_path[1024]; /* the plan file, copied into the set as plan.json */
+	unsigned plan_ncpus, shard_i, shard_n;
 };
 
 struct sweep_point {
@@ -111,11 +119,17 @@ void sweep_shuffle(size_t *idx, size_t n, uint64_t seed);
 /* The result set's own files (sweep_files.c). */
 int sweep_mkdir_p(const char *path);
 void sweep_default_out_dir(char *buf, size_t len);
+/* The machine's host name as a set records it: [A-Za-z0-9._-] kept, anything else '_'. */
+void sweep_default_host(char *buf, size_t len);
+/* A --host NAME a set can record (1..63 of [A-Za-z0-9._-], not "." or ".."): it names a
+ * folder of a merged set and is a CSV field. */
+bool sweep_host_ok(const char *name);
+void sweep_out_dir_for_host(char *buf, size_t len, const char *host);
 int sweep_write_args(const char *dir, int argc, char **argv, uint64_t seed);
 int sweep_read_args(const char *dir, int *argc, char ***argv, char **storage);
 int sweep_trim_partial_line(const char *path);
 /* The columns a sweep writes; --resume refuses a set whose files have other ones. */
-#define RESULTS_SWEEP_COLUMNS ",point,order,seed,c2c_before_ns,c2c_after_ns,steal_pct,other_cpu_pct"
+#define RESULTS_SWEEP_COLUMNS ",point,order,seed,c2c_before_ns,c2c_after_ns,steal_pct,other_cpu_pct,host"
 #define SWEEP_HIST_HEADER "lock,permits,threads,cs_ns,ncs_ns,rep,bucket_lo_ns,bucket_hi_ns,count"
 int sweep_load_done(const char *dir, const struct sweep_point *pts, size_t npts, unsigned reps,
 		    unsigned char *done, size_t *ndone, char *err, size_t errlen);
@@ -182,7 +196,8 @@ struct latency_hist;
 int sweep_log_row(struct sweep_log *l, const struct run_params *p,
 		  const struct thread_plan *plan, const struct run_result *r,
 		  const struct sweep_point *pt, size_t order, uint64_t seed, double c2c_before,
-		  double c2c_after, double steal_pct, double other_pct, char *err, size_t errlen);
+		  double c2c_after, double steal_pct, double other_pct, const char *host,
+		  char *err, size_t errlen);
 /* One repetition's latency histogram, a row per non-empty bucket. */
 int sweep_log_hist(struct sweep_log *l, const struct sweep_point *pt, unsigned rep,
 		   const struct latency_hist *h, char *err, size_t errlen);
@@ -191,5 +206,37 @@ struct topo;
 int sweep_write_meta(const char *dir, const struct topo *t, const struct sweep_opts *o,
 		     size_t npts, size_t runs_done, size_t runs_total, const char *state,
 		     double wall_s);
+
+/* ---- plans and shards (sweep_shard.c) ------------------------------------------------------ */
+
+#define SWEEP_PLAN_FORMAT "lockbench-plan v1"
+struct topo;
+/* Decide what a sweep on topology t decides (CPUs, thread counts, CDF threads, seed). */
+void sweep_plan_decide(struct sweep_opts *o, const struct topo *t);
+/* The plan as JSON (docs/SWEEP_FILES.md). `shards` > 0 adds that many slices' estimates
+ * (outside the hashed content). hash gets the hex hash. 0 or -ENOMEM. */
+int sweep_plan_render(const struct sweep_opts *o, const char *topology, unsigned shards,
+		      char **text, size_t *len, char hash[SWEEP_PLAN_HASH_LEN + 1]);
+/* Read a plan file into *o (sweep_opts_init first; --out/--host/--no-* untouched), checking
+ * that its hash matches its content. 0, or -EINVAL with one line in err. */
+int sweep_plan_read(const char *path, struct sweep_opts *o, char *topology, size_t toplen,
+		    char *err, size_t errlen);
+/* The slice (0..nshards-1) of every (point, rep) pair, slice[i * reps + r]: greedy, longest
+ * first into the least-loaded slice (ties: the lower slice, the earlier point, the lower
+ * rep), so the same plan splits the same way everywhere. load[] gets each slice's ns. */
+void sweep_shard_assign(const struct sweep_point *pts, size_t npts, unsigned reps,
+			unsigned nshards, unsigned *slice, double *load);
+
+/* ---- merge (sweep_merge.c) ------------------------------------------------------------------- */
+
+struct merge_outcome {
+	bool user_error; /* the failure is the user's mistake (exit 2) */
+	bool written;    /* OUT was written (possibly incomplete) */
+	bool complete;   /* every plan's (point, rep) pairs are there */
+};
+/* `lockbench merge OUT SET...` (docs/SWEEP_FILES.md). 0, or a negative errno with one line in
+ * err; an incomplete merge is written and returns -ENODATA with the missing shards named. */
+int sweep_merge(const char *out, char *const *sets, size_t nsets, bool no_report,
+		struct merge_outcome *res, char *err, size_t errlen);
 
 #endif

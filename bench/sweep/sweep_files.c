@@ -44,19 +44,54 @@ int sweep_mkdir_p(const char *path)
 	return 0;
 }
 
-void sweep_default_out_dir(char *buf, size_t len)
+void sweep_default_host(char *buf, size_t len)
 {
-	char host[128] = "host";
-	gethostname(host, sizeof host - 1);
+	char host[256] = "host";
+	if (gethostname(host, sizeof host - 1) != 0 || !host[0])
+		snprintf(host, sizeof host, "host");
+	host[SWEEP_HOST_MAX - 1] = '\0';
 	for (char *s = host; *s; s++)
-		if (*s == '/' || *s == ' ')
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '.' || *s == '_' || *s == '-'))
 			*s = '_';
+	if (!strcmp(host, ".") || !strcmp(host, ".."))
+		snprintf(host, sizeof host, "host");
+	snprintf(buf, len, "%s", host);
+}
+
+bool sweep_host_ok(const char *name)
+{
+	size_t n = strlen(name);
+	if (n == 0 || n >= SWEEP_HOST_MAX || !strcmp(name, ".") || !strcmp(name, ".."))
+		return false;
+	for (const char *s = name; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		      *s == '.' || *s == '_' || *s == '-'))
+			return false;
+	return true;
+}
+
+/* results/<host>-<UTC time>, with the host the set records. */
+static void out_dir_for(char *buf, size_t len, const char *host)
+{
 	time_t now = time(NULL);
 	struct tm tm;
 	gmtime_r(&now, &tm);
 	char stamp[32];
 	strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
 	snprintf(buf, len, "results/%s-%s", host, stamp);
+}
+
+void sweep_default_out_dir(char *buf, size_t len)
+{
+	char host[SWEEP_HOST_MAX];
+	sweep_default_host(host, sizeof host);
+	out_dir_for(buf, len, host);
+}
+
+void sweep_out_dir_for_host(char *buf, size_t len, const char *host)
+{
+	out_dir_for(buf, len, host);
 }
 
 /* sweep.args: the options the sweep was started with, one per line, the seed always included,

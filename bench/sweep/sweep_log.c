@@ -39,6 +39,14 @@ static void write_sweep_keys(struct json_out *j, void *arg)
 	json_out_open(j, "sweep", '{');
 	json_out_bool(j, "complete", strcmp(a->state, "complete") == 0);
 	json_out_str(j, "state", a->state);
+	json_out_str(j, "host", o->host);
+	if (o->plan_hash[0]) { /* a --plan-file run: which plan, which slice of it */
+		char shard[32];
+		snprintf(shard, sizeof shard, "%u/%u", o->shard_n ? o->shard_i : 1,
+			 o->shard_n ? o->shard_n : 1);
+		json_out_str(j, "plan_hash", o->plan_hash);
+		json_out_str(j, "shard", shard);
+	}
 	json_out_u64(j, "seed", o->seed);
 	json_out_u64(j, "reps", o->reps);
 	json_out_u64(j, "points", a->npts);
@@ -67,6 +75,8 @@ int sweep_write_meta(const char *dir, const struct topo *t, const struct sweep_o
 	int rc = meta_collect(&m, t);
 	if (rc)
 		return rc;
+	if (o->host[0]) /* --host: the name this set goes by, in a merge too */
+		snprintf(m.host, sizeof m.host, "%s", o->host);
 	struct sweep_meta_args a = { o, npts, runs_done, runs_total, state, wall_s };
 	char *text = NULL;
 	size_t len = 0;
@@ -116,7 +126,8 @@ static int log_append_memstream(struct sweep_log *l, FILE *m, char **text, size_
 int sweep_log_row(struct sweep_log *l, const struct run_params *p,
 		      const struct thread_plan *plan, const struct run_result *r,
 		      const struct sweep_point *pt, size_t order, uint64_t seed, double c2c_before,
-		      double c2c_after, double steal_pct, double other_pct, char *err, size_t errlen)
+		      double c2c_after, double steal_pct, double other_pct, const char *host,
+		      char *err, size_t errlen)
 {
 	char *text = NULL;
 	size_t len = 0;
@@ -134,8 +145,9 @@ int sweep_log_row(struct sweep_log *l, const struct run_params *p,
 		snprintf(steal, sizeof steal, "%.2f", steal_pct);
 	if (isfinite(other_pct))
 		snprintf(other, sizeof other, "%.2f", other_pct);
-	int n = snprintf(more, sizeof more, ",%s,%zu,%llu,%s,%s,%s,%s", pt->key, order,
-			 (unsigned long long)seed, c2c_b, c2c_a, steal, other);
+	/* host: checked by sweep_host_ok, so a bare CSV field. */
+	int n = snprintf(more, sizeof more, ",%s,%zu,%llu,%s,%s,%s,%s,%s", pt->key, order,
+			 (unsigned long long)seed, c2c_b, c2c_a, steal, other, host);
 	int rc = n < 0 || (size_t)n >= sizeof more ? -EOVERFLOW
 						   : output_csv_row_more(m, p, plan, r, more);
 	return log_append_memstream(l, m, &text, &len, rc, err, errlen);

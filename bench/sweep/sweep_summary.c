@@ -41,9 +41,9 @@ static const char *const rcol_name[RC_COUNT] = {
 /* Read when present: older sets, and sets written before the measuring side added them, lack
  * them, and their summary fields are then empty ("unavailable"). So are the summarised metrics
  * (results/metrics.c) beyond the required ones above. */
-enum ocol { OC_OTHER, OC_UTIL, OC_TIMER_P50, OC_TIMER_TICK, OC_COUNT };
+enum ocol { OC_OTHER, OC_UTIL, OC_TIMER_P50, OC_TIMER_TICK, OC_HOST /* text: last */, OC_COUNT };
 static const char *const ocol_name[OC_COUNT] = {
-	"other_cpu_pct", "worker_util", "timer_p50_ns", "timer_tick_ns",
+	"other_cpu_pct", "worker_util", "timer_p50_ns", "timer_tick_ns", "host",
 };
 
 /* Where summary.csv's inputs are in results.csv: the columns above, and the summarised
@@ -175,7 +175,7 @@ static int collect_good_rep(const struct csv_table *t, const struct sum_cols *sc
 	    csv_double(t, row, c[RC_CSWI], &x[XS_CSWI * n], err, errlen))
 		return -EINVAL;
 	double o[OC_COUNT], ops_min = NAN, ops_max = NAN;
-	for (int k = 0; k < OC_COUNT; k++)
+	for (int k = 0; k < OC_HOST; k++) /* the numbers; host is text */
 		if ((o[k] = NAN, oc[k] >= 0) && csv_double(t, row, oc[k], &o[k], err, errlen) != 0)
 			return -EINVAL;
 	if (csv_double(t, row, c[RC_OPS_MIN], &ops_min, err, errlen) ||
@@ -290,7 +290,9 @@ static void write_point(FILE *f, const struct csv_table *t, const struct sum_col
 	fprintf(f, ",%s,%d,%d,%d,%s,", ci ? "ci95" : "minmax", disagree, noisy, a->busy, a->worst);
 	char note[256];
 	point_note(note, sizeof note, a, &sm, disagree, c2c_shift);
-	fprintf(f, "\"%s\"" CSV_VERSION_FIELD "\n", note);
+	/* host: empty for a set written before the column (one host, named in meta.json). */
+	fprintf(f, "\"%s\",%s" CSV_VERSION_FIELD "\n", note,
+		cols->oc[OC_HOST] >= 0 ? row[cols->oc[OC_HOST]] : "");
 }
 
 /* Summarise the n rows `rows` of one point into one summary.csv row. */
@@ -339,7 +341,7 @@ static int summarize_points(const struct csv_table *t, const struct sum_cols *sc
 		put_metric(f, sc->m[k], NULL, 0, false);
 	fprintf(f, ",csw_vol_median,csw_invol_median,worker_util_median,other_cpu_pct_max,"
 		   "timer_p50_ns_median,timer_tick_ns_median,spread,disagree,noisy,busy,status,"
-		   "note" CSV_VERSION_HEADER "\n");
+		   "note,host" CSV_VERSION_HEADER "\n");
 	const size_t nr = t->nrows ? t->nrows : 1;
 	unsigned char *seen = calloc(nr, 1);
 	size_t *rows = calloc(nr, sizeof *rows);
@@ -350,10 +352,14 @@ static int summarize_points(const struct csv_table *t, const struct sum_cols *sc
 		snprintf(err, errlen, "out of memory");
 		points = -ENOMEM;
 	}
-	/* Old sets' 4-field keys get their ncs_ns, so both kinds group the same way. */
+	/* Old sets' 4-field keys get their ncs_ns, so both kinds group the same way; a merged
+	 * set's hosts each have their own points. */
 	for (size_t r = 0; points >= 0 && r < t->nrows; r++) {
-		char key[256];
-		sweep_normalize_key(key, sizeof key, t->rows[r][c[RC_POINT]], t->rows[r][c[RC_NCS]]);
+		char key[256], point[200];
+		sweep_normalize_key(point, sizeof point, t->rows[r][c[RC_POINT]],
+				    t->rows[r][c[RC_NCS]]);
+		snprintf(key, sizeof key, "%s\x1f%s",
+			 sc->oc[OC_HOST] >= 0 ? t->rows[r][sc->oc[OC_HOST]] : "", point);
 		if (!(keys[r] = strdup(key))) {
 			snprintf(err, errlen, "out of memory");
 			points = -ENOMEM;
