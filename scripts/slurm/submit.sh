@@ -15,7 +15,7 @@ usage() {
 		  --nodes N          shards, one array task and one whole node each (default: 4)
 		  --shards N         the same as --nodes
 		  --time LIMIT       time limit of each shard, in Slurm's forms (MM, HH:MM:SS, D-HH...)
-		                     (default: 3x the plan's estimate per shard + 10 min)
+		                     (default: 3x the plan's estimate per shard + 30 min)
 		  --merge-time LIMIT time limit of the merge job (default: 30)
 		  --out DIR          the shared result directory, new (default: results/slurm-<UTC time>)
 		  --lockbench PATH   the lockbench binary every node runs (default: lockbench on PATH,
@@ -175,11 +175,7 @@ else
 	out=$(cd "$out" && pwd)
 	plan=$out/plan.json
 
-	# The plan, once, here: its thread counts come from the topology it is made for, so say which.
-	if [[ " ${sweep[*]} " != *" --synthetic"* && " ${sweep[*]} " != *" --xml"* ]]; then
-		echo "submit: planning for this host's topology ($(nproc) CPUs): if the compute nodes differ, pass --xml FILE" \
-			"(lstopo --of xml on a node) or --synthetic DESC" >&2
-	fi
+	# The plan, once, here.
 	"$lockbench" sweep --plan --shards "$n" "${sweep[@]}" >"$plan.tmp" 2>"$plan.err"
 	rc=$?
 	if ((rc != 0)); then
@@ -193,18 +189,24 @@ else
 	cat "$plan.err" >&2 # its notes, if any
 	rm -f "$plan.err"
 	mv "$plan.tmp" "$plan" || fail "cannot write $plan"
+	# Its thread counts come from the topology it was made for: say which.
+	if [[ " ${sweep[*]} " != *" --synthetic"* && " ${sweep[*]} " != *" --xml"* ]]; then
+		echo "submit: planned for this host's topology ($(nproc) CPUs): if the compute nodes differ, pass --xml FILE" \
+			"(lstopo --of xml on a node) or --synthetic DESC" >&2
+	fi
 	array_spec=1-$n
 	runs=$(json_num runs "$plan")
 	if [[ -n $runs ]] && ((runs < n)); then
 		die "--nodes/--shards: $n shards of a plan of $runs runs would leave some empty; at most $runs"
 	fi
 	if [[ -z $time_limit ]]; then
-		# 3x the plan's estimate for the longest shard (else its total over N), plus 10 min for
-		# start-up and a machine slower than the plan assumed.
+		# 3x the plan's estimate for the longest shard (else its total over N), plus 30 min: the
+		# estimate counts the measured windows, not start-up, the physical floor's probes or a
+		# point that runs into its bounded time-out; a shard killed at its limit costs a re-run.
 		est=$(json_num shard_est_max_s "$plan")
 		[[ -n $est ]] || { est=$(json_num est_total_s "$plan") && [[ -n $est ]] && est=$(awk -v e="$est" -v n="$n" 'BEGIN { print e / n }'); }
 		if [[ -n $est ]]; then
-			time_limit=$(awk -v e="$est" 'BEGIN { print int((3 * e + 59) / 60) + 10 }')
+			time_limit=$(awk -v e="$est" 'BEGIN { print int((3 * e + 59) / 60) + 30 }')
 		fi
 	fi
 fi
@@ -243,7 +245,16 @@ if ((dry_run == 0)); then
 		echo "LB_MERGE_JOB=$merge_job"
 	} >"$out/submit.env.tmp" && mv "$out/submit.env.tmp" "$out/submit.env" || fail "cannot write $out/submit.env"
 fi
-say "plan: $plan ($n shards${time_limit:+, time limit $time_limit each})"
+if [[ -z $rerun ]]; then
+	hash=$(grep -oE '"hash" *: *"[0-9a-f]+"' "$plan" | head -n 1 | sed -E 's/.*: *"//; s/"//')
+	total=$(json_num est_total_s "$plan")
+	longest=$(json_num shard_est_max_s "$plan")
+	say "plan: $plan (hash ${hash:-?}, ${runs:-?} runs, about ${total:-?} s of windows in all," \
+		"${longest:-?} s in the longest of $n shards)"
+fi
+tl=${time_limit:-the partition\'s default}
+[[ $time_limit =~ ^[0-9]+$ ]] && tl="$time_limit min"
+say "time limit: $tl per shard"
 say "shards: job $array_job, array $array_spec, one whole node each -> $out/shards/shard-I (logs: $out/logs/)"
 say "merge: job $merge_job, when every shard has ended -> $out/merged"
 say "report: $out/merged/report.html (and report.md) once job $merge_job has finished"

@@ -149,7 +149,7 @@ check "the merge ran after a cancelled shard and failed ($st, exit $(job_field "
 mlog=$(ls "$run2"/logs/merge."$merge2".out 2>/dev/null)
 check "the merge's log names shard 2 as missing" grep -qE 'shard\(s\) 2 of 2|missing.*\b2\b|shard 2\b' "$mlog"
 check "no merged set from an incomplete sweep" test ! -e "$run2/merged"
-echo "slurm: a cancelled shard's merge failed as it should after $(secs "$t_fail") s; re-running shard 2"
+echo "slurm: the submission with a cancelled shard ended after $(secs "$t_fail") s; re-running shard 2"
 out=$("${slurm_env[@]}" bash "$submit" --out "$run2" --rerun 2 2>&1)
 rc=$?
 echo "$out" | sed 's/^/    /'
