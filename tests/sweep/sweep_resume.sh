@@ -121,13 +121,13 @@ check "… naming the file" grep -q 'results.csv' "$work/g.err"
 # results.csv columns) must not get rows of this layout appended.
 cp -r "$work/a" "$work/oldcols"
 rm -f "$work/oldcols/latency_hist.csv"
-sed -i '1s/,other_cpu_pct,format_version$/,format_version/; 2,$s/,[^,]*\(,[^,]*\)$/\1/' "$work/oldcols/results.csv"
+sed -i '1s/,host,format_version$/,format_version/; 2,$s/,[^,]*\(,[^,]*\)$/\1/' "$work/oldcols/results.csv"
 sed -i '$d' "$work/oldcols/results.csv" # one run left to do
 before=$(md5sum <"$work/oldcols/results.csv")
 "$lb" sweep --resume "$work/oldcols" >/dev/null 2>"$work/o.err"
 rc=$?
 check "--resume on a set of another column layout is refused (exit $rc)" test $rc = 1
-check "… saying the columns differ, naming the column" grep -q "columns differ.*'other_cpu_pct'" "$work/o.err"
+check "… saying the columns differ, naming the column" grep -q "columns differ.*'host'" "$work/o.err"
 check "… and leaving results.csv as it was" test "$(md5sum <"$work/oldcols/results.csv")" = "$before"
 cp -r "$work/a" "$work/oldhist"
 sed -i -E '1s/,ncs_ns,/,/; 2,$s/^(([^,]*,){4})[^,]*,/\1/' "$work/oldhist/latency_hist.csv"
