@@ -294,6 +294,40 @@ static int check_plan_group(struct merge *g, size_t first, char *err, size_t err
 	}
 	for (unsigned s = 1; s <= m->shard_n; s++)
 		all_complete &= have[s];
+	/* Every (point, rep) pair of the plan, from the rows themselves: a shard that says it is
+	 * complete but lacks a pair (another lockbench's split) does not make the set complete. */
+	unsigned char *got = calloc(npts * o.reps + 1, 1);
+	size_t ngot = 0;
+	for (size_t i = first; got && i < g->n; i++) {
+		const struct mset *x = &g->s[i];
+		if (!x->plan_hash || strcmp(x->plan_hash, m->plan_hash) != 0)
+			continue;
+		int cp = csv_col(&x->res, "point"), cr = csv_col(&x->res, "rep"),
+		    cn = csv_col(&x->res, "ncs_ns");
+		for (size_t r = 0; r < x->res.nrows; r++) {
+			char key[256];
+			unsigned rep = (unsigned)strtoul(x->res.rows[r][cr], NULL, 10);
+			sweep_normalize_key(key, sizeof key, x->res.rows[r][cp],
+					    cn >= 0 ? x->res.rows[r][cn] : "");
+			for (size_t p = 0; p < npts && rep >= 1 && rep <= o.reps; p++)
+				if (!strcmp(pts[p].key, key) && !got[p * o.reps + rep - 1]) {
+					got[p * o.reps + rep - 1] = 1;
+					ngot++;
+				}
+		}
+	}
+	if (got && ngot < npts * o.reps) {
+		all_complete = false;
+		size_t k = 0;
+		while (k < npts * o.reps && got[k])
+			k++;
+		if (!g->missing[0])
+			snprintf(g->missing, sizeof g->missing, "plan %s: %zu of its %zu (point, rep) "
+				 "pairs are missing (the first: %s rep %zu, of shard %u/%u)",
+				 m->plan_hash, npts * o.reps - ngot, npts * o.reps,
+				 pts[k / o.reps].key, k % o.reps + 1, slice[k] + 1, m->shard_n);
+	}
+	free(got);
 	if (!all_complete)
 		g->complete = false;
 	if (all_complete == false && !g->missing[0])

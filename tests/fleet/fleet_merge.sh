@@ -8,7 +8,7 @@
 # for a 128-CPU synthetic topology has that machine's thread counts; bad input is one line, exit 2.
 # Bounded by tiny windows (10 ms, two locks, --quick).
 set -u
-lb=${1:?usage: fleet_merge.sh LOCKBENCH}
+lb=$(realpath "${1:?usage: fleet_merge.sh LOCKBENCH}")
 work=$(mktemp -d /tmp/lb-fleet.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 source "$(dirname "$0")/../common/lib.sh"
