@@ -164,7 +164,7 @@ else
 		elif [[ -x $here/../../build/bench/lockbench ]]; then
 			lockbench=$here/../../build/bench/lockbench
 		else
-			die "no lockbench on PATH nor in build/: build it (bash scripts/sweep.sh --help) or pass --lockbench PATH"
+			die "no lockbench on PATH nor in build/: build it (meson setup build && ninja -C build) or pass --lockbench PATH"
 		fi
 	fi
 	[[ -x $lockbench && ! -d $lockbench ]] || die "--lockbench: $lockbench is not an executable"
@@ -217,7 +217,8 @@ LB_MERGE_ARGS=""
 ((no_report)) && LB_MERGE_ARGS=--no-report
 export LB_MERGE_ARGS
 
-common=()
+# --export=ALL: the LB_* variables above reach the jobs even where a site sets SBATCH_EXPORT=NONE.
+common=(--export=ALL)
 [[ -n $partition ]] && common+=(--partition="$partition")
 shard_args=("${common[@]}" --array="$array_spec" --output="$out/logs/shard-%a.%A.out" --chdir="$out")
 [[ -n $time_limit ]] && shard_args+=(--time="$time_limit")
