@@ -130,6 +130,8 @@ rm_=$(complete_rows "$run/merged/results.csv")
 check "merged results.csv rows ($rm_) = shard 1's ($r1) + shard 2's ($r2), both non-empty" \
 	test "$r1" != bad -a "$r2" != bad -a "$rm_" != bad -a "${r1:-0}" -gt 0 -a "${r2:-0}" -gt 0 \
 	-a "$rm_" = "$((r1 + r2))"
+runs=$(grep -oE '"runs" *: *[0-9]+' "$run/plan.json" | grep -oE '[0-9]+$')
+check "merged results.csv rows ($rm_) = the plan's runs (${runs:-none})" test "$rm_" = "${runs:-x}"
 
 # --- 2. a shard lost: the merge still runs and names it; --rerun completes the set --------------
 run2=$work/run2
