@@ -8,8 +8,13 @@
 #   awk -f lbcsv.awk [-v VAR=VALUE]... FILE
 #     mode=rows      (default) print `cols`, space-separated, one line per kept row; an empty
 #                    field prints as `?` (gnuplot: set datafile missing "?")
-#     mode=series    the distinct lines to draw (lock_index:lock:permits), ordered by lock_index;
-#                    with field=1|2|3 only that part, space-separated on one line
+#     mode=series    the distinct lines to draw (lock_index:lock:permits:group), ordered by
+#                    lock_index; with field=1|2|3|4 only that part, space-separated on one line;
+#                    with group=G only the lines of group G
+#     mode=groups    the groups of lines, one panel row each, in order: each lock family (the
+#                    `family` column; `all` in a set without it), cut into near-equal parts of
+#                    at most 8 lines (`fifo-queue.1`, `fifo-queue.2`) so no panel holds more
+#     mode=min       the smallest value of the first of `cols` (empty when no row is kept)
 #     mode=distinct  the distinct values of the first of `cols`, ascending, on one line
 #     mode=max       the largest value of the first of `cols` (empty when no row is kept)
 #     mode=count     how many rows are kept
@@ -19,7 +24,8 @@
 #                    when the row's spread is ci95 and they are present, else NAME_min / NAME_max
 #     where=a=x;b!=y keep rows where every condition holds (numeric comparison when both sides
 #                    are numbers, so cs_ns=100 matches 1e2); a>x holds only for a number above x,
-#                    and b!= keeps rows where b was measured (is not empty)
+#                    b!= keeps rows where b was measured (is not empty), and a~x|y|z rows where a
+#                    is one of the |-separated values
 #     flagged=1      keep only rows marked disagree=1, noisy=1 or busy=1 (when the column is
 #                    there) or whose status is not ok
 #     sort=1         sort the printed rows numerically on their first column
@@ -82,11 +88,14 @@ function value(name,    base, end, v) {
 function keep(    i, c, op, k, v, got) {
 	for (i = 1; i <= ncond; i++) {
 		c = cond[i]
-		op = index(c, "!=") ? "!=" : (index(c, ">") ? ">" : "=")
+		op = index(c, "!=") ? "!=" : (index(c, ">") ? ">" : (index(c, "~") ? "~" : "="))
 		k = substr(c, 1, index(c, op) - 1)
 		v = substr(c, index(c, op) + length(op))
-		got = col(k)
-		if (op == ">") {
+		got = value(k)
+		if (op == "~") {
+			if (index("|" v "|", "|" got "|") == 0)
+				return 0
+		} else if (op == ">") {
 			if (!isnum(got) || !isnum(v) || got + 0 <= v + 0)
 				return 0
 		} else if (isnum(got) && isnum(v)) {
@@ -101,19 +110,46 @@ function keep(    i, c, op, k, v, got) {
 	return 1
 }
 
-# Insertion sort of out[1..n] on the numeric value of key[]: the inputs are a few hundred rows.
-function sortrows(n,    i, j, t, tk) {
+# Insertion sort of out[1..n] (and fam[], when set) on the numeric value of key[]: the inputs are
+# a few hundred rows.
+function sortrows(n,    i, j, t, tk, tf) {
 	for (i = 2; i <= n; i++) {
-		t = out[i]; tk = key[i]
+		t = out[i]; tk = key[i]; tf = fam[i]
 		for (j = i - 1; j >= 1 && key[j] > tk; j--) {
-			out[j + 1] = out[j]; key[j + 1] = key[j]
+			out[j + 1] = out[j]; key[j + 1] = key[j]; fam[j + 1] = fam[j]
 		}
-		out[j + 1] = t; key[j + 1] = tk
+		out[j + 1] = t; key[j + 1] = tk; fam[j + 1] = tf
+	}
+}
+
+# Each line's group (grp[i]), and the groups in order (groups[1..ngroups]): families in the order
+# of their first lock, each cut into ceil(n / GROUP_MAX) parts of near-equal size.
+function assign_groups(n,    i, f, nf, order, cnt, rank, parts) {
+	nf = 0
+	for (i = 1; i <= n; i++) {
+		f = fam[i]
+		if (!(f in cnt)) { cnt[f] = 0; order[++nf] = f }
+		cnt[f]++
+	}
+	for (i = 1; i <= n; i++) {
+		f = fam[i]
+		parts = int((cnt[f] + GROUP_MAX - 1) / GROUP_MAX)
+		grp[i] = parts == 1 ? f : f "." (int(rank[f]++ * parts / cnt[f]) + 1)
+	}
+	ngroups = 0
+	for (i = 1; i <= nf; i++) {
+		parts = int((cnt[order[i]] + GROUP_MAX - 1) / GROUP_MAX)
+		if (parts == 1)
+			groups[++ngroups] = order[i]
+		else
+			for (k = 1; k <= parts; k++)
+				groups[++ngroups] = order[i] "." k
 	}
 }
 
 BEGIN {
 	if (mode == "") mode = "rows"
+	GROUP_MAX = 8
 	ncol = split(cols, want, ",")
 	ncond = where == "" ? 0 : split(where, cond, ";")
 	header = 0; nout = 0
@@ -158,15 +194,18 @@ mode == "has" { exit 0 }
 	if (!keep())
 		next
 	if (mode == "count") { nout++; next }
-	if (mode == "series") {
+	if (mode == "series" || mode == "groups") {
 		k = col("lock_index") ":" col("lock") ":" col("permits")
 		if (!(k in seen)) {
 			seen[k] = 1; nout++
 			out[nout] = k; key[nout] = col("lock_index") * 1000 + col("permits")
+			fam[nout] = ("family" in colidx) ? col("family") : "all"
+			if (fam[nout] == "") fam[nout] = "other"
+			gsub(/ /, "-", fam[nout])
 		}
 		next
 	}
-	if (mode == "distinct" || mode == "max") {
+	if (mode == "distinct" || mode == "max" || mode == "min") {
 		v = value(want[1])
 		if (v == "" || (v in seen)) next
 		seen[v] = 1; nout++
@@ -194,16 +233,34 @@ END {
 		exit 0
 	}
 	if (mode == "count") { print nout; exit 0 }
-	if (mode == "series" || mode == "distinct" || mode == "max" || sort)
+	if (mode == "series" || mode == "groups" || mode == "distinct" || mode == "max" ||
+	    mode == "min" || sort)
 		sortrows(nout)
 	if (mode == "max") { if (nout) print out[nout]; exit 0 }
-	if (mode == "series" && field) {
+	if (mode == "min") { if (nout) print out[1]; exit 0 }
+	if (mode == "series" || mode == "groups")
+		assign_groups(nout)
+	if (mode == "groups") {
 		line = ""
-		for (i = 1; i <= nout; i++) {
-			split(out[i], p, ":")
-			line = line (i > 1 ? " " : "") p[field]
-		}
+		for (i = 1; i <= ngroups; i++) line = line (i > 1 ? " " : "") groups[i]
 		print line
+		exit 0
+	}
+	if (mode == "series") {
+		m = 0
+		for (i = 1; i <= nout; i++) {
+			if (group != "" && grp[i] != group) continue
+			sel[++m] = out[i] ":" grp[i]
+		}
+		if (field) {
+			line = ""
+			for (i = 1; i <= m; i++) {
+				split(sel[i], p, ":")
+				line = line (i > 1 ? " " : "") p[field]
+			}
+			print line
+		} else
+			for (i = 1; i <= m; i++) print sel[i]
 		exit 0
 	}
 	if (mode == "distinct") {

@@ -13,7 +13,7 @@ if [[ ${1:-} == --test ]]; then
 	# function names; without it they match nothing).
 	pkgs+=(clang libclang-rt-14-dev llvm spin chromium fonts-liberation hwloc python3-pandas
 		sysbench pigz memcached libmemcached-tools slurm-wlm munge
-		gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static)
+		gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user-static poppler-utils)
 fi
 
 missing=()

@@ -251,7 +251,17 @@ void doc_table_start(struct doc *d, const char *cls, const char *const *head, si
 
 void doc_row(struct doc *d, const char *const *cells, size_t n, bool flagged)
 {
-	doc_raw(d, d->html ? (flagged ? "<tr class=\"flag\">" : "<tr>") : "|");
+	doc_row_id(d, NULL, cells, n, flagged);
+}
+
+void doc_row_id(struct doc *d, const char *id, const char *const *cells, size_t n, bool flagged)
+{
+	if (d->html && id) {
+		doc_raw(d, "<tr id=\"");
+		doc_attr(d, id);
+		doc_raw(d, flagged ? "\" class=\"flag\">" : "\">");
+	} else
+		doc_raw(d, d->html ? (flagged ? "<tr class=\"flag\">" : "<tr>") : "|");
 	for (size_t i = 0; i < n; i++) {
 		doc_raw(d, d->html ? "<td>" : " ");
 		doc_text(d, cells[i]);

@@ -73,6 +73,8 @@ void doc_para_end(struct doc *d);
 void doc_table_start(struct doc *d, const char *cls, const char *const *head, size_t n,
 		     unsigned right);
 void doc_row(struct doc *d, const char *const *cells, size_t n, bool flagged);
+/* The same with an HTML id on the row (a link target: #ID), or none when id is NULL. */
+void doc_row_id(struct doc *d, const char *id, const char *const *cells, size_t n, bool flagged);
 void doc_table_end(struct doc *d);
 
 /* Flush; returns 0 or the first failed write's -errno. */

@@ -26,6 +26,7 @@
 
 #include "plugin/plugin.h"
 #include "report/doc.h"
+#include "report/report_doc.h"
 #include "results/file.h"
 
 int report_fail(char *err, size_t errlen, int rc, const char *fmt, ...)
@@ -151,11 +152,11 @@ static const char *const stat_prefix[5] = { "mops", "fairness", "lat_p50_ns", "l
 static const char *const stat_suffix[5] = { "median", "min", "max", "ci_lo", "ci_hi" };
 /* Read when present (NAN / 0 otherwise): sets written before these columns still report. */
 enum { O_MAXMIN, O_MAXMIN_MIN, O_MAXMIN_MAX, O_CV, O_UTIL, O_OTHER, O_TIMER_P50, O_TIMER_TICK,
-       O_BUSY, O_COUNT };
+       O_BUSY, O_FAMILY, O_COUNT };
 static const char *const opt_cols[O_COUNT] = {
 	"fairness_maxmin_median", "fairness_maxmin_min", "fairness_maxmin_max", "fairness_cv_median",
 	"worker_util_median", "other_cpu_pct_max", "timer_p50_ns_median", "timer_tick_ns_median",
-	"busy",
+	"busy", "family",
 };
 
 static int parse_point(const struct csv_table *t, size_t r, const int *col, const int *ocol,
@@ -236,6 +237,12 @@ static int parse_point(const struct csv_table *t, size_t r, const int *col, cons
 	p->lock_cost = p->cs_ns == 0 && p->ncs_ns == 0;
 	const struct lb_lock_ops *ops = lockset_find(p->lock);
 	p->floor = ops && (ops->props & LB_NOT_A_LOCK);
+	/* The set's own word for the family, else what this binary's registry says (older sets). */
+	p->family = ops ? lb_lock_family(ops) : "";
+	if (ocol[O_FAMILY] >= 0 && f[ocol[O_FAMILY]][0]) {
+		doc_scrub(f[ocol[O_FAMILY]]);
+		p->family = f[ocol[O_FAMILY]];
+	}
 	return 0;
 }
 
@@ -439,13 +446,12 @@ static int write_docs(const struct report_set *s, char *err, size_t errlen)
 	return rc;
 }
 
-int report_build(const char *dir, char *err, size_t errlen)
+/* DIR is a result set: a directory with a summary.csv. */
+static int check_set_dir(const char *dir, char *err, size_t errlen)
 {
-	struct report_set s = { .dir = dir, .complete = -1 };
 	struct stat st;
 	char summary[4096];
 	int rc;
-
 	if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode))
 		return report_fail(err, errlen, -ENOTDIR, "report: '%s' is not a directory", dir);
 	if ((rc = report_join(summary, sizeof summary, dir, "summary.csv", err, errlen)))
@@ -453,6 +459,39 @@ int report_build(const char *dir, char *err, size_t errlen)
 	if (!report_is_file(summary))
 		return report_fail(err, errlen, -ENOTDIR,
 				   "report: '%s' is not a result set: it has no summary.csv", dir);
+	return 0;
+}
+
+int report_print_summary(const char *dir, FILE *out, char *err, size_t errlen)
+{
+	struct report_set s = { .dir = dir, .complete = -1 };
+	int rc = check_set_dir(dir, err, errlen);
+	if (!rc && !(rc = load_meta(&s, err, errlen)) && !(rc = load_summary(&s, err, errlen))) {
+		struct doc d;
+		doc_init(&d, out, false, DOC_MD_PROSE);
+		rc = report_summary_section(&d, &s);
+		int wrc = doc_finish(&d);
+		if (rc == -EINVAL)
+			rc = report_fail(err, errlen, rc, "report: more than %d locks at one point",
+					 VERDICT_MAX);
+		else if (rc)
+			rc = report_fail(err, errlen, rc, "report: out of memory");
+		else if (wrc)
+			rc = report_fail(err, errlen, wrc, "report: writing the summary: %s",
+					 strerror(-wrc));
+	}
+	free(s.pts);
+	csv_free(&s.summary);
+	json_free(&s.meta);
+	return rc;
+}
+
+int report_build(const char *dir, char *err, size_t errlen)
+{
+	struct report_set s = { .dir = dir, .complete = -1 };
+	int rc = check_set_dir(dir, err, errlen);
+	if (rc)
+		return rc;
 
 	if (!(rc = load_meta(&s, err, errlen)) && !(rc = load_summary(&s, err, errlen)) &&
 	    !(rc = check_other_files(&s, err, errlen))) {

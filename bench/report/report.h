@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 /* Rebuild DIR's plots (gnuplot on the scripts' .gp files, PNG and SVG) and write DIR/report.html and
  * DIR/report.md, each through a temporary name and a rename. Returns 0, or a negative errno
@@ -16,6 +17,17 @@
  * file (the message names the file and line), -ENOENT when gnuplot or the scripts are missing,
  * other codes for I/O failures. */
 int report_build(const char *dir, char *err, size_t errlen);
+
+/* The report's summary of DIR (the answer first: report_summary.c) as Markdown on `out`, with no
+ * plots drawn and no file written: `lockbench report --summary DIR`. Same errors as report_build
+ * (no gnuplot needed). */
+int report_print_summary(const char *dir, FILE *out, char *err, size_t errlen);
+
+/* DIR/report.pdf from DIR/report.html (report_build first), printed by headless Chromium found in
+ * PATH, offline, within a time bound, through a temporary name (report_pdf.c). Returns 0;
+ * -ENOENT when Chromium is not installed (said so, with the package); -ETIMEDOUT; -EIO when it
+ * wrote no whole PDF. */
+int report_print_pdf(const char *dir, char *err, size_t errlen);
 
 /* Where the gnuplot scripts are: $LOCKBENCH_PLOTS, else the source tree's plots/ (when it
  * still exists), else the installed datadir/lockbench/plots. NULL when none has them. */
@@ -56,6 +68,15 @@ struct verdict {
 int verdict_decide(const struct verdict_candidate *c, size_t n, enum verdict_goal goal,
 		   struct verdict *v);
 
+/* How many repetitions a point would need for the 95 % CIs of the medians of a and b (spreads:
+ * the CI when *_ci, else min..max, over *_reps good repetitions) to stop overlapping, assuming
+ * the per-repetition noise stays what the spreads imply: at least 6 (the CI needs them) and more
+ * than either has. NAN when a spread cannot tell the noise (fewer than 2 repetitions, no
+ * spread); INFINITY when the medians are equal. The report's summary uses it to say what a tie
+ * would take to break. */
+double report_reps_to_separate(const struct verdict_candidate *a, bool a_ci, unsigned a_reps,
+			       const struct verdict_candidate *b, bool b_ci, unsigned b_reps);
+
 /* Closed intervals [alo, ahi] and [blo, bhi] share a point. */
 bool verdict_overlap(double alo, double ahi, double blo, double bhi);
 
@@ -86,6 +107,7 @@ struct report_point {
 	bool busy;
 	bool lock_cost; /* cs 0 and ncs 0: what a lock + unlock costs */
 	bool floor;     /* a not-a-lock (null): the harness's own loop, outside every verdict */
+	const char *family; /* lb_lock_family's word (summary.csv's family, else the registry's); "" unknown */
 	const char *host; /* summary.csv's host ("" in sets before the column) */
 };
 

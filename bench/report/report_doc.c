@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "report/report_doc.h"
+#include "results/file.h"
 #include "version.h"
 
 static void incomplete_note(struct doc *d, const struct report_set *s)
@@ -153,6 +154,112 @@ static int embed_base64(struct doc *d, const char *path)
 	return bad ? -EIO : 0;
 }
 
+/* gnuplot's hypertext, as its svg terminal writes it: the text is a JavaScript string for its
+ * gnuplot_svg.js, which a self-contained report does not carry. */
+#define HYPER_OPEN "<g onmousemove=\"gnuplot_svg.showHypertext(evt,'"
+#define HYPER_CLOSE "')\" onmouseout=\"gnuplot_svg.hideHypertext()\"><title> </title>"
+
+/* The plot NAME.svg inline, so that each point's values show on hover with no script: every
+ * hypertext becomes its group's <title> (the browser's own tooltip), the file's own title the
+ * plot's, every id and reference to one gets the plot's name in front (several plots share one
+ * page), and any other event attribute or script is left out. Returns 0 or a negative errno. */
+static int embed_svg(struct doc *d, const struct report_set *s, const struct report_plot *p)
+{
+	char name[160], *svg;
+	size_t len;
+	snprintf(name, sizeof name, "%s.svg", p->name);
+	int rc = file_read_text(s->dir, name, 64u << 20, &svg, &len);
+	if (rc)
+		return rc;
+	const char *c = strstr(svg, "<svg");
+	if (!c) {
+		free(svg);
+		return -EINVAL;
+	}
+	doc_rawf(d, "<svg class=\"plot\" role=\"img\" aria-label=\"");
+	doc_attr(d, p->title);
+	doc_raw(d, "\"");
+	c += 4;
+	char *out = malloc(len + 1);
+	if (!out) {
+		free(svg);
+		return -ENOMEM;
+	}
+	size_t o = 0;
+#define FLUSH() (out[o] = '\0', doc_raw(d, out), o = 0)
+	while (*c) {
+		if (strncmp(c, HYPER_OPEN, strlen(HYPER_OPEN)) == 0) {
+			const char *text = c + strlen(HYPER_OPEN), *end = strstr(text, HYPER_CLOSE);
+			if (end) {
+				FLUSH();
+				doc_raw(d, "<g class=\"pt\"><title>");
+				char *t = strndup(text, (size_t)(end - text));
+				if (!t) {
+					rc = -ENOMEM;
+					break;
+				}
+				doc_scrub(t); /* a lock's name from the file: no markers, no controls */
+				doc_text(d, t);
+				free(t);
+				doc_raw(d, "</title>");
+				c = end + strlen(HYPER_CLOSE);
+				continue;
+			}
+		}
+		if (strncmp(c, "<title>Gnuplot</title>", 22) == 0) {
+			FLUSH();
+			doc_raw(d, "<title>");
+			doc_text(d, p->title);
+			doc_raw(d, "</title>");
+			c += 22;
+			continue;
+		}
+		if (strncmp(c, "<script", 7) == 0) { /* gnuplot's `mouse` option: never wanted here */
+			const char *end = strstr(c, "</script>");
+			c = end ? end + 9 : c + strlen(c);
+			continue;
+		}
+		/* An event attribute (` onmousemove="…"`): dropped with its value. */
+		if (c[0] == ' ' && c[1] == 'o' && c[2] == 'n' && c[3] >= 'a' && c[3] <= 'z') {
+			const char *q = c + 3;
+			while (*q >= 'a' && *q <= 'z')
+				q++;
+			if (q[0] == '=' && (q[1] == '"' || q[1] == '\'')) {
+				const char *end = strchr(q + 2, q[1]);
+				if (end) {
+					c = end + 1;
+					continue;
+				}
+			}
+		}
+		static const char *const refs[] = { "id='", "id=\"", "href='#", "href=\"#", "url(#" };
+		bool ref = false;
+		for (size_t k = 0; k < sizeof refs / sizeof refs[0] && !ref; k++) {
+			size_t n = strlen(refs[k]);
+			if (strncmp(c, refs[k], n) == 0 && (c == svg || c[-1] == ' ' || c[-1] == ':' ||
+							    c[-1] == '(' || c[-1] == '\t' || k == 4)) {
+				FLUSH();
+				doc_raw(d, refs[k]);
+				doc_rawf(d, "%s-", p->name);
+				c += n;
+				ref = true;
+			}
+		}
+		if (ref)
+			continue;
+		out[o++] = *c++;
+		if (o == len)
+			FLUSH();
+	}
+	if (!rc)
+		FLUSH();
+#undef FLUSH
+	doc_raw(d, "\n");
+	free(out);
+	free(svg);
+	return rc;
+}
+
 static int plots(struct doc *d, const struct report_set *s, char *err, size_t errlen)
 {
 	for (size_t i = 0; i < s->nplots; i++) {
@@ -165,20 +272,30 @@ static int plots(struct doc *d, const struct report_set *s, char *err, size_t er
 			continue;
 		}
 		if (d->html) {
+			/* Inline SVG, whose points say their values on hover; the PNG where there
+			 * is no SVG to take. */
 			char path[4096];
-			snprintf(path, sizeof path, "%s/%s.png", s->dir, p->name);
 			doc_raw(d, "<figure>");
-			doc_raw(d, "<img alt=\"");
-			doc_attr(d, p->title);
-			doc_raw(d, "\" src=\"data:image/png;base64,");
-			int rc = embed_base64(d, path);
+			snprintf(path, sizeof path, "%s/%s.svg", s->dir, p->name);
+			int rc = -ENOENT;
+			if (report_is_file(path)) {
+				rc = embed_svg(d, s, p);
+			} else {
+				snprintf(path, sizeof path, "%s/%s.png", s->dir, p->name);
+				doc_raw(d, "<img alt=\"");
+				doc_attr(d, p->title);
+				doc_raw(d, "\" src=\"data:image/png;base64,");
+				rc = embed_base64(d, path);
+				doc_raw(d, "\">\n");
+			}
 			if (rc) {
 				snprintf(err, errlen, "report: embedding %s: %s", path, strerror(-rc));
 				return rc;
 			}
-			doc_raw(d, "\">\n<figcaption>");
+			doc_raw(d, "<figcaption>");
 			doc_text(d, p->caption);
-			doc_rawf(d, " <a href=\"%s.svg\">SVG</a></figcaption></figure>\n", p->name);
+			doc_rawf(d, " <a href=\"%s.svg\">SVG</a>, <a href=\"%s.png\">PNG</a></figcaption></figure>\n",
+				 p->name, p->name);
 		} else {
 			doc_rawf(d, "![%s](%s.png)\n\n", p->title, p->name);
 			doc_text(d, p->caption);
@@ -200,9 +317,17 @@ static const char css[] =
 	"table.points td{white-space:nowrap}table.points td:last-child{white-space:normal;min-width:12em}"
 	".scroll{overflow-x:auto}.note{color:#555;font-size:13px}"
 	".warn{background:#fff4cc;border-left:4px solid #e0a800;padding:.4em .8em}"
-	"ul.flags{font-size:13px}figure{margin:1em 0}"
+	"ul.flags{font-size:13px}figure{margin:1em 0}ul.summary li{margin:.25em 0}"
+	"tr:target td{background:#dbeafe}"
 	".meta{display:flex;flex-wrap:wrap;gap:0 2em;align-items:flex-start}.meta>section{flex:1 1 400px;max-width:540px}.meta h3{margin:.4em 0}"
-	"img{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#555;font-size:13px}";
+	"img,svg.plot{max-width:100%;height:auto;border:1px solid #eee}figcaption{color:#555;font-size:13px}"
+	"svg.plot g.pt:hover{opacity:.6}"
+	/* Printed (lockbench report --pdf): a section a page, plots the page's width, no cut row. */
+	"@media print{body{max-width:none;margin:0;font-size:11px}h2{break-before:page}"
+	"h2#summary{break-before:avoid}h3{break-after:avoid}figure{break-inside:avoid}svg.plot,img{width:100%}"
+	"tr{break-inside:avoid}.scroll{overflow:visible}table.points{font-size:8px}"
+	"a{color:inherit;text-decoration:none}}"
+	"@page{size:A4;margin:12mm}";
 
 static int document(struct doc *d, const struct report_set *s, char *err, size_t errlen)
 {
@@ -224,9 +349,15 @@ static int document(struct doc *d, const struct report_set *s, char *err, size_t
 		doc_raw(d, "\n\n");
 	}
 	incomplete_note(d, s);
-	meta_sections(d, s);
+	/* The answer first; the machine and the parameters at the end, with every point. */
+	int rc = report_summary_section(d, s);
+	if (rc == -EINVAL)
+		return report_fail(err, errlen, rc, "report: more than %d locks at one point",
+				   VERDICT_MAX);
+	if (rc)
+		return report_fail(err, errlen, rc, "report: out of memory");
 	doc_heading(d, 2, "verdict", "What wins where");
-	int rc = report_verdict_section(d, s, err, errlen);
+	rc = report_verdict_section(d, s, err, errlen);
 	if (rc)
 		return rc;
 	if ((rc = report_lock_cost_section(d, s))) {
@@ -243,6 +374,7 @@ static int document(struct doc *d, const struct report_set *s, char *err, size_t
 	if ((rc = plots(d, s, err, errlen)))
 		return rc;
 	report_floor_section(d, s);
+	meta_sections(d, s);
 	doc_heading(d, 2, "points", "All points");
 	doc_para_start(d, "note");
 	doc_text(d, "Medians across repetitions. Highlighted rows are flagged: disagree = the "

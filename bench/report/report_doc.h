@@ -27,7 +27,8 @@ void report_fmt_with_spread(enum report_metric m, const struct verdict_candidate
 			    char *buf, size_t len);
 
 
-/* The sections, in the order the document has them. */
+/* The sections, in the order the document has them. The summary opens it (report_summary.c). */
+int report_summary_section(struct doc *d, const struct report_set *s);
 int report_verdict_section(struct doc *d, const struct report_set *s, char *err, size_t errlen);
 int report_lock_cost_section(struct doc *d, const struct report_set *s);
 void report_flag_notes(struct doc *d, const struct report_set *s);

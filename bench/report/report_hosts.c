@@ -53,7 +53,7 @@ int report_hosts_section(struct doc *d, const struct report_set *s)
 		return 0;
 	doc_heading(d, 2, "hosts", "Hosts");
 	doc_para_start(d, "note");
-	doc_textf(d, "This set merges %zu hosts (lockbench merge). The sections above and the "
+	doc_textf(d, "This set merges %zu hosts (lockbench merge). Every other section and the "
 		  "plots are %s's; each host's own files are in hosts/NAME/ (meta.json, c2c.csv, "
 		  "handoff.csv, summary.csv).", s->nhosts, s->hosts[0]);
 	doc_para_end(d);

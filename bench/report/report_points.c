@@ -115,7 +115,9 @@ static int point_row(struct doc *d, const struct report_point *p)
 		return -ENOMEM;
 	const char *cells[13] = { p->lock, c[1], c[2], c[3], c[4],  c[5],  c[6],
 				  c[7],    c[8], c[9], c[10], flags, p->note };
-	doc_row(d, cells, 13, report_point_flagged(p));
+	char id[32];
+	snprintf(id, sizeof id, "pt-%u", p->line); /* the summary's figures link here */
+	doc_row_id(d, id, cells, 13, report_point_flagged(p));
 	free(flags);
 	return 0;
 }

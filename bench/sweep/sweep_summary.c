@@ -290,8 +290,11 @@ static void write_point(FILE *f, const struct csv_table *t, const struct sum_col
 	fprintf(f, ",%s,%d,%d,%d,%s,", ci ? "ci95" : "minmax", disagree, noisy, a->busy, a->worst);
 	char note[256];
 	point_note(note, sizeof note, a, &sm, disagree, c2c_shift);
-	/* host: empty for a set written before the column (one host, named in meta.json). */
-	fprintf(f, "\"%s\",%s" CSV_VERSION_FIELD "\n", note,
+	/* The family, for grouping plots: what this binary's registry says of the lock; empty for
+	 * a lock it does not know (a plugin not loaded now). host: empty for a set written before
+	 * the column (one host, named in meta.json). */
+	const struct lb_lock_ops *ops = lockset_find(row[c[RC_LOCK]]);
+	fprintf(f, "\"%s\",%s,%s" CSV_VERSION_FIELD "\n", note, ops ? lb_lock_family(ops) : "",
 		cols->oc[OC_HOST] >= 0 ? row[cols->oc[OC_HOST]] : "");
 }
 
@@ -341,7 +344,7 @@ static int summarize_points(const struct csv_table *t, const struct sum_cols *sc
 		put_metric(f, sc->m[k], NULL, 0, false);
 	fprintf(f, ",csw_vol_median,csw_invol_median,worker_util_median,other_cpu_pct_max,"
 		   "timer_p50_ns_median,timer_tick_ns_median,spread,disagree,noisy,busy,status,"
-		   "note,host" CSV_VERSION_HEADER "\n");
+		   "note,family,host" CSV_VERSION_HEADER "\n");
 	const size_t nr = t->nrows ? t->nrows : 1;
 	unsigned char *seen = calloc(nr, 1);
 	size_t *rows = calloc(nr, sizeof *rows);

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # browser_check.sh — render a report.html in headless Chromium and check through the DOM that
-# every <img> has loaded (complete, naturalWidth > 0), not merely that the tags exist. A copy of
+# every <img> has loaded (complete, naturalWidth > 0) and every inline plot (<svg class="plot">)
+# was drawn (a laid-out box, at least 20 shapes) with its points' hover titles parsed as SVG
+# <title>s, not merely that the tags exist. A copy of
 # the page, next to it, carries a small script that writes the verdict into the DOM on `load`;
 # `--dump-dom` returns it. The network is blocked, so an image that is not embedded fails too.
 # A negative control breaks one image in a second copy and must see the check fail.
@@ -55,15 +57,27 @@ chrome() { # chrome ARGS... URL: headless, offline, quiet
 		--virtual-time-budget=15000 "$@" 2>/dev/null
 }
 
-# The verdict script: every image complete with a natural width, written into the DOM.
+# The verdict script: every image complete with a natural width, every inline plot drawn,
+# written into the DOM. "LB-IMAGES-OK N H": N images and plots, H hover titles among them.
 probe_script='<script>
 window.addEventListener("load", function () {
-  var imgs = document.images, bad = [];
+  var imgs = document.images, bad = [], hover = 0;
   for (var i = 0; i < imgs.length; i++)
     if (!imgs[i].complete || imgs[i].naturalWidth === 0) bad.push(imgs[i].alt || ("#" + i));
-  var v = imgs.length === 0 ? "LB-IMAGES-NONE" :
-    bad.length ? "LB-IMAGES-BROKEN " + bad.length + " of " + imgs.length + ": " + bad.join("; ") :
-    "LB-IMAGES-OK " + imgs.length;
+  var svgs = document.querySelectorAll("svg.plot");
+  for (var j = 0; j < svgs.length; j++) {
+    var r = svgs[j].getBoundingClientRect();
+    var shapes = svgs[j].querySelectorAll("path, use, rect, circle, polyline, text").length;
+    var titles = svgs[j].querySelectorAll("g.pt > title");
+    for (var k = 0; k < titles.length; k++)
+      if (titles[k].namespaceURI === "http://www.w3.org/2000/svg" && titles[k].textContent.length > 5) hover++;
+    if (r.width < 100 || r.height < 100 || shapes < 20)
+      bad.push((svgs[j].getAttribute("aria-label") || ("svg #" + j)) + " not drawn");
+  }
+  var n = imgs.length + svgs.length;
+  var v = n === 0 ? "LB-IMAGES-NONE" :
+    bad.length ? "LB-IMAGES-BROKEN " + bad.length + " of " + n + ": " + bad.join("; ") :
+    "LB-IMAGES-OK " + n + " " + hover;
   var el = document.createElement("pre");
   el.id = "lb-browser-verdict";
   el.textContent = v;
@@ -85,22 +99,37 @@ ok() { # DESCRIPTION STATUS
 	if [[ $2 == 0 ]]; then echo "  ok: $1"; else failed=$((failed + 1)); echo "  FAILED: $1" >&2; fi
 }
 
-tags=$(grep -o '<img ' "$report" | wc -l)
-echo "browser_check: $report ($tags <img> tags) in $("$chromium" --version 2>/dev/null | head -1)"
+imgs=$(grep -o '<img ' "$report" | wc -l)
+svgs=$(grep -o '<svg class="plot"' "$report" | wc -l)
+titles=$(grep -o '<g class="pt"><title>' "$report" | wc -l)
+tags=$((imgs + svgs))
+echo "browser_check: $report ($imgs <img>, $svgs inline plots, $titles hover titles) in $("$chromium" --version 2>/dev/null | head -1)"
 with_probe "$report" "$probe"
 v=$(verdict "$probe")
 echo "  DOM says: ${v:-nothing (the page did not render or the probe did not run)}"
-[[ $v == "LB-IMAGES-OK $tags" && $tags -ge 1 ]]
-ok "every image loaded in the browser ($tags of $tags, naturalWidth > 0)" $?
+[[ $v == "LB-IMAGES-OK $tags $titles" && $tags -ge 1 ]]
+ok "every image loaded and every plot drawn in the browser ($tags of $tags), all $titles hover titles parsed as SVG titles" $?
 
-# Negative control: the first embedded image's bytes replaced by garbage must be caught.
-sed '0,/data:image\/png;base64,[A-Za-z0-9+\/=]*/s//data:image\/png;base64,bm90IGEgcG5n/' "$report" >"$broken.src"
-with_probe "$broken.src" "$broken"
-rm -f "$broken.src"
-v=$(verdict "$broken")
-echo "  negative control DOM says: ${v:-nothing}"
-[[ $v == LB-IMAGES-BROKEN* ]]
-ok "a page with one broken image fails the check" $?
+# Negative controls: the first embedded image's bytes replaced by garbage, and the first inline
+# plot not drawn, must each be caught.
+if ((imgs > 0)); then
+	sed '0,/data:image\/png;base64,[A-Za-z0-9+\/=]*/s//data:image\/png;base64,bm90IGEgcG5n/' "$report" >"$broken.src"
+	with_probe "$broken.src" "$broken"
+	rm -f "$broken.src"
+	v=$(verdict "$broken")
+	echo "  negative control (image) DOM says: ${v:-nothing}"
+	[[ $v == LB-IMAGES-BROKEN* ]]
+	ok "a page with one broken image fails the check" $?
+fi
+if ((svgs > 0)); then
+	sed '0,/<svg class="plot"/s//<svg class="plot" style="display:none"/' "$report" >"$broken.src"
+	with_probe "$broken.src" "$broken"
+	rm -f "$broken.src"
+	v=$(verdict "$broken")
+	echo "  negative control (plot) DOM says: ${v:-nothing}"
+	[[ $v == LB-IMAGES-BROKEN* ]]
+	ok "a page with one plot not drawn fails the check" $?
+fi
 
 if [[ -n $shot ]]; then
 	chrome --hide-scrollbars --window-size=1280,2400 --screenshot="$shot" "file://$report" >/dev/null

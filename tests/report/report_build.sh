@@ -31,7 +31,8 @@ one_line() { [[ -n $errout && $(printf '%s\n' "$errout" | wc -l) -eq 1 ]]; }
 has() { grep -qF -- "$2" "$1"; }
 says() { [[ $errout == *"$1"* ]]; }
 no_partial() { ! compgen -G "$1/.*.tmp" >/dev/null && ! compgen -G "$1/.partial-*" >/dev/null; }
-images() { grep -o '<img [^>]*src="data:image/png;base64,[A-Za-z0-9+/=]\{100,\}"' "$1" | wc -l; }
+# The plots are inline SVG (hover values), or embedded PNG where a plot has no SVG.
+images() { echo $(($(grep -o '<svg class="plot"' "$1" | wc -l) + $(grep -o '<img [^>]*src="data:image/png;base64,[A-Za-z0-9+/=]\{100,\}"' "$1" | wc -l))); }
 at_least_6_images() { (($(images "$1") >= 6)); }
 
 echo "report on the fixture:"
@@ -43,7 +44,13 @@ for p in throughput latency_p50 latency_p99 fairness cpu latency_cdf latency_per
 	ok "$p.png and $p.svg" test -s "$d/$p.png" -a -s "$d/$p.svg"
 done
 ok "no temporary files left" no_partial "$d"
-ok "report.html embeds $(images "$d/report.html") PNG images (6 or more)" at_least_6_images "$d/report.html"
+ok "report.html embeds $(images "$d/report.html") plots (6 or more)" at_least_6_images "$d/report.html"
+ok "every point of the plots against threads says its values on hover (an SVG <title>)" \
+	has "$d/report.html" '<g class="pt"><title>tas, 2 threads, cs 1000 ns: 0.988 Mops/s (spread'
+ok "… with no script: the report stays one self-contained file" \
+	bash -c "! grep -qiE '<script|onmouse|onclick|onload=' '$d/report.html'"
+ok "… and no id twice among the inline plots" \
+	bash -c "[[ -z \$(grep -oE \"id=['\\\"][^'\\\"]*\" '$d/report.html' | sort | uniq -d) ]]"
 ok "report.html loads nothing from the network" bash -c "! grep -Eq '(src|href)=\"(https?:)?//' '$d/report.html'"
 ok "report.html opens with the machine" has "$d/report.html" '<h3 id="machine">Machine</h3>'
 ok "report.html has the parameters" has "$d/report.html" 'cdf_threads'
@@ -55,8 +62,24 @@ ok "fairness at 1 thread: all tie" has "$d/report.md" 'tie: all 6 locks (all 1.0
 ok "the stuck point is left out and said so" has "$d/report.md" 'left out: ticket (stuck)'
 ok "spreads are named: min–max where there is no CI" has "$d/report.md" '(min–max 122–135)'
 ok "the noise flags are noted" has "$d/report.md" '3 of 48 points are flagged'
-ok "flagged rows are highlighted" has "$d/report.html" '<tr class="flag"><td>sem</td>'
+ok "flagged rows are highlighted" grep -qE '<tr id="pt-[0-9]+" class="flag"><td>sem</td>' "$d/report.html"
+ok "every row of all points is a link target, and the summary's figures link to them" bash -c "grep -q '<a href=\"#pt-[0-9]*\">' '$d/report.html' && grep -q '<tr id=\"pt-' '$d/report.html'"
 ok "report.md links the plots" has "$d/report.md" '![Throughput vs threads](throughput.png)'
+# The answer first: the summary is the first section, the machine and parameters come after
+# the plots, just before the table of all points.
+sections=$(grep -E '^## ' "$d/report.md" | tr '\n' '|')
+ok "report.md opens with the summary ($sections)" test "${sections%%|*}" = "## Summary"
+ok "… and the machine and parameters come last, before all points" \
+	bash -c "[[ '$sections' == *'## Plots|'*'## Machine and parameters|'*'## All points|' ]]"
+ok "every link of the summary has its row" bash -c "
+	for id in \$(grep -o 'href=\"#pt-[0-9]*\"' '$d/report.html' | sed 's/.*#//; s/\"//'); do
+		grep -q \"<tr id=\\\"\$id\\\"\" '$d/report.html' || exit 1
+	done"
+summary_out=$("$lockbench" report --summary "$d" 2>&1)
+ok "report --summary prints the summary on the terminal" bash -c "[[ \$1 == *'## Summary'* && \$1 == *'[summary.csv:'* ]]" _ "$summary_out"
+ok "… the same summary that opens report.md" bash -c "grep -qF -- \"\$(sed -n 3p <<<\"\$1\")\" '$d/report.md'" _ "$summary_out"
+errout=$("$lockbench" report --summary "$work/no-such-set" 2>&1 >/dev/null); rc=$?
+ok "report --summary on a missing set: exit 2, one line ($errout)" bash -c "(( $rc == 2 )) && [[ \$(wc -l <<<\"\$1\") == 1 ]]" _ "$errout"
 ok "a complete set has no incomplete note" bash -c "! grep -q 'incomplete' '$d/report.md'"
 # The fixture predates the lock-cost points and the measuring side's columns: it still reports.
 ok "an old set: lock cost not measured, said so" has "$d/report.md" 'Not measured for this result set (no points at cs 0 and ncs 0'
@@ -64,7 +87,7 @@ ok "an old set: the timer resolution is unavailable" has "$d/report.md" 'Timer r
 ok "an old set: max/min and cv shown as unavailable" has "$d/report.md" '| 1.000, –, – |'
 ok "the percentile plot is in the report" has "$d/report.md" '![Latency by percentile](latency_percentiles.png)'
 # The image check must be able to fail: report.md has links, not embedded images.
-ok "negative control: the image check fails on report.md" bash -c "! (( \$(grep -o '<img [^>]*src=\"data:image/png;base64,' '$d/report.md' | wc -l) >= 6 ))"
+ok "negative control: the image check fails on report.md" bash -c "! (( \$(grep -o '<img [^>]*src=\"data:image/png;base64,\|<svg class=\"plot\"' '$d/report.md' | wc -l) >= 6 ))"
 
 echo "lock-cost points and the measuring side's columns, planted:"
 d=$(fresh lockcost)
@@ -102,6 +125,33 @@ ok "… counted with the others (3 + 1 of 54)" has "$d/report.md" '4 of 54 point
 ok "… and ringed in the plots (lbcsv.awk flagged=1 keeps it)" \
 	test "$(awk -f "$scripts/lbcsv.awk" -v mode=count -v flagged=1 "$d/summary.csv")" = 4
 
+echo "plots: one row of panels per family, at most 8 lines a panel (lbcsv.awk mode=groups):"
+# 20 locks: 6 spinning, 3 sleeping, 11 fifo queue (registry order interleaves them).
+fam="$work/families.csv"
+{
+	echo "lock,lock_index,permits,family,format_version"
+	for i in $(seq 0 19); do
+		if ((i < 6)); then f=spinning; elif ((i < 9)); then f=sleeping; else f="fifo queue"; fi
+		echo "lock$i,$((19 - i)),1,$f,2"
+	done
+} >"$fam"
+groups=$(awk -f "$scripts/lbcsv.awk" -v mode=groups "$fam")
+ok "groups in the order of each family's first lock, the big one cut in two ($groups)" \
+	test "$groups" = "fifo-queue.1 fifo-queue.2 sleeping spinning"
+total=0 widest=0 mixed=0
+for g in $groups; do
+	names=$(awk -f "$scripts/lbcsv.awk" -v mode=series -v field=2 -v group="$g" "$fam")
+	n=$(wc -w <<<"$names")
+	total=$((total + n)); ((n > widest)) && widest=$n
+	fams=$(for l in $names; do awk -F, -v l="$l" '$1 == l { print $4 }' "$fam"; done | sort -u | wc -l)
+	((fams == 1)) || mixed=1
+done
+ok "every lock in exactly one group (20 = $total)" test "$total" = 20
+ok "no panel of more than 8 lines (widest: $widest)" test "$widest" -le 8
+ok "no group mixes families" test "$mixed" = 0
+ok "a set without the family column is one family, cut the same way" \
+	test "$(cut -d, -f1-3,5 "$fam" | awk -f "$scripts/lbcsv.awk" -v mode=groups /dev/stdin)" = "all.1 all.2 all.3"
+
 echo "planted text: markup in meta.json, a 3000-character note, control characters in a name:"
 d=$(fresh planted)
 # A meta.json group whose name closes the heading's id and opens an <img>; a value with markup.
@@ -120,6 +170,7 @@ ok "the 3000-character note is whole in report.html" has "$d/report.html" "$note
 ok "… and in report.md" has "$d/report.md" "$note"
 ok "a control character in a lock name is shown as ?, never as bold" \
 	bash -c "grep -qF '<td>pthread??-mutex</td>' '$d/report.html' && ! grep -q 'pthread<b>' '$d/report.html'"
+ok "… in the plots' hover titles too" has "$d/report.html" '<g class="pt"><title>pthread??-mutex, 1 thread'
 ok "… every <b> is closed in its cell" bash -c "test -s '$d/report.html' && ! grep -q '<b>[^<]*</td>' '$d/report.html'"
 
 echo "compare.md on planted text: markup in meta.json and lock names, a backtick in the path:"
@@ -239,7 +290,7 @@ ok "the throughput plot is drawn as usual" bash -c "! grep -q 'no measured value
 # The guard is what keeps the report alive: without it, the same set fails on the p99 plot.
 rm -rf "$work/plots-noguard"
 cp -r "$scripts" "$work/plots-noguard"
-sed -i 's/^\tif (lb_drawable == 0) {/\tif (0) {/' "$work/plots-noguard/lb_vs_threads.gp"
+sed -i 's/^\(\t*\)if (lb_drawable == 0) {/\1if (0) {/' "$work/plots-noguard/lb_vs_threads.gp"
 d=$(fresh nodata-noguard)
 nodata "$d"
 run "$d" LOCKBENCH_PLOTS="$work/plots-noguard"

@@ -233,7 +233,7 @@ static void expected_header(char *h, size_t size)
 		}
 	snprintf(h + o, size - o, ",csw_vol_median,csw_invol_median,worker_util_median,"
 		 "other_cpu_pct_max,timer_p50_ns_median,timer_tick_ns_median,spread,disagree,noisy,"
-		 "busy,status,note,host" CSV_VERSION_HEADER "\n");
+		 "busy,status,note,family,host" CSV_VERSION_HEADER "\n");
 }
 
 /* The first line of summary.csv is the table's header, byte for byte, and today's table makes
@@ -250,7 +250,7 @@ static void header_from_table(const char *path)
 		"cpu_ns_per_op_median,cpu_ns_per_op_min,cpu_ns_per_op_max,"
 		"lat_p9999_ns_median,lat_p9999_ns_min,lat_p9999_ns_max,csw_vol_median,"
 		"csw_invol_median,worker_util_median,other_cpu_pct_max,timer_p50_ns_median,"
-		"timer_tick_ns_median,spread,disagree,noisy,busy,status,note,host" CSV_VERSION_HEADER "\n";
+		"timer_tick_ns_median,spread,disagree,noisy,busy,status,note,family,host" CSV_VERSION_HEADER "\n";
 	char want[4096], got[4096] = "";
 	expected_header(want, sizeof want);
 	FILE *f = fopen(path, "r");
