@@ -1,4 +1,10 @@
-/* clh.c — CLH queue lock.
+/* clh.c — CLH queue lock (the papers' one-atomic version; clh-try is the strong-trylock one).
+ *
+ * Which CLH is which: `clh`, this file, is the papers' lock: one atomic per lock+unlock (the
+ * swap; unlock is a plain release store), so it costs what ck-clh costs, with a trylock whose
+ * guarantees are weaker (below). `clh-try` (clh_try.c) pays a CAS in every unlock for a trylock
+ * that never waits and fails only when the lock is held or contended. Take clh unless a program
+ * leans on trylock (pthread_mutex_trylock under `lockbench exec`, for instance).
  *
  * Algorithm: Craig ("Building FIFO and priority-queuing spin locks from atomic swap", UW TR
  * 93-02-02, 1993) and Magnusson, Landin & Hagersten ("Queue locks on cache coherent
@@ -6,64 +12,90 @@
  * node, swaps the node into `tail`, and spins on the waiting flag of the node it got back (its
  * predecessor's). Unlock clears the flag in its own node, and the thread then adopts its
  * predecessor's node as its node for next time: nodes migrate between threads.
- * Departure from the papers, for trylock: unlock first tries to CAS `tail` from its node to
- * (its node | CLH_RELEASED), and only when that fails (a successor has swapped in) clears the
- * flag. So a free lock is visible in the tail word itself, and:
- *  - lock: a swap that returns a marked node has the lock at once, without reading that node;
- *  - trylock: if the tail is marked, CAS it from that value to our node; it fails (-EBUSY) if
- *    anything changed. It never dereferences the tail node: with the plain CLH check ("the
- *    tail's flag is clear, CAS the tail") the node read may since have migrated to a thread that
- *    destroyed its context (use after free), and an ABA (the node released, recycled and
- *    re-enqueued between the read and the CAS) would leave us queued behind a holder in what
- *    must be a non-blocking call. A marked tail value can only have been written by an unlock
- *    (or init) of a lock that nobody has entered since, so a successful CAS means the lock was
- *    free at that instant, whatever happened in between.
- * The price: an uncontended unlock is a CAS on the tail line (which our own swap left in our
- * cache) instead of CLH's single store; a contended one is a failed CAS and the store.
- * ck-clh is the paper's algorithm (ck has no CLH trylock), so the benchmark shows the cost.
- * State: tail = address of the last node enqueued, bit 0 set (CLH_RELEASED) when that node's
- * owner has released the lock with no successor. node.waiting = 1 from the moment its owner
- * sets it before the swap until the owner's unlock clears it (when it has a successor; with no
- * successor the flag stays 1 and the mark in tail says the node is released).
+ * State: tail = the last node enqueued (init puts a dummy there with waiting = 0). node.waiting =
+ * 1 from the moment its owner sets it before the swap until the owner's unlock clears it.
+ * The queue: following pred links back from tail gives the nodes enqueued and not yet passed;
+ * tail is always its last node, and a node is in at most one queue at most once (its owner
+ * enqueues only the node its context holds, which no queue references).
+ *
+ * trylock (the papers have none; ck has none for CLH):
+ *   1. t = load(tail); if t.waiting != 0, fail (-EBUSY). A hint only, never a decision.
+ *   2. waiting = 1 in our node; CAS tail t -> ours; fail if tail moved.
+ *   3. We are now in the queue, behind t, exactly as if lock() had swapped. Read t.waiting: 0
+ *      means t's holder has released and we hold the lock (return 0).
+ *   4. Else back out: CAS tail ours -> t. It succeeds iff nobody queued behind us (tail is the
+ *      last node), and then the queue is as it was before step 2: fail (-EBUSY).
+ *   5. Else a lock() caller has swapped in behind us and spins on our node, so we cannot leave:
+ *      we wait for t like lock() does, and return 0 once we hold the lock.
+ * ABA on the tail, and why it never admits two holders: between steps 1 and 2 the node t can
+ * be passed by a thread C (C swaps in behind it and enters), adopted by C at its unlock, and
+ * relocked by C (waiting = 1, swapped back into tail): tail went t -> ... -> t, and step 2's
+ * CAS succeeds behind a node whose owner holds or waits for the lock. So the check of step 1
+ * proves nothing, and the code never enters on it: the only ways in are steps 3 and 5, which
+ * read t's flag after the CAS has put us behind t's current incarnation. That read cannot see
+ * a 0 of an earlier incarnation: C's waiting = 1 is sequenced before its swap (release), every
+ * write to tail is a read-modify-write, so our acquire CAS, reading that swap's value or a later
+ * RMW's, synchronizes with it (a release sequence) and sees the 1 or the 0 of C's own unlock.
+ * Entering on that 0 is CLH's handoff, which admits one successor per node. An ABA therefore
+ * costs a failed trylock (step 4), or in the double race (an ABA between steps 1 and 2, and a
+ * lock() swapping in between steps 2 and 4) a wait (step 5). models/clh.pml checks this with
+ * nodes that migrate and come back (N=3, TRYLOCK), and a variant that enters on step 1's check
+ * (BROKEN=3) is caught by the exclusion assertion.
+ * trylock's weaker guarantees (compared with clh-try): it may fail while the lock is free (step
+ * 1 read a flag that was being cleared, or a recycled node; step 3 after an ABA), and in the
+ * double race it waits for the holders queued ahead of it, like lock() (FIFO, so bounded by
+ * their critical sections), then succeeds. A program that uses trylock to avoid a lock-order
+ * deadlock could, in that window, deadlock; clh-try cannot.
+ * Node memory is type-stable: step 1 reads a node it does not own, which may meanwhile have
+ * migrated to a thread that destroyed its context. So nodes are never returned to malloc:
+ * destroy and ctx_destroy put them on a free list that init and ctx_init take from first, and
+ * step 1 always reads a node (maybe a recycled one, whose flag is then a meaningless hint).
+ * Memory held: the most nodes ever live at once (#locks + #contexts), reused, freed at exit.
  * Memory order:
- *  - waiting = 1 is stored relaxed before the swap; the swap is acq_rel and its release half
- *    publishes it: the successor's swap returning our node (acquire) reads from ours, so it sees
- *    1 (or the later 0) and never the 0 left over from the node's previous use.
- *  - A swap (or trylock CAS) that returns a marked value acquires from the release CAS in the
- *    unlock that marked it: that holder's critical section happens-before ours.
- *  - Otherwise our acquire spin on pred.waiting pairs with the release store of 0 in pred's
- *    unlock.
- *  - A failed CAS (unlock's or trylock's) is relaxed: unlock then releases through the store,
- *    trylock gives up. trylock's first load of tail is relaxed: a hint; the CAS decides.
+ *  - waiting = 1 is stored relaxed before the swap (or trylock's CAS); the swap is acq_rel and
+ *    its release half publishes it: the successor's swap returning our node (acquire) reads
+ *    from ours, so it sees 1 (or the later 0) and never the 0 left over from the node's
+ *    previous use.
+ *  - Our acquire spin on pred.waiting (and trylock's acquire read of step 3) pairs with the
+ *    release store of 0 in pred's unlock: that holder's critical section happens-before ours.
+ *    The dummy's 0 comes from init, published with the lock itself.
+ *  - trylock's load of tail is acquire so that the node it then reads is published (initialised
+ *    before its address reached tail); step 1's read of the flag is relaxed (a hint). A failed
+ *    CAS in steps 2 and 4 is relaxed: trylock gives up, or waits with acquire loads. Step 4's
+ *    successful CAS is release for the release sequence above (it writes t back into tail for
+ *    the next swap); it publishes nothing of its own.
+ *  - The free list is guarded by a test-and-set flag (acquire / release); only init, destroy,
+ *    ctx_init and ctx_destroy touch it, never lock or unlock. Not a pthread mutex: under
+ *    `lockbench exec` that would be the interposed lock itself.
  * Timed acquisition: NOT FIFO. A waiter in the queue cannot leave it (its successor spins on its
  * node, which only its unlock releases), so timedlock never joins it: it polls trylock with a
  * bounded doubling back-off until the deadline (deadline.h's lb_poll_trylock_until). It takes the
- * lock only at an instant when the tail is marked released, and a steady queue of lock() callers
- * can pass it over until it times out. A past deadline on a held lock returns after one try.
+ * lock only at an instant when the tail's node is released, and a steady queue of lock() callers
+ * can pass it over until it times out. A past deadline on a held lock returns after one try;
+ * in trylock's double race a poll can outlast its deadline by the queue's critical sections.
  * Orders: trylock's.
  * Fairness: FIFO in swap order (the swap is the doorway), for lock; timedlock is not.
  * Oversubscription: collapses, as every FIFO spinlock: the release goes to the next node even
  * when its thread is preempted.
  * Context: a pointer to the node this thread enqueues next (plus, while it holds a lock, the
- * predecessor's node it will adopt). Node lifetime: init allocates the dummy node that starts in
- * tail (marked); ctx_init allocates one node; each lock/unlock pair gives the context's node to
- * the queue and takes back the predecessor's, so there are always exactly #locks + #contexts
- * nodes. When everything is quiescent (no thread holds or waits) each lock's tail is a released
- * node that no context holds (its owner adopted another when it unlocked), and each context
- * holds one node that no queue references (it was a predecessor, and its only reader, our
- * thread, has finished with it); these are all distinct, so destroy (the tail's node) and
- * ctx_destroy (the context's node) free every node exactly once. A context can be used with
- * several CLH locks, one held at a time, because the node it holds between acquisitions belongs
- * to no queue: which lock it next joins does not matter.
+ * predecessor's node it will adopt). Node lifetime: init takes the dummy node; ctx_init one
+ * node; each lock/unlock pair gives the context's node to the queue and takes back the
+ * predecessor's, and a trylock that backs out keeps its own, so there are always exactly
+ * #locks + #contexts nodes. When everything is quiescent each lock's tail is a released node
+ * that no context holds and each context holds one node that no queue references; these are
+ * all distinct, so destroy (the tail's node) and ctx_destroy (the context's node) give every
+ * node back to the free list exactly once. A context can be used with several CLH locks, one
+ * held at a time, because the node it holds between acquisitions belongs to no queue.
  * Misuse: unlock without a matching lock is refused with -EPERM (the context has no
  * predecessor node to adopt), which keeps two contexts from ever sharing a node.
  * Test hooks (LB_TEST_HOOKS only): node.turn = its queue position, counted from 1 in swap order;
  * CLH_TURN_UNKNOWN (stored before the swap) until known. After the swap (or trylock's CAS), turn
  * = pred.turn + 1, spinning until pred's is known. The dummy's turn is 0 and known from init,
  * and every node publishes its turn right after its swap, before waiting, so the chain of waits
- * ends. pred's node is valid while we read it: it is in our queue until we adopt it. Relaxed:
- * the reset reaches our successor through the swap's release/acquire, and the number carries
- * no other data.
+ * ends. pred's node is valid while we read it: it is in our queue until we adopt it. A trylock
+ * that backs out leaves a turn number that the next arrival takes again; it reports none.
+ * Relaxed: the reset reaches our successor through the swap's release/acquire, and the number
+ * carries no other data.
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -73,13 +105,12 @@
 #include "deadline.h"
 #include <lockbench/lock.h>
 
-#define CLH_RELEASED ((uintptr_t)1)
-
 struct clh_node {
 	atomic_uint waiting;
 #ifdef LB_TEST_HOOKS
 	atomic_uint_fast64_t turn;
 #endif
+	struct clh_node *free_next; /* on the free list only; guarded by free_busy */
 } LB_CACHE_ALIGNED;
 
 #ifdef LB_TEST_HOOKS
@@ -87,7 +118,7 @@ struct clh_node {
 #endif
 
 struct clh_lock {
-	atomic_uintptr_t tail; /* struct clh_node *, | CLH_RELEASED */
+	_Atomic(struct clh_node *) tail;
 } LB_CACHE_ALIGNED;
 
 struct clh_ctx {
@@ -98,11 +129,41 @@ struct clh_ctx {
 #endif
 } LB_CACHE_ALIGNED;
 
-_Static_assert(_Alignof(struct clh_node) > 1, "bit 0 of a node's address is free for the mark");
+/* The type-stable free list (see the header). */
+static atomic_flag free_busy = ATOMIC_FLAG_INIT;
+static struct clh_node *free_head;
 
+static void free_list_lock(void)
+{
+	/* Acquire, paired with free_list_unlock's release: the list's links are plain. */
+	while (atomic_flag_test_and_set_explicit(&free_busy, memory_order_acquire))
+		lb_cpu_relax();
+}
+
+static void free_list_unlock(void)
+{
+	atomic_flag_clear_explicit(&free_busy, memory_order_release);
+}
+
+/* A node with waiting = 0. A recycled node may still be read by a stale trylock (step 1), so
+ * it is reset with atomic stores, never re-initialised. */
 static struct clh_node *node_new(void)
 {
-	struct clh_node *n = aligned_alloc(_Alignof(struct clh_node), sizeof(struct clh_node));
+	free_list_lock();
+	struct clh_node *n = free_head;
+	if (n)
+		free_head = n->free_next;
+	free_list_unlock();
+	if (n) {
+		/* Relaxed: published with the lock or context it goes to (init's caller shares the
+		 * lock, the context's thread enqueues it through the swap's release). */
+		atomic_store_explicit(&n->waiting, 0, memory_order_relaxed);
+#ifdef LB_TEST_HOOKS
+		atomic_store_explicit(&n->turn, 0, memory_order_relaxed);
+#endif
+		return n;
+	}
+	n = aligned_alloc(_Alignof(struct clh_node), sizeof(struct clh_node));
 	if (!n)
 		return NULL;
 	atomic_init(&n->waiting, 0);
@@ -112,9 +173,14 @@ static struct clh_node *node_new(void)
 	return n;
 }
 
-static struct clh_node *node_of(uintptr_t tail)
+static void node_free(struct clh_node *n)
 {
-	return (struct clh_node *)(tail & ~CLH_RELEASED);
+	if (!n)
+		return;
+	free_list_lock();
+	n->free_next = free_head;
+	free_head = n;
+	free_list_unlock();
 }
 
 static int clh_init(void *lock, unsigned permits)
@@ -125,7 +191,7 @@ static int clh_init(void *lock, unsigned permits)
 	struct clh_node *dummy = node_new();
 	if (!dummy)
 		return -ENOMEM;
-	atomic_init(&l->tail, (uintptr_t)dummy | CLH_RELEASED);
+	atomic_init(&l->tail, dummy);
 	return 0;
 }
 
@@ -133,7 +199,7 @@ static void clh_destroy(void *lock)
 {
 	struct clh_lock *l = lock;
 	/* Relaxed: destroy requires quiescence, which the caller has established. */
-	free(node_of(atomic_load_explicit(&l->tail, memory_order_relaxed)));
+	node_free(atomic_load_explicit(&l->tail, memory_order_relaxed));
 }
 
 static int clh_ctx_init(void *ctx)
@@ -152,7 +218,7 @@ static int clh_ctx_init(void *ctx)
 static void clh_ctx_destroy(void *ctx)
 {
 	struct clh_ctx *c = ctx;
-	free(c->node);
+	node_free(c->node);
 	c->node = NULL;
 }
 
@@ -177,39 +243,52 @@ static void turn_take(struct clh_ctx *c, struct clh_node *pred)
 }
 #endif
 
+/* Acquire: pairs with the release store of 0 in pred's unlock (the handoff). */
+static void wait_for(struct clh_node *pred)
+{
+	while (atomic_load_explicit(&pred->waiting, memory_order_acquire))
+		lb_cpu_relax();
+}
+
 static int clh_lock(void *lock, void *ctx)
 {
 	struct clh_lock *l = lock;
 	struct clh_ctx *c = ctx;
 	node_prepare(c->node);
-	uintptr_t prev = atomic_exchange_explicit(&l->tail, (uintptr_t)c->node,
-						  memory_order_acq_rel);
-	struct clh_node *pred = node_of(prev);
+	struct clh_node *pred = atomic_exchange_explicit(&l->tail, c->node, memory_order_acq_rel);
 #ifdef LB_TEST_HOOKS
 	turn_take(c, pred);
 #endif
-	if (!(prev & CLH_RELEASED))
-		while (atomic_load_explicit(&pred->waiting, memory_order_acquire))
-			lb_cpu_relax();
+	wait_for(pred);
 	c->pred = pred;
 	return 0;
 }
 
+/* Steps 1-5 of the header. */
 static int clh_trylock(void *lock, void *ctx)
 {
 	struct clh_lock *l = lock;
 	struct clh_ctx *c = ctx;
-	uintptr_t prev = atomic_load_explicit(&l->tail, memory_order_relaxed);
-	if (!(prev & CLH_RELEASED))
+	struct clh_node *n = c->node;
+	struct clh_node *t = atomic_load_explicit(&l->tail, memory_order_acquire);
+	if (atomic_load_explicit(&t->waiting, memory_order_relaxed))
 		return -EBUSY;
-	node_prepare(c->node);
-	if (!atomic_compare_exchange_strong_explicit(&l->tail, &prev, (uintptr_t)c->node,
-						     memory_order_acq_rel, memory_order_relaxed))
+	node_prepare(n);
+	if (!atomic_compare_exchange_strong_explicit(&l->tail, &t, n, memory_order_acq_rel,
+						     memory_order_relaxed))
 		return -EBUSY;
-	c->pred = node_of(prev);
 #ifdef LB_TEST_HOOKS
-	turn_take(c, c->pred);
+	turn_take(c, t);
 #endif
+	if (atomic_load_explicit(&t->waiting, memory_order_acquire)) {
+		struct clh_node *expected = n;
+		if (atomic_compare_exchange_strong_explicit(&l->tail, &expected, t,
+							    memory_order_release,
+							    memory_order_relaxed))
+			return -EBUSY; /* backed out: n is ours again, in no queue */
+		wait_for(t);       /* the double race: a successor spins on n */
+	}
+	c->pred = t;
 	return 0;
 }
 
@@ -221,17 +300,14 @@ static int clh_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
 
 static int clh_unlock(void *lock, void *ctx)
 {
-	struct clh_lock *l = lock;
 	struct clh_ctx *c = ctx;
-	struct clh_node *n = c->node;
+	(void)lock;
 	if (!c->pred)
 		return -EPERM;
-	uintptr_t expected = (uintptr_t)n;
-	if (!atomic_compare_exchange_strong_explicit(&l->tail, &expected,
-						     (uintptr_t)n | CLH_RELEASED,
-						     memory_order_release, memory_order_relaxed))
-		atomic_store_explicit(&n->waiting, 0, memory_order_release);
-	/* n now belongs to the queue (our successor spins on it, or tail marks it released). */
+	/* Release: pairs with the successor's acquire spin (or trylock's read) on this flag. */
+	atomic_store_explicit(&c->node->waiting, 0, memory_order_release);
+	/* Our node now belongs to the queue; the predecessor's is ours (nobody reads it again but
+	 * a stale trylock's hint). */
 	c->node = c->pred;
 	c->pred = NULL;
 	return 0;

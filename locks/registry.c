@@ -23,8 +23,10 @@
 	X(lb_tas_ops)                                                                  \
 	X(lb_ttas_ops)                                                                 \
 	X(lb_ticket_ops)                                                               \
+	X(lb_ticket_faa_ops)                                                           \
 	X(lb_mcs_ops)                                                                  \
-	X(lb_clh_ops)
+	X(lb_clh_ops)                                                                  \
+	X(lb_clh_try_ops)
 
 #ifdef LB_HAVE_CK
 #define LB_CK_LOCKS(X)                                                                 \

@@ -1,4 +1,15 @@
-/* ticket.c — ticket spinlock.
+/* ticket.c — ticket spinlock, unlock by a plain store (ticket; ticket-faa is the fetch-add one).
+ *
+ * Which ticket is which: `ticket`, this file, unlocks with a load and a release store of
+ * serving + 1: no read-modify-write, so an uncontended lock+unlock is one locked instruction
+ * (the fetch-add on `next`). `ticket-faa` (ticket_faa.c) unlocks with a fetch-add on `serving`,
+ * which an earlier measurement found about 10 % faster at 2 threads (the handoff argument
+ * below) and which costs 30-40 % at 1 thread. Of the variants tried for both, two lost 15-30 %
+ * of the store's 1-thread throughput (store when `next` shows no waiter, else fetch-add; keep
+ * the holder's ticket in the lock and store it + 1 without the load); a write prefetch of the
+ * line before the load kept it in one run of two (0.86, 1.01), but needs an instruction plain
+ * x86-64 code does not emit, and no variant's 2-thread side could be measured under that
+ * session's load (docs/PERFORMANCE.md, "ticket and clh"). So both locks are kept.
  *
  * Algorithm: Reed & Kanodia's sequencers ("Synchronization with eventcounts and sequencers",
  * CACM 1979), as the ticket lock of Mellor-Crummey & Scott ("Algorithms for scalable
@@ -19,19 +30,21 @@
  * at 2 threads (docs/PERFORMANCE.md). The price is paid with many waiters: every arrival's
  * fetch-add invalidates the line they all spin on. Two words, not ck's packed one,
  * because our trylock needs no common word (the argument above) and 64-bit counters do not wrap.
- * Unlock is a fetch-add on `serving`, not a load and a store: the holder's load of a line the
- * waiter has been reading would fetch it shared and the store then upgrade it, two coherence
- * round trips on the handoff's critical path where one read-for-ownership does (measured: about
- * 10 % of 2-thread throughput; ck's x86 unlock is a locked increment for the same reason).
+ * Unlock is a load of `serving` and a release store of it + 1, not a fetch-add: the holder is the
+ * only writer of `serving`, so no read-modify-write is needed, and at one thread the line is in
+ * our cache and the two are a few cycles where a locked instruction is about twenty. With a
+ * waiter spinning on the line, the load may fetch it shared and the store then upgrade it, two
+ * coherence round trips on the handoff where a fetch-add makes one: that is ticket-faa's case.
  * Memory order: the acquire load of `serving` that sees our ticket pairs with the release
- * fetch-add that stored that value in the previous holder's unlock, so its critical section
+ * store of that value in the previous holder's unlock, so its critical section
  * happens-before ours.
  * The fetch-add on `next` is relaxed: the ticket's uniqueness comes from the atomicity of the
  * read-modify-write, not from ordering, and no data is published through `next`. In trylock
- * the acquire load of `serving` does the synchronizing, so the CAS may be relaxed. Unlock's
- * fetch-add on `serving` is release: the holder is its only writer while it holds the lock, so
- * the fetch-add stores exactly the next ticket, and its release pairs with that ticket's
- * acquire load as above.
+ * the acquire load of `serving` does the synchronizing, so the CAS may be relaxed. Unlock's load
+ * of `serving` is relaxed: the holder is its only writer while it holds the lock, and its own
+ * last write (or the acquire load that let it in) is what coherence returns, so the store writes
+ * exactly the next ticket; the store is release and pairs with that ticket's acquire load as
+ * above.
  * Timed acquisition: NOT FIFO. A waiter in the queue cannot leave it (a ticket, once taken, must be
  * served, or every later ticket waits for ever), so timedlock never joins it: it polls trylock with
  * a bounded doubling back-off until the deadline (deadline.h's lb_poll_trylock_until). It takes the
@@ -113,7 +126,9 @@ static int ticket_unlock(void *lock, void *ctx)
 {
 	struct ticket_lock *l = lock;
 	(void)ctx;
-	atomic_fetch_add_explicit(&l->serving, 1, memory_order_release);
+	/* Relaxed load, release store: see the header. */
+	uint64_t s = atomic_load_explicit(&l->serving, memory_order_relaxed);
+	atomic_store_explicit(&l->serving, s + 1, memory_order_release);
 	return 0;
 }
 
@@ -128,7 +143,7 @@ static uint64_t ticket_turn(void *lock, void *ctx)
 
 const struct lb_lock_ops lb_ticket_ops = {
 	.name = "ticket",
-	.description = "ticket spinlock: fetch-add a ticket, spin until it is served (FIFO)",
+	.description = "ticket spinlock: fetch-add a ticket, spin until it is served, store to unlock (FIFO)",
 	.props = LB_SPINS | LB_FIFO,
 	.lock_size = sizeof(struct ticket_lock),
 	.lock_align = _Alignof(struct ticket_lock),

@@ -235,8 +235,12 @@ done
 check ticket     "N=3 ROUNDS=2 TRYLOCK"  safety pass   "$ME, lock + trylock"
 check ticket     "N=2 TRYLOCK"           safety "$BME" "$ME: NOT with wrapping counters" "trylock's ABA once the counters wrap"
 check ticket     "N=2 BROKEN=1"          safety "$BME" "$ME" "ticket by load, then store"
+# ticket-faa: the same lock but for unlock's fetch-add (-DFAA).
+check ticket     "N=3 FAA"               safety pass   "$ME, ticket-faa"
+check ticket     "N=3 FAA"               sf0    pass   "$SF, ticket-faa"
+check ticket     "N=3 ROUNDS=2 TRYLOCK FAA" safety pass "$ME, lock + trylock, ticket-faa"
 
-for q in mcs clh; do
+for q in mcs clh clh_try; do
 	check $q     "N=2 TRYLOCK"           safety pass   "$ME, lock + trylock"
 	check $q     "N=2 TRYLOCK"           sf0    pass   "$SF, lock + trylock"
 	check $q     "N=2 TRYLOCK"           sf1    pass   "$SF, lock + trylock"
@@ -249,6 +253,9 @@ for q in mcs clh; do
 done
 check mcs        "N=2 BROKEN=2"          sf0    accept "$SF" "unlock does not wait for the link"
 check clh        "N=2 BROKEN=2"          sf0    accept "$SF" "unlock keeps its own node"
+check clh_try    "N=2 BROKEN=2"          sf0    accept "$SF" "unlock keeps its own node"
+check clh        "N=2 TRYLOCK BROKEN=3"  safety "$BME" "$ME, lock + trylock" "trylock enters on its pre-CAS check: the ABA"
+check clh        "N=3 TRYLOCK BROKEN=4"  safety "$BME" "$ME, lock + trylock" "trylock backs out with a store"
 
 # The futex mutexes: exclusion with processes looping forever; no lost wake-up with ROUNDS
 # acquisitions each, so that quiescence is reachable.

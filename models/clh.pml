@@ -1,107 +1,129 @@
-/* models: locks/clh.c sha256: ad351f72ae387b126e4b0bfc2a4416d85e0d2314b87235632578be46435a32b9 */
-/* clh.pml — the CLH queue lock of locks/clh.c, with its released mark in the tail word.
+/* models: locks/clh.c sha256: c7cb9dae7307224a1a321cdd3f6e6b1dab825abf318f995a2a947e99b1c91d08 */
+/* clh.pml — the CLH queue lock of locks/clh.c (plain clh: unlock is one store), with its
+ * trylock that may find an ABA on the tail. (models/clh_try.pml is clh-try.)
  *
  * State: N + 1 nodes with a `waiting` flag each: node i starts as process i's (its context),
- * node N is the dummy that init puts in the tail. `tail` = 2 * node + mark, where mark = 1
- * (CLH_RELEASED) says that node's owner released the lock with no successor; initially the
- * dummy, marked. Each process holds `node` (the one it enqueues next) and, while it holds the
- * lock, `pred` (the node it adopts at unlock).
- * lock():    store(waiting[node], 1); prev = exchange(tail, 2 * node); pred = prev / 2;
- *            if prev is not marked: spin while load(waiting[pred]).
- * trylock(): prev = load(tail); if not marked: -EBUSY; store(waiting[node], 1);
- *            compare_exchange(tail, prev -> 2 * node), -EBUSY if it failed; pred = prev / 2.
- * unlock():  if pred == NONE: -EPERM (only holders unlock here: it always passes);
- *            if compare_exchange(tail, 2 * node -> 2 * node + 1) fails (a successor has
- *            swapped in): store(waiting[node], 0);  then node = pred; pred = NONE.
+ * node N is the dummy that init puts in the tail, released (waiting 0). `tail` = the last node
+ * enqueued. Each process holds `node` (the one it enqueues next) and, while it holds the lock,
+ * `pred` (the node it adopts at unlock).
+ * lock():    store(waiting[node], 1); pred = exchange(tail, node); spin while load(waiting[pred]).
+ * trylock(): t = load(tail); if load(waiting[t]): -EBUSY;               (1: a hint)
+ *            store(waiting[node], 1); compare_exchange(tail, t -> node), -EBUSY if it failed; (2)
+ *            if !load(waiting[t]): pred = t, holds;                      (3)
+ *            else if compare_exchange(tail, node -> t): -EBUSY;          (4: backed out)
+ *            else spin while load(waiting[t]); pred = t, holds.          (5: the double race)
+ * unlock():  store(waiting[node], 0); node = pred; pred = NONE.
  * Each round a process calls lock(), or, with TRYLOCK, lock() or trylock() (a failed trylock
- * ends the round). TRYLOCK multiplies the states by about nine (nodes migrate along more
- * paths), so the runner checks it with two processes for everything and with three for
- * mutual exclusion.
- * timedlock(): polls trylock() until the deadline (locks/deadline.h): a run of trylock()
- * calls (a failed one only rewrites the caller's own unqueued node); it does not change the
- * protocol, and the TRYLOCK configurations cover it.
- * Abstractions: node addresses are node numbers; cpu_relax changes nothing; the LB_TEST_HOOKS
- * turn bookkeeping is left out.
+ * ends the round). The ABA of the header needs a node to be passed, adopted and relocked
+ * between a trylock's steps 1 and 2: with N = 2 the other process does exactly that (the dummy
+ * comes back as tail relocked), and the double race of step 5 needs a third process to swap
+ * in between steps 2 and 4: N = 3 with TRYLOCK covers it.
+ * timedlock(): polls trylock() until the deadline (locks/deadline.h): a run of trylock() calls;
+ * the TRYLOCK configurations cover it.
+ * Abstractions: node addresses are node numbers; cpu_relax changes nothing; the type-stable free
+ * list is not modelled (nodes never leave the model: what it guarantees in C, that step 1 reads
+ * a node, holds here by construction); the LB_TEST_HOOKS turn bookkeeping is left out.
  *
- * Checked: mutual exclusion; starvation freedom of lock().
+ * Checked: mutual exclusion (lock; lock + trylock, including the ABA and the double race);
+ * starvation freedom of lock().
  * BROKEN == 1: the exchange on tail is a load then a store: two processes can both take the
  *   same released tail and enter together.
  * BROKEN == 2: unlock keeps its own node instead of adopting the predecessor's: relocking
  *   stores waiting = 1 into the node its successor may not yet have seen cleared, and the two
  *   wait for each other forever (starvation freedom fails).
+ * BROKEN == 3: trylock trusts its step-1 check: it enters after a successful CAS without
+ *   reading the predecessor's flag again. The ABA (the tail node relocked between the check
+ *   and the CAS) then lets it in beside the holder: caught by the exclusion assertion.
+ * BROKEN == 4: trylock backs out unconditionally (a store of t into tail instead of the CAS of
+ *   step 4): a lock() caller that swapped in behind it is cut out of the queue and the next
+ *   arrival queues behind t beside it: caught by the exclusion assertion.
  */
 #include "common.pml"
 
 #define NONE 255
-#define MARKED(t) ((t) % 2 == 1)
-byte tail = 2 * N + 1;
+byte tail = N;
 bool waiting[N + 1];
 
 active [N] proctype P()
 {
-	byte node = _pid, pred = NONE, prev;
+	byte node = _pid, pred = NONE, t;
 	bool ok;
 	do
 	:: if
 		:: want[_pid] = 1;
 			waiting[node] = 1;
 #if BROKEN == 1
-			prev = tail;
-			tail = 2 * node;
+			pred = tail;
+			tail = node;
 #else
-			atomic { prev = tail; tail = 2 * node };
+			atomic { pred = tail; tail = node };
 #endif
-			pred = prev / 2;
-			if
-			:: !MARKED(prev) ->
-				prev = 0;
-				do
-				:: !waiting[pred] -> break
-				:: else -> skip
-				od
-			:: else -> prev = 0
-			fi;
+			do
+			:: !waiting[pred] -> break
+			:: else -> skip
+			od;
 			ok = 1
 #ifdef TRYLOCK
-		:: prev = tail;
+		:: t = tail;
 			if
-			:: !MARKED(prev) -> ok = 0
+			:: waiting[t] -> ok = 0
 			:: else ->
 				waiting[node] = 1;
 				atomic {
 					if
-					:: tail == prev -> tail = 2 * node; ok = 1
+					:: tail == t -> tail = node; ok = 1
 					:: else -> ok = 0
 					fi
 				};
 				if
-				:: ok -> pred = prev / 2
+				:: ok ->
+#if BROKEN == 3
+					skip
+#else
+					if
+					:: !waiting[t] -> skip
+					:: else ->
+#if BROKEN == 4
+						tail = t; ok = 0
+#else
+						atomic {
+							if
+							:: tail == node -> tail = t; ok = 0
+							:: else
+							fi
+						};
+						if
+						:: ok ->
+							do
+							:: !waiting[t] -> break
+							:: else -> skip
+							od
+						:: else
+						fi
+#endif
+					fi
+#endif
 				:: else
 				fi;
-				prev = 0
-			fi
+				if
+				:: ok -> pred = t
+				:: else
+				fi
+			fi;
+			t = 0
 #endif
 		fi;
 		if
 		:: ok ->
 			critical_section();
 			assert(pred != NONE); /* else unlock would return -EPERM */
-			atomic {
-				if
-				:: tail == 2 * node -> tail = 2 * node + 1; ok = 0
-				:: else
-				fi
-			};
-			if
-			:: ok -> waiting[node] = 0
-			:: else
-			fi;
+			waiting[node] = 0;
 #if BROKEN != 2
 			node = pred;
 #endif
 			pred = NONE
 		:: else
 		fi;
-		prev = 0; ok = 0
+		ok = 0
 	od
 }

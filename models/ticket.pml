@@ -1,11 +1,16 @@
-/* models: locks/ticket.c sha256: 2f4be7c38dc105b812982c66f35f14060ab6f475a5d92d4f995251c33c443053 */
-/* ticket.pml — the ticket spinlock of locks/ticket.c.
+/* models: locks/ticket.c sha256: a7a6e9f2f378d32b063b9bbbd9f4d881beef3d14a065d828304ade2c8998090e */
+/* models: locks/ticket_faa.c sha256: 92bcb09709226c02670b72a5ca84296b00f98ca63923497b74685f2f94bb25ad */
+/* ticket.pml — the ticket spinlocks of locks/ticket.c (ticket) and locks/ticket_faa.c
+ * (ticket-faa, -DFAA). They differ only in unlock: a load and a store of serving + 1, or one
+ * fetch-add; with one writer of `serving` (the holder) the two store the same value, and the
+ * model checks both so that the claim is checked rather than assumed.
  *
  * State: `next` (the next ticket to hand out) and `serving` (the ticket that may hold the lock).
  * lock():    me = fetch_add(next, 1); spin until load(serving) == me.
  * trylock(): s = load(serving); compare_exchange(next, s -> s + 1); holds if it succeeded,
  *            else -EBUSY.
- * unlock():  s = load(serving); store(serving, s + 1).
+ * unlock():  s = load(serving); store(serving, s + 1).      (ticket)
+ *            fetch_add(serving, 1).                        (ticket-faa, -DFAA)
  * Each round a process calls lock(), or, with TRYLOCK, lock() or trylock() (a failed trylock
  * ends the round without entering).
  * The counters: the C file's are 64-bit and never wrap in practice. Two models of them:
@@ -78,8 +83,12 @@ active [N] proctype P()
 		if
 		:: ok ->
 			critical_section();
+#ifdef FAA
+			atomic { serving = INC(serving) }
+#else
 			s = serving;
 			serving = INC(s)
+#endif
 		:: else
 		fi;
 		me = 0; s = 0; ok = 0

@@ -50,7 +50,8 @@ static void list_usage(FILE *f)
 	fprintf(f, "usage: lockbench list [--format table|csv|markdown]\n"
 		   "\n"
 		   "The registered locks (and those of any --plugin), in registry order: name,\n"
-		   "properties, the bytes of one lock and of one per-thread context, description.\n"
+		   "properties, the bytes of one lock and of one per-thread context, family (table\n"
+		   "and csv: the group plots and tables use, from the properties), description.\n"
 		   "\n"
 		   "  --format F   table (default), csv, or markdown (the README's table of locks is\n"
 		   "               generated with it)\n"
@@ -67,7 +68,7 @@ static void list_usage(FILE *f)
 static void list_print(enum list_format fmt)
 {
 	size_t nreg = lb_lock_count();
-	int wname = 4, wprops = 10;
+	int wname = 4, wprops = 10, wfamily = 6;
 	char props[160];
 	const struct lb_lock_ops *o;
 	for (size_t i = 0; (o = lockset_at(i)); i++) {
@@ -76,13 +77,15 @@ static void list_print(enum list_format fmt)
 			wname = (int)strlen(o->name);
 		if ((int)strlen(props) > wprops)
 			wprops = (int)strlen(props);
+		if ((int)strlen(lb_lock_family(o)) > wfamily)
+			wfamily = (int)strlen(lb_lock_family(o));
 	}
 
 	if (fmt == LIST_TABLE)
-		printf("%-*s  %-*s  %10s  %9s  %s\n", wname, "lock", wprops, "properties",
-		       "lock_bytes", "ctx_bytes", "description");
+		printf("%-*s  %-*s  %10s  %9s  %-*s  %s\n", wname, "lock", wprops, "properties",
+		       "lock_bytes", "ctx_bytes", wfamily, "family", "description");
 	else if (fmt == LIST_CSV)
-		printf("lock,properties,lock_bytes,ctx_bytes,description\n");
+		printf("lock,properties,lock_bytes,ctx_bytes,family,description\n");
 	/* The table is the whole output (the README's between its markers): no doc_table_end. */
 	struct doc md;
 	doc_init(&md, stdout, false, DOC_MD_CELLS);
@@ -94,12 +97,13 @@ static void list_print(enum list_format fmt)
 		props_str(o, i >= nreg, props, sizeof props);
 		switch (fmt) {
 		case LIST_TABLE:
-			printf("%-*s  %-*s  %10zu  %9zu  %s\n", wname, o->name, wprops, props,
-			       o->lock_size, o->ctx_size, o->description);
+			printf("%-*s  %-*s  %10zu  %9zu  %-*s  %s\n", wname, o->name, wprops, props,
+			       o->lock_size, o->ctx_size, wfamily, lb_lock_family(o), o->description);
 			break;
 		case LIST_CSV:
 			output_csv_field(stdout, o->name);
-			printf(",%s,%zu,%zu,", props, o->lock_size, o->ctx_size);
+			/* The family has no comma (lock.h's list), so it needs no quoting. */
+			printf(",%s,%zu,%zu,%s,", props, o->lock_size, o->ctx_size, lb_lock_family(o));
 			output_csv_field(stdout, o->description);
 			putchar('\n');
 			break;

@@ -72,7 +72,7 @@ static void test_list(void)
 	for (size_t i = 0; i < nlocks; i++)
 		CHECK(strstr(r->out, lockset_at(i)->name) != NULL);
 	CHECK_EQ(RUN(-1, "list", "--format", "csv"), 0);
-	CHECK(strncmp(r->out, "lock,properties,lock_bytes,ctx_bytes,description\n", 49) == 0);
+	CHECK(strncmp(r->out, "lock,properties,lock_bytes,ctx_bytes,family,description\n", 56) == 0);
 	CHECK_EQ(count_lines(r->out), nlocks + 1);
 	CHECK_EQ(RUN(-1, "list", "--format=markdown"), 0);
 	CHECK_EQ(count_lines(r->out), nlocks + 2);
