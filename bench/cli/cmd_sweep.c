@@ -76,7 +76,9 @@ static void sweep_usage(FILE *f)
 		"Runs every registered lock over thread counts and two critical sections, and at cs 0\n"
 		"(the lock-cost points, `null` beside them as the floor: its only use in a sweep),\n"
 		"several repetitions each, into results/<host>-<UTC time>/ with plots and a report.\n\n"
-		"  --locks NAME,...     locks to run (default: every lock but not-a-lock ones)\n"
+		"  --locks NAME,...     locks to run, or `all` for every lock (default: 18 locks, one or\n"
+		"                       more of each family; with --read-pct: the rwlocks and\n"
+		"                       pthread-mutex)\n"
 		"  --threads N,...      thread counts (default: 1..CPUs, CPUs+1, 2xCPUs; powers of two\n"
 		"                       in between past 8 CPUs; oversubscription is always included)\n"
 		"  --cs NS,...          critical sections (default: %uns,%uns; --quick: %uns)\n"
@@ -256,7 +258,7 @@ static bool changes_plan(int opt)
 
 /* The options a user left out, so the defaults can follow --quick wherever it appears. */
 struct sweep_given {
-	bool locks, threads, cs, reps, duration, warmup;
+	bool locks, all_locks, threads, cs, reps, duration, warmup;
 };
 
 /* One option into *o: 0, or -1 after printing why not. */
@@ -264,7 +266,11 @@ static int sweep_option(int opt, const char *arg, struct sweep_opts *o, struct s
 			bool resuming)
 {
 	switch (opt) {
-	case OPT_LOCKS: return g->locks = true, parse_locks(arg, o) ? -1 : 0;
+	case OPT_LOCKS:
+		g->locks = true;
+		if (strcmp(arg, "all") == 0)
+			return g->all_locks = true, 0;
+		return g->all_locks = false, parse_locks(arg, o) ? -1 : 0;
 	case OPT_THREADS:
 		g->threads = true;
 		if (parse_uint_list(arg, 1, LB_MAX_THREADS, o->threads, MAX_SWEEP_THREADS,
@@ -333,11 +339,18 @@ static int sweep_option(int opt, const char *arg, struct sweep_opts *o, struct s
 /* What the user left out, from --quick and the lock set. */
 static int sweep_defaults(struct sweep_opts *o, const struct sweep_given *g)
 {
-	if (!g->locks) {
+	if (!g->locks || g->all_locks) {
 		o->nlocks = 0;
 		for (size_t i = 0; lockset_at(i); i++) {
 			const struct lb_lock_ops *ops = lockset_at(i);
 			if (ops->props & (LB_NOT_A_LOCK | LB_TEST_ONLY))
+				continue;
+			/* Without --locks: the default set (sweep_plan.c), or with --read-pct the
+			 * rwlocks below; --locks all: every lock. */
+			bool in_default = false;
+			for (const char *const *n = sweep_default_locks; *n; n++)
+				in_default |= strcmp(*n, ops->name) == 0;
+			if (!g->all_locks && !o->read_pct_given && !in_default)
 				continue;
 			/* Reader-writer locks with --read-pct (and pthread-mutex, the baseline), and
 			 * only then. */

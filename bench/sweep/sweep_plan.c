@@ -44,6 +44,20 @@ void sweep_default_threads(struct sweep_opts *o, unsigned ncpus)
 	o->nthreads = u;
 }
 
+/* Each family's classic and its best candidates (docs/PERFORMANCE.md): what "which lock?" is
+ * usually between. The rest (semaphores, reentrant and recursive mutexes, the array and
+ * partitioned tickets, the other references, the rwlocks without --read-pct) are one
+ * `--locks all` away. 18 locks: 1 thread to 2 × CPUs on 2 CPUs ends in about 2 minutes. */
+const char *const sweep_default_locks[] = {
+	"pthread-mutex", "pthread-adaptive", "futex", "futex-spin", "futex-osq",  /* sleeping */
+	"pthread-spin", "tas", "ttas",                                            /* spinning */
+	"ticket", "mcs", "clh", "qspinlock", "hemlock", "reciprocating",          /* fifo queue */
+	"mcs-park", "bounded-park",                       /* fifo queue that parks: oversubscription */
+	"cna",                                                                    /* numa */
+	"ck-mcs",                                                                 /* reference */
+	NULL,
+};
+
 void sweep_point_key(char *buf, size_t len, const char *lock, unsigned permits, unsigned threads,
 		     unsigned long long cs_ns, unsigned long long ncs_ns)
 {
