@@ -324,18 +324,9 @@ static void flags_sentence(struct doc *d, const struct report_set *s)
 	doc_para_end(d);
 }
 
-int report_summary_section(struct doc *d, const struct report_set *s)
+/* The answers, the collapse and the flags of one host's points (s->pts[0..npts)). */
+static int summary_body(struct doc *d, const struct report_set *s, struct verdict_cell *cell)
 {
-	struct verdict_cell *cell = malloc(2 * sizeof *cell);
-	if (!cell)
-		return -ENOMEM;
-	doc_heading(d, 2, "summary", "Summary");
-	doc_para_start(d, "note");
-	doc_text(d, "Which lock to use, by throughput, for each critical section and regime this "
-		    "set measured; written from the verdicts of What wins where: a lock is named only "
-		    "when its spread overlaps no other lock's. Each figure points at its row of "
-		    "summary.csv.");
-	doc_para_end(d);
 	int rc = 0;
 	doc_raw(d, d->html ? "<ul class=\"summary\">\n" : "");
 	for (size_t k = 0; k < s->ncs && !rc; k++)
@@ -357,9 +348,53 @@ int report_summary_section(struct doc *d, const struct report_set *s)
 				rc = collapse_sentences(d, s, k, &cell[0], &cell[1]);
 		doc_raw(d, d->html ? "</ul>\n" : "\n");
 	}
+	if (!rc)
+		flags_sentence(d, s);
+	return rc;
+}
+
+int report_summary_section(struct doc *d, const struct report_set *s)
+{
+	struct verdict_cell *cell = malloc(2 * sizeof *cell);
+	if (!cell)
+		return -ENOMEM;
+	doc_heading(d, 2, "summary", "Summary");
+	doc_para_start(d, "note");
+	doc_text(d, "Which lock to use, by throughput, for each critical section and regime this "
+		    "set measured; written from the verdicts of What wins where: a lock is named only "
+		    "when its spread overlaps no other lock's. Each figure points at its row of "
+		    "summary.csv.");
+	if (s->nhosts > 1)
+		doc_textf(d, " A merged set of %zu hosts: the answer for each host, from its own "
+			     "points (a lock's ranking changes with the machine).", s->nhosts);
+	doc_para_end(d);
+	int rc = 0;
+	if (s->nhosts <= 1) {
+		rc = summary_body(d, s, cell);
+	} else {
+		/* Each host through the same code: a view of the set holding its points only, its
+		 * own CPU count (the most threads its points do not call oversubscribed). */
+		struct report_set *h = malloc(sizeof *h);
+		if (!h)
+			rc = -ENOMEM;
+		for (size_t i = 0; !rc && i < s->nhosts; i++) {
+			*h = *s;
+			h->pts = s->pts + s->host_start[i];
+			h->npts = s->host_n[i];
+			h->nhosts = 1;
+			h->cpus = 0;
+			for (size_t p = 0; p < h->npts; p++)
+				if (h->pts[p].regime != REGIME_OVERSUBSCRIBED && h->pts[p].threads > h->cpus)
+					h->cpus = h->pts[p].threads;
+			char id[96], title[160];
+			snprintf(id, sizeof id, "summary-%s", s->hosts[i]);
+			snprintf(title, sizeof title, "On %s (%u CPU%s)", s->hosts[i], h->cpus,
+				 h->cpus == 1 ? "" : "s");
+			doc_heading(d, 3, id, title);
+			rc = summary_body(d, h, cell);
+		}
+		free(h);
+	}
 	free(cell);
-	if (rc)
-		return rc;
-	flags_sentence(d, s);
-	return 0;
+	return rc;
 }

@@ -136,6 +136,9 @@ check "… the report has a section per host" grep -q '^## Hosts' two/report.md
 check "… and the which-lock-on-which-machine table with both hosts" \
 	bash -c "grep -q '^## Which lock on which machine' two/report.md && grep -q '| critical section | regime | hA | hB |' two/report.md"
 check "… its HTML has them too" grep -q 'id="which-lock-where"' two/report.html
+check "… the summary answers for each host from its own points" \
+	bash -c "grep -q '^### On hA (' two/report.md && grep -q '^### On hB (' two/report.md"
+check "… and report --summary prints both" bash -c "'$lb' report --summary two | grep -c '^### On h[AB] (' | grep -qx 2"
 "$lb" compare --host hA --host hB two >compare.out 2>compare.err
 rc=$?
 check "compare --host hA --host hB exits 0 (got $rc: $(head -c 200 compare.err))" test $rc = 0
