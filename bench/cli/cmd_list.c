@@ -27,7 +27,7 @@ static const struct {
 	{ LB_BOUNDED, "bounded" },     { LB_TSAN_OPAQUE, "tsan-opaque" },
 	{ LB_TEST_ONLY, "test-only" }, { LB_REFERENCE, "reference" },
 	{ LB_BYPASS_BOUNDED, "bypass-bounded" },
-	{ LB_RW, "rw" },
+	{ LB_RW, "rw" },               { LB_NUMA_AWARE, "numa" },
 };
 
 /* Space-separated, so that no output format needs to quote it. */
@@ -63,7 +63,10 @@ static void list_usage(FILE *f)
 		   "arrival order), ctx (needs a per-thread context), reentrant, counting (accepts\n"
 		   "--permits > 1), not-a-lock (no exclusion: `null`), owner-checked (refuses a\n"
 		   "non-owner unlock), bounded (refuses a release past its count), tsan-opaque,\n"
-		   "test-only, reference (Concurrency Kit), plugin (loaded with --plugin).\n");
+		   "test-only, reference (Concurrency Kit), bypass-bounded (not FIFO, but a waiter is\n"
+		   "overtaken a bounded number of times), rw (reader-writer: shared mode for\n"
+		   "--read-pct), numa (hands over within a cluster first), plugin (loaded with\n"
+		   "--plugin).\n");
 }
 
 /* One row per lock, registry then plugins, in `fmt`. */

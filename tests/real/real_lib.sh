@@ -23,11 +23,12 @@ locks_where() {
 		(inc == "" || p ~ inc) && (exc == "" || p !~ exc) { print $1 }'
 }
 mutex_locks() { locks_where "" " (not-a-lock|test-only) "; }
-# fifo_spinner LOCK: LOCK spins and grants in FIFO order (or with a bounded bypass), so it hands over only when the next
+# fifo_spinner LOCK: LOCK spins and grants in FIFO order (or with a bounded bypass, or from a NUMA
+# queue), so it hands over only when the next
 # waiter is on a CPU: with more runnable threads than CPUs (oversubscribed, or a busy machine)
 # 10^1..10^2 handovers a second (measured on this 2-CPU machine under load). Tests give such
 # locks smaller counts where waiters queue up.
-fifo_spinner() { locks_where " spin .*(fifo|bypass-bounded) | (fifo|bypass-bounded) .*spin " "" | grep -qx "$1"; }
+fifo_spinner() { locks_where " spin .*(fifo|bypass-bounded|numa) | (fifo|bypass-bounded|numa) .*spin " "" | grep -qx "$1"; }
 # spinner LOCK: LOCK waits spinning (FIFO or not).
 spinner() { locks_where " spin " "" | grep -qx "$1"; }
 null_lock() { locks_where " not-a-lock " " test-only " | head -1; }
