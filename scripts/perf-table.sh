@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/perf-table.sh [--reps N] [--duration T] [--warmup T] LOCKBENCH [OUT.md]
 #
-# Every registered lock (the registry, via `lockbench sweep`'s default lock set, so a new lock is
+# Every registered lock (the registry, as `lockbench list` names them, so a new lock is
 # in it without touching this script) at three points, as a Markdown table grouped by family
 # (`lockbench list`'s family column), each lock beside the best lock of its family:
 #   - 1 thread, --cs 0 --ncs 0: the uncontended cost of lock+unlock, ns per operation
@@ -75,7 +75,9 @@ fi
 
 t0=$(date +%s)
 sweep_rc=0
-"$lb" sweep --threads "$threads" --cs 50ns --ncs 100ns --reps "$reps" --duration "$duration" \
+# Every lock but not-a-lock and test-only ones, rwlocks included (as mutexes: no --read-pct).
+locks=$("$lb" list --format csv | awk -F, 'NR > 1 && $2 !~ /not-a-lock|test-only/ { printf "%s%s", n++ ? "," : "", $1 }')
+"$lb" sweep --locks "$locks" --threads "$threads" --cs 50ns --ncs 100ns --reps "$reps" --duration "$duration" \
 	--warmup "$warmup" --no-report --no-probe --out "$work/set" >"$work/sweep.log" 2>&1 || sweep_rc=$?
 t1=$(date +%s)
 load_after=$(load)

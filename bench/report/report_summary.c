@@ -293,7 +293,8 @@ static int collapse_sentences(struct doc *d, const struct report_set *s, size_t 
 		mops_figure(d, col[i].in, col[i].in->mops.median);
 		doc_textf(d, " at %u threads → ", col[i].in->threads);
 		mops_figure(d, col[i].over, col[i].over->mops.median);
-		doc_textf(d, " at %u. Avoid them where threads can outnumber CPUs.", col[i].over->threads);
+		doc_textf(d, " at %u. Avoid %s where threads can outnumber CPUs.", col[i].over->threads,
+			  members > 1 ? "them" : "it");
 		doc_raw(d, d->html ? "</li>\n" : "\n");
 	}
 	return 0;
