@@ -85,8 +85,8 @@
  * often than the production ones would, but for that first miss. The count
  * is 32 bits: 4G acquisitions per lock before it wraps, far beyond any test. trylock's CAS is
  * numbered too (it places an acquisition), so the turns stay one sequence whichever is used.
- * The negative control, lb_qspinlock_overtaking_ops (test builds only, never registered), is
- * this code with one planted defect: its pending path ignores the tail while the lock is held,
+ * The negative control, lb_qspinlock_overtaking_lock (test builds only; locks_fifo runs it as
+ * lb_qspinlock_ops with this lock()), is this code with one planted defect: its pending path ignores the tail while the lock is held,
  * so a thread arriving behind a queue becomes the pending waiter and overtakes the queue head.
  * Exclusion still holds (it only takes pending over a held lock, and undoes it otherwise); only
  * the order is wrong, and locks_fifo must see it.
@@ -490,28 +490,11 @@ const struct lb_lock_ops lb_qspinlock_ops = {
 };
 
 #ifdef LB_TEST_HOOKS
-/* The negative control for locks_fifo (see the header): never in the registry. */
-static int qs_overtaking_lock(void *lock, void *ctx)
+/* The negative control for locks_fifo (see the header): qspinlock's lock() with the planted
+ * defect. Not a lock of its own: the test uses lb_qspinlock_ops with this as its lock. */
+int lb_qspinlock_overtaking_lock(void *lock, void *ctx);
+int lb_qspinlock_overtaking_lock(void *lock, void *ctx)
 {
 	return qs_lock_common(lock, ctx, 1);
 }
-
-const struct lb_lock_ops lb_qspinlock_overtaking_ops = {
-	.name = "qspinlock-overtaking",
-	.description = "test-only: qspinlock whose pending path ignores the queue (not FIFO)",
-	.props = LB_SPINS | LB_NEEDS_CTX | LB_TEST_ONLY,
-	.lock_size = sizeof(struct qs_lock),
-	.lock_align = _Alignof(struct qs_lock),
-	.ctx_size = sizeof(struct qs_node),
-	.ctx_align = _Alignof(struct qs_node),
-	.init = qs_init,
-	.destroy = qs_destroy,
-	.ctx_init = qs_ctx_init,
-	.ctx_destroy = qs_ctx_destroy,
-	.lock = qs_overtaking_lock,
-	.unlock = qs_unlock,
-	.trylock = qs_trylock,
-	.timedlock = qs_timedlock,
-	.turn = qs_turn,
-};
 #endif
