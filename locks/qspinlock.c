@@ -82,14 +82,16 @@
  * relaxed loads, which change nothing: a CAS whose guess at the count is stale (its first try,
  * or a relaxed read) fails and retries with the word it read. The count never moves without the
  * low half moving too (every doorway RMW changes the low half), so these loops retry no more
- * often than the production ones would, but for that first miss. The count
- * is 32 bits: 4G acquisitions per lock before it wraps, far beyond any test. trylock's CAS is
+ * often than the production ones would, but for that first miss. The count is 32 bits: 4G
+ * acquisitions per lock before it wraps, far beyond any test. trylock's CAS is
  * numbered too (it places an acquisition), so the turns stay one sequence whichever is used.
  * The negative control, lb_qspinlock_overtaking_lock (test builds only; locks_fifo runs it as
- * lb_qspinlock_ops with this lock()), is this code with one planted defect: its pending path ignores the tail while the lock is held,
- * so a thread arriving behind a queue becomes the pending waiter and overtakes the queue head.
- * Exclusion still holds (it only takes pending over a held lock, and undoes it otherwise); only
- * the order is wrong, and locks_fifo must see it.
+ * lb_qspinlock_ops with this lock()), is this code with one planted defect: its pending path
+ * ignores the tail while the lock is held, so a thread arriving behind a queue becomes the
+ * pending waiter and overtakes the queue head. Exclusion still holds (it takes pending only
+ * over a held lock, and undoes it otherwise, so the head, which waits for pending to clear,
+ * never meets a pending waiter that has not yet seen the lock held); only the order is wrong,
+ * and locks_fifo must see it.
  * Oversubscription: collapses, as mcs: the queue head is handed to the next node even when its
  * thread is preempted, and a node preempted between its swap and its link stalls the head.
  * Context: the queue node, one cache line (LB_NEEDS_CTX), registered in the global table at
@@ -129,14 +131,12 @@ struct qs_node {
 
 #ifdef LB_TEST_HOOKS
 /* The test build's word: the production word in the low half, the doorway count in the high. */
-typedef uint64_t qs_word_t;
 #define QS_COUNT_ONE ((uint64_t)1 << 32)
 #define QS_COUNT_MASK 0xffffffff00000000u
 struct qs_lock {
 	_Atomic uint64_t word;
 } LB_CACHE_ALIGNED;
 #else
-typedef uint32_t qs_word_t;
 struct qs_lock {
 	atomic_uint word;
 } LB_CACHE_ALIGNED;
@@ -161,8 +161,8 @@ static int qs_word_take_free(struct qs_lock *l, struct qs_node *n, uint32_t *val
 }
 
 /* Doorway when it places us: the pending fetch-or (acquire). Returns the word before it.
- * `overtaking` is the negative control's planted defect (see the header): in this build it is
- * always 0 and placed() is never needed, the fetch-or is the whole step. */
+ * `overtaking` is the negative control's planted defect (see the header); it only changes which
+ * fetch-or places us, which this build need not know (it keeps no count). */
 static uint32_t qs_word_set_pending(struct qs_lock *l, struct qs_node *n, int overtaking)
 {
 	(void)n;

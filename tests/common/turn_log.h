@@ -48,9 +48,10 @@ struct tl_log {
  * queue up and no thread does all its turns before the next is even scheduled. */
 extern const struct tl_shape tl_shape_queue;
 
-/* One run on a fresh lock, for the test named `test` (in the one-line error that ends it). Fills *log (log->err says whether it went through; a log with an
- * error still holds what was logged). threads must be 1 .. TL_MAX_THREADS (else -EINVAL);
- * a thread that cannot be started ends the test with one line (tu_die). */
+/* One run on a fresh lock, for the test named `test` (in the one-line error that ends it). Fills
+ * *log (log->err says whether it went through; a log with an error still holds what was logged).
+ * threads must be 1 .. TL_MAX_THREADS (else -EINVAL); a thread that cannot be started ends the
+ * test with one line (tu_die). */
 void tl_run(const char *test, const struct lb_lock_ops *ops, const struct tl_shape *shape,
 	    unsigned threads, uint64_t per_thread, struct tl_log *log);
 void tl_log_free(struct tl_log *log);

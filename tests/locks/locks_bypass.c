@@ -1,19 +1,19 @@
 /* locks_bypass.c — LB_BYPASS_BOUNDED locks keep their stated bypass bound.
  *
- * The run is turn_log.h's: N threads repeatedly lock() a lock built with the test-only `turn`
- * hook (counted from 1 in doorway order), each logging (its thread, its turn) inside the
- * critical section, so the log is the order of the acquisitions. An acquisition with turn t is overtaken by every acquisition logged
- * before it with a turn > t: a later arrival served first. The check, for every lock whose props
- * have LB_BYPASS_BOUNDED: no waiter is overtaken more than bypass_bound times by any one other
- * thread (and so at most bypass_bound x (threads - 1) times in all, which is printed too).
- * Why per thread: a lock whose waiters are overtaken at most B times in all is overtaken at most
- * B times by each thread, so this reading holds every lock with a total bound too; and the
- * bounded-bypass locks of the literature (reciprocating locks: once per other thread) bound
- * only the count per thread, since the total grows with the number of threads.
- * Also checked: every lock() returned 0, the turns are 1..n, each once (else the hook itself is
- * wrong and the count means nothing), and the lock had real choices (at least MIN_CONTENDED
- * acquisitions made while another thread waited; else the run is repeated, a bounded number of
- * times, and the check fails if it never got there).
+ * The run is turn_log.h's: N threads repeatedly lock() a lock built with the test-only `turn` hook
+ * (counted from 1 in doorway order), each logging (its thread, its turn) inside the critical
+ * section, so the log is the order of the acquisitions. An acquisition with turn t is overtaken by
+ * every acquisition logged before it with a turn > t: a later arrival served first. The check, for
+ * every lock whose props have LB_BYPASS_BOUNDED: no waiter is overtaken more than bypass_bound
+ * times by any one other thread (and so at most bypass_bound x (threads - 1) times in all, which
+ * is printed too). Why per thread: a lock whose waiters are overtaken at most B times in all is
+ * overtaken at most B times by each thread, so this reading holds every lock with a total bound
+ * too; and the bounded-bypass locks of the literature (reciprocating locks: once per other thread)
+ * bound only the count per thread, since the total grows with the number of threads. Also checked:
+ * every lock() returned 0, the turns are 1..n, each once (else the hook itself is wrong and the
+ * count means nothing), and the lock had real choices (at least MIN_CONTENDED acquisitions made
+ * while another thread waited; else the run is repeated, a bounded number of times, and the check
+ * fails if it never got there).
  *
  * Counting: thread j's entries have increasing turns in log order, so the ones logged before
  * position p form a prefix of its sequence, as do its ones with turn < t_p; those of the first

@@ -1,17 +1,17 @@
 /* locks_overtake.c — an LB_BYPASS_BOUNDED lock overtakes a waiter at most bypass_bound times.
  *
- * The run is turn_log.h's: N threads repeatedly lock() a lock built with the test-only `turn`
- * hook (counted from 1 in doorway order), each logging (its thread, its turn) inside the
- * critical section, so the log is the acquisition order. A waiter with turn t has been overtaken by thread j once for every
- * acquisition of j logged before its own whose turn is later than t. The check: the turns logged
- * are exactly 1..n (every doorway made one acquisition, so the hook numbers doorways and nothing
- * else), and no waiter was overtaken more than ops->bypass_bound times by any one thread: the
- * reading of bypass_bound that tests/locks/locks_bypass.c applies (reciprocating bounds the
- * count per thread; a lock that bounds the total, as bounded-park does, bounds it per thread
- * too). The largest counts seen, per thread and in all, are printed: how close the run came.
- * Why a second test beside locks_bypass.c: that one takes 4 x 100 acquisitions, as locks_fifo,
- * so that slow spinning queue locks finish; a bound of 256 is never approached there. This one
- * takes 4 x 3000, which only sleeping or barging locks can afford, and is skipped for
+ * The run is turn_log.h's: N threads repeatedly lock() a lock built with the test-only `turn` hook
+ * (counted from 1 in doorway order), each logging (its thread, its turn) inside the critical
+ * section, so the log is the acquisition order. A waiter with turn t has been overtaken by thread
+ * j once for every acquisition of j logged before its own whose turn is later than t. The check:
+ * the turns logged are exactly 1..n (every doorway made one acquisition, so the hook numbers
+ * doorways and nothing else), and no waiter was overtaken more than ops->bypass_bound times by any
+ * one thread: the reading of bypass_bound that tests/locks/locks_bypass.c applies (reciprocating
+ * bounds the count per thread; a lock that bounds the total, as bounded-park does, bounds it per
+ * thread too). The largest counts seen, per thread and in all, are printed: how close the run
+ * came. Why a second test beside locks_bypass.c: that one takes 4 x 100 acquisitions, as
+ * locks_fifo, so that slow spinning queue locks finish; a bound of 256 is never approached there.
+ * This one takes 4 x 3000, which only sleeping or barging locks can afford, and is skipped for
  * LB_SPINS locks. (Written on the oversub branch before locks_bypass.c landed.)
  *
  * Negative control: the same log judged against a planted bound of 0 (the lock's ops with
