@@ -356,16 +356,48 @@ check cna        "N=3"                   sf2    pass   "$SF"
 check cna        "N=3 BROKEN=1"          safety "assert:runlen<=" "$CB" "no departure at the bound"
 check cna        "N=3 BROKEN=2"          safety "assert:runlen<=" "$CB" "leaving forgets the secondary queue"
 
+# HMCS (hmcs.pml): processes 0, 1 in one cluster, 2 in the other; threshold T = 2, so
+# cluster_bound = 1. Safety is exclusion and the bound (consecutive entries within a cluster
+# while a remote process is enqueued globally <= cluster_bound + 1, as for cna); starvation
+# freedom for a local process and the remote one; no lost handoff (ROUNDS, the end check).
+HB="$ME, cluster bound"
+check hmcs       "N=3"                   safety pass   "$HB"
+check hmcs       "N=3"                   sf0    pass   "$SF"
+check hmcs       "N=3"                   sf2    pass   "$SF"
+check hmcs       "N=3 ROUNDS=2"          safety reach  "$HB, no lost handoff"
+check hmcs       "N=3 ROUNDS=1 TRYLOCK"  safety reach  "$HB, no lost handoff, lock + trylock"
+check hmcs       "N=3 BROKEN=1"          safety "assert:runlen<=" "$HB" "local pass past the threshold"
+check hmcs       "N=3 ROUNDS=2 BROKEN=2" safety "assert:finished==" "$HB, no lost handoff" "global level never released"
+check hmcs       "N=3 BROKEN=3"          safety "$BME" "$HB" "ACQUIRE_PARENT taken for a local pass"
+
+# C-BO-MCS (cbo_mcs.pml): a global TAS over per-cluster MCS, bound T = 2 local holders per
+# tenure. Exclusion and the tenure bound; no lost handoff. cluster_bound is 0 (none stated):
+# a cluster bound and starvation freedom are shown NOT to hold (the global TAS is unfair).
+CT="$ME, tenure <= T holders"
+check cbo_mcs    "N=3"                   safety pass   "$CT"
+check cbo_mcs    "N=3 TRYLOCK"           safety reach  "$CT, lock + trylock"
+check cbo_mcs    "N=3 ROUNDS=2"          safety reach  "$CT, no lost handoff"
+check cbo_mcs    "N=3 ROUNDS=1 TRYLOCK"  safety reach  "$CT, no lost handoff, lock + trylock"
+check cbo_mcs    "N=3 CLAIM_BOUND=1"     safety "assert:runlen<=" "cluster bound: NOT a property of cbo_mcs" "a cluster wins the TAS back"
+check cbo_mcs    "N=3"                   sf2    accept "$SF: NOT a property of cbo_mcs"
+check cbo_mcs    "N=3 BROKEN=1"          safety "assert:tenure<=" "$CT" "local pass past the bound"
+check cbo_mcs    "N=3 ROUNDS=2 BROKEN=2" safety "assert:finished==" "$CT, no lost handoff" "global word never freed"
+check cbo_mcs    "N=3 BROKEN=3"          safety "$BME" "$CT" "TAKE_GLOBAL taken for a pass"
+
 # Linux's qspinlock: fast path, pending bit, MCS queue in one word. Starvation freedom at N = 2
-# (at N = 3 its search does not finish within the budget; exclusion at N = 3 takes ~10 s).
+# (at N = 3 its search does not finish within the budget). At N = 3, exclusion and the C file's
+# FIFO claim as a safety property (ghost doorway order, FIFO) in one search: 7.3 million
+# states, ~660 MB, 20-60 s.
 check qspinlock  "N=2"                   safety pass   "$ME"
 check qspinlock  "N=2"                   sf0    pass   "$SF"
 check qspinlock  "N=2"                   sf1    pass   "$SF"
 check qspinlock  "N=2 TRYLOCK"           safety reach  "$ME, lock + trylock"
 check qspinlock  "N=2 TRYLOCK"           sf0    pass   "$SF, lock + trylock"
-check qspinlock  "N=3"                   safety pass   "$ME"
+check qspinlock  "N=3 FIFO"              safety reach  "$ME, FIFO in doorway order"
 check qspinlock  "N=2 BROKEN=1"          safety "$BME" "$ME" "fast path CASes the locked byte only"
 check qspinlock  "N=3 BROKEN=2"          sf0    accept "$SF" "pending bit not undone"
+check qspinlock  "N=3 FIFO BROKEN=3"     safety "assert:placed" "$ME, FIFO in doorway order" "queue head does not wait for pending"
+check qspinlock  "N=3 FIFO BROKEN=4"     safety "assert:placed" "$ME, FIFO in doorway order" "pending path taken over a queue"
 
 # TWA: N = 3 is the smallest with a long-term waiter (threshold 1). Starvation freedom includes
 # the notification: a long-term waiter that misses its bump waits for ever.
