@@ -387,7 +387,7 @@ check cbo_mcs    "N=3 BROKEN=3"          safety "$BME" "$CT" "TAKE_GLOBAL taken 
 # Linux's qspinlock: fast path, pending bit, MCS queue in one word. Starvation freedom at N = 2
 # (at N = 3 its search does not finish within the budget). At N = 3, exclusion and the C file's
 # FIFO claim as a safety property (ghost doorway order, FIFO) in one search: 7.3 million
-# states, ~660 MB, 20-60 s.
+# states, ~660 MB, the largest search here (66 s at a load average of 35: near the timeout).
 check qspinlock  "N=2"                   safety pass   "$ME"
 check qspinlock  "N=2"                   sf0    pass   "$SF"
 check qspinlock  "N=2"                   sf1    pass   "$SF"
