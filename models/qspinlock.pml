@@ -1,4 +1,4 @@
-/* models: locks/qspinlock.c sha256: 360af1b1a9212f71c4f8852c3ed6f594db6a9304990c16bc699dadc1aea5c85d */
+/* models: locks/qspinlock.c sha256: 2fab64d3b8b42aaaa496316a48b774271ba1c591b57fca39485630051c751cd3 */
 /* qspinlock.pml — the queued spinlock of locks/qspinlock.c (Linux's qspinlock in user space).
  *
  * State: the lock word `w`, encoded as in the C file with smaller fields: bit 0 = locked, bit 1 =
@@ -30,6 +30,9 @@
  * the spinner moves (nobody else can set locked or pending under the queue head or the pending
  * waiter; a flag or link is written once), so weak fairness sees the same runs; the guards keep
  * the state space small enough for N = 3. A local that the C file reads once is read in place.
+ * The LB_TEST_HOOKS build (the word widened to 64 bits, a doorway count in its upper half that
+ * each placing RMW bumps, and the planted "overtaking" lock()) is left out: the model follows
+ * the production word; its FIFO ghost numbers the same three doorways as that count.
  *
  * Checked: mutual exclusion (lock; lock + trylock); FIFO in doorway order at N = 3 (below);
  * starvation freedom of lock() at N = 2 (no waiter can be starved: the fast path needs a 0
