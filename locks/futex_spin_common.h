@@ -28,8 +28,11 @@
 /* Up to `limit` rounds of a pause and a relaxed read of the word, with the CAS 0 -> 1 tried
  * only on reading 0. Returns 0 (FUTEX_MUTEX_FREE) when the CAS acquired, else the last value
  * seen, which is not 0: a failed CAS leaves in c the value it saw, which is not 0, like a plain
- * read that ended the loop without trying. limit must be at least 1. */
-static inline unsigned futex_spin_bounded(atomic_uint *word, int limit)
+ * read that ended the loop without trying. limit must be at least 1. Always inlined: gcc would
+ * otherwise keep one out-of-line copy for futex-spin's lock and timedlock, a call on the
+ * contended path that the code before this header did not make (the objdump check of the
+ * change that made this header). */
+static inline __attribute__((always_inline)) unsigned futex_spin_bounded(atomic_uint *word, int limit)
 {
 	unsigned c = FUTEX_MUTEX_FREE;
 	for (int i = 0; i < limit; i++) {
