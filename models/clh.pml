@@ -1,4 +1,5 @@
-/* models: locks/clh.c sha256: c7cb9dae7307224a1a321cdd3f6e6b1dab825abf318f995a2a947e99b1c91d08 */
+/* models: locks/clh.c sha256: 0fc3675c86ac004dac7cd3242b78b147c1b3fe1a52b5427de0332322b5539ae6 */
+/* models: locks/clh_common.h sha256: 2ae91ccaed77bbe64db85d84bcc4aacaceee30fdeebda7d239a6db498f0b6379 */
 /* clh.pml — the CLH queue lock of locks/clh.c (plain clh: unlock is one store), with its
  * trylock that may find an ABA on the tail. (models/clh_try.pml is clh-try.)
  *

@@ -1,4 +1,5 @@
-/* models: locks/clh_try.c sha256: 1b76a81abaf8f5cb658948875d03cf93d9aba036f5dea509bae51016547c19b0 */
+/* models: locks/clh_try.c sha256: 474b43998fe14001bf171c2d43f64e1934abfcf9155c88a72f38c03beab9e226 */
+/* models: locks/clh_common.h sha256: 2ae91ccaed77bbe64db85d84bcc4aacaceee30fdeebda7d239a6db498f0b6379 */
 /* clh_try.pml — the CLH queue lock of locks/clh_try.c (clh-try), with its released mark in the
  * tail word. (models/clh.pml is plain clh, whose unlock is a store.)
  *

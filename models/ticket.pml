@@ -1,5 +1,6 @@
-/* models: locks/ticket.c sha256: a7a6e9f2f378d32b063b9bbbd9f4d881beef3d14a065d828304ade2c8998090e */
-/* models: locks/ticket_faa.c sha256: 92bcb09709226c02670b72a5ca84296b00f98ca63923497b74685f2f94bb25ad */
+/* models: locks/ticket.c sha256: e7b5cb0c3f8caf0acaa51d046d43f0e6d10b4f1dbeb26639ca7e1aa7bdf371d5 */
+/* models: locks/ticket_faa.c sha256: c046a6f44c1c3c43e4eef401fd576c7ca8d1f306045f50b642b7f136091a1625 */
+/* models: locks/ticket_common.h sha256: 57171df30f4903479d55f1d8a4a2d30b134c3d438c0f0c8cb6672f3bf2f1f92b */
 /* ticket.pml — the ticket spinlocks of locks/ticket.c (ticket) and locks/ticket_faa.c
  * (ticket-faa, -DFAA). They differ only in unlock: a load and a store of serving + 1, or one
  * fetch-add; with one writer of `serving` (the holder) the two store the same value, and the
