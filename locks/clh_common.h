@@ -62,6 +62,22 @@ struct clh_ctx {
 #endif
 } LB_CACHE_ALIGNED;
 
+/* The ops fields both locks fill alike: each file defines its own struct clh_lock and its own
+ * static clh_init, clh_destroy, clh_ctx_init, clh_ctx_destroy, clh_lock, clh_unlock,
+ * clh_trylock and clh_timedlock, which these designated initializers name; the file adds
+ * .name and .description. */
+#ifdef LB_TEST_HOOKS
+#define CLH_OPS_TURN .turn = clh_common_turn,
+#else
+#define CLH_OPS_TURN
+#endif
+#define CLH_OPS_FIELDS                                                                        \
+	.props = LB_SPINS | LB_FIFO | LB_NEEDS_CTX, .lock_size = sizeof(struct clh_lock),     \
+	.lock_align = _Alignof(struct clh_lock), .ctx_size = sizeof(struct clh_ctx),          \
+	.ctx_align = _Alignof(struct clh_ctx), .init = clh_init, .destroy = clh_destroy,      \
+	.ctx_init = clh_ctx_init, .ctx_destroy = clh_ctx_destroy, .lock = clh_lock,           \
+	.unlock = clh_unlock, .trylock = clh_trylock, .timedlock = clh_timedlock, CLH_OPS_TURN
+
 /* A fresh node from malloc, waiting = 0. */
 static inline struct clh_node *clh_node_alloc(void)
 {
@@ -87,6 +103,16 @@ static inline int clh_ctx_setup(void *ctx, struct clh_node *node)
 	c->last_turn = 0;
 #endif
 	return 0;
+}
+
+/* ctx_destroy's first half: the context's node, which no queue references (see clh.c's node
+ * lifetime), taken out of the context for the caller to free its own way. */
+static inline struct clh_node *clh_ctx_take_node(void *ctx)
+{
+	struct clh_ctx *c = ctx;
+	struct clh_node *n = c->node;
+	c->node = NULL;
+	return n;
 }
 
 /* Relaxed: published by the release half of the swap or CAS that enqueues the node. */

@@ -112,9 +112,7 @@ static int clh_ctx_init(void *ctx)
 
 static void clh_ctx_destroy(void *ctx)
 {
-	struct clh_ctx *c = ctx;
-	free(c->node);
-	c->node = NULL;
+	free(clh_ctx_take_node(ctx)); /* nobody reads a node it does not own: back to malloc */
 }
 
 static int clh_lock(void *lock, void *ctx)
@@ -178,20 +176,5 @@ static int clh_unlock(void *lock, void *ctx)
 const struct lb_lock_ops lb_clh_try_ops = {
 	.name = "clh-try",
 	.description = "CLH queue lock, CAS unlock for a strong trylock (FIFO; clh is the one-atomic version)",
-	.props = LB_SPINS | LB_FIFO | LB_NEEDS_CTX,
-	.lock_size = sizeof(struct clh_lock),
-	.lock_align = _Alignof(struct clh_lock),
-	.ctx_size = sizeof(struct clh_ctx),
-	.ctx_align = _Alignof(struct clh_ctx),
-	.init = clh_init,
-	.destroy = clh_destroy,
-	.ctx_init = clh_ctx_init,
-	.ctx_destroy = clh_ctx_destroy,
-	.lock = clh_lock,
-	.unlock = clh_unlock,
-	.trylock = clh_trylock,
-	.timedlock = clh_timedlock,
-#ifdef LB_TEST_HOOKS
-	.turn = clh_common_turn,
-#endif
+	CLH_OPS_FIELDS
 };

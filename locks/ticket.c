@@ -44,16 +44,6 @@ static int ticket_unlock(void *lock, void *ctx)
 const struct lb_lock_ops lb_ticket_ops = {
 	.name = "ticket",
 	.description = "ticket spinlock: fetch-add a ticket, spin until it is served, store to unlock (FIFO)",
-	.props = LB_SPINS | LB_FIFO,
-	.lock_size = sizeof(struct ticket_lock),
-	.lock_align = _Alignof(struct ticket_lock),
-	.init = ticket_common_init,
-	.destroy = ticket_common_destroy,
-	.lock = ticket_common_lock,
+	TICKET_COMMON_OPS_FIELDS,
 	.unlock = ticket_unlock,
-	.trylock = ticket_common_trylock,
-	.timedlock = ticket_common_timedlock,
-#ifdef LB_TEST_HOOKS
-	.turn = ticket_common_turn,
-#endif
 };

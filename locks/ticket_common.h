@@ -117,6 +117,19 @@ static inline int ticket_common_timedlock(void *lock, void *ctx, uint64_t deadli
 }
 
 #ifdef LB_TEST_HOOKS
+#define TICKET_COMMON_OPS_TURN , .turn = ticket_common_turn
+#else
+#define TICKET_COMMON_OPS_TURN
+#endif
+/* The ops fields both locks fill alike; the file adds .name, .description and .unlock. */
+#define TICKET_COMMON_OPS_FIELDS                                                              \
+	.props = LB_SPINS | LB_FIFO, .lock_size = sizeof(struct ticket_lock),                 \
+	.lock_align = _Alignof(struct ticket_lock), .init = ticket_common_init,               \
+	.destroy = ticket_common_destroy, .lock = ticket_common_lock,                         \
+	.trylock = ticket_common_trylock,                                                     \
+	.timedlock = ticket_common_timedlock TICKET_COMMON_OPS_TURN
+
+#ifdef LB_TEST_HOOKS
 static inline uint64_t ticket_common_turn(void *lock, void *ctx)
 {
 	(void)lock;

@@ -38,16 +38,6 @@ static int ticket_faa_unlock(void *lock, void *ctx)
 const struct lb_lock_ops lb_ticket_faa_ops = {
 	.name = "ticket-faa",
 	.description = "ticket spinlock, fetch-add unlock (FIFO; ticket unlocks with a store)",
-	.props = LB_SPINS | LB_FIFO,
-	.lock_size = sizeof(struct ticket_lock),
-	.lock_align = _Alignof(struct ticket_lock),
-	.init = ticket_common_init,
-	.destroy = ticket_common_destroy,
-	.lock = ticket_common_lock,
+	TICKET_COMMON_OPS_FIELDS,
 	.unlock = ticket_faa_unlock,
-	.trylock = ticket_common_trylock,
-	.timedlock = ticket_common_timedlock,
-#ifdef LB_TEST_HOOKS
-	.turn = ticket_common_turn,
-#endif
 };
