@@ -1,5 +1,5 @@
-/* models: locks/clh.c sha256: 0fc3675c86ac004dac7cd3242b78b147c1b3fe1a52b5427de0332322b5539ae6 */
-/* models: locks/clh_common.h sha256: 2ae91ccaed77bbe64db85d84bcc4aacaceee30fdeebda7d239a6db498f0b6379 */
+/* models: locks/clh.c sha256: 366c75ca3bea38e3305572bc8ccfce09431d6ff9f237b82328711255d558ac45 */
+/* models: locks/clh_common.h sha256: f6308e207705ed8ce63b34d68a9c6de1aa398eea664c2d0c5774f4c69b8bd1fd */
 /* clh.pml — the CLH queue lock of locks/clh.c (plain clh: unlock is one store), with its
  * trylock that may find an ABA on the tail. (models/clh_try.pml is clh-try.)
  *

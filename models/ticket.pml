@@ -1,6 +1,6 @@
-/* models: locks/ticket.c sha256: e7b5cb0c3f8caf0acaa51d046d43f0e6d10b4f1dbeb26639ca7e1aa7bdf371d5 */
-/* models: locks/ticket_faa.c sha256: c046a6f44c1c3c43e4eef401fd576c7ca8d1f306045f50b642b7f136091a1625 */
-/* models: locks/ticket_common.h sha256: 57171df30f4903479d55f1d8a4a2d30b134c3d438c0f0c8cb6672f3bf2f1f92b */
+/* models: locks/ticket.c sha256: 7372b45c5be46f545a2af6243bd9166471b4a6df68f09412cc4a00dca615a4c8 */
+/* models: locks/ticket_faa.c sha256: 69c244fcc9557763bd3393e345ebeb359e22bff76b292de85063901fa66d5241 */
+/* models: locks/ticket_common.h sha256: f593a63600a9f9009106f492b0d8b0df128905d47484920e7cb57b6641550c1b */
 /* ticket.pml — the ticket spinlocks of locks/ticket.c (ticket) and locks/ticket_faa.c
  * (ticket-faa, -DFAA). They differ only in unlock: a load and a store of serving + 1, or one
  * fetch-add; with one writer of `serving` (the holder) the two store the same value, and the
