@@ -73,9 +73,7 @@ static void stress(const struct lb_lock_ops *ops, unsigned threads, uint64_t per
 int main(int argc, char **argv)
 {
 	const char *only = tu_parse_lock_arg("locks_stress", argc, argv);
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (cpus < 1)
-		cpus = 1;
+	long cpus = tu_online_cpus();
 	printf("locks_stress: mutual exclusion under lock/trylock, %ld online CPUs%s\n", cpus,
 	       TU_TSAN ? ", under ThreadSanitizer" : "");
 

@@ -494,9 +494,7 @@ static void negative_controls(void)
 int main(int argc, char **argv)
 {
 	const char *only = tu_parse_lock_arg("locks_timed", argc, argv);
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (cpus < 1)
-		cpus = 1;
+	long cpus = tu_online_cpus();
 	printf("locks_timed: timedlock for every registered lock, %ld online CPUs%s\n", cpus,
 	       TU_TSAN ? ", under ThreadSanitizer" : "");
 	size_t n = 0;
