@@ -18,25 +18,6 @@
 #include "results/json_writer.h"
 #include "results/obuf.h"
 
-static void csv_field(struct obuf *b, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		ob_printf(b, "%s", s);
-		return;
-	}
-	ob_printf(b, "\"");
-	for (const char *c = s; *c;) { /* runs without a quote in one printf each */
-		size_t run = strcspn(c, "\"");
-		ob_printf(b, "%.*s", (int)run, c);
-		c += run;
-		if (*c == '"') {
-			ob_printf(b, "\"\"");
-			c++;
-		}
-	}
-	ob_printf(b, "\"");
-}
-
 static void csv_pct(struct obuf *b, uint64_t part, uint64_t whole)
 {
 	if (whole)
@@ -86,12 +67,12 @@ int profile_write_csv(const struct profile_set *s, const char *dir)
 	for (size_t i = 0; i < s->nrows; i++) {
 		const struct profile_row *r = &s->rows[i];
 		ob_printf(&b, "mutex,%d,", r->pid);
-		csv_field(&b, s->procs[r->proc].exe);
+		ob_csv_text(&b, s->procs[r->proc].exe);
 		profile_flags_text(r->flags, flags, sizeof flags);
 		ob_printf(&b, ",0x%" PRIx64 ",%s,%s", r->addr, profile_kind_name(r->kind), flags);
 		csv_counts(&b, &r->c);
 		ob_printf(&b, ",%u,", r->threads);
-		csv_field(&b, r->site_text ? r->site_text : "");
+		ob_csv_text(&b, r->site_text ? r->site_text : "");
 		ob_printf(&b, "\n");
 	}
 	ob_printf(&b, "total,,,,,");
