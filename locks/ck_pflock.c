@@ -52,12 +52,13 @@
  * trylock and read_timedlock polls read_trylock (deadline.h's lb_poll_trylock_until).
  * Fairness: phase-fair, for lock and read_lock: writers in ticket order (FIFO) among themselves,
  * a reader waits for at most one write phase, a writer for at most one read phase between write
- * phases. No LB_FIFO claim: ck's write_lock keeps its ticket to itself, so locks_fifo has no
- * doorway turn to check (wout read after acquiring would be the acquisition order, which makes
- * the check pass for any lock); rw-phase-fair carries the checked FIFO claim.
+ * phases. LB_FIFO: ck's write_lock keeps its ticket to itself, so lock() is ck_pflock_write_lock
+ * written out with the same primitives and fence, taking the ticket itself: test builds report
+ * it as the doorway turn that locks_fifo checks (wout read after acquiring would have been the
+ * acquisition order, which passes that check for any lock). read_lock and unlocks are ck's.
  * Oversubscription: collapses as every ticket lock: the write phase is handed to the next ticket
  * even when its thread is preempted, and every reader arriving meanwhile waits behind it.
- * Context: none.
+ * Context: none. Test builds keep the caller's last writer turn (ticket + 1) in a thread-local.
  * Misuse: unbalanced unlocks corrupt the counters (not checked).
  */
 #include <ck_pflock.h>
@@ -84,10 +85,26 @@ static void ck_pf_destroy(void *lock)
 	(void)lock;
 }
 
+#ifdef LB_TEST_HOOKS
+static _Thread_local uint64_t ck_pf_last_turn;
+#endif
+
+/* ck_pflock_write_lock, step for step with ck's primitives and fence, written out only so that
+ * the ticket it takes is ours to report as the turn (header, fairness). */
 static int ck_pf_lock(void *lock, void *ctx)
 {
+	ck_pflock_t *pf = &((struct ck_pf_lock *)lock)->pf;
 	(void)ctx;
-	ck_pflock_write_lock(&((struct ck_pf_lock *)lock)->pf);
+	uint32_t t = ck_pr_faa_32(&pf->win, 1);
+#ifdef LB_TEST_HOOKS
+	ck_pf_last_turn = (uint64_t)t + 1;
+#endif
+	while (ck_pr_load_32(&pf->wout) != t)
+		ck_pr_stall();
+	uint32_t r = ck_pr_faa_32(&pf->rin, (t & CK_PFLOCK_PHID) | CK_PFLOCK_PRES);
+	while (ck_pr_load_32(&pf->rout) != r)
+		ck_pr_stall();
+	ck_pr_fence_lock(); /* pairs with the fence_unlock of the readers' rout and the last writer */
 	return 0;
 }
 
@@ -169,10 +186,19 @@ static int ck_pf_read_unlock(void *lock, void *ctx)
 	return 0;
 }
 
+#ifdef LB_TEST_HOOKS
+static uint64_t ck_pf_turn(void *lock, void *ctx)
+{
+	(void)lock;
+	(void)ctx;
+	return ck_pf_last_turn;
+}
+#endif
+
 const struct lb_lock_ops lb_ck_pflock_ops = {
 	.name = "ck-pflock",
 	.description = "Concurrency Kit ck_pflock: phase-fair ticket rwlock (Brandenburg & Anderson; reference)",
-	.props = LB_SPINS | LB_RW | LB_REFERENCE | LB_TSAN_OPAQUE,
+	.props = LB_SPINS | LB_FIFO | LB_RW | LB_REFERENCE | LB_TSAN_OPAQUE,
 	.lock_size = sizeof(struct ck_pf_lock),
 	.lock_align = _Alignof(struct ck_pf_lock),
 	.init = ck_pf_init,
@@ -185,4 +211,7 @@ const struct lb_lock_ops lb_ck_pflock_ops = {
 	.read_unlock = ck_pf_read_unlock,
 	.read_trylock = ck_pf_read_trylock,
 	.read_timedlock = ck_pf_read_timedlock,
+#ifdef LB_TEST_HOOKS
+	.turn = ck_pf_turn,
+#endif
 };
