@@ -26,6 +26,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "broken_locks.h"
 #include "test_util.h"
 
 #define MS UINT64_C(1000000)
@@ -363,7 +364,7 @@ out:
 
 static void rw_checks(const struct lb_lock_ops *ops)
 {
-	unsigned failed_before = tu_failed + tu_negative_failed;
+	unsigned failed_before = tu_failures();
 	void *lock = lb_lock_alloc(ops);
 	void *ctx = tu_ctx_new(ops);
 	if (!CHECK(lock && ctx) || !CHECK_EQ(ops->init(lock, 1), 0))
@@ -376,30 +377,12 @@ static void rw_checks(const struct lb_lock_ops *ops)
 	if (!tu_negative_depth) /* the negative controls run their own, below */
 		CHECK_EQ(mixed(ops, MIXED_OPS), 0);
 out:
-	printf("  %-18s %s\n", ops->name,
-	       tu_failed + tu_negative_failed == failed_before ? "ok"
-	       : tu_negative_depth			       ? "failed, as it must"
-							       : "FAILED");
+	tu_lock_verdict(ops->name, failed_before);
 	tu_ctx_free(ops, ctx);
 	lb_free(lock);
 }
 
-/* Planted bugs. */
-static int take_nothing(void *lock, void *ctx)
-{
-	(void)lock;
-	(void)ctx;
-	return 0;
-}
-
-static int take_nothing_timed(void *lock, void *ctx, uint64_t deadline_ns)
-{
-	(void)lock;
-	(void)ctx;
-	(void)deadline_ns;
-	return 0;
-}
-
+/* Planted bugs: the read side of broken_locks.c's rw-read-nothing on a real rwlock. */
 static void negative_controls(void)
 {
 	const struct lb_lock_ops *wp = lb_lock_find("rw-writer-pref");
@@ -408,10 +391,10 @@ static void negative_controls(void)
 	struct lb_lock_ops liar = *wp;
 	liar.name = "read-takes-nothing";
 	liar.description = "rw-writer-pref whose readers take nothing";
-	liar.read_lock = take_nothing;
-	liar.read_unlock = take_nothing;
-	liar.read_trylock = take_nothing;
-	liar.read_timedlock = take_nothing_timed;
+	liar.read_lock = broken_take_nothing;
+	liar.read_unlock = broken_take_nothing;
+	liar.read_trylock = broken_take_nothing;
+	liar.read_timedlock = broken_take_nothing_timed;
 	printf("  negative control: %s\n", liar.description);
 	tu_negative_begin();
 	rw_checks(&liar);
