@@ -56,7 +56,9 @@
 	X(lb_ck_mcs_ops)                                                               \
 	X(lb_ck_clh_ops)                                                               \
 	X(lb_ck_cohort_ops)                                                            \
-	X(lb_ck_rwlock_ops)
+	X(lb_ck_rwlock_ops)                                                            \
+	X(lb_ck_pflock_ops)                                                            \
+	X(lb_ck_brlock_ops)
 #else
 #define LB_CK_LOCKS(X)
 #endif

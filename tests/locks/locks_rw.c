@@ -17,7 +17,10 @@
  *
  * Negative controls: rw-writer-pref with a planted read_lock that takes nothing (the exclusion and
  * torn-read checks must fail) and with readers that exclude each other (the overlap check must
- * fail).
+ * fail); locks described as what they are not: pthread-rwlock as writer-preferring,
+ * rw-writer-pref as reader-preferring and as phase-fair (the preference and phase checks must
+ * fail). A lock whose description states no preference (bravo: reader-biased, a writer waits for
+ * the bias to be revoked) is named as not checked.
  * Waits are bounded (at most 10 s each), never timed assertions: a check that a thread is
  * "waiting" is made by polling what the lock lets others do.
  * Usage: locks_rw [--lock NAME]
@@ -192,8 +195,10 @@ static void check_preference(const struct lb_lock_ops *ops, void *lock, void *ct
 	const int refuse = strstr(ops->description, "writer-preferring") ||
 			   strstr(ops->description, "phase-fair");
 	const int admit = strstr(ops->description, "reader-preferring") != NULL;
-	if (!refuse && !admit)
+	if (!refuse && !admit) {
+		printf("  %-18s no reader or writer preference stated: not checked\n", ops->name);
 		return;
+	}
 	if (!CHECK_EQ(ops->read_lock(lock, ctx), 0))
 		return;
 	struct helper w;
@@ -203,24 +208,24 @@ static void check_preference(const struct lb_lock_ops *ops, void *lock, void *ct
 		pthread_join(w.tid, NULL);
 		return;
 	}
-	int rc = 0;
+	int rc = 0, as_claimed;
 	if (refuse) {
 		uint64_t until = lb_now_ns() + BOUND_NS;
 		while ((rc = elsewhere(ops, lock, OP_READ_TRY, 0)) == 0 && lb_now_ns() < until)
 			sleep_ms(1);
-		CHECK_EQ(rc, -EBUSY);
+		as_claimed = CHECK_EQ(rc, -EBUSY);
 	} else {
 		sleep_ms(20); /* give the writer time to queue: admitted either way */
 		rc = elsewhere(ops, lock, OP_READ_TRY, 0);
-		CHECK_EQ(rc, 0);
+		as_claimed = CHECK_EQ(rc, 0);
 	}
 	CHECK(!atomic_load(&w.inside)); /* we still read */
 	CHECK_EQ(ops->read_unlock(lock, ctx), 0);
 	pthread_join(w.tid, NULL);
 	CHECK_EQ(w.rc, 0);
 	CHECK_EQ(w.unlock_rc, 0);
-	printf("  %-18s a new reader while a writer waits: %s, as claimed\n", ops->name,
-	       refuse ? "refused" : "admitted");
+	printf("  %-18s a new reader while a writer waits: %s, %s\n", ops->name,
+	       rc == 0 ? "admitted" : "refused", as_claimed ? "as claimed" : "NOT as claimed");
 }
 
 /* Phase-fair: we write; a reader arrives, then a second writer; on our release the reader enters
@@ -251,10 +256,10 @@ static void check_phases(const struct lb_lock_ops *ops, void *lock, void *ctx)
 	pthread_join(w.tid, NULL);
 	CHECK_EQ(r.rc, 0);
 	CHECK_EQ(w.rc, 0);
-	CHECK_EQ(r.entered_as, 0);
-	CHECK_EQ(w.entered_as, 1);
-	printf("  %-18s write phase, then the reader that came during it, then the next writer\n",
-	       ops->name);
+	const int phased = CHECK_EQ(r.entered_as, 0) & CHECK_EQ(w.entered_as, 1);
+	printf("  %-18s write phase, then %s\n", ops->name,
+	       phased ? "the reader that came during it, then the next writer"
+		      : "NOT the reader that came during it first");
 }
 
 /* Mixed readers and writers over two plain words. */
@@ -409,6 +414,28 @@ static void negative_controls(void)
 		printf("  %-18s torn reads %s\n", liar.name,
 		       bad > 0 ? "caught, as they must be" : "NOT caught");
 		CHECK(bad > 0);
+	}
+
+	/* The preference and phase claims: a lock described as what it is not must fail them. */
+	static const struct {
+		const char *lock, *name, *description;
+	} false_claims[] = {
+		{ "pthread-rwlock", "rp-as-wp",
+		  "pthread-rwlock (reader-preferring) claimed writer-preferring" },
+		{ "rw-writer-pref", "wp-as-rp", "rw-writer-pref claimed reader-preferring" },
+		{ "rw-writer-pref", "wp-as-pf", "rw-writer-pref claimed phase-fair" },
+	};
+	for (size_t i = 0; i < sizeof false_claims / sizeof *false_claims; i++) {
+		const struct lb_lock_ops *real = lb_lock_find(false_claims[i].lock);
+		if (!CHECK(real))
+			continue;
+		liar = *real;
+		liar.name = false_claims[i].name;
+		liar.description = false_claims[i].description;
+		printf("  negative control: %s\n", liar.description);
+		tu_negative_begin();
+		rw_checks(&liar);
+		CHECK(tu_negative_end() > 0);
 	}
 
 	liar = *wp;
