@@ -1,4 +1,5 @@
-/* models: locks/cbo_mcs.c sha256: cc6842dbf6dd99cd1fd674371614a0b5b381c5ae37f713c7bebfcce9b0369756 */
+/* models: locks/cbo_mcs.c sha256: 2b5fd7e3b5e530ff389ebd62777114fee437568f03b8578aa5b36dd84740bc19 */
+/* models: locks/mcs_queue.h sha256: ae0249a6bdb2c35ed0e90a35b37c44da47fca47a9747d8a27d372c4378785db8 */
 /* cbo_mcs.pml — C-BO-MCS, the cohort lock of locks/cbo_mcs.c: a global test-and-set word over
  * one MCS queue per cluster.
  *
@@ -6,23 +7,27 @@
  * State: `global` (0 free, 1 held); per cluster c: ltail[c] (its local MCS queue, NIL for NULL);
  * per process (its node): nxt[i], status[i] = WAIT (0), 1..T (consecutive local passes so far)
  * or TG (TAKE_GLOBAL).
- * lock():    node_reset: store(nxt[me], NIL); store(status[me], WAIT);
- *            pred = exchange(ltail[c], me);
- *            if pred != NIL: store(nxt[pred], me); spin until s = load(status[me]) != WAIT;
+ * The local level runs through locks/mcs_queue.h's steps, named in brackets (a node's q is
+ * (nxt[i], status[i])); the global word is cbo_mcs.c's own.
+ * lock():    [mcsq_reset] store(nxt[me], NIL); store(status[me], WAIT);
+ *            pred = exchange(ltail[c], me) [mcsq_swap];
+ *            if pred != NIL: store(nxt[pred], me) [mcsq_link];
+ *              spin until s = load(status[me]) != WAIT [mcsq_spin_while];
  *              if s != TG: hold (passed with the global lock);
  *            store(status[me], 1); global_acquire: until load(global) == 0 and
  *              exchange(global, 1) == 0 (back-off between tries).
- * trylock(): if load(ltail[c]) != NIL or load(global) != 0: -EBUSY; node_reset;
- *            compare_exchange(ltail[c], NIL -> me), else -EBUSY;
+ * trylock(): if load(ltail[c]) != NIL or load(global) != 0: -EBUSY; [mcsq_reset];
+ *            compare_exchange(ltail[c], NIL -> me) [mcsq_try_enqueue], else -EBUSY;
  *            global_try (load == 0, then exchange), else local_release and -EBUSY;
  *            store(status[me], 1).
  * unlock():  (-EPERM check: a private flag, always passes here: only holders unlock)
  *            count = load(status[me]); if count < T: next = load(nxt[me]);
- *              if next != NIL: store(status[next], count + 1); return;
+ *              if next != NIL: store(status[next], count + 1) [mcsq_handoff]; return;
  *            store(global, 0);
- *            local_release: next = load(nxt[me]); if NIL: compare_exchange(ltail[c], me -> NIL)
- *              returns on success, else spin until next = load(nxt[me]) != NIL;
- *              store(status[next], TG).
+ *            local_release [mcsq_successor]: next = load(nxt[me]); if NIL:
+ *              compare_exchange(ltail[c], me -> NIL) [mcsq_cas_tail] returns on success, else
+ *              spin until next = load(nxt[me]) != NIL [mcsq_wait_link];
+ *              store(status[next], TG) [mcsq_handoff].
  * Each round a process calls lock(), or, with TRYLOCK, lock() or trylock() (a failed trylock
  * ends the round). timedlock() polls trylock() (locks/deadline.h): TRYLOCK covers it.
  * Abstractions: node addresses are pids; T stands for COHORT_BOUND (64 in the C file, 2 by

@@ -1,15 +1,20 @@
-/* models: locks/cna.c sha256: a1acaa7c54230702e3df5dc28116a068c53678ee50b064eb1aae30c506434e8d */
+/* models: locks/cna.c sha256: b04a24507ba2a0643079124ea9fc747e048a9d26684826f154084cea0a24f89d */
+/* models: locks/mcs_queue.h sha256: ae0249a6bdb2c35ed0e90a35b37c44da47fca47a9747d8a27d372c4378785db8 */
 /* cna.pml — the compact NUMA-aware lock of locks/cna.c: its queue manipulation.
  *
  * Processes 0 .. N-2 are in cluster 0, process N-1 in cluster 1 (the remote one), so that two
  * processes of one cluster can pass the lock between them while the third waits.
  * State: `tail`; per node (process): nxt, granted, and what a holder is handed with the lock:
  * sec_head, sec_tail (the secondary queue) and streak (consecutive in-cluster handoffs).
- * lock():   nxt = NIL; granted = 0; pred = exchange(tail, me);
+ * The MCS steps are locks/mcs_queue.h's, named in brackets (granted is the node word q.wait);
+ * the scans, the secondary queue and the grant with its fields are cna.c's own.
+ * lock():   nxt = NIL; granted = 0 [mcsq_reset]; pred = exchange(tail, me) [mcsq_swap];
  *           pred == NIL: hold with an empty secondary queue and streak 0;
- *           else store(nxt[pred], me); spin until granted.
- * unlock(): next = nxt[me]; if NIL: CAS tail me -> sec_tail (NIL if empty); on success grant
- *           the secondary head (if any) and return; else wait for the link.
+ *           else store(nxt[pred], me) [mcsq_link]; spin until granted [mcsq_spin_while(0)].
+ * unlock(): next = nxt[me]; if NIL: CAS tail me -> sec_tail (NIL if empty) [mcsq_cas_tail]; on
+ *           success grant the secondary head (if any) and return; else wait for the link
+ *           [mcsq_wait_link, also find_remote's wait for a link]. A grant ends in the release
+ *           store granted = 1 [mcsq_handoff].
  *           streak < BOUND: the first node of my cluster in the main queue (find_local), the
  *           remote ones in front of it appended to the secondary queue, gets the lock with
  *           streak + 1; none linked: leave (below).

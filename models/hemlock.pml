@@ -1,4 +1,4 @@
-/* models: locks/hemlock.c sha256: 2dbf74f9d88e13c531c0b6810fb60fbfe59c4074e6c4e6ffab074f8cadafd54a */
+/* models: locks/hemlock.c sha256: 83f8413f3b0ca50ba8897dc90ad213d32ec49d187e9ae8bdc95d4b1de10bf3e6 */
 /* hemlock.pml — Hemlock (locks/hemlock.c), with TWO locks, to show that one grant word per
  * thread serves every lock it holds.
  *
@@ -16,7 +16,9 @@
  * timedlock() polls trylock() (locks/deadline.h): covered by TRYLOCK.
  * Abstractions: contexts are process ids; a spin loop is a blocking guard (a waiter that can
  * never see its condition is then blocked, which the end check below sees); the held count of
- * the misuse check and the LB_TEST_HOOKS turn bookkeeping are left out.
+ * the misuse check and the LB_TEST_HOOKS turn bookkeeping are left out. The turn steps are the
+ * only code hemlock.c takes from locks/mcs_queue.h (mcsq_turn_*; its queue has no next
+ * pointers), so this model does not name that header in its first lines.
  *
  * Checked, with ROUNDS rounds per process: mutual exclusion on each lock (assertion in each
  * critical section), and no lost handoff: when nothing can move any more, every process has

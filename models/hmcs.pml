@@ -1,4 +1,5 @@
-/* models: locks/hmcs.c sha256: b73301a37e7b622401fe25ab46f0b55c12533bca9c9e7caaae47429a7a58eb7d */
+/* models: locks/hmcs.c sha256: 92e7eac6ba04b9632d10bc540b898c93425a17ff280fbdf0388a964cbbb94a58 */
+/* models: locks/mcs_queue.h sha256: ae0249a6bdb2c35ed0e90a35b37c44da47fca47a9747d8a27d372c4378785db8 */
 /* hmcs.pml — HMCS, the two-level hierarchical MCS lock of locks/hmcs.c.
  *
  * Processes 0 .. N-2 are in cluster 0, process N-1 in cluster 1 (as cna.pml), so that two
@@ -6,26 +7,32 @@
  * State: per cluster c: ltail[c] (its local MCS queue), its global node gnext[c], granted[c];
  * gtail (the global MCS queue of cluster nodes, NIL for NULL); per process (its node): nxt[i],
  * status[i] = WAIT (0), 1..T (the passing count once holding) or AP (ACQUIRE_PARENT).
- * lock():    node_reset: store(nxt[me], NIL); store(status[me], WAIT);
- *            pred = exchange(ltail[c], me);
- *            if pred != NIL: store(nxt[pred], me); spin until s = load(status[me]) != WAIT;
+ * Both levels run through locks/mcs_queue.h's steps, named in brackets: a thread node's q is
+ * (nxt[i], status[i]), a cluster's global node g is (gnext[c], granted[c]).
+ * lock():    [mcsq_reset] store(nxt[me], NIL); store(status[me], WAIT);
+ *            pred = exchange(ltail[c], me) [mcsq_swap];
+ *            if pred != NIL: store(nxt[pred], me) [mcsq_link];
+ *              spin until s = load(status[me]) != WAIT [mcsq_spin_while];
  *              if s != AP: hold (a local pass);
- *            store(status[me], 1); global_acquire: cluster_reset: store(gnext[c], NIL);
- *              store(granted[c], 0); gpred = exchange(gtail, c);
- *              if gpred != NIL: store(gnext[gpred], c); spin until load(granted[c]).
- * trylock(): if load(ltail[c]) != NIL or load(gtail) != NIL: -EBUSY; node_reset;
- *            compare_exchange(ltail[c], NIL -> me), else -EBUSY; cluster_reset;
- *            compare_exchange(gtail, NIL -> c), else local_release and -EBUSY;
- *            store(status[me], 1).
+ *            store(status[me], 1); global_acquire: cluster_reset [mcsq_reset]:
+ *              store(gnext[c], NIL); store(granted[c], 0); gpred = exchange(gtail, c) [mcsq_swap];
+ *              if gpred != NIL: store(gnext[gpred], c) [mcsq_link];
+ *              spin until load(granted[c]) [mcsq_spin_while].
+ * trylock(): if load(ltail[c]) != NIL or load(gtail) != NIL: -EBUSY; [mcsq_reset];
+ *            compare_exchange(ltail[c], NIL -> me) [mcsq_try_enqueue], else -EBUSY;
+ *            cluster_reset; compare_exchange(gtail, NIL -> c) [mcsq_try_enqueue], else
+ *            local_release and -EBUSY; store(status[me], 1).
  * unlock():  (-EPERM check: a private flag, always passes here: only holders unlock)
  *            count = load(status[me]); if count < T: next = load(nxt[me]);
- *              if next != NIL: store(status[next], count + 1); return;
- *            global_release: gn = load(gnext[c]); if NIL: compare_exchange(gtail, c -> NIL)
- *              returns on success, else spin until gn = load(gnext[c]) != NIL;
- *              store(granted[gn], 1);
- *            local_release: next = load(nxt[me]); if NIL: compare_exchange(ltail[c], me -> NIL)
- *              returns on success, else spin until next = load(nxt[me]) != NIL;
- *              store(status[next], AP).
+ *              if next != NIL: store(status[next], count + 1) [mcsq_handoff]; return;
+ *            global_release [mcsq_successor]: gn = load(gnext[c]); if NIL:
+ *              compare_exchange(gtail, c -> NIL) [mcsq_cas_tail] returns on success, else spin
+ *              until gn = load(gnext[c]) != NIL [mcsq_wait_link];
+ *              store(granted[gn], 1) [mcsq_handoff];
+ *            local_release [mcsq_successor]: next = load(nxt[me]); if NIL:
+ *              compare_exchange(ltail[c], me -> NIL) [mcsq_cas_tail] returns on success, else
+ *              spin until next = load(nxt[me]) != NIL [mcsq_wait_link];
+ *              store(status[next], AP) [mcsq_handoff].
  * Each round a process calls lock(), or, with TRYLOCK, lock() or trylock() (a failed trylock
  * ends the round). timedlock() polls trylock() (locks/deadline.h): TRYLOCK covers it.
  * Abstractions: node addresses are pids, cluster nodes cluster numbers; T stands for

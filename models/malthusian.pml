@@ -1,9 +1,16 @@
-/* models: locks/malthusian.c sha256: c29d4e6eb9bbd5085c2dd3fa816faff545dd06ac4252411b7857e0b010996b93 */
+/* models: locks/malthusian.c sha256: b7f1a040fb6ae6e00e6f68238f9d7e1365b44d0f389f06dd0aaf71804a5c16ae */
+/* models: locks/mcs_queue.h sha256: ae0249a6bdb2c35ed0e90a35b37c44da47fca47a9747d8a27d372c4378785db8 */
 /* malthusian.pml — the Malthusian MCS of locks/malthusian.c: culling and re-admission.
  *
- * The queue, the wait and the handoff are mcs_park.pml's (see there: nxt[], state[] GRANTED 0 /
- * WAITING 1 / PARKED 2, one optional look of the spin, the CAS to PARKED, FUTEX_WAIT on the
- * node, grant = exchange state to GRANTED and wake if it was PARKED). unlock is malthusian.c's:
+ * The queue, the wait and the handoff are mcs_park.pml's, from locks/mcs_queue.h as in
+ * mcs_park.c (see there: nxt[], state[] GRANTED 0 / WAITING 1 / PARKED 2, mcsq_reset, mcsq_swap,
+ * mcsq_link, then mcsq_park_wait: one optional look of the spin, the CAS to PARKED, FUTEX_WAIT on
+ * the node; grant = mcsq_park_grant: exchange state to GRANTED and wake if it was PARKED, here
+ * in one atomic step where C has two: the wake only clears asleep[x], and a wake sent later
+ * finds x still asleep or is the late, spurious wake-up mcs_park.pml models, after which x
+ * re-checks its word and sleeps again, so no sleeper that C can strand is missed). unlock is
+ * malthusian.c's, with mcs_queue.h's tail CAS (mcsq_cas_tail) and wait for a link
+ * (mcsq_wait_link):
  *   next = nxt[me];
  *   if next == NIL:
  *     if the passive list is not empty (work conservation): p = its oldest; nxt[p] = NIL;

@@ -1,19 +1,24 @@
-/* models: locks/mcs.c sha256: df950d52affd8660d8fcf69e310b02481eb9f419e4f9ec9f4ea281ce50721392 */
+/* models: locks/mcs.c sha256: f01b8e809485db31710498dacded064dba210be97b9bf3aa0775191b88d56bd8 */
+/* models: locks/mcs_queue.h sha256: ae0249a6bdb2c35ed0e90a35b37c44da47fca47a9747d8a27d372c4378785db8 */
 /* mcs.pml — the MCS queue lock of locks/mcs.c.
  *
  * State: `tail` (the last node in the queue, or NIL for NULL), and one node per process, its
  * context: `nxt[i]` (the successor once it has linked, else NIL) and `waiting[i]`.
- * lock():    node_reset: store(nxt[me], NIL); store(waiting[me], 1);
- *            pred = exchange(tail, me);
- *            if pred != NIL: store(nxt[pred], me); spin while load(waiting[me]).
+ * The steps are locks/mcs_queue.h's, which mcs.c calls (named in brackets below); waiting is
+ * its node word q.wait.
+ * lock():    node_reset [mcsq_reset]: store(nxt[me], NIL); store(waiting[me], 1);
+ *            pred = exchange(tail, me) [mcsq_swap];
+ *            if pred != NIL: store(nxt[pred], me) [mcsq_link];
+ *              spin while load(waiting[me]) [mcsq_spin_while(1): waiting is 1 or 0].
  * trylock(): if load(tail) != NIL: -EBUSY; node_reset;
- *            compare_exchange(tail, NIL -> me), -EBUSY if it failed.
+ *            compare_exchange(tail, NIL -> me) [mcsq_try_enqueue], -EBUSY if it failed.
  * unlock():  if !held: -EPERM (a flag private to the node's owner; set when lock or trylock
  *            succeeds, cleared here: only holders unlock in this model, so it always passes);
- *            held = 0; next = load(nxt[me]);
- *            if next == NIL: if compare_exchange(tail, me -> NIL) succeeded: return;
- *                            spin until (next = load(nxt[me])) != NIL;
- *            store(waiting[next], 0).
+ *            held = 0; [mcsq_successor:] next = load(nxt[me]);
+ *            if next == NIL: if compare_exchange(tail, me -> NIL) [mcsq_cas_tail] succeeded:
+ *                              return;
+ *                            spin until (next = load(nxt[me])) != NIL [mcsq_wait_link];
+ *            store(waiting[next], 0) [mcsq_handoff].
  * Each round a process calls lock(), or, with TRYLOCK, lock() or trylock() (a failed trylock
  * ends the round).
  * timedlock(): polls trylock() until the deadline (locks/deadline.h): a run of trylock()

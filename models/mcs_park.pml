@@ -1,11 +1,15 @@
-/* models: locks/mcs_park.c sha256: 57aba729abc824a86d871db4bc98c4d63b3136e60d925333dd327461d53351de */
+/* models: locks/mcs_park.c sha256: e46f052ea0a4d51d2bc7c63440b3d746d2a079735e42db20af20c04aa383b1aa */
+/* models: locks/mcs_queue.h sha256: ae0249a6bdb2c35ed0e90a35b37c44da47fca47a9747d8a27d372c4378785db8 */
 /* mcs_park.pml — the spin-then-park MCS queue lock of locks/mcs_park.c.
  *
  * The queue is mcs.pml's, statement for statement (tail, nxt[], the swap, the link, the wait for
- * a late link, the tail CAS); what this model adds is the wait and the handoff:
- * state[i]: GRANTED 0, WAITING 1, PARKED 2 (node i's state, also the futex word it sleeps on).
- * lock():   node_reset: nxt[me] = NIL; state[me] = WAITING; pred = exchange(tail, me);
- *           if pred != NIL: nxt[pred] = me; then mcs_park_wait:
+ * a late link, the tail CAS: locks/mcs_queue.h's steps, named in mcs.pml); what this model adds
+ * is the wait and the handoff, mcs_queue.h's mcsq_park_wait and mcsq_park_grant:
+ * state[i]: GRANTED 0, WAITING 1, PARKED 2 (node i's q.wait, enum mcsq_park_state, also the
+ * futex word it sleeps on).
+ * lock():   node_reset [mcsq_reset]: nxt[me] = NIL; state[me] = WAITING;
+ *           pred = exchange(tail, me) [mcsq_swap];
+ *           if pred != NIL: nxt[pred] = me [mcsq_link]; then mcsq_park_wait(MCS_PARK_SPIN):
  *             spin: the C code loads state[me] up to MCS_PARK_SPIN times and leaves when one
  *                   reads GRANTED. The loads write nothing, so k looks that read WAITING and
  *                   then stop are the same to every other process as none: the model makes at
@@ -14,8 +18,8 @@
  *                   starvation-freedom check, which the C bound rules out);
  *             CAS(state[me], WAITING -> PARKED); if it failed (read GRANTED): done;
  *             while state[me] != GRANTED: futex_wait(state[me], PARKED).
- * unlock(): as mcs.pml to find next; then old = exchange(state[next], GRANTED);
- *           if old == PARKED: futex_wake(node next).
+ * unlock(): as mcs.pml to find next [mcsq_successor]; then [mcsq_park_grant]:
+ *           old = exchange(state[next], GRANTED); if old == PARKED: futex_wake(node next).
  * futex_wait/wake on node i: asleep[i] (common.pml's bit per process, here one futex word per
  * node, each slept on only by its owner): the wait sleeps only if the word still reads PARKED,
  * in one step; the wake clears asleep[next] if set. A wake that arrives after its target has

@@ -1,14 +1,21 @@
-/* models: locks/mcs_tp.c sha256: 555bf96f1e4f32bf80b327f24c7bdda076833198019f085e1886e23e8f3c3208 */
+/* models: locks/mcs_tp.c sha256: 70b7f362d8fefbb9953513a513146717b25e0071f179d9bac199767a757596b3 */
+/* models: locks/mcs_queue.h sha256: ae0249a6bdb2c35ed0e90a35b37c44da47fca47a9747d8a27d372c4378785db8 */
 /* mcs_tp.pml — the time-published MCS of locks/mcs_tp.c: skipping and removing stale waiters.
  *
- * The queue is mcs.pml's (tail, nxt[]); state[i]: GRANTED 0, WAITING 1, REMOVED 2.
- * lock():   loop: nxt[me] = NIL; state[me] = WAITING; pred = exchange(tail, me);
- *           if pred == NIL: hold. Else nxt[pred] = me; spin until state[me] != WAITING;
- *           GRANTED: hold; REMOVED: enqueue afresh (loop).
- * unlock(): s = nxt[me]; if NIL: CAS(tail, me -> NIL) frees the lock, else wait for the link.
- *           Walk: if s is fresh: state[s] = GRANTED, done. If stale: after = nxt[s]; if NIL:
- *           CAS(tail, s -> NIL): if it succeeded, state[s] = REMOVED, done (the lock is free);
- *           else wait for nxt[s]; then state[s] = REMOVED; s = after; walk on.
+ * The queue is mcs.pml's (tail, nxt[]); state[i]: GRANTED 0, WAITING 1, REMOVED 2 (the node
+ * word q.wait). From locks/mcs_queue.h, named in brackets: the reset, the swap, the link, both
+ * tail CASes and the grant; mcs_tp.c's own: the waiter's spin (it publishes and yields), the
+ * wait for a link (it yields), the walk and the store of REMOVED.
+ * lock():   loop: nxt[me] = NIL; state[me] = WAITING [mcsq_reset];
+ *           pred = exchange(tail, me) [mcsq_swap];
+ *           if pred == NIL: hold. Else nxt[pred] = me [mcsq_link];
+ *           spin until state[me] != WAITING; GRANTED: hold; REMOVED: enqueue afresh (loop).
+ * unlock(): s = nxt[me]; if NIL: CAS(tail, me -> NIL) [mcsq_cas_tail] frees the lock, else
+ *           wait for the link (wait_link).
+ *           Walk: if s is fresh: state[s] = GRANTED [mcsq_handoff], done. If stale: after =
+ *           nxt[s]; if NIL: CAS(tail, s -> NIL) [mcsq_cas_tail]: if it succeeded, state[s] =
+ *           REMOVED, done (the lock is free); else wait for nxt[s] (wait_link); then state[s] =
+ *           REMOVED; s = after; walk on.
  * Timestamps are abstracted away: whether a waiter looks stale is a nondeterministic choice of
  * the unlocker at each step of the walk, a superset of every clock and threshold (the C code's
  * ts is a heuristic and its reads are relaxed for that reason). The waiters' publications, the
