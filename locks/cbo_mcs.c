@@ -32,7 +32,8 @@
  * to take the global lock) and returns -EBUSY.
  * Fairness: FIFO within a cluster; none among clusters: the global TAS goes to whichever cluster
  * wins the exchange, so the same cluster can take it again as soon as it lets it go. A cohort
- * passes within the cluster at most COHORT_BOUND (64) consecutive times and then releases the
+ * passes within the cluster at most COHORT_BOUND - 1 (63) consecutive times, so a global tenure
+ * has at most COHORT_BOUND holders (models/cbo_mcs.pml checks this), and then releases the
  * global lock, but nothing stops its next thread from winning it back: cluster_bound is 0 (no
  * bound stated), and no waiter is promised the lock. In practice the back-off of a thread that
  * has just released makes a waiting cluster win soon; the tests show that it does, not that it

@@ -59,7 +59,7 @@
  * the swap (so a larger turn means a later arrival, which tests/topo/topo_numa.c uses to know a
  * waiter was in the queue); not a FIFO order, and the lock does not claim LB_FIFO.
  */
-
+#include <errno.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>

@@ -27,7 +27,8 @@
  *    happens-before ours.
  *  - mcsq_link, pred.next = us, is a release store paired with the acquire loads of next in
  *    pred's unlock (mcsq_successor, mcsq_wait_link), which then hand over.
- *  - mcsq_handoff is a release store paired with the acquire loads of mcsq_spin_while; the park
+ *  - mcsq_handoff is a release store paired with the acquire loads of mcsq_spin_while (mcs-tp's
+ *    waiter spins in its own acquire loop instead, and says so); the park
  *    variant's exchange is release, paired with mcsq_park_wait's acquire loads (below).
  *  - A failed tail CAS is relaxed: it only says a successor is on its way; the acquire load of
  *    next that follows synchronizes with its link.

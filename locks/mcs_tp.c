@@ -47,7 +47,7 @@
  * Not shared with mcs_queue.h: the wait for a link (mcsq_wait_link does not yield; ours does,
  * for a linker preempted on our CPU), the waiter's spin (it publishes and yields) and the walk.
  */
-
+#include <errno.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stddef.h>

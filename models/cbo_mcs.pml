@@ -1,5 +1,5 @@
-/* models: locks/cbo_mcs.c sha256: 2b5fd7e3b5e530ff389ebd62777114fee437568f03b8578aa5b36dd84740bc19 */
-/* models: locks/mcs_queue.h sha256: ae0249a6bdb2c35ed0e90a35b37c44da47fca47a9747d8a27d372c4378785db8 */
+/* models: locks/cbo_mcs.c sha256: 4188c0819e2aee18a063541d9f1d3b7785dd516f447f4778ffc154a72f4fd6a9 */
+/* models: locks/mcs_queue.h sha256: 4b014e17a369dc7bdd58027c2cedc295fa8a3e3e92370b02e831fc12363776ff */
 /* cbo_mcs.pml — C-BO-MCS, the cohort lock of locks/cbo_mcs.c: a global test-and-set word over
  * one MCS queue per cluster.
  *

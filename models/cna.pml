@@ -1,5 +1,5 @@
-/* models: locks/cna.c sha256: b04a24507ba2a0643079124ea9fc747e048a9d26684826f154084cea0a24f89d */
-/* models: locks/mcs_queue.h sha256: ae0249a6bdb2c35ed0e90a35b37c44da47fca47a9747d8a27d372c4378785db8 */
+/* models: locks/cna.c sha256: 1dd27574e457226fa5846dfb1eed8e80248cc76fcd46df219df6721b4b9439f2 */
+/* models: locks/mcs_queue.h sha256: 4b014e17a369dc7bdd58027c2cedc295fa8a3e3e92370b02e831fc12363776ff */
 /* cna.pml — the compact NUMA-aware lock of locks/cna.c: its queue manipulation.
  *
  * Processes 0 .. N-2 are in cluster 0, process N-1 in cluster 1 (the remote one), so that two

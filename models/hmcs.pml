@@ -1,5 +1,5 @@
 /* models: locks/hmcs.c sha256: 92e7eac6ba04b9632d10bc540b898c93425a17ff280fbdf0388a964cbbb94a58 */
-/* models: locks/mcs_queue.h sha256: ae0249a6bdb2c35ed0e90a35b37c44da47fca47a9747d8a27d372c4378785db8 */
+/* models: locks/mcs_queue.h sha256: 4b014e17a369dc7bdd58027c2cedc295fa8a3e3e92370b02e831fc12363776ff */
 /* hmcs.pml — HMCS, the two-level hierarchical MCS lock of locks/hmcs.c.
  *
  * Processes 0 .. N-2 are in cluster 0, process N-1 in cluster 1 (as cna.pml), so that two

@@ -1,5 +1,5 @@
 /* models: locks/malthusian.c sha256: b7f1a040fb6ae6e00e6f68238f9d7e1365b44d0f389f06dd0aaf71804a5c16ae */
-/* models: locks/mcs_queue.h sha256: ae0249a6bdb2c35ed0e90a35b37c44da47fca47a9747d8a27d372c4378785db8 */
+/* models: locks/mcs_queue.h sha256: 4b014e17a369dc7bdd58027c2cedc295fa8a3e3e92370b02e831fc12363776ff */
 /* malthusian.pml — the Malthusian MCS of locks/malthusian.c: culling and re-admission.
  *
  * The queue, the wait and the handoff are mcs_park.pml's, from locks/mcs_queue.h as in

@@ -1,5 +1,5 @@
 /* models: locks/mcs.c sha256: f01b8e809485db31710498dacded064dba210be97b9bf3aa0775191b88d56bd8 */
-/* models: locks/mcs_queue.h sha256: ae0249a6bdb2c35ed0e90a35b37c44da47fca47a9747d8a27d372c4378785db8 */
+/* models: locks/mcs_queue.h sha256: 4b014e17a369dc7bdd58027c2cedc295fa8a3e3e92370b02e831fc12363776ff */
 /* mcs.pml — the MCS queue lock of locks/mcs.c.
  *
  * State: `tail` (the last node in the queue, or NIL for NULL), and one node per process, its

@@ -1,5 +1,5 @@
 /* models: locks/mcs_park.c sha256: e46f052ea0a4d51d2bc7c63440b3d746d2a079735e42db20af20c04aa383b1aa */
-/* models: locks/mcs_queue.h sha256: ae0249a6bdb2c35ed0e90a35b37c44da47fca47a9747d8a27d372c4378785db8 */
+/* models: locks/mcs_queue.h sha256: 4b014e17a369dc7bdd58027c2cedc295fa8a3e3e92370b02e831fc12363776ff */
 /* mcs_park.pml — the spin-then-park MCS queue lock of locks/mcs_park.c.
  *
  * The queue is mcs.pml's, statement for statement (tail, nxt[], the swap, the link, the wait for

@@ -1,5 +1,5 @@
-/* models: locks/mcs_tp.c sha256: 70b7f362d8fefbb9953513a513146717b25e0071f179d9bac199767a757596b3 */
-/* models: locks/mcs_queue.h sha256: ae0249a6bdb2c35ed0e90a35b37c44da47fca47a9747d8a27d372c4378785db8 */
+/* models: locks/mcs_tp.c sha256: b799996a25b3e9dcca72e5aa10d208e7070a2b8744dcf94890ba6ee6b016c3ec */
+/* models: locks/mcs_queue.h sha256: 4b014e17a369dc7bdd58027c2cedc295fa8a3e3e92370b02e831fc12363776ff */
 /* mcs_tp.pml — the time-published MCS of locks/mcs_tp.c: skipping and removing stale waiters.
  *
  * The queue is mcs.pml's (tail, nxt[]); state[i]: GRANTED 0, WAITING 1, REMOVED 2 (the node
