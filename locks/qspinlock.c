@@ -58,14 +58,40 @@
  * back-off until the deadline (deadline.h's lb_poll_trylock_until), taking the lock only when the
  * word is 0; a steady stream of lock() callers can pass it over until it times out. A past
  * deadline on a held lock returns after one try.
- * Fairness: FIFO, claimed (LB_FIFO) but not checked by locks_fifo: there is no turn hook. The
- * doorway is whichever atomic places the thread: the fast-path CAS (it wins only on a 0 word: no
- * holder, no waiter), the fetch-or that makes it the pending waiter (only when no queue exists,
- * so everyone queued later goes after it, and the queue head waits for pending to clear), or the
+ * Fairness: FIFO (LB_FIFO), checked by locks_fifo through the test-only turn hook. The doorway
+ * is whichever atomic places the thread: the fast-path CAS (it wins only on a 0 word: no holder,
+ * no waiter), the fetch-or that makes it the pending waiter (only when no queue exists, so
+ * everyone queued later goes after it, and the queue head waits for pending to clear), or the
  * tail swap (MCS order behind it). In each case every thread placed earlier acquires earlier.
- * A turn hook would have to number those three atomics in one sequence, i.e. widen the word in
- * test builds, and then the tested lock would not be the measured one; the spin model
- * (models/qspinlock.pml) checks starvation freedom instead. lock() only; timedlock is not FIFO.
+ * lock() only; timedlock is not FIFO. The spin model (models/qspinlock.pml) checks starvation
+ * freedom as well.
+ * Test hooks (LB_TEST_HOOKS only): the three doorways must be numbered in one sequence, from
+ * their own order, so the test build widens the word to 64 bits: the low half is the word above,
+ * bit for bit, and the high half counts doorways. Each doorway RMW becomes a CAS loop on the
+ * whole word that also adds 1 to the count when (and only when) it places the thread: the fast
+ * path's CAS, the pending fetch-or when it finds neither pending nor a tail, the tail swap; the
+ * thread's turn is the count its own RMW wrote, kept in its node (private: only the owner reads
+ * it, through the hook). The atomics are the same ones, in the same order, with the same memory
+ * orders; the non-doorway RMWs (undo of pending, the head's fetch-or of locked, unlock's and the
+ * pending waiter's fetch-sub) operate on the low half only and never carry into the count (the
+ * locked byte is 1 whenever it is subtracted, pending 1 whenever it is). Loads return the low
+ * half. All of this sits in the qs_word_* helpers below (plain static functions, as inlining
+ * hints were enough to move the production code around): the production build's helpers are the
+ * plain 32-bit atomics, and its object code is the same as before the hook (compared with
+ * objdump, gcc 12 -O3, when the hook was added). The test build adds only failed CASes and
+ * relaxed loads, which change nothing: a CAS whose guess at the count is stale (its first try,
+ * or a relaxed read) fails and retries with the word it read. The count never moves without the
+ * low half moving too (every doorway RMW changes the low half), so these loops retry no more
+ * often than the production ones would, but for that first miss. The count is 32 bits: 4G
+ * acquisitions per lock before it wraps, far beyond any test. trylock's CAS is
+ * numbered too (it places an acquisition), so the turns stay one sequence whichever is used.
+ * The negative control, lb_qspinlock_overtaking_lock (test builds only; locks_fifo runs it as
+ * lb_qspinlock_ops with this lock()), is this code with one planted defect: its pending path
+ * ignores the tail while the lock is held, so a thread arriving behind a queue becomes the
+ * pending waiter and overtakes the queue head. Exclusion still holds (it takes pending only
+ * over a held lock, and undoes it otherwise, so the head, which waits for pending to clear,
+ * never meets a pending waiter that has not yet seen the lock held); only the order is wrong,
+ * and locks_fifo must see it.
  * Oversubscription: collapses, as mcs: the queue head is handed to the next node even when its
  * thread is preempted, and a node preempted between its swap and its link stalls the head.
  * Context: the queue node, one cache line (LB_NEEDS_CTX), registered in the global table at
@@ -98,11 +124,177 @@ struct qs_node {
 	atomic_uint waiting;
 	uint32_t tail; /* our encoded tail: (slot + 1) << QS_TAIL_SHIFT */
 	int held;      /* private to the owning thread: for the misuse check in unlock */
+#ifdef LB_TEST_HOOKS
+	uint64_t turn; /* private: the doorway count our latest placing RMW wrote */
+#endif
 } LB_CACHE_ALIGNED;
 
+#ifdef LB_TEST_HOOKS
+/* The test build's word: the production word in the low half, the doorway count in the high. */
+#define QS_COUNT_ONE ((uint64_t)1 << 32)
+#define QS_COUNT_MASK 0xffffffff00000000u
+struct qs_lock {
+	_Atomic uint64_t word;
+} LB_CACHE_ALIGNED;
+#else
 struct qs_lock {
 	atomic_uint word;
 } LB_CACHE_ALIGNED;
+#endif
+
+/* The word's atomics, one helper per use (see the header's Test hooks). Each takes and returns
+ * the production word's 32 bits; the test build's versions also keep the doorway count. The
+ * memory orders are argued in the header, at the step each helper performs. */
+#ifndef LB_TEST_HOOKS
+static uint32_t qs_word_load(struct qs_lock *l, memory_order mo)
+{
+	return atomic_load_explicit(&l->word, mo);
+}
+
+/* Doorway: the fast path's or trylock's CAS *val -> locked (acquire). On failure *val is the
+ * word seen. */
+static int qs_word_take_free(struct qs_lock *l, struct qs_node *n, uint32_t *val)
+{
+	(void)n;
+	return atomic_compare_exchange_strong_explicit(&l->word, val, QS_LOCKED,
+						       memory_order_acquire, memory_order_relaxed);
+}
+
+/* Doorway when it places us: the pending fetch-or (acquire). Returns the word before it.
+ * `overtaking` is the negative control's planted defect (see the header); it only changes which
+ * fetch-or places us, which this build need not know (it keeps no count). */
+static uint32_t qs_word_set_pending(struct qs_lock *l, struct qs_node *n, int overtaking)
+{
+	(void)n;
+	(void)overtaking;
+	return atomic_fetch_or_explicit(&l->word, QS_PENDING, memory_order_acquire);
+}
+
+/* Doorway: the tail swap (acq_rel CAS loop keeping locked and pending). Returns the word before
+ * it; val is the caller's latest sight of the word, the CAS's first guess. */
+static uint32_t qs_word_swap_tail(struct qs_lock *l, struct qs_node *n, uint32_t val)
+{
+	uint32_t old = val;
+	while (!atomic_compare_exchange_weak_explicit(&l->word, &old,
+						      (old & QS_LOCKED_PENDING_MASK) | n->tail,
+						      memory_order_acq_rel, memory_order_relaxed))
+		;
+	return old;
+}
+
+/* The last queued node's CAS val -> locked (relaxed): 1 if the word was still val. */
+static int qs_word_take_last(struct qs_lock *l, uint32_t val)
+{
+	return atomic_compare_exchange_strong_explicit(&l->word, &val, QS_LOCKED,
+						       memory_order_relaxed, memory_order_relaxed);
+}
+
+static uint32_t qs_word_fetch_or(struct qs_lock *l, uint32_t bits, memory_order mo)
+{
+	return atomic_fetch_or_explicit(&l->word, bits, mo);
+}
+
+static uint32_t qs_word_fetch_and(struct qs_lock *l, uint32_t bits, memory_order mo)
+{
+	return atomic_fetch_and_explicit(&l->word, bits, mo);
+}
+
+static uint32_t qs_word_fetch_sub(struct qs_lock *l, uint32_t v, memory_order mo)
+{
+	return atomic_fetch_sub_explicit(&l->word, v, mo);
+}
+#else
+static uint32_t qs_word_load(struct qs_lock *l, memory_order mo)
+{
+	return (uint32_t)atomic_load_explicit(&l->word, mo);
+}
+
+static int qs_word_take_free(struct qs_lock *l, struct qs_node *n, uint32_t *val)
+{
+	uint64_t old = *val; /* the production CAS's guess, count 0: a miss just reads the word */
+	for (;;) {
+		if ((uint32_t)old != 0) {
+			*val = (uint32_t)old;
+			return 0;
+		}
+		uint64_t next = ((old & QS_COUNT_MASK) + QS_COUNT_ONE) | QS_LOCKED;
+		if (atomic_compare_exchange_strong_explicit(&l->word, &old, next,
+							    memory_order_acquire,
+							    memory_order_relaxed)) {
+			n->turn = next >> 32;
+			return 1;
+		}
+	}
+}
+
+/* The production build's placing test, and the negative control's (pending over a held lock,
+ * whatever the tail): the count moves only when the fetch-or places us. */
+static int qs_pending_places(uint32_t old, int overtaking)
+{
+	if (overtaking)
+		return !(old & QS_PENDING) && (old & QS_LOCKED_MASK);
+	return !(old & ~QS_LOCKED_MASK);
+}
+
+static uint32_t qs_word_set_pending(struct qs_lock *l, struct qs_node *n, int overtaking)
+{
+	/* Relaxed: only the CAS's first guess. */
+	uint64_t old = atomic_load_explicit(&l->word, memory_order_relaxed), next;
+	do {
+		next = old | QS_PENDING;
+		if (qs_pending_places((uint32_t)old, overtaking))
+			next = ((next & QS_COUNT_MASK) + QS_COUNT_ONE) | (uint32_t)next;
+	} while (!atomic_compare_exchange_weak_explicit(&l->word, &old, next, memory_order_acquire,
+							memory_order_relaxed));
+	if (qs_pending_places((uint32_t)old, overtaking))
+		n->turn = next >> 32;
+	return (uint32_t)old;
+}
+
+static uint32_t qs_word_swap_tail(struct qs_lock *l, struct qs_node *n, uint32_t val)
+{
+	uint64_t old = val, next;
+	do
+		next = ((old & QS_COUNT_MASK) + QS_COUNT_ONE) |
+		       (((uint32_t)old & QS_LOCKED_PENDING_MASK) | n->tail);
+	while (!atomic_compare_exchange_weak_explicit(&l->word, &old, next, memory_order_acq_rel,
+						      memory_order_relaxed));
+	n->turn = next >> 32;
+	return (uint32_t)old;
+}
+
+static int qs_word_take_last(struct qs_lock *l, uint32_t val)
+{
+	/* Relaxed: the count's guess; the CAS below decides, as in production. */
+	uint64_t old = atomic_load_explicit(&l->word, memory_order_relaxed);
+	for (;;) {
+		if ((uint32_t)old != val)
+			return 0;
+		if (atomic_compare_exchange_strong_explicit(&l->word, &old,
+							    (old & QS_COUNT_MASK) | QS_LOCKED,
+							    memory_order_relaxed,
+							    memory_order_relaxed))
+			return 1;
+	}
+}
+
+/* The non-doorway RMWs: on the low half only (the count never borrows or carries, see the
+ * header), so the 64-bit operand keeps the count's bits as they are. */
+static uint32_t qs_word_fetch_or(struct qs_lock *l, uint32_t bits, memory_order mo)
+{
+	return (uint32_t)atomic_fetch_or_explicit(&l->word, (uint64_t)bits, mo);
+}
+
+static uint32_t qs_word_fetch_and(struct qs_lock *l, uint32_t bits, memory_order mo)
+{
+	return (uint32_t)atomic_fetch_and_explicit(&l->word, QS_COUNT_MASK | bits, mo);
+}
+
+static uint32_t qs_word_fetch_sub(struct qs_lock *l, uint32_t v, memory_order mo)
+{
+	return (uint32_t)atomic_fetch_sub_explicit(&l->word, (uint64_t)v, mo);
+}
+#endif
 
 static _Atomic(struct qs_node *) qs_table[QS_MAX_CTX];
 /* Where the next registration starts looking: keeps ctx_init O(1) while the table is sparse. */
@@ -129,6 +321,9 @@ static int qs_ctx_init(void *ctx)
 	atomic_init(&n->waiting, 0);
 	n->held = 0;
 	n->tail = 0; /* not registered (yet) */
+#ifdef LB_TEST_HOOKS
+	n->turn = 0;
+#endif
 	/* Relaxed throughout: the hint is only a starting point, and the entry is published to
 	 * other threads through the word (see the header). */
 	unsigned start = atomic_load_explicit(&qs_table_hint, memory_order_relaxed);
@@ -172,11 +367,7 @@ static void qs_queue(struct qs_lock *l, struct qs_node *n, uint32_t val)
 	atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
 	atomic_store_explicit(&n->waiting, 1, memory_order_relaxed);
 
-	uint32_t old = val;
-	while (!atomic_compare_exchange_weak_explicit(&l->word, &old,
-						      (old & QS_LOCKED_PENDING_MASK) | n->tail,
-						      memory_order_acq_rel, memory_order_relaxed))
-		;
+	uint32_t old = qs_word_swap_tail(l, n, val);
 	if (old & QS_TAIL_MASK) {
 		struct qs_node *pred = qs_decode(old & QS_TAIL_MASK);
 		atomic_store_explicit(&pred->next, n, memory_order_release);
@@ -185,54 +376,57 @@ static void qs_queue(struct qs_lock *l, struct qs_node *n, uint32_t val)
 	}
 
 	/* Queue head: wait for the holder and the pending waiter to be gone. */
-	while ((val = atomic_load_explicit(&l->word, memory_order_acquire)) & QS_LOCKED_PENDING_MASK)
+	while ((val = qs_word_load(l, memory_order_acquire)) & QS_LOCKED_PENDING_MASK)
 		lb_cpu_relax();
 
 	if ((val & QS_TAIL_MASK) == n->tail) {
 		/* Last in the queue: take the lock and empty the queue at once. If the CAS fails,
 		 * a successor has swapped in (nobody else can change the word now). */
-		if (atomic_compare_exchange_strong_explicit(&l->word, &val, QS_LOCKED,
-							    memory_order_relaxed,
-							    memory_order_relaxed))
+		if (qs_word_take_last(l, val))
 			return;
 	}
-	atomic_fetch_or_explicit(&l->word, QS_LOCKED, memory_order_relaxed);
+	qs_word_fetch_or(l, QS_LOCKED, memory_order_relaxed);
 	struct qs_node *next;
 	while (!(next = atomic_load_explicit(&n->next, memory_order_acquire)))
 		lb_cpu_relax();
 	atomic_store_explicit(&next->waiting, 0, memory_order_release);
 }
 
-static int qs_lock(void *lock, void *ctx)
+/* lock(), and with `overtaking` the negative control's planted defect (see the header): a
+ * constant at each call, so the production lock() is the code without it. */
+static int qs_lock_common(void *lock, void *ctx, int overtaking)
 {
 	struct qs_lock *l = lock;
 	struct qs_node *n = ctx;
 	uint32_t val = 0;
-	if (atomic_compare_exchange_strong_explicit(&l->word, &val, QS_LOCKED, memory_order_acquire,
-						    memory_order_relaxed)) {
+	if (qs_word_take_free(l, n, &val)) {
 		n->held = 1;
 		return 0;
 	}
-	if (!(val & ~QS_LOCKED_MASK)) {
-		val = atomic_fetch_or_explicit(&l->word, QS_PENDING, memory_order_acquire);
-		if (!(val & ~QS_LOCKED_MASK)) {
+	if (overtaking ? !(val & QS_PENDING) : !(val & ~QS_LOCKED_MASK)) {
+		val = qs_word_set_pending(l, n, overtaking);
+		if (overtaking ? !(val & QS_PENDING) && (val & QS_LOCKED_MASK)
+			       : !(val & ~QS_LOCKED_MASK)) {
 			/* The pending waiter. */
-			while (atomic_load_explicit(&l->word, memory_order_acquire) & QS_LOCKED_MASK)
+			while (qs_word_load(l, memory_order_acquire) & QS_LOCKED_MASK)
 				lb_cpu_relax();
 			/* pending 1 -> 0 and locked 0 -> 1 in one step; the tail is untouched. */
-			atomic_fetch_sub_explicit(&l->word, QS_PENDING - QS_LOCKED,
-						  memory_order_relaxed);
+			qs_word_fetch_sub(l, QS_PENDING - QS_LOCKED, memory_order_relaxed);
 			n->held = 1;
 			return 0;
 		}
 		/* Someone was pending or queued: undo our bit if we set it, and queue. */
 		if (!(val & QS_PENDING))
-			val = atomic_fetch_and_explicit(&l->word, ~QS_PENDING, memory_order_relaxed) &
-			      ~QS_PENDING;
+			val = qs_word_fetch_and(l, ~QS_PENDING, memory_order_relaxed) & ~QS_PENDING;
 	}
 	qs_queue(l, n, val);
 	n->held = 1;
 	return 0;
+}
+
+static int qs_lock(void *lock, void *ctx)
+{
+	return qs_lock_common(lock, ctx, 0);
 }
 
 static int qs_trylock(void *lock, void *ctx)
@@ -240,10 +434,8 @@ static int qs_trylock(void *lock, void *ctx)
 	struct qs_lock *l = lock;
 	struct qs_node *n = ctx;
 	/* Relaxed: a hint that spares the line when the lock is busy; the CAS decides. */
-	uint32_t val = atomic_load_explicit(&l->word, memory_order_relaxed);
-	if (val != 0 || !atomic_compare_exchange_strong_explicit(&l->word, &val, QS_LOCKED,
-								 memory_order_acquire,
-								 memory_order_relaxed))
+	uint32_t val = qs_word_load(l, memory_order_relaxed);
+	if (val != 0 || !qs_word_take_free(l, n, &val))
 		return -EBUSY;
 	n->held = 1;
 	return 0;
@@ -262,9 +454,19 @@ static int qs_unlock(void *lock, void *ctx)
 	if (!n->held)
 		return -EPERM;
 	n->held = 0;
-	atomic_fetch_sub_explicit(&l->word, QS_LOCKED, memory_order_release);
+	qs_word_fetch_sub(l, QS_LOCKED, memory_order_release);
 	return 0;
 }
+
+#ifdef LB_TEST_HOOKS
+/* Test-only: the turn our latest lock() took (see the header). */
+static uint64_t qs_turn(void *lock, void *ctx)
+{
+	(void)lock;
+	return ((struct qs_node *)ctx)->turn;
+}
+
+#endif
 
 const struct lb_lock_ops lb_qspinlock_ops = {
 	.name = "qspinlock",
@@ -282,4 +484,17 @@ const struct lb_lock_ops lb_qspinlock_ops = {
 	.unlock = qs_unlock,
 	.trylock = qs_trylock,
 	.timedlock = qs_timedlock,
+#ifdef LB_TEST_HOOKS
+	.turn = qs_turn,
+#endif
 };
+
+#ifdef LB_TEST_HOOKS
+/* The negative control for locks_fifo (see the header): qspinlock's lock() with the planted
+ * defect. Not a lock of its own: the test uses lb_qspinlock_ops with this as its lock. */
+int lb_qspinlock_overtaking_lock(void *lock, void *ctx);
+int lb_qspinlock_overtaking_lock(void *lock, void *ctx)
+{
+	return qs_lock_common(lock, ctx, 1);
+}
+#endif

@@ -123,6 +123,10 @@ done
 #   EXPECT   pass: no error, search complete
 #            assert:TEXT: caught: an assertion violated whose text contains TEXT
 #            accept: caught: an acceptance cycle (a fair run that violates the claim)
+#            reach: as pass, and every statement of every proctype is reached (pan's listing
+#              of unreached states holds nothing but a looping process's `-end-`): a branch
+#              that no run takes, such as a trylock that never succeeds, proves nothing
+#            unreached: caught: some statement is never reached
 check()
 {
 	local model=$1 defines=$2 kind=$3 expect=$4 property=$5 note=${6:-}
@@ -136,6 +140,8 @@ check()
 	local cflags=("${PAN_CFLAGS[@]}")
 	[ $mode = safety ] && cflags+=(-DSAFETY -DNOCLAIM)
 	local pan_args=(-m$DEPTH -b -w$HASH_BITS -n)
+	# -n leaves out the listing of unreached states, which the reach checks read.
+	[ "$expect" = reach ] || [ "$expect" = unreached ] && pan_args=(-m$DEPTH -b -w$HASH_BITS)
 	[ $mode = ltl ] && pan_args+=(-a -f -N "$kind")
 	local label="$property"
 	[ "$kind" != safety ] && label="$property ($kind)"
@@ -168,6 +174,13 @@ check()
 	found=$(grep -m1 -E '^pan:[0-9]+: ' <<<"$out" |
 		sed -e 's/^pan:[0-9]*: *//' -e 's/ *(at depth [0-9]*)$//' -e 's/  */ /g')
 	[ -z "$found" ] && found=$(grep -m1 -oE 'max search depth too small|out of memory|VECTORSZ too small' <<<"$out")
+	# Statements no run reaches: pan's "unreached in proctype" listings (not the claims'), less
+	# the `-end-` of processes that loop for ever. One line: "mcs.pml:75 ok = 1; …".
+	local unreached
+	unreached=$(awk '/^unreached in / { inp = ($3 == "proctype"); next }
+		inp && /^\t/ && !/^\t\([0-9]+ of [0-9]+ states\)/ && !/"-end-"/ {
+			sub(/^\t.*\//, ""); sub(/, state [0-9]+, /, " "); gsub(/"/, ""); printf "%s; ", $0 }' <<<"$out")
+	unreached=${unreached%; }
 
 	if [ $rc -eq -1 ]; then
 		detail=$out
@@ -175,13 +188,24 @@ check()
 		detail="pan timed out after ${PAN_TIMEOUT_S}s"
 	elif [ -z "$errors" ]; then
 		detail="pan did not finish: $(tail -n 1 <<<"$out")"
-	elif [ "$expect" = pass ]; then
-		if [ "$errors" = 0 ] && ! grep -q 'Search not completed' <<<"$out"; then
+	elif [ "$expect" = pass ] || [ "$expect" = reach ]; then
+		if [ "$errors" != 0 ] || grep -q 'Search not completed' <<<"$out"; then
+			detail="violated: ${found:-errors: $errors}"
+		elif [ "$expect" = reach ] && [ -n "$unreached" ]; then
+			detail="holds, but proves less than it says: never reached: $unreached"
+		else
 			result=pass
 			detail="holds"
-		else
-			detail="violated: ${found:-errors: $errors}"
+			[ "$expect" = reach ] && detail="holds, every statement reached"
 		fi
+	elif [ "$expect" = unreached ]; then
+		if [ "$errors" = 0 ] && [ -n "$unreached" ]; then
+			result=pass
+			detail="caught: never reached: $unreached"
+		else
+			detail="NOT caught (wanted: a statement never reached; spin said: ${found:-every statement reached})"
+		fi
+		[ -n "$note" ] && detail="broken ($note): $detail"
 	else
 		local want='acceptance cycle'
 		[[ $expect == assert:* ]] && want="assertion violated*${expect#assert:}"
@@ -232,30 +256,33 @@ for n in 2 3; do
 		check ticket "N=$n"              sf$i   pass   "$SF"
 	done
 done
-check ticket     "N=3 ROUNDS=2 TRYLOCK"  safety pass   "$ME, lock + trylock"
+check ticket     "N=3 ROUNDS=2 TRYLOCK"  safety reach  "$ME, lock + trylock"
 check ticket     "N=2 TRYLOCK"           safety "$BME" "$ME: NOT with wrapping counters" "trylock's ABA once the counters wrap"
 check ticket     "N=2 BROKEN=1"          safety "$BME" "$ME" "ticket by load, then store"
 # ticket-faa: the same lock but for unlock's fetch-add (-DFAA).
 check ticket     "N=3 FAA"               safety pass   "$ME, ticket-faa"
 check ticket     "N=3 FAA"               sf0    pass   "$SF, ticket-faa"
-check ticket     "N=3 ROUNDS=2 TRYLOCK FAA" safety pass "$ME, lock + trylock, ticket-faa"
+check ticket     "N=3 ROUNDS=2 TRYLOCK FAA" safety reach "$ME, lock + trylock, ticket-faa"
 
 for q in mcs clh clh_try; do
-	check $q     "N=2 TRYLOCK"           safety pass   "$ME, lock + trylock"
+	check $q     "N=2 TRYLOCK"           safety reach  "$ME, lock + trylock"
 	check $q     "N=2 TRYLOCK"           sf0    pass   "$SF, lock + trylock"
 	check $q     "N=2 TRYLOCK"           sf1    pass   "$SF, lock + trylock"
 	check $q     "N=3"                   safety pass   "$ME"
 	for ((i = 0; i < 3; i++)); do
 		check $q "N=3"                   sf$i   pass   "$SF"
 	done
-	check $q     "N=3 TRYLOCK"           safety pass   "$ME, lock + trylock"
+	check $q     "N=3 TRYLOCK"           safety reach  "$ME, lock + trylock"
 	check $q     "N=2 BROKEN=1"          safety "$BME" "$ME" "tail by load, then store"
 done
 check mcs        "N=2 BROKEN=2"          sf0    accept "$SF" "unlock does not wait for the link"
+# The reach checks (lock + trylock rows: every statement reached, so a trylock does succeed):
+# shown able to fail on the Promela trap that once hid mcs's successful trylock.
+check mcs        "N=2 TRYLOCK BROKEN=3"  safety unreached "$ME, lock + trylock" "trylock option without true ->: the CAS is dead"
 
 # The parking MCS (mcs_park.pml): mcs's queue with spin-then-sleep waiters; exclusion, FIFO
 # starvation freedom, and no lost wake-up at the handoff (ROUNDS, quiescence).
-check mcs_park   "N=2 TRYLOCK"           safety pass   "$ME, lock + trylock"
+check mcs_park   "N=2 TRYLOCK"           safety reach  "$ME, lock + trylock"
 check mcs_park   "N=3"                   safety pass   "$ME"
 # One claim at N=3 (by symmetry; each costs ~10 s here), both at N=2 with trylock.
 check mcs_park   "N=3"                   sf0    pass   "$SF"
@@ -302,7 +329,7 @@ HL="$ME on 2 locks, no lost handoff"
 check hemlock    "N=2 ROUNDS=2"          safety pass   "$HL"
 check hemlock    "N=3"                   safety pass   "$HL"
 check hemlock    "N=3 ROUNDS=2"          safety pass   "$HL"
-check hemlock    "N=3 ROUNDS=2 TRYLOCK"  safety pass   "$HL, lock + trylock"
+check hemlock    "N=3 ROUNDS=2 TRYLOCK"  safety reach  "$HL, lock + trylock"
 check hemlock    "N=3 BROKEN=1"          safety "assert:done" "$HL" "unlock does not wait for the acknowledgement"
 
 # Reciprocating: exclusion and the bypass bound (ghost assertion: at most 1 overtake per waiter
@@ -310,7 +337,7 @@ check hemlock    "N=3 BROKEN=1"          safety "assert:done" "$HL" "unlock does
 BB="$ME, bypass <= 1 per thread"
 check reciprocating "N=2"                safety pass   "$BB"
 check reciprocating "N=3"                safety pass   "$BB"
-check reciprocating "N=3 TRYLOCK"        safety pass   "$BB, lock + trylock"
+check reciprocating "N=3 TRYLOCK"        safety reach  "$BB, lock + trylock"
 for ((i = 0; i < 3; i++)); do
 	check reciprocating "N=3"            sf$i   pass   "$SF"
 done
@@ -329,16 +356,48 @@ check cna        "N=3"                   sf2    pass   "$SF"
 check cna        "N=3 BROKEN=1"          safety "assert:runlen<=" "$CB" "no departure at the bound"
 check cna        "N=3 BROKEN=2"          safety "assert:runlen<=" "$CB" "leaving forgets the secondary queue"
 
+# HMCS (hmcs.pml): processes 0, 1 in one cluster, 2 in the other; threshold T = 2, so
+# cluster_bound = 1. Safety is exclusion and the bound (consecutive entries within a cluster
+# while a remote process is enqueued globally <= cluster_bound + 1, as for cna); starvation
+# freedom for a local process and the remote one; no lost handoff (ROUNDS, the end check).
+HB="$ME, cluster bound"
+check hmcs       "N=3"                   safety pass   "$HB"
+check hmcs       "N=3"                   sf0    pass   "$SF"
+check hmcs       "N=3"                   sf2    pass   "$SF"
+check hmcs       "N=3 ROUNDS=2"          safety reach  "$HB, no lost handoff"
+check hmcs       "N=3 ROUNDS=1 TRYLOCK"  safety reach  "$HB, no lost handoff, lock + trylock"
+check hmcs       "N=3 BROKEN=1"          safety "assert:runlen<=" "$HB" "local pass past the threshold"
+check hmcs       "N=3 ROUNDS=2 BROKEN=2" safety "assert:finished==" "$HB, no lost handoff" "global level never released"
+check hmcs       "N=3 BROKEN=3"          safety "$BME" "$HB" "ACQUIRE_PARENT taken for a local pass"
+
+# C-BO-MCS (cbo_mcs.pml): a global TAS over per-cluster MCS, bound T = 2 local holders per
+# tenure. Exclusion and the tenure bound; no lost handoff. cluster_bound is 0 (none stated):
+# a cluster bound and starvation freedom are shown NOT to hold (the global TAS is unfair).
+CT="$ME, tenure <= T holders"
+check cbo_mcs    "N=3"                   safety pass   "$CT"
+check cbo_mcs    "N=3 TRYLOCK"           safety reach  "$CT, lock + trylock"
+check cbo_mcs    "N=3 ROUNDS=2"          safety reach  "$CT, no lost handoff"
+check cbo_mcs    "N=3 ROUNDS=1 TRYLOCK"  safety reach  "$CT, no lost handoff, lock + trylock"
+check cbo_mcs    "N=3 CLAIM_BOUND=1"     safety "assert:runlen<=" "cluster bound: NOT a property of cbo_mcs" "a cluster wins the TAS back"
+check cbo_mcs    "N=3"                   sf2    accept "$SF: NOT a property of cbo_mcs"
+check cbo_mcs    "N=3 BROKEN=1"          safety "assert:tenure<=" "$CT" "local pass past the bound"
+check cbo_mcs    "N=3 ROUNDS=2 BROKEN=2" safety "assert:finished==" "$CT, no lost handoff" "global word never freed"
+check cbo_mcs    "N=3 BROKEN=3"          safety "$BME" "$CT" "TAKE_GLOBAL taken for a pass"
+
 # Linux's qspinlock: fast path, pending bit, MCS queue in one word. Starvation freedom at N = 2
-# (at N = 3 its search does not finish within the budget; exclusion at N = 3 takes ~10 s).
+# (at N = 3 its search does not finish within the budget). At N = 3, exclusion and the C file's
+# FIFO claim as a safety property (ghost doorway order, FIFO) in one search: 7.3 million
+# states, ~660 MB, the largest search here (66 s at a load average of 35: near the timeout).
 check qspinlock  "N=2"                   safety pass   "$ME"
 check qspinlock  "N=2"                   sf0    pass   "$SF"
 check qspinlock  "N=2"                   sf1    pass   "$SF"
-check qspinlock  "N=2 TRYLOCK"           safety pass   "$ME, lock + trylock"
+check qspinlock  "N=2 TRYLOCK"           safety reach  "$ME, lock + trylock"
 check qspinlock  "N=2 TRYLOCK"           sf0    pass   "$SF, lock + trylock"
-check qspinlock  "N=3"                   safety pass   "$ME"
+check qspinlock  "N=3 FIFO"              safety reach  "$ME, FIFO in doorway order"
 check qspinlock  "N=2 BROKEN=1"          safety "$BME" "$ME" "fast path CASes the locked byte only"
 check qspinlock  "N=3 BROKEN=2"          sf0    accept "$SF" "pending bit not undone"
+check qspinlock  "N=3 FIFO BROKEN=3"     safety "assert:placed" "$ME, FIFO in doorway order" "queue head does not wait for pending"
+check qspinlock  "N=3 FIFO BROKEN=4"     safety "assert:placed" "$ME, FIFO in doorway order" "pending path taken over a queue"
 
 # TWA: N = 3 is the smallest with a long-term waiter (threshold 1). Starvation freedom includes
 # the notification: a long-term waiter that misses its bump waits for ever.
@@ -347,7 +406,7 @@ check twa        "N=3"                   safety pass   "$ME"
 for ((i = 0; i < 3; i++)); do
 	check twa    "N=3"                   sf$i   pass   "$SF, no lost notification"
 done
-check twa        "N=3 ROUNDS=2 TRYLOCK"  safety pass   "$ME, lock + trylock"
+check twa        "N=3 ROUNDS=2 TRYLOCK"  safety reach  "$ME, lock + trylock"
 check twa        "N=3 BROKEN=1"          sf0    accept "$SF, no lost notification" "slot bumped before grant"
 
 # The futex mutexes: exclusion with processes looping forever; no lost wake-up with ROUNDS
@@ -398,13 +457,13 @@ check rw_writer_pref "N=2 SHOWOVERLAP"   safety "assert:nr<2" "readers overlap"
 check rw_writer_pref "N=2 BROKEN=1"      safety "$BRW" "$RW" "writer checks, then stores"
 check rw_writer_pref "N=2 TIMED BROKEN=2" safety "assert:finished==" "$RW" "timed writer leaves its waiting count"
 check rw_phase_fair "N=3"                safety pass   "$RW"
-check rw_phase_fair "N=2 TRYLOCK"        safety pass   "$RW, + trylocks"
-check rw_phase_fair "N=3 ROUNDS=1 TRYLOCK" safety pass "$RW, + trylocks"
+check rw_phase_fair "N=2 TRYLOCK"        safety reach  "$RW, + trylocks"
+check rw_phase_fair "N=3 ROUNDS=1 TRYLOCK" safety reach "$RW, + trylocks"
 check rw_phase_fair "N=2 BROKEN=1"       safety "assert:nw==0" "$RW" "writer does not wait for readers"
 check rw_phase_fair "N=3 BROKEN=2"       safety "assert:finished==" "$RW" "no phase id"
 check rw_phase_fair "N=3 TRYLOCK BROKEN=3" safety "assert:finished==" "$RW" "trylock backs out"
 check bravo      "N=3"                   safety pass   "$RW"
-check bravo      "N=3 TRYLOCK"           safety pass   "$RW, + trylock"
+check bravo      "N=3 TRYLOCK"           safety reach  "$RW, + trylock"
 check bravo      "N=2 BROKEN=1"          safety "assert:nw==0" "$RW" "revocation without the scan"
 check bravo      "N=2 TRYLOCK BROKEN=2"  safety "assert:nw==0" "$RW" "failed trylock leaves the bias off"
 

@@ -20,9 +20,13 @@ byte incs;     /* how many processes are in a critical section */
 /* Entering: in one step the process stops waiting and is inside, so that the claims below
  * never see a state where it is neither (which would let a process that has already been
  * served count as still waiting). */
+/* ON_ENTER: ghost bookkeeping a model does in that same step (qspinlock's FIFO check). */
+#ifndef ON_ENTER
+#define ON_ENTER skip
+#endif
 inline enter_cs()
 {
-	atomic { want[_pid] = 0; cs[_pid] = 1 }
+	atomic { want[_pid] = 0; cs[_pid] = 1; ON_ENTER }
 }
 
 /* The critical section. The assertion is the mutual-exclusion property (CAP = 1 for mutexes;

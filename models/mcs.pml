@@ -27,6 +27,9 @@
  * BROKEN == 2: unlock does not wait for a late successor to link itself: when next is NIL and
  *   the compare-exchange fails it returns, and the successor waits forever (starvation
  *   freedom fails).
+ * BROKEN == 3: the trylock option without its `true ->` (models/README.md's Promela trap): the
+ *   CAS branch is never taken, so lock + trylock would check lock() alone; check.sh's reach check
+ *   (every statement reached) catches it.
  */
 #include "common.pml"
 
@@ -66,7 +69,15 @@ active [N] proctype P()
 			fi;
 			ok = 1
 #ifdef TRYLOCK
-		:: if
+		/* `true ->`: without it the inner if's guards merge with this if's options, and its
+		 * `else` (the CAS attempt) is never taken beside lock()'s always-executable first step:
+		 * the trap of models/README.md; the reach checks of check.sh keep it out. */
+#if BROKEN == 3
+		:: /* the trap: the successful trylock is unreachable */
+#else
+		:: true ->
+#endif
+			if
 			:: tail != NIL -> ok = 0
 			:: else ->
 				node_reset();

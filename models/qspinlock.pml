@@ -1,4 +1,4 @@
-/* models: locks/qspinlock.c sha256: 360af1b1a9212f71c4f8852c3ed6f594db6a9304990c16bc699dadc1aea5c85d */
+/* models: locks/qspinlock.c sha256: 2fab64d3b8b42aaaa496316a48b774271ba1c591b57fca39485630051c751cd3 */
 /* qspinlock.pml — the queued spinlock of locks/qspinlock.c (Linux's qspinlock in user space).
  *
  * State: the lock word `w`, encoded as in the C file with smaller fields: bit 0 = locked, bit 1 =
@@ -30,16 +30,61 @@
  * the spinner moves (nobody else can set locked or pending under the queue head or the pending
  * waiter; a flag or link is written once), so weak fairness sees the same runs; the guards keep
  * the state space small enough for N = 3. A local that the C file reads once is read in place.
+ * The LB_TEST_HOOKS build (the word widened to 64 bits, a doorway count in its upper half that
+ * each placing RMW bumps, and the planted "overtaking" lock()) is left out: the model follows
+ * the production word; its FIFO ghost numbers the same three doorways as that count.
  *
- * Checked: mutual exclusion (lock; lock + trylock); starvation freedom of lock() (the C file does
- * not claim FIFO, but no waiter can be starved: the fast path needs a 0 word and the pending path
- * a word without a tail, so arrivals never pass a queued waiter or the pending one).
+ * Checked: mutual exclusion (lock; lock + trylock); FIFO in doorway order at N = 3 (below);
+ * starvation freedom of lock() at N = 2 (no waiter can be starved: the fast path needs a 0
+ * word and the pending path a word without a tail, so arrivals never pass a queued waiter or
+ * the pending one).
  * BROKEN == 1: the fast path takes the lock whenever the locked byte is clear, ignoring pending
  *   and tail (a CAS on the locked byte alone): a returning holder steals the lock from the
  *   pending waiter, which has seen the byte clear, and both enter (mutual exclusion fails, N = 2).
  * BROKEN == 2: a thread whose fetch-or of pending finds a queue does not undo its bit: the queue
  *   head waits for ever for pending to clear (starvation freedom fails).
+ * FIFO (-DFIFO): the C file's FIFO claim, as a safety property (N = 3, where starvation freedom
+ *   is out of the budget): ghost state numbers the doorways in the atomic step of the doorway
+ *   itself (the fast-path CAS that wins, the fetch-or of pending that finds neither pending nor a
+ *   queue, the tail swap), and entering asserts that nobody placed earlier is still waiting.
+ *   Relative counts (`ahead`), not tickets: with FIFO holding they are a function of the lock's
+ *   state, and the search stores exactly as many states as without them.
+ * BROKEN == 3: the queue head waits for the locked bit only, not for pending: it enters before
+ *   the pending waiter, placed earlier (FIFO fails).
+ * BROKEN == 4: the pending path ignores the tail: an arrival that finds a queue but no pending
+ *   waiter becomes the pending waiter and enters before the queue (FIFO fails; exclusion holds).
  */
+#ifdef FIFO
+/* Ghost state for the FIFO check (no C counterpart): placed[i] while process i has passed its
+ * doorway and not yet entered; ahead[i] = how many placed processes passed theirs before it.
+ * Relative counts rather than ticket numbers, so the ghost adds no rotation to the state. */
+bool placed[N];
+byte ahead[N];
+/* The doorway: done inside the atomic step of the doorway operation itself. */
+inline place()
+{
+#if N > 2
+	ahead[_pid] = placed[0] + placed[1] + placed[2];
+#else
+	ahead[_pid] = placed[0] + placed[1];
+#endif
+	placed[_pid] = 1
+}
+/* On entry (common.pml's enter_cs, the same step): nobody placed before us is still waiting. */
+#define ON_ENTER fifo_enter()
+inline fifo_enter()
+{
+	assert(placed[_pid] && ahead[_pid] == 0);
+	placed[_pid] = 0;
+	if :: placed[0] -> ahead[0]-- :: else fi;
+	if :: placed[1] -> ahead[1]-- :: else fi
+#if N > 2
+	; if :: placed[2] -> ahead[2]-- :: else fi
+#endif
+}
+#else
+inline place() { skip }
+#endif
 #include "common.pml"
 
 #define NIL 255
@@ -64,16 +109,26 @@ active [N] proctype P()
 #if BROKEN == 1
 				:: (w & LOCKED) == 0 -> w = w | LOCKED; ok = 1
 #else
-				:: w == 0 -> w = LOCKED; ok = 1
+				:: w == 0 -> w = LOCKED; ok = 1; place()
 #endif
 				:: else -> val = w; ok = 0
 				fi
 			};
 			if
+#if BROKEN == 4
+			:: !ok && (val & PENDING) == 0 ->
+#else
 			:: !ok && (val & ~LOCKED) == 0 ->
-				atomic { val = w; w = w | PENDING };
+#endif
+#if BROKEN == 4
+				atomic { val = w; w = w | PENDING; if :: (val & PENDING) == 0 -> place() :: else fi };
+				if
+				:: (val & PENDING) == 0 ->
+#else
+				atomic { val = w; w = w | PENDING; if :: (val & ~LOCKED) == 0 -> place() :: else fi };
 				if
 				:: (val & ~LOCKED) == 0 ->
+#endif
 					(w & LOCKED) == 0;
 					w = w - PENDING + LOCKED;
 					ok = 1
@@ -93,14 +148,14 @@ active [N] proctype P()
 			:: !ok ->
 				nxt[_pid] = NIL;
 				waiting[_pid] = 1;
-				atomic { old = w; w = (w & LP) | TAIL(_pid) };
+				atomic { old = w; w = (w & LP) | TAIL(_pid); place() };
 				if
 				:: old >= 4 ->
 					nxt[(old >> 2) - 1] = _pid;
 					!waiting[_pid]
 				:: else
 				fi;
-#if BROKEN == 1
+#if BROKEN == 1 || BROKEN == 3
 				atomic { (w & LOCKED) == 0 -> val = w };
 #else
 				atomic { (w & LP) == 0 -> val = w };
@@ -126,7 +181,11 @@ active [N] proctype P()
 			:: else
 			fi
 #ifdef TRYLOCK
-		:: if
+		/* `true ->`: without it the inner if's guards merge with this if's options, and its
+		 * `else` (the CAS attempt) is never taken beside lock()'s always-executable first step:
+		 * the trap of models/README.md; the reach checks of check.sh keep it out. */
+		:: true ->
+			if
 			:: w != 0 -> ok = 0
 			:: else ->
 				atomic {

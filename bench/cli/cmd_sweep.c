@@ -76,9 +76,9 @@ static void sweep_usage(FILE *f)
 		"Runs every registered lock over thread counts and two critical sections, and at cs 0\n"
 		"(the lock-cost points, `null` beside them as the floor: its only use in a sweep),\n"
 		"several repetitions each, into results/<host>-<UTC time>/ with plots and a report.\n\n"
-		"  --locks NAME,...     locks to run, or `all` for every lock (default: 18 locks, one or\n"
-		"                       more of each family; with --read-pct: the rwlocks and\n"
-		"                       pthread-mutex)\n"
+		"  --locks NAME,...     locks to run, or `all` for every mutual-exclusion lock (default:\n"
+		"                       18 locks, one or more of each family); with --read-pct: the\n"
+		"                       rwlocks and pthread-mutex, `all` the same\n"
 		"  --threads N,...      thread counts (default: 1..CPUs, CPUs+1, 2xCPUs; powers of two\n"
 		"                       in between past 8 CPUs; oversubscription is always included)\n"
 		"  --cs NS,...          critical sections (default: %uns,%uns; --quick: %uns)\n"
@@ -346,7 +346,8 @@ static int sweep_defaults(struct sweep_opts *o, const struct sweep_given *g)
 			if (ops->props & (LB_NOT_A_LOCK | LB_TEST_ONLY))
 				continue;
 			/* Without --locks: the default set (sweep_plan.c), or with --read-pct the
-			 * rwlocks below; --locks all: every lock. */
+			 * rwlocks below; --locks all: every lock of the mode (mutual-exclusion locks
+			 * without --read-pct, rwlocks and pthread-mutex with it). */
 			bool in_default = false;
 			for (const char *const *n = sweep_default_locks; *n; n++)
 				in_default |= strcmp(*n, ops->name) == 0;

@@ -106,7 +106,7 @@ void sweep_default_threads(struct sweep_opts *o, unsigned ncpus);
 /* The locks a sweep runs when --locks is not given (NULL-terminated names; a name this build
  * lacks, such as a Concurrency Kit reference without libck, is skipped): one or more of each
  * family, sized so that the default sweep ends within 2 minutes on 2 CPUs. `--locks all` runs
- * every lock. */
+ * every mutual-exclusion lock (every rwlock, with --read-pct). */
 extern const char *const sweep_default_locks[];
 /* Every lock × permits variant × critical section × thread count, then the lock-cost points
  * (unless --no-lock-cost), into pts (room for sweep_max_points). Returns how many. */

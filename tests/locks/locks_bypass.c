@@ -1,20 +1,19 @@
 /* locks_bypass.c — LB_BYPASS_BOUNDED locks keep their stated bypass bound.
  *
- * Linked with liblb_locks_test, whose locks have the test-only `turn` hook: the turn the caller
- * took in its latest lock(), counted from 1 in doorway order. N threads repeatedly lock();
- * inside the critical section each appends (its thread, its turn) to a log, so the log is the
- * order of the acquisitions. An acquisition with turn t is overtaken by every acquisition logged
- * before it with a turn > t: a later arrival served first. The check, for every lock whose props
- * have LB_BYPASS_BOUNDED: no waiter is overtaken more than bypass_bound times by any one other
- * thread (and so at most bypass_bound x (threads - 1) times in all, which is printed too).
- * Why per thread: a lock whose waiters are overtaken at most B times in all is overtaken at most
- * B times by each thread, so this reading holds every lock with a total bound too; and the
- * bounded-bypass locks of the literature (reciprocating locks: once per other thread) bound
- * only the count per thread, since the total grows with the number of threads.
- * Also checked: every lock() returned 0, the turns are 1..n, each once (else the hook itself is
- * wrong and the count means nothing), and the lock had real choices (at least MIN_CONTENDED
- * acquisitions made while another thread waited; else the run is repeated, a bounded number of
- * times, and the check fails if it never got there).
+ * The run is turn_log.h's: N threads repeatedly lock() a lock built with the test-only `turn` hook
+ * (counted from 1 in doorway order), each logging (its thread, its turn) inside the critical
+ * section, so the log is the order of the acquisitions. An acquisition with turn t is overtaken by
+ * every acquisition logged before it with a turn > t: a later arrival served first. The check, for
+ * every lock whose props have LB_BYPASS_BOUNDED: no waiter is overtaken more than bypass_bound
+ * times by any one other thread (and so at most bypass_bound x (threads - 1) times in all, which
+ * is printed too). Why per thread: a lock whose waiters are overtaken at most B times in all is
+ * overtaken at most B times by each thread, so this reading holds every lock with a total bound
+ * too; and the bounded-bypass locks of the literature (reciprocating locks: once per other thread)
+ * bound only the count per thread, since the total grows with the number of threads. Also checked:
+ * every lock() returned 0, the turns are 1..n, each once (else the hook itself is wrong and the
+ * count means nothing), and the lock had real choices (at least MIN_CONTENDED acquisitions made
+ * while another thread waited; else the run is repeated, a bounded number of times, and the check
+ * fails if it never got there).
  *
  * Counting: thread j's entries have increasing turns in log order, so the ones logged before
  * position p form a prefix of its sequence, as do its ones with turn < t_p; those of the first
@@ -30,79 +29,13 @@
  * when threads outnumber CPUs, so 4 threads x 100 acquisitions.
  * Usage: locks_bypass [--lock NAME]
  */
-#include <sched.h>
-#include <stdatomic.h>
 #include <unistd.h>
 
 #include "test_util.h"
+#include "turn_log.h"
 
-enum { BYPASS_THREADS = 4, BYPASS_OPS_PER_THREAD = 100, BYPASS_MAX_THREADS = 16 };
+enum { BYPASS_THREADS = 4, BYPASS_OPS_PER_THREAD = 100, BYPASS_MAX_THREADS = TL_MAX_THREADS };
 enum { MIN_CONTENDED = 20, MIN_CONTENDED_ATTEMPTS = 3 };
-
-struct bypass_entry {
-	uint64_t turn;
-	unsigned thread;
-};
-
-struct bypass_run {
-	const struct lb_lock_ops *ops;
-	void *lock;
-	uint64_t ops_per_thread;
-	struct bypass_entry *log; /* guarded by the lock under test */
-	size_t logged;            /* guarded */
-	size_t contended;         /* guarded: acquisitions made while others were waiting too */
-	atomic_uint waiting;      /* threads inside lock(), to count real choices */
-	pthread_barrier_t start;
-};
-
-struct bypass_worker {
-	struct bypass_run *run;
-	pthread_t tid;
-	unsigned index;
-	int err;
-};
-
-static void *bypass_thread(void *arg)
-{
-	struct bypass_worker *w = arg;
-	struct bypass_run *run = w->run;
-	const struct lb_lock_ops *ops = run->ops;
-	void *ctx = tu_ctx_new_at(ops, &run->start);
-	if (!ctx) {
-		w->err = -ENOMEM;
-		return NULL;
-	}
-	for (uint64_t i = 0; i < run->ops_per_thread; i++) {
-		atomic_fetch_add_explicit(&run->waiting, 1, memory_order_relaxed);
-		int rc = ops->lock(run->lock, ctx);
-		/* Relaxed: it only tells whether the lock had a choice; it must order nothing, or
-		 * it could hide a lock's missing orders from TSan. */
-		unsigned waiting = atomic_fetch_sub_explicit(&run->waiting, 1, memory_order_relaxed);
-		if (rc) {
-			w->err = rc;
-			break;
-		}
-		run->contended += waiting > 1;
-		run->log[run->logged].thread = w->index;
-		run->log[run->logged++].turn = ops->turn(run->lock, ctx);
-		/* Hold it a while, and now and then yield while holding it, so that the others
-		 * queue up behind even when the scheduler put them all on one CPU: the order in
-		 * which they are served is then a real choice of the lock's. */
-		for (int k = 0; k < 200; k++)
-			lb_cpu_relax();
-		if (i % 16 == 8)
-			sched_yield();
-		rc = ops->unlock(run->lock, ctx);
-		if (rc) {
-			w->err = rc;
-			break;
-		}
-		if (i % 4 == 3)
-			sched_yield(); /* let the others run, or one thread may do all its turns alone */
-	}
-	tu_ctx_free(ops, ctx);
-	return NULL;
-}
 
 struct bypass_result {
 	int err;
@@ -135,7 +68,7 @@ static size_t count_below(const uint64_t *sorted, size_t n, uint64_t v)
 }
 
 /* The counts of the header over one log. Returns 0, or -ENOMEM. */
-static int bypass_count(const struct bypass_entry *log, size_t n, unsigned threads,
+static int bypass_count(const struct tl_entry *log, size_t n, unsigned threads,
 			unsigned bound, struct bypass_result *r)
 {
 	uint64_t *turns[BYPASS_MAX_THREADS] = { 0 };
@@ -191,44 +124,15 @@ out:
 static void bypass_check(const struct lb_lock_ops *ops, unsigned bound, unsigned threads,
 			 uint64_t per_thread, struct bypass_result *r)
 {
-	struct bypass_run run = { .ops = ops, .ops_per_thread = per_thread };
-	struct bypass_worker w[BYPASS_MAX_THREADS] = { { 0 } };
+	struct tl_log log;
 	memset(r, 0, sizeof *r);
-	if (threads > BYPASS_MAX_THREADS) {
-		r->err = -EINVAL;
-		return;
-	}
-	run.lock = lb_lock_alloc(ops);
-	run.log = calloc(threads * per_thread, sizeof *run.log);
-	if (!run.lock || !run.log) {
-		r->err = -ENOMEM;
-		goto out;
-	}
-	r->err = ops->init(run.lock, 1);
-	if (r->err)
-		goto out;
-	pthread_barrier_init(&run.start, NULL, threads);
-	for (unsigned i = 0; i < threads; i++) {
-		w[i].run = &run;
-		w[i].index = i;
-		int err = pthread_create(&w[i].tid, NULL, bypass_thread, &w[i]);
-		if (err)
-			tu_die("locks_bypass", "pthread_create", err);
-	}
-	for (unsigned i = 0; i < threads; i++) {
-		pthread_join(w[i].tid, NULL);
-		if (w[i].err && !r->err)
-			r->err = w[i].err;
-	}
-	pthread_barrier_destroy(&run.start);
-	ops->destroy(run.lock);
-	r->logged = run.logged;
-	r->contended = run.contended;
+	tl_run("locks_bypass", ops, &tl_shape_queue, threads, per_thread, &log);
+	r->err = log.err;
+	r->logged = log.logged;
+	r->contended = log.contended;
 	if (!r->err)
-		r->err = bypass_count(run.log, run.logged, threads, bound, r);
-out:
-	free(run.log);
-	lb_free(run.lock);
+		r->err = bypass_count(log.entries, log.logged, threads, bound, r);
+	tl_log_free(&log);
 }
 
 static void report(const struct lb_lock_ops *ops, unsigned bound, unsigned threads,
@@ -272,8 +176,8 @@ static void negative_tas(void)
  * waiter twice (turns 2 and 3 served before turn 1). */
 static void counting_control(void)
 {
-	static const struct bypass_entry fifo[] = { { 1, 0 }, { 2, 1 }, { 3, 0 }, { 4, 1 } };
-	static const struct bypass_entry twice[] = { { 2, 1 }, { 3, 1 }, { 1, 0 }, { 4, 0 } };
+	static const struct tl_entry fifo[] = { { 1, 0 }, { 2, 1 }, { 3, 0 }, { 4, 1 } };
+	static const struct tl_entry twice[] = { { 2, 1 }, { 3, 1 }, { 1, 0 }, { 4, 0 } };
 	struct bypass_result r = { 0 };
 	CHECK_EQ(bypass_count(fifo, 4, 2, 0, &r), 0);
 	CHECK(r.turns_ok);

@@ -1,18 +1,17 @@
 /* locks_overtake.c — an LB_BYPASS_BOUNDED lock overtakes a waiter at most bypass_bound times.
  *
- * Linked with liblb_locks_test, whose locks have the test-only `turn` hook: the turn the caller
- * took in its latest lock(), counted from 1 in doorway order. N threads repeatedly lock(); inside
- * the critical section each appends (its thread, its turn) to a log, so the log is the
- * acquisition order. A waiter with turn t has been overtaken by thread j once for every
- * acquisition of j logged before its own whose turn is later than t. The check: the turns logged
- * are exactly 1..n (every doorway made one acquisition, so the hook numbers doorways and nothing
- * else), and no waiter was overtaken more than ops->bypass_bound times by any one thread: the
- * reading of bypass_bound that tests/locks/locks_bypass.c applies (reciprocating bounds the
- * count per thread; a lock that bounds the total, as bounded-park does, bounds it per thread
- * too). The largest counts seen, per thread and in all, are printed: how close the run came.
- * Why a second test beside locks_bypass.c: that one takes 4 x 100 acquisitions, as locks_fifo,
- * so that slow spinning queue locks finish; a bound of 256 is never approached there. This one
- * takes 4 x 3000, which only sleeping or barging locks can afford, and is skipped for
+ * The run is turn_log.h's: N threads repeatedly lock() a lock built with the test-only `turn` hook
+ * (counted from 1 in doorway order), each logging (its thread, its turn) inside the critical
+ * section, so the log is the acquisition order. A waiter with turn t has been overtaken by thread
+ * j once for every acquisition of j logged before its own whose turn is later than t. The check:
+ * the turns logged are exactly 1..n (every doorway made one acquisition, so the hook numbers
+ * doorways and nothing else), and no waiter was overtaken more than ops->bypass_bound times by any
+ * one thread: the reading of bypass_bound that tests/locks/locks_bypass.c applies (reciprocating
+ * bounds the count per thread; a lock that bounds the total, as bounded-park does, bounds it per
+ * thread too). The largest counts seen, per thread and in all, are printed: how close the run
+ * came. Why a second test beside locks_bypass.c: that one takes 4 x 100 acquisitions, as
+ * locks_fifo, so that slow spinning queue locks finish; a bound of 256 is never approached there.
+ * This one takes 4 x 3000, which only sleeping or barging locks can afford, and is skipped for
  * LB_SPINS locks. (Written on the oversub branch before locks_bypass.c landed.)
  *
  * Negative control: the same log judged against a planted bound of 0 (the lock's ops with
@@ -22,67 +21,20 @@
  * Work is bounded by counts (4 threads x 3000 acquisitions), never by time.
  * Usage: locks_overtake [--lock NAME]
  */
-#include <sched.h>
-#include <stdatomic.h>
 #include <unistd.h>
 
 #include "test_util.h"
+#include "turn_log.h"
 
 enum { OT_THREADS = 4, OT_OPS_PER_THREAD = 3000, OT_ATTEMPTS = 3 };
 
-struct ot_entry {
-	uint64_t turn;
-	unsigned thread;
+/* Hold it a little (50 pauses, a yield every 64th time) so that others queue up behind it and
+ * are overtaken; no yield after unlocking (see turn_log.h). */
+static const struct tl_shape ot_shape = {
+	.hold_pauses = 50,
+	.yield_held_every = 64,
+	.yield_held_at = 32,
 };
-
-struct ot_run {
-	const struct lb_lock_ops *ops;
-	void *lock;
-	uint64_t ops_per_thread;
-	struct ot_entry *log; /* guarded by the lock under test */
-	size_t logged;
-	pthread_barrier_t start;
-};
-
-struct ot_worker {
-	struct ot_run *run;
-	pthread_t tid;
-	unsigned index;
-	int err;
-};
-
-static void *ot_thread(void *arg)
-{
-	struct ot_worker *w = arg;
-	struct ot_run *run = w->run;
-	const struct lb_lock_ops *ops = run->ops;
-	void *ctx = tu_ctx_new_at(ops, &run->start);
-	if (!ctx) {
-		w->err = -ENOMEM;
-		return NULL;
-	}
-	for (uint64_t i = 0; i < run->ops_per_thread; i++) {
-		int rc = ops->lock(run->lock, ctx);
-		if (rc) {
-			w->err = rc;
-			break;
-		}
-		run->log[run->logged].thread = w->index;
-		run->log[run->logged++].turn = ops->turn(run->lock, ctx);
-		/* Hold it a little, so that others queue up behind it and are overtaken. */
-		for (int k = 0; k < 50; k++)
-			lb_cpu_relax();
-		if (i % 64 == 32)
-			sched_yield();
-		rc = ops->unlock(run->lock, ctx);
-		if (rc) {
-			w->err = rc;
-			break;
-		}
-	}
-	tu_ctx_free(ops, ctx);
-	return NULL;
-}
 
 struct ot_result {
 	int err;
@@ -110,7 +62,7 @@ static uint64_t fw_sum(const uint32_t *fw, size_t i)
 }
 
 /* One Fenwick tree per thread over turns 1..n; count[j]: thread j's entries logged so far. */
-static void ot_judge(const struct ot_entry *log, size_t n, unsigned bound, struct ot_result *r)
+static void ot_judge(const struct tl_entry *log, size_t n, unsigned bound, struct ot_result *r)
 {
 	uint32_t *fw = calloc((n + 1) * OT_THREADS, sizeof *fw);
 	unsigned char *seen = calloc(n + 1, 1);
@@ -147,45 +99,6 @@ static void ot_judge(const struct ot_entry *log, size_t n, unsigned bound, struc
 	free(seen);
 }
 
-static void ot_run_once(const struct lb_lock_ops *ops, struct ot_entry **log_out, size_t *n_out,
-			int *err)
-{
-	struct ot_run run = { .ops = ops, .ops_per_thread = OT_OPS_PER_THREAD };
-	struct ot_worker w[OT_THREADS] = { { 0 } };
-	*log_out = NULL;
-	*n_out = 0;
-	run.lock = lb_lock_alloc(ops);
-	run.log = calloc(OT_THREADS * OT_OPS_PER_THREAD, sizeof *run.log);
-	if (!run.lock || !run.log) {
-		*err = -ENOMEM;
-		goto out;
-	}
-	*err = ops->init(run.lock, 1);
-	if (*err)
-		goto out;
-	pthread_barrier_init(&run.start, NULL, OT_THREADS);
-	for (unsigned i = 0; i < OT_THREADS; i++) {
-		w[i].run = &run;
-		w[i].index = i;
-		int e = pthread_create(&w[i].tid, NULL, ot_thread, &w[i]);
-		if (e)
-			tu_die("locks_overtake", "pthread_create", e);
-	}
-	for (unsigned i = 0; i < OT_THREADS; i++) {
-		pthread_join(w[i].tid, NULL);
-		if (w[i].err && !*err)
-			*err = w[i].err;
-	}
-	pthread_barrier_destroy(&run.start);
-	ops->destroy(run.lock);
-	*log_out = run.log;
-	*n_out = run.logged;
-	run.log = NULL;
-out:
-	free(run.log);
-	lb_free(run.lock);
-}
-
 static void report(const char *name, unsigned bound, const struct ot_result *r)
 {
 	printf("  %-18s threads=%u ops=%zu turns 1..n: %s, most overtakes of one waiter: %llu by "
@@ -207,7 +120,7 @@ int main(int argc, char **argv)
 	       OT_THREADS, cpus, TU_TSAN ? " (under ThreadSanitizer)" : "");
 	/* The judge on planted logs: a repeated turn, and an order with known overtakes. */
 	{
-		static const struct ot_entry dup[] = { { 1, 0 }, { 3, 1 }, { 3, 2 } },
+		static const struct tl_entry dup[] = { { 1, 0 }, { 3, 1 }, { 3, 2 } },
 					     order[] = { { 3, 1 }, { 1, 0 }, { 2, 2 } };
 		struct ot_result pr;
 		ot_judge(dup, 3, 10, &pr);
@@ -233,22 +146,20 @@ int main(int argc, char **argv)
 			continue;
 		}
 		CHECK(ops->bypass_bound > 0); /* 0 would be a FIFO claim: LB_FIFO says that */
-		struct ot_entry *log;
-		size_t n;
-		int err;
 		struct ot_result r = { 0 }, planted = { 0 };
 		for (int attempt = 0; attempt < OT_ATTEMPTS; attempt++) {
-			ot_run_once(ops, &log, &n, &err);
-			r.err = err;
-			r.logged = planted.logged = n;
-			if (log) {
-				ot_judge(log, n, ops->bypass_bound, &r);
-				ot_judge(log, n, 0, &planted);
+			struct tl_log log;
+			tl_run("locks_overtake", ops, &ot_shape, OT_THREADS, OT_OPS_PER_THREAD, &log);
+			r.err = log.err;
+			r.logged = planted.logged = log.logged;
+			if (log.entries) {
+				ot_judge(log.entries, log.logged, ops->bypass_bound, &r);
+				ot_judge(log.entries, log.logged, 0, &planted);
 			}
-			free(log);
+			tl_log_free(&log);
 			report(ops->name, ops->bypass_bound, &r);
 			/* Again (bounded) if nobody was overtaken: the run showed nothing. */
-			if (err || r.over_bound || !r.permutation || r.max_overtaken > 0)
+			if (r.err || r.over_bound || !r.permutation || r.max_overtaken > 0)
 				break;
 		}
 		CHECK_EQ(r.err, 0);

@@ -168,9 +168,21 @@ int main(int argc, char **argv)
 		return strcmp(mode, "execd") == 0 ? execd() : child(argv[0]);
 	const char *only = tu_parse_lock_arg("preload_fork", argc, argv);
 	const char *lib = pu_lib("preload_fork");
-	const char *locks[] = {"mcs", "clh", "futex", ""};
+	/* Every lock of the registry, then glibc's (""): a lock keeping per-thread contexts or
+	 * parked waiters (queue nodes, cluster maps, sleepers) must survive fork as well as a
+	 * futex word. `null` is left out: the child checks its counter, which needs exclusion. */
+	const char **locks = calloc(lb_lock_count() + 1, sizeof *locks);
+	if (!locks) {
+		fprintf(stderr, "preload_fork: out of memory\n");
+		return 1;
+	}
+	unsigned nlocks = 0;
+	for (unsigned i = 0; lb_locks[i]; i++)
+		if (!(lb_locks[i]->props & (LB_TEST_ONLY | LB_NOT_A_LOCK)))
+			locks[nlocks++] = lb_locks[i]->name;
+	locks[nlocks++] = "";
 	static struct pu_result r;
-	for (unsigned i = 0; i < sizeof locks / sizeof *locks; i++) {
+	for (unsigned i = 0; i < nlocks; i++) {
 		if (only && strcmp(only, locks[i]) != 0)
 			continue;
 		char dir[256], stats[512], e1[128], e2[600], e3[600];
@@ -191,7 +203,7 @@ int main(int argc, char **argv)
 		int named = 0, files = count_profiles(dir, &named);
 		ok &= CHECK_EQ(files, 3);
 		ok &= CHECK_EQ(named, 3);
-		printf("  %-10s exit %d, %d stats lines (real %llu), %d profile files (%d named "
+		printf("  %-18s exit %d, %d stats lines (real %llu), %d profile files (%d named "
 		       "prof.PID.lbp) %s\n",
 		       *locks[i] ? locks[i] : "(glibc)", pu_exit_code(&r), lines, real, files, named,
 		       ok ? "ok" : "FAILED");
@@ -200,5 +212,6 @@ int main(int argc, char **argv)
 		unlink(stats);
 		rmdir(dir);
 	}
+	free(locks);
 	return tu_summary("preload_fork");
 }
