@@ -12,11 +12,12 @@
  * local lock, telling a local successor to take the global lock itself. The global lock is
  * thread-oblivious (a TAS word any thread may release), as cohorting requires.
  * State: lock.global = 0 free / 1 held; per cluster (lock.cl[c], one line each) the local MCS
- * tail; node.next, node.status = WAIT (0), 1..COHORT_BOUND = consecutive local passes so far
- * (held with the global lock), or TAKE_GLOBAL.
+ * tail; node.q.next, node.q.wait = the status: WAIT (0), 1..COHORT_BOUND = consecutive local
+ * passes so far (held with the global lock), or TAKE_GLOBAL.
  * Memory order:
- *  - The local level is mcs.c's argument (swap acq_rel, release link / acquire next, release
- *    handoff / acquire spin, release CAS of tail to NULL paired with the next swap's acquire).
+ *  - The local level runs through mcs_queue.h's steps, whose header argues each pair once
+ *    (swap acq_rel, release link / acquire next, release handoff / acquire spin, release CAS of
+ *    tail to NULL paired with the next swap's acquire).
  *  - A local pass with the global lock is a release store of the count, paired with the
  *    waiter's acquire spin: the critical section travels with it.
  *  - The global lock: the exchange that takes it is acquire, paired with the release store of 0
@@ -50,6 +51,7 @@
 #include <stdint.h>
 
 #include "deadline.h"
+#include "mcs_queue.h"
 #include <lockbench/lock.h>
 
 /* Consecutive local passes per global tenure (the papers' "may-pass-local" bound; they use
@@ -63,14 +65,14 @@
 #define COHORT_BACKOFF_MAX 128u
 
 struct cohort_node {
-	_Atomic(struct cohort_node *) next;
-	atomic_uint status;
+	struct mcsq_node q; /* first: see MCSQ_NODE_OF; q.wait is the status */
 	unsigned cluster; /* already folded */
 	int held;         /* private to the owning thread: the misuse check */
 } LB_CACHE_ALIGNED;
+_Static_assert(offsetof(struct cohort_node, q) == 0, "MCSQ_NODE_OF needs q first");
 
 struct cohort_cluster {
-	_Atomic(struct cohort_node *) tail;
+	_Atomic(struct mcsq_node *) tail;
 } LB_CACHE_ALIGNED;
 
 struct cohort_lock {
@@ -97,8 +99,7 @@ static void cohort_destroy(void *lock)
 static int cohort_ctx_init(void *ctx)
 {
 	struct cohort_node *n = ctx;
-	atomic_init(&n->next, NULL);
-	atomic_init(&n->status, COHORT_WAIT);
+	mcsq_node_init(&n->q, COHORT_WAIT);
 	n->cluster = 0;
 	n->held = 0;
 	return 0;
@@ -114,13 +115,6 @@ static int cohort_ctx_set_cluster(void *ctx, unsigned cluster)
 	struct cohort_node *n = ctx;
 	n->cluster = cluster % COHORT_MAX_CLUSTERS; /* folded: see the header */
 	return 0;
-}
-
-/* Relaxed: published by the swap's or CAS's release half and by the release link. */
-static void node_reset(struct cohort_node *n)
-{
-	atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
-	atomic_store_explicit(&n->status, COHORT_WAIT, memory_order_relaxed);
 }
 
 static int global_try(struct cohort_lock *l)
@@ -144,17 +138,9 @@ static void global_acquire(struct cohort_lock *l)
 /* Release the local level, telling a successor (if any) to take the global lock. */
 static void local_release(struct cohort_cluster *c, struct cohort_node *n)
 {
-	struct cohort_node *next = atomic_load_explicit(&n->next, memory_order_acquire);
-	if (!next) {
-		struct cohort_node *expected = n;
-		if (atomic_compare_exchange_strong_explicit(&c->tail, &expected, NULL,
-							    memory_order_release,
-							    memory_order_relaxed))
-			return;
-		while (!(next = atomic_load_explicit(&n->next, memory_order_acquire)))
-			lb_cpu_relax();
-	}
-	atomic_store_explicit(&next->status, COHORT_TAKE_GLOBAL, memory_order_release);
+	struct mcsq_node *next = mcsq_successor(&c->tail, &n->q);
+	if (next)
+		mcsq_handoff(next, COHORT_TAKE_GLOBAL);
 }
 
 static int cohort_lock(void *lock, void *ctx)
@@ -162,20 +148,18 @@ static int cohort_lock(void *lock, void *ctx)
 	struct cohort_lock *l = lock;
 	struct cohort_node *n = ctx;
 	struct cohort_cluster *c = &l->cl[n->cluster];
-	node_reset(n);
-	struct cohort_node *pred = atomic_exchange_explicit(&c->tail, n, memory_order_acq_rel);
+	mcsq_reset(&n->q, COHORT_WAIT);
+	struct mcsq_node *pred = mcsq_swap(&c->tail, &n->q);
 	if (pred) {
-		atomic_store_explicit(&pred->next, n, memory_order_release);
-		unsigned s;
-		while ((s = atomic_load_explicit(&n->status, memory_order_acquire)) == COHORT_WAIT)
-			lb_cpu_relax();
+		mcsq_link(pred, &n->q);
+		unsigned s = mcsq_spin_while(&n->q, COHORT_WAIT);
 		if (s != COHORT_TAKE_GLOBAL) {
 			n->held = 1; /* passed with the global lock */
 			return 0;
 		}
 	}
 	/* Relaxed: our own count, read only by us; a successor gets its own by a release. */
-	atomic_store_explicit(&n->status, 1, memory_order_relaxed);
+	atomic_store_explicit(&n->q.wait, 1, memory_order_relaxed);
 	global_acquire(l);
 	n->held = 1;
 	return 0;
@@ -186,21 +170,19 @@ static int cohort_trylock(void *lock, void *ctx)
 	struct cohort_lock *l = lock;
 	struct cohort_node *n = ctx;
 	struct cohort_cluster *c = &l->cl[n->cluster];
-	struct cohort_node *expected = NULL;
 	/* Relaxed: hints that spare the lines when the lock is busy; the CAS and exchange
 	 * decide. */
 	if (atomic_load_explicit(&c->tail, memory_order_relaxed) ||
 	    atomic_load_explicit(&l->global, memory_order_relaxed))
 		return -EBUSY;
-	node_reset(n);
-	if (!atomic_compare_exchange_strong_explicit(&c->tail, &expected, n, memory_order_acq_rel,
-						     memory_order_relaxed))
+	mcsq_reset(&n->q, COHORT_WAIT);
+	if (!mcsq_try_enqueue(&c->tail, &n->q))
 		return -EBUSY;
 	if (!global_try(l)) {
 		local_release(c, n); /* a successor that slipped in takes the global lock itself */
 		return -EBUSY;
 	}
-	atomic_store_explicit(&n->status, 1, memory_order_relaxed);
+	atomic_store_explicit(&n->q.wait, 1, memory_order_relaxed);
 	n->held = 1;
 	return 0;
 }
@@ -219,11 +201,12 @@ static int cohort_unlock(void *lock, void *ctx)
 	if (!n->held)
 		return -EPERM;
 	n->held = 0;
-	unsigned count = atomic_load_explicit(&n->status, memory_order_relaxed); /* our own */
+	unsigned count = atomic_load_explicit(&n->q.wait, memory_order_relaxed); /* our own */
 	if (count < COHORT_BOUND) {
-		struct cohort_node *next = atomic_load_explicit(&n->next, memory_order_acquire);
+		/* Acquire: pairs with the successor's link (mcsq_link). */
+		struct mcsq_node *next = atomic_load_explicit(&n->q.next, memory_order_acquire);
 		if (next) {
-			atomic_store_explicit(&next->status, count + 1, memory_order_release);
+			mcsq_handoff(next, count + 1); /* a local pass */
 			return 0;
 		}
 	}

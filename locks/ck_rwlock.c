@@ -4,8 +4,8 @@
  * swaps 1 into writer until it gets 0 back, then spins until n_readers is 0. A reader spins
  * while writer is set, increments n_readers, and re-checks writer (after a store-load fence); if
  * a writer came meanwhile it decrements and retries. So a writer that has set its flag keeps new
- * readers out: close to writer-preferring (rw-writer-pref is our one-word version, with a
- * waiting count instead). ck's write_trylock: one swap of the flag, and if readers are inside,
+ * readers out: writer-preferring, as its description says and locks_rw checks (rw-writer-pref is
+ * our one-word version, with a waiting count instead). ck's write_trylock: one swap of the flag, and if readers are inside,
  * clear it again and fail; read_trylock: one increment-and-recheck attempt.
  * State: ck's: { writer, n_readers }.
  * Memory order: ck's: ck_pr_fence_atomic_load() between the reader's increment and its re-check
@@ -95,7 +95,8 @@ static int ck_rw_read_unlock(void *lock, void *ctx)
 
 const struct lb_lock_ops lb_ck_rwlock_ops = {
 	.name = "ck-rwlock",
-	.description = "Concurrency Kit ck_rwlock: writer flag + reader count rwlock (reference)",
+	.description = "Concurrency Kit ck_rwlock: writer flag + reader count, writer-preferring "
+		       "(reference)",
 	.props = LB_SPINS | LB_RW | LB_REFERENCE | LB_TSAN_OPAQUE,
 	.lock_size = sizeof(struct ck_rw_lock),
 	.lock_align = _Alignof(struct ck_rw_lock),

@@ -51,14 +51,11 @@
  * destroy and ctx_destroy put them on a free list that init and ctx_init take from first, and
  * step 1 always reads a node (maybe a recycled one, whose flag is then a meaningless hint).
  * Memory held: the most nodes ever live at once (#locks + #contexts), reused, freed at exit.
- * Memory order:
- *  - waiting = 1 is stored relaxed before the swap (or trylock's CAS); the swap is acq_rel and
- *    its release half publishes it: the successor's swap returning our node (acquire) reads
- *    from ours, so it sees 1 (or the later 0) and never the 0 left over from the node's
- *    previous use.
- *  - Our acquire spin on pred.waiting (and trylock's acquire read of step 3) pairs with the
- *    release store of 0 in pred's unlock: that holder's critical section happens-before ours.
- *    The dummy's 0 comes from init, published with the lock itself.
+ * Memory order: the node's waiting = 1 published by the swap's release half, and the handoff
+ * (the acquire spin on pred.waiting, paired with the release store of 0 in pred's unlock), are
+ * clh_common.h's, shared with clh-try. What is clh's own:
+ *  - trylock's acquire read of step 3 pairs, as the spin does, with the release store of 0 in
+ *    t's unlock. The dummy's 0 comes from init, published with the lock itself.
  *  - trylock's load of tail is acquire so that the node it then reads is published (initialised
  *    before its address reached tail); step 1's read of the flag is relaxed (a hint). A failed
  *    CAS in steps 2 and 4 is relaxed: trylock gives up, or waits with acquire loads. Step 4's
@@ -88,45 +85,20 @@
  * held at a time, because the node it holds between acquisitions belongs to no queue.
  * Misuse: unlock without a matching lock is refused with -EPERM (the context has no
  * predecessor node to adopt), which keeps two contexts from ever sharing a node.
- * Test hooks (LB_TEST_HOOKS only): node.turn = its queue position, counted from 1 in swap order;
- * CLH_TURN_UNKNOWN (stored before the swap) until known. After the swap (or trylock's CAS), turn
- * = pred.turn + 1, spinning until pred's is known. The dummy's turn is 0 and known from init,
- * and every node publishes its turn right after its swap, before waiting, so the chain of waits
- * ends. pred's node is valid while we read it: it is in our queue until we adopt it. A trylock
- * that backs out leaves a turn number that the next arrival takes again; it reports none.
- * Relaxed: the reset reaches our successor through the swap's release/acquire, and the number
- * carries no other data.
+ * Test hooks (LB_TEST_HOOKS only): the turn numbers of clh_common.h. A trylock that backs out
+ * leaves a turn number that the next arrival takes again; it reports none.
  */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "clh_common.h"
 #include "deadline.h"
 #include <lockbench/lock.h>
 
-struct clh_node {
-	atomic_uint waiting;
-#ifdef LB_TEST_HOOKS
-	atomic_uint_fast64_t turn;
-#endif
-	struct clh_node *free_next; /* on the free list only; guarded by free_busy */
-} LB_CACHE_ALIGNED;
-
-#ifdef LB_TEST_HOOKS
-#define CLH_TURN_UNKNOWN UINT64_MAX
-#endif
-
 struct clh_lock {
 	_Atomic(struct clh_node *) tail;
-} LB_CACHE_ALIGNED;
-
-struct clh_ctx {
-	struct clh_node *node; /* ours: enqueued while we hold or wait, else free */
-	struct clh_node *pred; /* while we hold: the node we adopt at unlock; else NULL */
-#ifdef LB_TEST_HOOKS
-	uint64_t last_turn;
-#endif
 } LB_CACHE_ALIGNED;
 
 /* The type-stable free list (see the header). */
@@ -163,14 +135,7 @@ static struct clh_node *node_new(void)
 #endif
 		return n;
 	}
-	n = aligned_alloc(_Alignof(struct clh_node), sizeof(struct clh_node));
-	if (!n)
-		return NULL;
-	atomic_init(&n->waiting, 0);
-#ifdef LB_TEST_HOOKS
-	atomic_init(&n->turn, 0);
-#endif
-	return n;
+	return clh_node_alloc();
 }
 
 static void node_free(struct clh_node *n)
@@ -204,62 +169,24 @@ static void clh_destroy(void *lock)
 
 static int clh_ctx_init(void *ctx)
 {
-	struct clh_ctx *c = ctx;
-	c->node = node_new();
-	if (!c->node)
-		return -ENOMEM;
-	c->pred = NULL;
-#ifdef LB_TEST_HOOKS
-	c->last_turn = 0;
-#endif
-	return 0;
+	return clh_ctx_setup(ctx, node_new());
 }
 
 static void clh_ctx_destroy(void *ctx)
 {
-	struct clh_ctx *c = ctx;
-	node_free(c->node);
-	c->node = NULL;
-}
-
-/* Relaxed: published by the release half of the swap or CAS that enqueues the node. */
-static void node_prepare(struct clh_node *n)
-{
-	atomic_store_explicit(&n->waiting, 1, memory_order_relaxed);
-#ifdef LB_TEST_HOOKS
-	atomic_store_explicit(&n->turn, CLH_TURN_UNKNOWN, memory_order_relaxed);
-#endif
-}
-
-#ifdef LB_TEST_HOOKS
-static void turn_take(struct clh_ctx *c, struct clh_node *pred)
-{
-	uint64_t t;
-	/* Relaxed: see the header. */
-	while ((t = atomic_load_explicit(&pred->turn, memory_order_relaxed)) == CLH_TURN_UNKNOWN)
-		lb_cpu_relax();
-	atomic_store_explicit(&c->node->turn, t + 1, memory_order_relaxed);
-	c->last_turn = t + 1;
-}
-#endif
-
-/* Acquire: pairs with the release store of 0 in pred's unlock (the handoff). */
-static void wait_for(struct clh_node *pred)
-{
-	while (atomic_load_explicit(&pred->waiting, memory_order_acquire))
-		lb_cpu_relax();
+	node_free(clh_ctx_take_node(ctx)); /* to the free list: a stale trylock may still read it */
 }
 
 static int clh_lock(void *lock, void *ctx)
 {
 	struct clh_lock *l = lock;
 	struct clh_ctx *c = ctx;
-	node_prepare(c->node);
+	clh_node_prepare(c->node);
 	struct clh_node *pred = atomic_exchange_explicit(&l->tail, c->node, memory_order_acq_rel);
 #ifdef LB_TEST_HOOKS
-	turn_take(c, pred);
+	clh_turn_take(c, pred);
 #endif
-	wait_for(pred);
+	clh_wait_for(pred);
 	c->pred = pred;
 	return 0;
 }
@@ -273,12 +200,12 @@ static int clh_trylock(void *lock, void *ctx)
 	struct clh_node *t = atomic_load_explicit(&l->tail, memory_order_acquire);
 	if (atomic_load_explicit(&t->waiting, memory_order_relaxed))
 		return -EBUSY;
-	node_prepare(n);
+	clh_node_prepare(n);
 	if (!atomic_compare_exchange_strong_explicit(&l->tail, &t, n, memory_order_acq_rel,
 						     memory_order_relaxed))
 		return -EBUSY;
 #ifdef LB_TEST_HOOKS
-	turn_take(c, t);
+	clh_turn_take(c, t);
 #endif
 	if (atomic_load_explicit(&t->waiting, memory_order_acquire)) {
 		struct clh_node *expected = n;
@@ -286,7 +213,7 @@ static int clh_trylock(void *lock, void *ctx)
 							    memory_order_release,
 							    memory_order_relaxed))
 			return -EBUSY; /* backed out: n is ours again, in no queue */
-		wait_for(t);       /* the double race: a successor spins on n */
+		clh_wait_for(t);   /* the double race: a successor spins on n */
 	}
 	c->pred = t;
 	return 0;
@@ -308,37 +235,12 @@ static int clh_unlock(void *lock, void *ctx)
 	atomic_store_explicit(&c->node->waiting, 0, memory_order_release);
 	/* Our node now belongs to the queue; the predecessor's is ours (nobody reads it again but
 	 * a stale trylock's hint). */
-	c->node = c->pred;
-	c->pred = NULL;
+	clh_adopt_pred(c);
 	return 0;
 }
-
-#ifdef LB_TEST_HOOKS
-static uint64_t clh_turn(void *lock, void *ctx)
-{
-	struct clh_ctx *c = ctx;
-	(void)lock;
-	return c->last_turn;
-}
-#endif
 
 const struct lb_lock_ops lb_clh_ops = {
 	.name = "clh",
 	.description = "CLH queue lock: swap a node into the tail, spin on the predecessor's (FIFO)",
-	.props = LB_SPINS | LB_FIFO | LB_NEEDS_CTX,
-	.lock_size = sizeof(struct clh_lock),
-	.lock_align = _Alignof(struct clh_lock),
-	.ctx_size = sizeof(struct clh_ctx),
-	.ctx_align = _Alignof(struct clh_ctx),
-	.init = clh_init,
-	.destroy = clh_destroy,
-	.ctx_init = clh_ctx_init,
-	.ctx_destroy = clh_ctx_destroy,
-	.lock = clh_lock,
-	.unlock = clh_unlock,
-	.trylock = clh_trylock,
-	.timedlock = clh_timedlock,
-#ifdef LB_TEST_HOOKS
-	.turn = clh_turn,
-#endif
+	CLH_OPS_FIELDS
 };

@@ -32,14 +32,12 @@
  * owner has released the lock with no successor. node.waiting = 1 from the moment its owner
  * sets it before the swap until the owner's unlock clears it (when it has a successor; with no
  * successor the flag stays 1 and the mark in tail says the node is released).
- * Memory order:
- *  - waiting = 1 is stored relaxed before the swap; the swap is acq_rel and its release half
- *    publishes it: the successor's swap returning our node (acquire) reads from ours, so it sees
- *    1 (or the later 0) and never the 0 left over from the node's previous use.
+ * Memory order: the node's waiting = 1 published by the swap's release half, and the handoff
+ * (our acquire spin on pred.waiting, paired with the release store of 0 in pred's unlock), are
+ * clh_common.h's, shared with clh. Departing from clh:
  *  - A swap (or trylock CAS) that returns a marked value acquires from the release CAS in the
  *    unlock that marked it: that holder's critical section happens-before ours.
- *  - Otherwise our acquire spin on pred.waiting pairs with the release store of 0 in pred's
- *    unlock.
+ *  - Otherwise the shared handoff (clh_wait_for).
  *  - A failed CAS (unlock's or trylock's) is relaxed: unlock then releases through the store,
  *    trylock gives up. trylock's first load of tail is relaxed: a hint; the CAS decides.
  * Timed acquisition: NOT FIFO. A waiter in the queue cannot leave it (its successor spins on its
@@ -64,60 +62,24 @@
  * to no queue: which lock it next joins does not matter.
  * Misuse: unlock without a matching lock is refused with -EPERM (the context has no
  * predecessor node to adopt), which keeps two contexts from ever sharing a node.
- * Test hooks (LB_TEST_HOOKS only): node.turn = its queue position, counted from 1 in swap order;
- * CLH_TURN_UNKNOWN (stored before the swap) until known. After the swap (or trylock's CAS), turn
- * = pred.turn + 1, spinning until pred's is known. The dummy's turn is 0 and known from init,
- * and every node publishes its turn right after its swap, before waiting, so the chain of waits
- * ends. pred's node is valid while we read it: it is in our queue until we adopt it. Relaxed:
- * the reset reaches our successor through the swap's release/acquire, and the number carries
- * no other data.
+ * Test hooks (LB_TEST_HOOKS only): the turn numbers of clh_common.h.
  */
 #include <errno.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "clh_common.h"
 #include "deadline.h"
 #include <lockbench/lock.h>
 
 #define CLH_RELEASED ((uintptr_t)1)
 
-struct clh_node {
-	atomic_uint waiting;
-#ifdef LB_TEST_HOOKS
-	atomic_uint_fast64_t turn;
-#endif
-} LB_CACHE_ALIGNED;
-
-#ifdef LB_TEST_HOOKS
-#define CLH_TURN_UNKNOWN UINT64_MAX
-#endif
-
 struct clh_lock {
 	atomic_uintptr_t tail; /* struct clh_node *, | CLH_RELEASED */
 } LB_CACHE_ALIGNED;
 
-struct clh_ctx {
-	struct clh_node *node; /* ours: enqueued while we hold or wait, else free */
-	struct clh_node *pred; /* while we hold: the node we adopt at unlock; else NULL */
-#ifdef LB_TEST_HOOKS
-	uint64_t last_turn;
-#endif
-} LB_CACHE_ALIGNED;
-
 _Static_assert(_Alignof(struct clh_node) > 1, "bit 0 of a node's address is free for the mark");
-
-static struct clh_node *node_new(void)
-{
-	struct clh_node *n = aligned_alloc(_Alignof(struct clh_node), sizeof(struct clh_node));
-	if (!n)
-		return NULL;
-	atomic_init(&n->waiting, 0);
-#ifdef LB_TEST_HOOKS
-	atomic_init(&n->turn, 0);
-#endif
-	return n;
-}
 
 static struct clh_node *node_of(uintptr_t tail)
 {
@@ -129,7 +91,7 @@ static int clh_init(void *lock, unsigned permits)
 	struct clh_lock *l = lock;
 	if (permits != 1)
 		return -EINVAL;
-	struct clh_node *dummy = node_new();
+	struct clh_node *dummy = clh_node_alloc();
 	if (!dummy)
 		return -ENOMEM;
 	atomic_init(&l->tail, (uintptr_t)dummy | CLH_RELEASED);
@@ -145,59 +107,27 @@ static void clh_destroy(void *lock)
 
 static int clh_ctx_init(void *ctx)
 {
-	struct clh_ctx *c = ctx;
-	c->node = node_new();
-	if (!c->node)
-		return -ENOMEM;
-	c->pred = NULL;
-#ifdef LB_TEST_HOOKS
-	c->last_turn = 0;
-#endif
-	return 0;
+	return clh_ctx_setup(ctx, clh_node_alloc());
 }
 
 static void clh_ctx_destroy(void *ctx)
 {
-	struct clh_ctx *c = ctx;
-	free(c->node);
-	c->node = NULL;
+	free(clh_ctx_take_node(ctx)); /* nobody reads a node it does not own: back to malloc */
 }
-
-/* Relaxed: published by the release half of the swap or CAS that enqueues the node. */
-static void node_prepare(struct clh_node *n)
-{
-	atomic_store_explicit(&n->waiting, 1, memory_order_relaxed);
-#ifdef LB_TEST_HOOKS
-	atomic_store_explicit(&n->turn, CLH_TURN_UNKNOWN, memory_order_relaxed);
-#endif
-}
-
-#ifdef LB_TEST_HOOKS
-static void turn_take(struct clh_ctx *c, struct clh_node *pred)
-{
-	uint64_t t;
-	/* Relaxed: see the header. */
-	while ((t = atomic_load_explicit(&pred->turn, memory_order_relaxed)) == CLH_TURN_UNKNOWN)
-		lb_cpu_relax();
-	atomic_store_explicit(&c->node->turn, t + 1, memory_order_relaxed);
-	c->last_turn = t + 1;
-}
-#endif
 
 static int clh_lock(void *lock, void *ctx)
 {
 	struct clh_lock *l = lock;
 	struct clh_ctx *c = ctx;
-	node_prepare(c->node);
+	clh_node_prepare(c->node);
 	uintptr_t prev = atomic_exchange_explicit(&l->tail, (uintptr_t)c->node,
 						  memory_order_acq_rel);
 	struct clh_node *pred = node_of(prev);
 #ifdef LB_TEST_HOOKS
-	turn_take(c, pred);
+	clh_turn_take(c, pred);
 #endif
 	if (!(prev & CLH_RELEASED))
-		while (atomic_load_explicit(&pred->waiting, memory_order_acquire))
-			lb_cpu_relax();
+		clh_wait_for(pred);
 	c->pred = pred;
 	return 0;
 }
@@ -209,13 +139,13 @@ static int clh_trylock(void *lock, void *ctx)
 	uintptr_t prev = atomic_load_explicit(&l->tail, memory_order_relaxed);
 	if (!(prev & CLH_RELEASED))
 		return -EBUSY;
-	node_prepare(c->node);
+	clh_node_prepare(c->node);
 	if (!atomic_compare_exchange_strong_explicit(&l->tail, &prev, (uintptr_t)c->node,
 						     memory_order_acq_rel, memory_order_relaxed))
 		return -EBUSY;
 	c->pred = node_of(prev);
 #ifdef LB_TEST_HOOKS
-	turn_take(c, c->pred);
+	clh_turn_take(c, c->pred);
 #endif
 	return 0;
 }
@@ -239,37 +169,12 @@ static int clh_unlock(void *lock, void *ctx)
 						     memory_order_release, memory_order_relaxed))
 		atomic_store_explicit(&n->waiting, 0, memory_order_release);
 	/* n now belongs to the queue (our successor spins on it, or tail marks it released). */
-	c->node = c->pred;
-	c->pred = NULL;
+	clh_adopt_pred(c);
 	return 0;
 }
-
-#ifdef LB_TEST_HOOKS
-static uint64_t clh_turn(void *lock, void *ctx)
-{
-	struct clh_ctx *c = ctx;
-	(void)lock;
-	return c->last_turn;
-}
-#endif
 
 const struct lb_lock_ops lb_clh_try_ops = {
 	.name = "clh-try",
 	.description = "CLH queue lock, CAS unlock for a strong trylock (FIFO; clh is the one-atomic version)",
-	.props = LB_SPINS | LB_FIFO | LB_NEEDS_CTX,
-	.lock_size = sizeof(struct clh_lock),
-	.lock_align = _Alignof(struct clh_lock),
-	.ctx_size = sizeof(struct clh_ctx),
-	.ctx_align = _Alignof(struct clh_ctx),
-	.init = clh_init,
-	.destroy = clh_destroy,
-	.ctx_init = clh_ctx_init,
-	.ctx_destroy = clh_ctx_destroy,
-	.lock = clh_lock,
-	.unlock = clh_unlock,
-	.trylock = clh_trylock,
-	.timedlock = clh_timedlock,
-#ifdef LB_TEST_HOOKS
-	.turn = clh_turn,
-#endif
+	CLH_OPS_FIELDS
 };

@@ -19,18 +19,17 @@
  * long-term-fairness test by a deterministic counter, so the bound can be stated and tested;
  * the Linux series leaves the cluster only through the secondary queue, which lets a FIFO run of
  * local waiters ahead of a remote one go on past the threshold: step (b) above closes that.
- * State: tail = NULL (free) or the last node of the main queue. node.next: the successor once
- * linked; node.granted = 0 while waiting, 1 once handed the lock; node.sec_head/sec_tail: the
- * secondary queue (NULL/NULL: empty) and node.streak: how many consecutive handoffs within the
- * cluster led to this holder, both written by the previous holder just before granted = 1. The
- * secondary queue's nodes are waiting nodes whose `next` chains them; they are touched only by
- * holders.
- * Memory order (mcs.c's argument, plus the secondary queue):
- *  - The swap (acq_rel) publishes our next = NULL to the successor that links behind us and
- *    acquires the previous holder's release CAS of tail when the queue was empty.
- *  - The link is a release store paired with the unlocker's acquire loads of next, while
- *    scanning and before the handoff; so every node the unlocker moves or grants to has
- *    published its reset fields (granted = 0) before it is touched.
+ * State: tail = NULL (free) or the last node of the main queue. node.q.next: the successor once
+ * linked; node.q.wait ("granted") = 0 while waiting, 1 once handed the lock;
+ * node.sec_head/sec_tail: the secondary queue (NULL/NULL: empty) and node.streak: how many
+ * consecutive handoffs within the cluster led to this holder, both written by the previous
+ * holder just before granted = 1. The secondary queue's nodes are waiting nodes whose `next`
+ * chains them; they are touched only by holders.
+ * Memory order (mcs_queue.h's argument for the reset, the swap, the link, the tail CAS and the
+ * handoff, which it argues once; plus the secondary queue):
+ *  - The link's release pairs with the unlocker's acquire loads of next while scanning, too, so
+ *    every node the unlocker moves or grants to has published its reset fields (granted = 0)
+ *    before it is touched.
  *  - The handoff is a release store of granted = 1, paired with the waiter's acquire spin: it
  *    carries the critical section, the secondary queue fields, the streak count, and the
  *    relaxed `next` rewrites of moved nodes (all sequenced before it). Each holder that touches
@@ -41,8 +40,6 @@
  *    to the secondary tail (release): a later arrival swaps it out (acquire) and links behind the
  *    secondary tail, whose next = NULL (relaxed, written before the CAS) it so sees. Then the
  *    secondary head is granted the lock.
- *  - The CAS of tail to NULL (release) pairs with the next swap's acquire half, as in MCS. A
- *    failed CAS is relaxed: the acquire load of next that follows synchronizes with the link.
  * Timed acquisition: NOT FIFO (neither is lock()); a node in the queue cannot leave it, so
  * timedlock polls trylock (deadline.h) and never joins: it takes the lock only when the queue
  * is empty, and can time out while lock() callers come and go.
@@ -62,12 +59,13 @@
  * the swap (so a larger turn means a later arrival, which tests/topo/topo_numa.c uses to know a
  * waiter was in the queue); not a FIFO order, and the lock does not claim LB_FIFO.
  */
-#include <errno.h>
+
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "deadline.h"
+#include "mcs_queue.h"
 #include <lockbench/lock.h>
 
 /* Consecutive handoffs within a cluster before the lock must leave it. The paper's Linux
@@ -76,8 +74,7 @@
 #define CNA_BOUND 64u
 
 struct cna_node {
-	_Atomic(struct cna_node *) next;
-	atomic_uint granted;
+	struct mcsq_node q; /* first: see MCSQ_NODE_OF; q.wait is "granted", 0 until handed over */
 	unsigned cluster;
 	/* Written by the previous holder before the release of granted, read by us after it. */
 	struct cna_node *sec_head, *sec_tail;
@@ -87,9 +84,10 @@ struct cna_node {
 	uint64_t turn;
 #endif
 } LB_CACHE_ALIGNED;
+_Static_assert(offsetof(struct cna_node, q) == 0, "MCSQ_NODE_OF needs q first");
 
 struct cna_lock {
-	_Atomic(struct cna_node *) tail;
+	_Atomic(struct mcsq_node *) tail;
 #ifdef LB_TEST_HOOKS
 	atomic_uint_fast64_t turns;
 #endif
@@ -115,8 +113,7 @@ static void cna_destroy(void *lock)
 static int cna_ctx_init(void *ctx)
 {
 	struct cna_node *n = ctx;
-	atomic_init(&n->next, NULL);
-	atomic_init(&n->granted, 0);
+	mcsq_node_init(&n->q, 0);
 	n->cluster = 0;
 	n->sec_head = n->sec_tail = NULL;
 	n->streak = 0;
@@ -139,12 +136,16 @@ static int cna_ctx_set_cluster(void *ctx, unsigned cluster)
 	return 0;
 }
 
-/* Relaxed: published by the swap's or CAS's release half (next) and by the release link
- * (granted), as in mcs.c. */
-static void node_reset(struct cna_node *n)
+/* The node of queue node q, or NULL (q at offset 0: a plain conversion). */
+static struct cna_node *cna_of(struct mcsq_node *q)
 {
-	atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
-	atomic_store_explicit(&n->granted, 0, memory_order_relaxed);
+	return MCSQ_NODE_OF(struct cna_node, q);
+}
+
+/* The queue node of n, or NULL: n points to its first member q too (C11 6.7.2.1p15). */
+static struct mcsq_node *q_of(struct cna_node *n)
+{
+	return (struct mcsq_node *)(void *)n;
 }
 
 /* Becoming the holder of a free queue: no secondary queue, no streak. */
@@ -164,8 +165,8 @@ static int cna_lock(void *lock, void *ctx)
 {
 	struct cna_lock *l = lock;
 	struct cna_node *n = ctx;
-	node_reset(n);
-	struct cna_node *pred = atomic_exchange_explicit(&l->tail, n, memory_order_acq_rel);
+	mcsq_reset(&n->q, 0);
+	struct mcsq_node *pred = mcsq_swap(&l->tail, &n->q);
 	if (!pred) {
 		hold_fresh(l, n);
 		return 0;
@@ -174,9 +175,8 @@ static int cna_lock(void *lock, void *ctx)
 	/* Relaxed: a number, no data; taken after the swap, so it follows ours in time. */
 	n->turn = atomic_fetch_add_explicit(&l->turns, 1, memory_order_relaxed) + 1;
 #endif
-	atomic_store_explicit(&pred->next, n, memory_order_release);
-	while (!atomic_load_explicit(&n->granted, memory_order_acquire))
-		lb_cpu_relax();
+	mcsq_link(pred, &n->q);
+	(void)mcsq_spin_while(&n->q, 0);
 	n->held = 1; /* sec_head, sec_tail and streak were written by the previous holder */
 	return 0;
 }
@@ -185,13 +185,11 @@ static int cna_trylock(void *lock, void *ctx)
 {
 	struct cna_lock *l = lock;
 	struct cna_node *n = ctx;
-	struct cna_node *expected = NULL;
 	/* Relaxed: a hint that spares the line when the lock is busy; the CAS decides. */
 	if (atomic_load_explicit(&l->tail, memory_order_relaxed))
 		return -EBUSY;
-	node_reset(n);
-	if (!atomic_compare_exchange_strong_explicit(&l->tail, &expected, n, memory_order_acq_rel,
-						     memory_order_relaxed))
+	mcsq_reset(&n->q, 0);
+	if (!mcsq_try_enqueue(&l->tail, &n->q))
 		return -EBUSY;
 	hold_fresh(l, n);
 	return 0;
@@ -208,11 +206,11 @@ static int cna_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
 static void secondary_append(struct cna_node *h, struct cna_node *first, struct cna_node *last)
 {
 	if (h->sec_tail)
-		atomic_store_explicit(&h->sec_tail->next, first, memory_order_relaxed);
+		atomic_store_explicit(&h->sec_tail->q.next, &first->q, memory_order_relaxed);
 	else
 		h->sec_head = first;
 	h->sec_tail = last;
-	atomic_store_explicit(&last->next, NULL, memory_order_relaxed);
+	atomic_store_explicit(&last->q.next, NULL, memory_order_relaxed);
 }
 
 /* Grant the lock to s, handing over the secondary queue (head, tail) and the streak. */
@@ -222,14 +220,14 @@ static void grant(struct cna_node *s, struct cna_node *head, struct cna_node *ta
 	s->sec_head = head;
 	s->sec_tail = tail;
 	s->streak = streak;
-	atomic_store_explicit(&s->granted, 1, memory_order_release);
+	mcsq_handoff(&s->q, 1);
 }
 
 /* Leave the cluster through the secondary queue: its head gets the lock, and its tail is
  * linked to `rest`, the main queue's remainder (non-NULL), so nobody is lost. */
 static void grant_secondary(struct cna_node *h, struct cna_node *rest)
 {
-	atomic_store_explicit(&h->sec_tail->next, rest, memory_order_relaxed);
+	atomic_store_explicit(&h->sec_tail->q.next, &rest->q, memory_order_relaxed);
 	grant(h->sec_head, NULL, NULL, 0);
 }
 
@@ -240,7 +238,7 @@ static struct cna_node *find_local(struct cna_node *h, struct cna_node *next)
 	struct cna_node *last = next, *cur;
 	if (next->cluster == h->cluster)
 		return next;
-	while ((cur = atomic_load_explicit(&last->next, memory_order_acquire))) {
+	while ((cur = cna_of(atomic_load_explicit(&last->q.next, memory_order_acquire)))) {
 		if (cur->cluster == h->cluster) {
 			secondary_append(h, next, last);
 			return cur;
@@ -256,13 +254,12 @@ static struct cna_node *find_local(struct cna_node *h, struct cna_node *next)
 static struct cna_node *find_remote(struct cna_lock *l, struct cna_node *h, struct cna_node *next)
 {
 	/* Acquire: pairs with the swaps that put nodes up to here in the queue. */
-	struct cna_node *end = atomic_load_explicit(&l->tail, memory_order_acquire);
+	struct cna_node *end = cna_of(atomic_load_explicit(&l->tail, memory_order_acquire));
 	struct cna_node *last = next, *cur;
 	if (next->cluster != h->cluster)
 		return next;
 	while (last != end) {
-		while (!(cur = atomic_load_explicit(&last->next, memory_order_acquire)))
-			lb_cpu_relax(); /* swapped in before `end`, linking now */
+		cur = cna_of(mcsq_wait_link(&last->q)); /* swapped in before `end`, linking now */
 		if (cur->cluster != h->cluster) {
 			secondary_append(h, next, last);
 			return cur;
@@ -279,20 +276,17 @@ static int cna_unlock(void *lock, void *ctx)
 	if (!h->held)
 		return -EPERM;
 	h->held = 0;
-	struct cna_node *next = atomic_load_explicit(&h->next, memory_order_acquire);
+	/* Acquire: pairs with the successor's link (mcsq_link). */
+	struct cna_node *next = cna_of(atomic_load_explicit(&h->q.next, memory_order_acquire));
 	if (!next) {
-		struct cna_node *expected = h;
 		struct cna_node *new_tail = h->sec_tail; /* NULL: the queue empties */
-		if (atomic_compare_exchange_strong_explicit(&l->tail, &expected, new_tail,
-							    memory_order_release,
-							    memory_order_relaxed)) {
+		if (mcsq_cas_tail(&l->tail, &h->q, q_of(new_tail))) {
 			if (new_tail)
 				grant(h->sec_head, NULL, NULL, 0);
 			return 0;
 		}
 		/* A successor has swapped in but not linked yet. */
-		while (!(next = atomic_load_explicit(&h->next, memory_order_acquire)))
-			lb_cpu_relax();
+		next = cna_of(mcsq_wait_link(&h->q));
 	}
 	if (h->streak < CNA_BOUND) {
 		struct cna_node *local = find_local(h, next);

@@ -22,8 +22,9 @@
  * thread has announced that it sleeps. The spinner never announces itself (it never writes 2),
  * so a lock contended by the holder and the spinner alone is released without a system call.
  * Memory order: the acquire CAS (fast path or spinner) or the acquire exchange returning 0 in
- * the slow path pairs with the release exchange of 0 in unlock, as in futex.c. The spinner's
- * load of the word is relaxed: it only decides when to try the CAS, which acquires. `spinner`
+ * the slow path pairs with the release exchange of 0 in unlock, as in futex.c; the spin itself
+ * is futex_spin_common.h's (shared with futex-spin), whose relaxed load only decides when to
+ * try the CAS, which acquires. Departing from futex-spin: `spinner`
  * guards no data, only the right to spin, so its CAS (taking it) and store (giving it back)
  * are relaxed: a stale read of it can only send a thread to sleep early or let a second
  * thread spin for one bound, never break exclusion, which the word alone provides.
@@ -39,16 +40,20 @@
  * Models: models/futex_osq.pml (mutual exclusion, no lost wake-up, at most one spinner).
  */
 #include <errno.h>
+#include <stddef.h>
 
+#include "futex_spin_common.h"
 #include "futex_word.h"
 #include <lockbench/lock.h>
 
 enum { FUTEX_OSQ_SPIN_LIMIT = 200 };
 
 struct futex_osq_lock {
-	atomic_uint word;
+	atomic_uint word; /* first: futex_spin_common.h takes the lock as its word */
 	atomic_uint spinner; /* same line: the spinner reads the word anyway */
 } LB_CACHE_ALIGNED;
+
+_Static_assert(offsetof(struct futex_osq_lock, word) == 0, "the word comes first");
 
 static int futex_osq_init(void *lock, unsigned permits)
 {
@@ -58,11 +63,6 @@ static int futex_osq_init(void *lock, unsigned permits)
 	atomic_init(&l->word, FUTEX_MUTEX_FREE);
 	atomic_init(&l->spinner, 0);
 	return 0;
-}
-
-static void futex_osq_destroy(void *lock)
-{
-	(void)lock;
 }
 
 /* The CAS and, when we get the right to spin, the bounded spin: 0 when they acquired, else the
@@ -80,16 +80,7 @@ static unsigned futex_osq_phase(struct futex_osq_lock *l)
 	    !atomic_compare_exchange_strong_explicit(&l->spinner, &idle, 1, memory_order_relaxed,
 						     memory_order_relaxed))
 		return c; /* someone spins already: sleep */
-	for (int i = 0; i < FUTEX_OSQ_SPIN_LIMIT; i++) {
-		lb_cpu_relax();
-		/* Relaxed: a hint for when to try; the CAS acquires. */
-		c = atomic_load_explicit(&l->word, memory_order_relaxed);
-		if (c == FUTEX_MUTEX_FREE &&
-		    atomic_compare_exchange_strong_explicit(&l->word, &c, FUTEX_MUTEX_LOCKED,
-							    memory_order_acquire,
-							    memory_order_relaxed))
-			break; /* c stays 0 */
-	}
+	c = futex_spin_bounded(&l->word, FUTEX_OSQ_SPIN_LIMIT);
 	/* Relaxed: see the header. */
 	atomic_store_explicit(&l->spinner, 0, memory_order_relaxed);
 	return c; /* 0 when the CAS succeeded; else the value seen, not 0 */
@@ -99,9 +90,7 @@ static int futex_osq_lock(void *lock, void *ctx)
 {
 	struct futex_osq_lock *l = lock;
 	(void)ctx;
-	unsigned c = futex_osq_phase(l);
-	if (c != FUTEX_MUTEX_FREE)
-		futex_mutex_lock_slow(&l->word, c);
+	futex_spin_common_lock_from(&l->word, futex_osq_phase(l));
 	return 0;
 }
 
@@ -109,23 +98,7 @@ static int futex_osq_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
 {
 	struct futex_osq_lock *l = lock;
 	(void)ctx;
-	unsigned c = futex_osq_phase(l);
-	return c == FUTEX_MUTEX_FREE ? 0 : futex_mutex_timedlock_slow(&l->word, c, deadline_ns);
-}
-
-static int futex_osq_trylock(void *lock, void *ctx)
-{
-	struct futex_osq_lock *l = lock;
-	(void)ctx;
-	return futex_mutex_trylock(&l->word);
-}
-
-static int futex_osq_unlock(void *lock, void *ctx)
-{
-	struct futex_osq_lock *l = lock;
-	(void)ctx;
-	futex_mutex_unlock(&l->word);
-	return 0;
+	return futex_spin_common_timedlock_from(&l->word, futex_osq_phase(l), deadline_ns);
 }
 
 const struct lb_lock_ops lb_futex_osq_ops = {
@@ -135,9 +108,9 @@ const struct lb_lock_ops lb_futex_osq_ops = {
 	.lock_size = sizeof(struct futex_osq_lock),
 	.lock_align = _Alignof(struct futex_osq_lock),
 	.init = futex_osq_init,
-	.destroy = futex_osq_destroy,
+	.destroy = futex_spin_common_destroy,
 	.lock = futex_osq_lock,
-	.unlock = futex_osq_unlock,
-	.trylock = futex_osq_trylock,
+	.unlock = futex_spin_common_unlock,
+	.trylock = futex_spin_common_trylock,
 	.timedlock = futex_osq_timedlock,
 };

@@ -13,9 +13,8 @@
  * a context switch back. Spinning longer than that can only lose to sleeping; spinning much
  * less gives up on critical sections that were about to end.
  * State: as futex.c: 0 free, 1 held and no sleeper, 2 held and a thread may sleep.
- * Memory order: as futex.c: the acquire CAS (fast path or after a spin) or the acquire exchange
- * that returns 0 pairs with the release exchange of 0 in unlock. The spinning load is relaxed:
- * it only decides when to try the CAS, which does the acquiring.
+ * Memory order: as futex.c, and the spin's: futex_spin_common.h (shared with futex-osq, which
+ * admits one spinner at a time where this lock lets every waiter spin).
  * Timed acquisition: the same CAS and bounded spin (too short, at most ~5 us, to be worth
  * reading the clock in), then futex_word.h's timed slow path: FUTEX_WAIT_BITSET until the
  * absolute CLOCK_MONOTONIC deadline, with futex_word.h's no-lost-wakeup argument. A past
@@ -27,15 +26,19 @@
  * Context: none.
  */
 #include <errno.h>
+#include <stddef.h>
 
+#include "futex_spin_common.h"
 #include "futex_word.h"
 #include <lockbench/lock.h>
 
 enum { FUTEX_SPIN_LIMIT = 100 };
 
 struct futex_spin_lock {
-	atomic_uint word;
+	atomic_uint word; /* first: futex_spin_common.h takes the lock as its word */
 } LB_CACHE_ALIGNED;
+
+_Static_assert(offsetof(struct futex_spin_lock, word) == 0, "the word comes first");
 
 static int futex_spin_init(void *lock, unsigned permits)
 {
@@ -46,41 +49,21 @@ static int futex_spin_init(void *lock, unsigned permits)
 	return 0;
 }
 
-static void futex_spin_destroy(void *lock)
-{
-	(void)lock;
-}
-
-/* The CAS and the bounded spin of lock and timedlock: 0 when they acquired, else the last value
- * seen in the word (not 0), from which mutex3's slow path takes over. */
+/* The CAS and the bounded spin of lock and timedlock, every waiter spinning: 0 when they
+ * acquired, else the last value seen in the word (not 0), from which mutex3's slow path takes
+ * over. */
 static unsigned futex_spin_phase(struct futex_spin_lock *l)
 {
 	if (futex_mutex_trylock(&l->word) == 0)
 		return FUTEX_MUTEX_FREE;
-	unsigned c = FUTEX_MUTEX_FREE;
-	for (int i = 0; i < FUTEX_SPIN_LIMIT; i++) {
-		lb_cpu_relax();
-		/* Relaxed: a hint for when to try; the CAS below acquires, pairing (as in
-		 * futex_mutex_trylock) with the release exchange in futex_mutex_unlock. */
-		c = atomic_load_explicit(&l->word, memory_order_relaxed);
-		if (c == FUTEX_MUTEX_FREE &&
-		    atomic_compare_exchange_strong_explicit(&l->word, &c, FUTEX_MUTEX_LOCKED,
-							    memory_order_acquire,
-							    memory_order_relaxed))
-			return FUTEX_MUTEX_FREE;
-	}
-	/* A failed CAS left in c the value it saw, which is not 0, like a plain read that
-	 * ended the loop without trying: either way c != 0 here. */
-	return c;
+	return futex_spin_bounded(&l->word, FUTEX_SPIN_LIMIT);
 }
 
 static int futex_spin_lock(void *lock, void *ctx)
 {
 	struct futex_spin_lock *l = lock;
 	(void)ctx;
-	unsigned c = futex_spin_phase(l);
-	if (c != FUTEX_MUTEX_FREE)
-		futex_mutex_lock_slow(&l->word, c);
+	futex_spin_common_lock_from(&l->word, futex_spin_phase(l));
 	return 0;
 }
 
@@ -88,23 +71,7 @@ static int futex_spin_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
 {
 	struct futex_spin_lock *l = lock;
 	(void)ctx;
-	unsigned c = futex_spin_phase(l);
-	return c == FUTEX_MUTEX_FREE ? 0 : futex_mutex_timedlock_slow(&l->word, c, deadline_ns);
-}
-
-static int futex_spin_trylock(void *lock, void *ctx)
-{
-	struct futex_spin_lock *l = lock;
-	(void)ctx;
-	return futex_mutex_trylock(&l->word);
-}
-
-static int futex_spin_unlock(void *lock, void *ctx)
-{
-	struct futex_spin_lock *l = lock;
-	(void)ctx;
-	futex_mutex_unlock(&l->word);
-	return 0;
+	return futex_spin_common_timedlock_from(&l->word, futex_spin_phase(l), deadline_ns);
 }
 
 const struct lb_lock_ops lb_futex_spin_ops = {
@@ -114,9 +81,9 @@ const struct lb_lock_ops lb_futex_spin_ops = {
 	.lock_size = sizeof(struct futex_spin_lock),
 	.lock_align = _Alignof(struct futex_spin_lock),
 	.init = futex_spin_init,
-	.destroy = futex_spin_destroy,
+	.destroy = futex_spin_common_destroy,
 	.lock = futex_spin_lock,
-	.unlock = futex_spin_unlock,
-	.trylock = futex_spin_trylock,
+	.unlock = futex_spin_common_unlock,
+	.trylock = futex_spin_common_trylock,
 	.timedlock = futex_spin_timedlock,
 };

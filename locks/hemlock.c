@@ -52,13 +52,11 @@
  * context); without it, unlock would CAS a tail that is not its own, then wait for ever for an
  * acknowledgement. A context holding another Hemlock lock passes that check: unlocking a lock
  * one does not hold through a context that holds another is not detected.
- * Test hooks (LB_TEST_HOOKS only): as mcs.c's: each context records its queue position, counted
- * from 1 in swap order. Before the swap turn = 0; after it, with no predecessor, turn =
- * lock.last_turn + 1 (written by each holder inside its critical section); otherwise spin until
- * pred.turn != 0 and take pred.turn + 1, before acknowledging. pred's context stays valid while
- * we read it: its unlock waits for our acknowledgement. The turn is relaxed: the reset to 0
- * reaches us through the swap's release/acquire, and the number carries no other data. The hook
- * assumes the context holds one lock at a time (pred.turn is pred's latest lock()'s).
+ * Test hooks (LB_TEST_HOOKS only): mcs_queue.h's turn steps, as mcs.c (see there for the
+ * argument): each context records its queue position, counted from 1 in swap order, taking
+ * pred.turn + 1 before acknowledging. Hemlock's departure: pred's context stays valid while we
+ * read it because its unlock waits for our acknowledgement (there is no link). The hook assumes
+ * the context holds one lock at a time (pred.turn is pred's latest lock()'s).
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -66,14 +64,14 @@
 #include <stdint.h>
 
 #include "deadline.h"
+#include "mcs_queue.h"
 #include <lockbench/lock.h>
 
 struct hemlock_ctx {
 	_Atomic(const void *) grant; /* the lock being handed over, or NULL */
 	unsigned held;               /* private: locks held through this context */
 #ifdef LB_TEST_HOOKS
-	atomic_uint_fast64_t turn; /* 0 until known */
-	uint64_t last_turn;        /* for the turn hook: the owner's own copy */
+	struct mcsq_turn t;
 #endif
 } LB_CACHE_ALIGNED;
 
@@ -107,8 +105,7 @@ static int hemlock_ctx_init(void *ctx)
 	atomic_init(&c->grant, NULL);
 	c->held = 0;
 #ifdef LB_TEST_HOOKS
-	atomic_init(&c->turn, 0);
-	c->last_turn = 0;
+	mcsq_turn_init(&c->t);
 #endif
 	return 0;
 }
@@ -119,26 +116,10 @@ static void hemlock_ctx_destroy(void *ctx)
 }
 
 #ifdef LB_TEST_HOOKS
-/* Relaxed: published by the release half of the swap or CAS that enqueues the context. */
-static void turn_reset(struct hemlock_ctx *c)
-{
-	atomic_store_explicit(&c->turn, 0, memory_order_relaxed);
-}
-
-/* Between the swap and the acknowledgement (see the header). */
+/* Between the swap and the acknowledgement (mcs_queue.h's turn steps; see the header). */
 static void turn_take(struct hemlock_lock *l, struct hemlock_ctx *c, struct hemlock_ctx *pred)
 {
-	uint64_t t;
-	if (!pred) {
-		t = l->last_turn + 1; /* we hold the lock already */
-	} else {
-		/* Relaxed: see the header. */
-		while ((t = atomic_load_explicit(&pred->turn, memory_order_relaxed)) == 0)
-			lb_cpu_relax();
-		t++;
-	}
-	atomic_store_explicit(&c->turn, t, memory_order_relaxed);
-	c->last_turn = t;
+	mcsq_turn_take(l->last_turn, &c->t, pred ? &pred->t : NULL);
 }
 #endif
 
@@ -147,7 +128,7 @@ static int hemlock_lock(void *lock, void *ctx)
 	struct hemlock_lock *l = lock;
 	struct hemlock_ctx *c = ctx;
 #ifdef LB_TEST_HOOKS
-	turn_reset(c);
+	mcsq_turn_reset(&c->t);
 #endif
 	struct hemlock_ctx *pred = atomic_exchange_explicit(&l->tail, c, memory_order_acq_rel);
 #ifdef LB_TEST_HOOKS
@@ -163,7 +144,7 @@ static int hemlock_lock(void *lock, void *ctx)
 	}
 	c->held++;
 #ifdef LB_TEST_HOOKS
-	l->last_turn = c->last_turn;
+	l->last_turn = c->t.last_turn;
 #endif
 	return 0;
 }
@@ -177,7 +158,7 @@ static int hemlock_trylock(void *lock, void *ctx)
 	if (atomic_load_explicit(&l->tail, memory_order_relaxed))
 		return -EBUSY;
 #ifdef LB_TEST_HOOKS
-	turn_reset(c);
+	mcsq_turn_reset(&c->t);
 #endif
 	if (!atomic_compare_exchange_strong_explicit(&l->tail, &expected, c, memory_order_acq_rel,
 						     memory_order_relaxed))
@@ -185,7 +166,7 @@ static int hemlock_trylock(void *lock, void *ctx)
 	c->held++;
 #ifdef LB_TEST_HOOKS
 	turn_take(l, c, NULL);
-	l->last_turn = c->last_turn;
+	l->last_turn = c->t.last_turn;
 #endif
 	return 0;
 }
@@ -223,7 +204,7 @@ static uint64_t hemlock_turn(void *lock, void *ctx)
 {
 	struct hemlock_ctx *c = ctx;
 	(void)lock;
-	return c->last_turn;
+	return c->t.last_turn;
 }
 #endif
 

@@ -13,20 +13,19 @@
  * telling a local successor to acquire the parent. So a cluster holds the global level for at
  * most HMCS_THRESHOLD consecutive holders; the global queue is FIFO among clusters.
  * State: per cluster (lock.cl[c]): `tail` of the local queue, on its own line; the cluster's
- * global node (gnext, granted) on another. lock.gtail: the
- * global queue's tail. Thread node: next, status = WAIT (0) while waiting, 1..HMCS_THRESHOLD =
- * the passing count once holding, or ACQUIRE_PARENT when told to take the global level.
- * Memory order (each level is mcs.c's argument):
- *  - Local and global swaps are acq_rel: release publishes the reset next = NULL to the node
- *    that will link behind, acquire pairs with the release CAS of tail to NULL that freed it.
- *  - Links are release stores paired with the acquire loads of next in the unlocker.
+ * global node (g: g.next, g.wait = granted) on another. lock.gtail: the global queue's tail.
+ * Thread node: q.next, q.wait = the status, WAIT (0) while waiting, 1..HMCS_THRESHOLD = the
+ * passing count once holding, or ACQUIRE_PARENT when told to take the global level.
+ * Memory order: each level runs through mcs_queue.h's steps, whose header argues each pair
+ * once (the relaxed reset published by the acq_rel swap and the release link, the link paired
+ * with the acquire loads of next, the release tail CAS paired with the next swap's acquire, a
+ * failed CAS relaxed, the release handoff paired with the acquire spin). What HMCS adds:
  *  - A local pass is a release store of the new status paired with the waiter's acquire spin:
  *    the critical section and the global ownership (the cluster node in the global queue)
  *    travel with it. ACQUIRE_PARENT is stored the same way, after the global release, so the
  *    successor's reuse of the cluster node (its relaxed reset) happens after our MCS unlock of it
  *    has finished touching it.
- *  - The global handoff (granted = 1, release) pairs with the spin on granted (acquire).
- *  - A failed CAS is relaxed, as in mcs.c: the acquire load of next that follows synchronizes.
+ *  - The global handoff is mcs_queue.h's, its value granted = 1.
  * Timed acquisition: NOT FIFO (neither is lock()). A waiter cannot leave either queue, so
  * timedlock polls trylock (deadline.h). trylock takes the local level with a CAS from NULL, then
  * the global one with a CAS from NULL; when the global CAS fails it releases the local level
@@ -58,6 +57,7 @@
 #include <stdint.h>
 
 #include "deadline.h"
+#include "mcs_queue.h"
 #include <lockbench/lock.h>
 
 /* Holders per global tenure. The paper tunes thresholds per level (tens to hundreds); 64 keeps a
@@ -68,25 +68,24 @@
 #define HMCS_ACQUIRE_PARENT UINT_MAX
 
 struct hmcs_node {
-	_Atomic(struct hmcs_node *) next;
-	atomic_uint status;
+	struct mcsq_node q; /* first: see MCSQ_NODE_OF; q.wait is the status */
 	unsigned cluster; /* already folded */
 	int held;         /* private to the owning thread: the misuse check */
 #ifdef LB_TEST_HOOKS
 	uint64_t turn;
 #endif
 } LB_CACHE_ALIGNED;
+_Static_assert(offsetof(struct hmcs_node, q) == 0, "MCSQ_NODE_OF needs q first");
 
 struct hmcs_cluster {
-	_Atomic(struct hmcs_node *) tail LB_CACHE_ALIGNED; /* the local queue */
+	_Atomic(struct mcsq_node *) tail LB_CACHE_ALIGNED; /* the local queue */
 	/* The cluster's node in the global queue: touched by the cluster's holder and by the
 	 * global predecessor that links and grants it. */
-	_Atomic(struct hmcs_cluster *) gnext LB_CACHE_ALIGNED;
-	atomic_uint granted;
+	struct mcsq_node g LB_CACHE_ALIGNED; /* g.next: the global successor; g.wait: granted */
 };
 
 struct hmcs_lock {
-	_Atomic(struct hmcs_cluster *) gtail LB_CACHE_ALIGNED;
+	_Atomic(struct mcsq_node *) gtail LB_CACHE_ALIGNED;
 #ifdef LB_TEST_HOOKS
 	atomic_uint_fast64_t turns;
 #endif
@@ -104,8 +103,7 @@ static int hmcs_init(void *lock, unsigned permits)
 #endif
 	for (unsigned c = 0; c < HMCS_MAX_CLUSTERS; c++) {
 		atomic_init(&l->cl[c].tail, NULL);
-		atomic_init(&l->cl[c].gnext, NULL);
-		atomic_init(&l->cl[c].granted, 0);
+		mcsq_node_init(&l->cl[c].g, 0);
 	}
 	return 0;
 }
@@ -118,8 +116,7 @@ static void hmcs_destroy(void *lock)
 static int hmcs_ctx_init(void *ctx)
 {
 	struct hmcs_node *n = ctx;
-	atomic_init(&n->next, NULL);
-	atomic_init(&n->status, HMCS_WAIT);
+	mcsq_node_init(&n->q, HMCS_WAIT);
 	n->cluster = 0;
 	n->held = 0;
 #ifdef LB_TEST_HOOKS
@@ -140,19 +137,12 @@ static int hmcs_ctx_set_cluster(void *ctx, unsigned cluster)
 	return 0;
 }
 
-/* Relaxed: published by the swap's or CAS's release half and by the release link. */
-static void node_reset(struct hmcs_node *n)
-{
-	atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
-	atomic_store_explicit(&n->status, HMCS_WAIT, memory_order_relaxed);
-}
-
-/* Relaxed: only the cluster's local holder resets its node, after the previous global release
- * of it finished (the ACQUIRE_PARENT or local-CAS chain orders it); published by the swap. */
+/* mcs_queue.h's relaxed reset (granted = 0). Only the cluster's local holder resets its node,
+ * after the previous global release of it finished (the ACQUIRE_PARENT or local-CAS chain orders
+ * it); published by the swap. */
 static void cluster_reset(struct hmcs_cluster *c)
 {
-	atomic_store_explicit(&c->gnext, NULL, memory_order_relaxed);
-	atomic_store_explicit(&c->granted, 0, memory_order_relaxed);
+	mcsq_reset(&c->g, 0);
 }
 
 #ifdef LB_TEST_HOOKS
@@ -166,7 +156,7 @@ static void turn_take(struct hmcs_lock *l, struct hmcs_node *n)
 static void global_acquire(struct hmcs_lock *l, struct hmcs_cluster *c, struct hmcs_node *n)
 {
 	cluster_reset(c);
-	struct hmcs_cluster *pred = atomic_exchange_explicit(&l->gtail, c, memory_order_acq_rel);
+	struct mcsq_node *pred = mcsq_swap(&l->gtail, &c->g);
 #ifdef LB_TEST_HOOKS
 	turn_take(l, n);
 #else
@@ -174,40 +164,23 @@ static void global_acquire(struct hmcs_lock *l, struct hmcs_cluster *c, struct h
 #endif
 	if (!pred)
 		return;
-	atomic_store_explicit(&pred->gnext, c, memory_order_release);
-	while (!atomic_load_explicit(&c->granted, memory_order_acquire))
-		lb_cpu_relax();
+	mcsq_link(pred, &c->g);
+	(void)mcsq_spin_while(&c->g, 0);
 }
 
 static void global_release(struct hmcs_lock *l, struct hmcs_cluster *c)
 {
-	struct hmcs_cluster *next = atomic_load_explicit(&c->gnext, memory_order_acquire);
-	if (!next) {
-		struct hmcs_cluster *expected = c;
-		if (atomic_compare_exchange_strong_explicit(&l->gtail, &expected, NULL,
-							    memory_order_release,
-							    memory_order_relaxed))
-			return;
-		while (!(next = atomic_load_explicit(&c->gnext, memory_order_acquire)))
-			lb_cpu_relax();
-	}
-	atomic_store_explicit(&next->granted, 1, memory_order_release);
+	struct mcsq_node *next = mcsq_successor(&l->gtail, &c->g);
+	if (next)
+		mcsq_handoff(next, 1);
 }
 
 /* Release the local level, telling a successor (if any) to acquire the parent. */
 static void local_release(struct hmcs_cluster *c, struct hmcs_node *n)
 {
-	struct hmcs_node *next = atomic_load_explicit(&n->next, memory_order_acquire);
-	if (!next) {
-		struct hmcs_node *expected = n;
-		if (atomic_compare_exchange_strong_explicit(&c->tail, &expected, NULL,
-							    memory_order_release,
-							    memory_order_relaxed))
-			return;
-		while (!(next = atomic_load_explicit(&n->next, memory_order_acquire)))
-			lb_cpu_relax();
-	}
-	atomic_store_explicit(&next->status, HMCS_ACQUIRE_PARENT, memory_order_release);
+	struct mcsq_node *next = mcsq_successor(&c->tail, &n->q);
+	if (next)
+		mcsq_handoff(next, HMCS_ACQUIRE_PARENT);
 }
 
 static int hmcs_lock(void *lock, void *ctx)
@@ -215,23 +188,21 @@ static int hmcs_lock(void *lock, void *ctx)
 	struct hmcs_lock *l = lock;
 	struct hmcs_node *n = ctx;
 	struct hmcs_cluster *c = &l->cl[n->cluster];
-	node_reset(n);
-	struct hmcs_node *pred = atomic_exchange_explicit(&c->tail, n, memory_order_acq_rel);
+	mcsq_reset(&n->q, HMCS_WAIT);
+	struct mcsq_node *pred = mcsq_swap(&c->tail, &n->q);
 	if (pred) {
 #ifdef LB_TEST_HOOKS
 		turn_take(l, n);
 #endif
-		atomic_store_explicit(&pred->next, n, memory_order_release);
-		unsigned s;
-		while ((s = atomic_load_explicit(&n->status, memory_order_acquire)) == HMCS_WAIT)
-			lb_cpu_relax();
+		mcsq_link(pred, &n->q);
+		unsigned s = mcsq_spin_while(&n->q, HMCS_WAIT);
 		if (s != HMCS_ACQUIRE_PARENT) {
 			n->held = 1; /* a local pass: the cluster holds the global level */
 			return 0;
 		}
 	}
 	/* Relaxed: our own count, read only by us; a successor gets its own by a release. */
-	atomic_store_explicit(&n->status, 1, memory_order_relaxed);
+	atomic_store_explicit(&n->q.wait, 1, memory_order_relaxed);
 	global_acquire(l, c, n);
 	n->held = 1;
 	return 0;
@@ -242,26 +213,22 @@ static int hmcs_trylock(void *lock, void *ctx)
 	struct hmcs_lock *l = lock;
 	struct hmcs_node *n = ctx;
 	struct hmcs_cluster *c = &l->cl[n->cluster];
-	struct hmcs_node *expected = NULL;
 	/* Relaxed: hints that spare the lines when the lock is busy; the CASes decide. */
 	if (atomic_load_explicit(&c->tail, memory_order_relaxed) ||
 	    atomic_load_explicit(&l->gtail, memory_order_relaxed))
 		return -EBUSY;
-	node_reset(n);
-	if (!atomic_compare_exchange_strong_explicit(&c->tail, &expected, n, memory_order_acq_rel,
-						     memory_order_relaxed))
+	mcsq_reset(&n->q, HMCS_WAIT);
+	if (!mcsq_try_enqueue(&c->tail, &n->q))
 		return -EBUSY;
-	struct hmcs_cluster *gexpected = NULL;
 	cluster_reset(c);
-	if (!atomic_compare_exchange_strong_explicit(&l->gtail, &gexpected, c,
-						     memory_order_acq_rel, memory_order_relaxed)) {
+	if (!mcsq_try_enqueue(&l->gtail, &c->g)) {
 		local_release(c, n); /* a successor that slipped in acquires the parent itself */
 		return -EBUSY;
 	}
 #ifdef LB_TEST_HOOKS
 	turn_take(l, n);
 #endif
-	atomic_store_explicit(&n->status, 1, memory_order_relaxed);
+	atomic_store_explicit(&n->q.wait, 1, memory_order_relaxed);
 	n->held = 1;
 	return 0;
 }
@@ -280,11 +247,12 @@ static int hmcs_unlock(void *lock, void *ctx)
 	if (!n->held)
 		return -EPERM;
 	n->held = 0;
-	unsigned count = atomic_load_explicit(&n->status, memory_order_relaxed); /* our own */
+	unsigned count = atomic_load_explicit(&n->q.wait, memory_order_relaxed); /* our own */
 	if (count < HMCS_THRESHOLD) {
-		struct hmcs_node *next = atomic_load_explicit(&n->next, memory_order_acquire);
+		/* Acquire: pairs with the successor's link (mcsq_link). */
+		struct mcsq_node *next = atomic_load_explicit(&n->q.next, memory_order_acquire);
 		if (next) {
-			atomic_store_explicit(&next->status, count + 1, memory_order_release);
+			mcsq_handoff(next, count + 1); /* a local pass */
 			return 0;
 		}
 	}

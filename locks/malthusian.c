@@ -2,9 +2,10 @@
  * waiters to a passive set, and re-admits them in turn for long-term fairness.
  *
  * Algorithm: Dice, "Malthusian Locks" (EuroSys 2017), MCSCR with spin-then-park waiting. The
- * queue, the wait and the handoff are mcs_park.c's (MCS, Mellor-Crummey & Scott, TOCS 1991;
- * waiters spin MALTHUSIAN_SPIN pauses, then sleep on a futex in their node; the handoff is one
- * exchange that says whether to wake). What differs is unlock, run by the holder:
+ * queue, the wait and the handoff are mcs_park.c's, from mcs_queue.h (MCS, Mellor-Crummey &
+ * Scott, TOCS 1991; waiters spin MALTHUSIAN_SPIN pauses, then sleep on a futex in their node;
+ * the handoff is one exchange that says whether to wake). What differs is unlock, run by the
+ * holder:
  *  - Cull: when the successor s has a successor of its own (the chain holds surplus waiters),
  *    unlock excises s from the chain, hands the lock to s's successor, and appends s to the
  *    passive list. s does not notice: it keeps waiting on its node (it soon sleeps).
@@ -18,11 +19,12 @@
  * FIFO lock fast again, and the cache is shared by fewer). Departure: the paper culls from the
  * middle of longer chains in one pass; we cull at most one waiter per unlock, which keeps the
  * chain at owner + 2 after a few unlocks.
- * State: tail and the chain as mcs_park.c; node.state GRANTED 0 / WAITING 1 / PARKED 2, as
- * there. The passive list (passive_head, passive_tail, linked through node.passive_next) and the
- * unlock counter are plain fields, read and written only by the lock's holder inside unlock,
- * before it hands over: the lock itself protects them.
- * Memory order: mcs_park.c's for the queue and the handoff (its header argues each pair), plus:
+ * State: tail and the chain as mcs_park.c; node.q.wait GRANTED 0 / WAITING 1 / PARKED 2, as
+ * there (mcs_queue.h's enum mcsq_park_state). The passive list (passive_head, passive_tail,
+ * linked through node.passive_next) and the unlock counter are plain fields, read and written
+ * only by the lock's holder inside unlock, before it hands over: the lock itself protects them.
+ * Memory order: mcs_queue.h's for the queue and for the park wait and handoff (it argues each
+ * pair once; mcs_park.c uses the same steps), plus:
  *  - A grafted passive node gets its next (the holder's successor, or NULL) by a relaxed store
  *    before the release exchange that grants it the lock: its acquire of the grant makes the
  *    store visible before its own unlock reads next.
@@ -65,24 +67,23 @@
 #include <stdint.h>
 
 #include "deadline.h"
-#include "futex_word.h"
+#include "mcs_queue.h"
 #include <lockbench/lock.h>
 
-enum malthusian_state { MALTHUSIAN_GRANTED = 0, MALTHUSIAN_WAITING = 1, MALTHUSIAN_PARKED = 2 };
 enum {
 	MALTHUSIAN_SPIN = 100,    /* pauses before sleeping (futex_spin.c's bound) */
 	MALTHUSIAN_READMIT = 256, /* R: one unlock in R re-admits the oldest passive waiter */
 };
 
 struct malthusian_node {
-	_Atomic(struct malthusian_node *) next;
-	atomic_uint state;                    /* also the futex word its owner sleeps on */
+	struct mcsq_node q; /* first: see MCSQ_NODE_OF; q.wait: enum mcsq_park_state, futex word */
 	struct malthusian_node *passive_next; /* guarded by the lock */
 	int held;                             /* private to the owning thread */
 } LB_CACHE_ALIGNED;
+_Static_assert(offsetof(struct malthusian_node, q) == 0, "MCSQ_NODE_OF needs q first");
 
 struct malthusian_lock {
-	_Atomic(struct malthusian_node *) tail;
+	_Atomic(struct mcsq_node *) tail;
 	/* Guarded by the lock: only the holder touches them, inside unlock. */
 	struct malthusian_node *passive_head, *passive_tail;
 	unsigned unlocks;
@@ -107,8 +108,7 @@ static void malthusian_destroy(void *lock)
 static int malthusian_ctx_init(void *ctx)
 {
 	struct malthusian_node *n = ctx;
-	atomic_init(&n->next, NULL);
-	atomic_init(&n->state, MALTHUSIAN_GRANTED);
+	mcsq_node_init(&n->q, MCSQ_GRANTED);
 	n->passive_next = NULL;
 	n->held = 0;
 	return 0;
@@ -119,53 +119,15 @@ static void malthusian_ctx_destroy(void *ctx)
 	(void)ctx;
 }
 
-/* Relaxed: published by the release half of the enqueueing swap or CAS and by the release link
- * store, as in mcs.c. */
-static void node_reset(struct malthusian_node *n)
-{
-	atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
-	atomic_store_explicit(&n->state, MALTHUSIAN_WAITING, memory_order_relaxed);
-}
-
-/* Until granted: spin, then sleep in the node (mcs_park.c's wait). */
-static void malthusian_wait(struct malthusian_node *n)
-{
-	/* Acquire: pairs with the release exchange of grant(). */
-	for (int i = 0; i < MALTHUSIAN_SPIN; i++) {
-		if (atomic_load_explicit(&n->state, memory_order_acquire) == MALTHUSIAN_GRANTED)
-			return;
-		lb_cpu_relax();
-	}
-	unsigned expected = MALTHUSIAN_WAITING;
-	/* Failure acquire: it read the grant. Success publishes nothing; acquire only because
-	 * C11 forbids a failure order stronger than the success order. */
-	if (!atomic_compare_exchange_strong_explicit(&n->state, &expected, MALTHUSIAN_PARKED,
-						     memory_order_acquire, memory_order_acquire))
-		return;
-	while (atomic_load_explicit(&n->state, memory_order_acquire) != MALTHUSIAN_GRANTED)
-		(void)futex_word_wait(&n->state, MALTHUSIAN_PARKED);
-}
-
-/* The handoff: release, and wake the new holder only if it sleeps. */
-static void grant(struct malthusian_node *to)
-{
-	if (atomic_exchange_explicit(&to->state, MALTHUSIAN_GRANTED, memory_order_release) ==
-	    MALTHUSIAN_PARKED)
-		futex_word_wake(&to->state, 1);
-}
-
 static int malthusian_lock(void *lock, void *ctx)
 {
 	struct malthusian_lock *l = lock;
 	struct malthusian_node *n = ctx;
-	node_reset(n);
-	/* Acquire: pairs with the release CAS of tail in unlock; release: publishes our NULL
-	 * next before a successor's link (mcs.c). */
-	struct malthusian_node *pred = atomic_exchange_explicit(&l->tail, n, memory_order_acq_rel);
+	mcsq_reset(&n->q, MCSQ_WAITING);
+	struct mcsq_node *pred = mcsq_swap(&l->tail, &n->q);
 	if (pred) {
-		/* Release: pairs with the acquire loads of next in pred's unlock. */
-		atomic_store_explicit(&pred->next, n, memory_order_release);
-		malthusian_wait(n);
+		mcsq_link(pred, &n->q);
+		mcsq_park_wait(&n->q, MALTHUSIAN_SPIN);
 	}
 	n->held = 1;
 	return 0;
@@ -175,13 +137,11 @@ static int malthusian_trylock(void *lock, void *ctx)
 {
 	struct malthusian_lock *l = lock;
 	struct malthusian_node *n = ctx;
-	struct malthusian_node *expected = NULL;
 	/* Relaxed: a hint that spares the line when the lock is busy; the CAS decides. */
 	if (atomic_load_explicit(&l->tail, memory_order_relaxed))
 		return -EBUSY;
-	node_reset(n);
-	if (!atomic_compare_exchange_strong_explicit(&l->tail, &expected, n, memory_order_acq_rel,
-						     memory_order_relaxed))
+	mcsq_reset(&n->q, MCSQ_WAITING);
+	if (!mcsq_try_enqueue(&l->tail, &n->q))
 		return -EBUSY;
 	n->held = 1;
 	return 0;
@@ -214,16 +174,6 @@ static void passive_push(struct malthusian_lock *l, struct malthusian_node *s)
 	l->passive_tail = s;
 }
 
-/* Wait for a successor that has swapped in behind n but not linked yet. */
-static struct malthusian_node *wait_link(struct malthusian_node *n)
-{
-	struct malthusian_node *next;
-	/* Acquire: pairs with the successor's release link store. */
-	while (!(next = atomic_load_explicit(&n->next, memory_order_acquire)))
-		lb_cpu_relax();
-	return next;
-}
-
 static int malthusian_unlock(void *lock, void *ctx)
 {
 	struct malthusian_lock *l = lock;
@@ -233,50 +183,44 @@ static int malthusian_unlock(void *lock, void *ctx)
 	n->held = 0;
 	int readmit = l->passive_head && ++l->unlocks % MALTHUSIAN_READMIT == 0;
 	/* Acquire: pairs with the successor's release link store. */
-	struct malthusian_node *next = atomic_load_explicit(&n->next, memory_order_acquire);
+	struct mcsq_node *next = atomic_load_explicit(&n->q.next, memory_order_acquire);
 	if (!next) {
-		struct malthusian_node *expected = n;
 		if (l->passive_head) {
 			/* Work conservation: the oldest passive waiter becomes the tail (or goes in
 			 * front of a successor that is linking). Relaxed NULL: published by the
 			 * release CAS (see the header). */
 			struct malthusian_node *p = passive_pop(l);
-			atomic_store_explicit(&p->next, NULL, memory_order_relaxed);
-			if (!atomic_compare_exchange_strong_explicit(&l->tail, &expected, p,
-								     memory_order_release,
-								     memory_order_relaxed))
-				atomic_store_explicit(&p->next, wait_link(n), memory_order_relaxed);
-			grant(p);
+			atomic_store_explicit(&p->q.next, NULL, memory_order_relaxed);
+			if (!mcsq_cas_tail(&l->tail, &n->q, &p->q))
+				atomic_store_explicit(&p->q.next, mcsq_wait_link(&n->q),
+						      memory_order_relaxed);
+			mcsq_park_grant(&p->q);
 			return 0;
 		}
-		/* Release: our critical section happens-before the next acquire of tail. */
-		if (atomic_compare_exchange_strong_explicit(&l->tail, &expected, NULL,
-							    memory_order_release,
-							    memory_order_relaxed))
+		if (mcsq_cas_tail(&l->tail, &n->q, NULL))
 			return 0;
-		next = wait_link(n);
+		next = mcsq_wait_link(&n->q);
 	}
 	if (readmit) {
 		/* Long-term fairness: the oldest passive waiter goes in front of the chain.
-		 * Relaxed: published by grant's release (see the header). */
+		 * Relaxed: published by the grant's release (see the header). */
 		struct malthusian_node *p = passive_pop(l);
-		atomic_store_explicit(&p->next, next, memory_order_relaxed);
-		grant(p);
+		atomic_store_explicit(&p->q.next, next, memory_order_relaxed);
+		mcsq_park_grant(&p->q);
 		return 0;
 	}
 	/* Acquire: pairs with the link store of next's successor. */
-	struct malthusian_node *after = atomic_load_explicit(&next->next, memory_order_acquire);
+	struct mcsq_node *after = atomic_load_explicit(&next->next, memory_order_acquire);
 	if (after) {
 		/* Cull: next is surplus. Its successor has linked, so nobody writes next->next
 		 * again until next is granted and re-enqueues. */
-		passive_push(l, next);
-		grant(after);
+		passive_push(l, MCSQ_NODE_OF(struct malthusian_node, next));
+		mcsq_park_grant(after);
 		return 0;
 	}
-	grant(next);
+	mcsq_park_grant(next);
 	return 0;
 }
-
 const struct lb_lock_ops lb_malthusian_ops = {
 	.name = "malthusian",
 	.description = "MCS that culls surplus waiters to a sleeping passive list and re-admits them (long-term fair)",

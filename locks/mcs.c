@@ -8,20 +8,10 @@
  * but not linked yet makes unlock wait for the link. trylock CASes `tail` from NULL to its node.
  * State: tail = NULL (free) or the last node in the queue; node.next = the successor once it has
  * linked; node.waiting = 1 from enqueue until its predecessor hands over.
- * Memory order:
- *  - Before the swap a waiter stores next = NULL and waiting = 1 (relaxed). next = NULL is
- *    published by the swap's release half: the successor's swap that returns our node (acquire)
- *    reads from ours, so our NULL happens-before its link store. Without it, our NULL could land
- *    after the link, and our unlock would wait for ever for a successor it cannot see.
- *    waiting = 1 is published by the release link store below: it is sequenced before the
- *    link, which our predecessor reads (acquire) before it stores the handoff's 0.
- *  - The swap's acquire half (and the trylock CAS's) pairs with the release CAS of tail to NULL
- *    in the unlock that freed the queue: that holder's critical section happens-before ours.
- *  - The link, pred.next = us, is a release store paired with the acquire load of next in
- *    pred's unlock, which then clears our waiting.
- *  - Clearing waiting is a release store paired with our acquire spin on it: the handoff.
- *  - A failed CAS in unlock is relaxed: it only tells us a successor is on its way; the acquire
- *    load of next that follows synchronizes with its link.
+ * Memory order: mcs_queue.h's, which argues each pair once (the relaxed reset published by the
+ *    swap and the link, the swap's acquire paired with the release tail CAS, the link paired
+ *    with the acquire load of next, the handoff's release store of waiting = 0 paired with the
+ *    acquire spin). This lock adds nothing to it: waiting is 1 while queued, 0 once handed over.
  * Timed acquisition: NOT FIFO. A waiter in the queue cannot leave it (its node is linked into the
  * predecessor's and will be handed the lock), so timedlock never joins it: it polls trylock with a
  * bounded doubling back-off until the deadline (deadline.h's lb_poll_trylock_until). It takes the
@@ -39,15 +29,8 @@
  * Misuse: unlock through a context that holds nothing returns -EPERM (a private flag in the
  * node); without the check it would wait for ever for a successor that is not coming.
  * Test hooks (LB_TEST_HOOKS only): each node also records its queue position, counted from 1 in
- * swap order. Before the swap, node.turn = 0 ("not known yet"). After it: with no predecessor,
- * turn = lock.last_turn + 1; otherwise spin until pred.turn != 0 and take pred.turn + 1, before
- * linking. last_turn is written by each holder inside its critical section, so it needs no
- * atomics. pred's node stays valid while we read it because pred's unlock cannot return before
- * our link (it sees tail != pred and waits for next), and we link after reading. Every node
- * publishes its turn before it links or holds, so the chain of waits ends at a node that got the
- * lock from a free queue: no deadlock. The turn is relaxed: the reset to 0 reaches our
- * successor through the swap's release/acquire, so it cannot read a stale non-zero turn, and
- * the number carries no other data.
+ * swap order, with mcs_queue.h's turn steps (see there for why it cannot deadlock and why relaxed
+ * is enough).
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -55,20 +38,20 @@
 #include <stdint.h>
 
 #include "deadline.h"
+#include "mcs_queue.h"
 #include <lockbench/lock.h>
 
 struct mcs_node {
-	_Atomic(struct mcs_node *) next;
-	atomic_uint waiting;
-	int held; /* private to the owning thread: for the misuse check in unlock */
+	struct mcsq_node q; /* first: see MCSQ_NODE_OF; q.wait is "waiting", 1 until handed over */
+	int held;           /* private to the owning thread: for the misuse check in unlock */
 #ifdef LB_TEST_HOOKS
-	atomic_uint_fast64_t turn; /* 0 until known */
-	uint64_t last_turn;        /* for the turn hook: the owner's own copy */
+	struct mcsq_turn t;
 #endif
 } LB_CACHE_ALIGNED;
+_Static_assert(offsetof(struct mcs_node, q) == 0, "MCSQ_NODE_OF needs q first");
 
 struct mcs_lock {
-	_Atomic(struct mcs_node *) tail;
+	_Atomic(struct mcsq_node *) tail;
 #ifdef LB_TEST_HOOKS
 	uint64_t last_turn; /* written only by the holder */
 #endif
@@ -94,12 +77,10 @@ static void mcs_destroy(void *lock)
 static int mcs_ctx_init(void *ctx)
 {
 	struct mcs_node *n = ctx;
-	atomic_init(&n->next, NULL);
-	atomic_init(&n->waiting, 0);
+	mcsq_node_init(&n->q, 0);
 	n->held = 0;
 #ifdef LB_TEST_HOOKS
-	atomic_init(&n->turn, 0);
-	n->last_turn = 0;
+	mcsq_turn_init(&n->t);
 #endif
 	return 0;
 }
@@ -109,38 +90,20 @@ static void mcs_ctx_destroy(void *ctx)
 	(void)ctx;
 }
 
-/* Relaxed: next = NULL is published by the release half of the swap or CAS that enqueues the
- * node; waiting = 1 by the release link store (see the header). */
+/* mcs_queue.h's reset, waiting = 1. */
 static void node_reset(struct mcs_node *n)
 {
-	atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
-	atomic_store_explicit(&n->waiting, 1, memory_order_relaxed);
+	mcsq_reset(&n->q, 1);
 #ifdef LB_TEST_HOOKS
-	atomic_store_explicit(&n->turn, 0, memory_order_relaxed);
+	mcsq_turn_reset(&n->t);
 #endif
 }
 
 #ifdef LB_TEST_HOOKS
-/* Called between the enqueue and the link (see the header). */
-static void turn_take(struct mcs_lock *l, struct mcs_node *n, struct mcs_node *pred)
+/* Called between the enqueue and the link (mcs_queue.h). */
+static void turn_take(struct mcs_lock *l, struct mcs_node *n, struct mcsq_node *pred)
 {
-	uint64_t t;
-	if (!pred) {
-		t = l->last_turn + 1; /* we hold the lock already */
-	} else {
-		/* Relaxed: see the header. */
-		while ((t = atomic_load_explicit(&pred->turn, memory_order_relaxed)) == 0)
-			lb_cpu_relax();
-		t++;
-	}
-	atomic_store_explicit(&n->turn, t, memory_order_relaxed);
-	n->last_turn = t;
-}
-
-/* Inside the critical section. */
-static void turn_held(struct mcs_lock *l, struct mcs_node *n)
-{
-	l->last_turn = n->last_turn;
+	mcsq_turn_take(l->last_turn, &n->t, pred ? &MCSQ_NODE_OF(struct mcs_node, pred)->t : NULL);
 }
 #endif
 
@@ -149,18 +112,17 @@ static int mcs_lock(void *lock, void *ctx)
 	struct mcs_lock *l = lock;
 	struct mcs_node *n = ctx;
 	node_reset(n);
-	struct mcs_node *pred = atomic_exchange_explicit(&l->tail, n, memory_order_acq_rel);
+	struct mcsq_node *pred = mcsq_swap(&l->tail, &n->q);
 #ifdef LB_TEST_HOOKS
 	turn_take(l, n, pred);
 #endif
 	if (pred) {
-		atomic_store_explicit(&pred->next, n, memory_order_release);
-		while (atomic_load_explicit(&n->waiting, memory_order_acquire))
-			lb_cpu_relax();
+		mcsq_link(pred, &n->q);
+		(void)mcsq_spin_while(&n->q, 1); /* waiting is 1 or 0: "while 1" is "until 0" */
 	}
 	n->held = 1;
 #ifdef LB_TEST_HOOKS
-	turn_held(l, n);
+	l->last_turn = n->t.last_turn; /* inside the critical section */
 #endif
 	return 0;
 }
@@ -169,18 +131,16 @@ static int mcs_trylock(void *lock, void *ctx)
 {
 	struct mcs_lock *l = lock;
 	struct mcs_node *n = ctx;
-	struct mcs_node *expected = NULL;
 	/* Relaxed: a hint that spares the line when the lock is busy; the CAS decides. */
 	if (atomic_load_explicit(&l->tail, memory_order_relaxed))
 		return -EBUSY;
 	node_reset(n);
-	if (!atomic_compare_exchange_strong_explicit(&l->tail, &expected, n, memory_order_acq_rel,
-						     memory_order_relaxed))
+	if (!mcsq_try_enqueue(&l->tail, &n->q))
 		return -EBUSY;
 	n->held = 1;
 #ifdef LB_TEST_HOOKS
 	turn_take(l, n, NULL);
-	turn_held(l, n);
+	l->last_turn = n->t.last_turn;
 #endif
 	return 0;
 }
@@ -198,18 +158,9 @@ static int mcs_unlock(void *lock, void *ctx)
 	if (!n->held)
 		return -EPERM;
 	n->held = 0;
-	struct mcs_node *next = atomic_load_explicit(&n->next, memory_order_acquire);
-	if (!next) {
-		struct mcs_node *expected = n;
-		if (atomic_compare_exchange_strong_explicit(&l->tail, &expected, NULL,
-							    memory_order_release,
-							    memory_order_relaxed))
-			return 0;
-		/* A successor has swapped in but not linked yet. */
-		while (!(next = atomic_load_explicit(&n->next, memory_order_acquire)))
-			lb_cpu_relax();
-	}
-	atomic_store_explicit(&next->waiting, 0, memory_order_release);
+	struct mcsq_node *next = mcsq_successor(&l->tail, &n->q);
+	if (next)
+		mcsq_handoff(next, 0);
 	return 0;
 }
 
@@ -218,10 +169,9 @@ static uint64_t mcs_turn(void *lock, void *ctx)
 {
 	struct mcs_node *n = ctx;
 	(void)lock;
-	return n->last_turn;
+	return n->t.last_turn;
 }
 #endif
-
 const struct lb_lock_ops lb_mcs_ops = {
 	.name = "mcs",
 	.description = "MCS queue lock: swap a node into the tail, spin on its own flag (FIFO)",

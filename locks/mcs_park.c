@@ -10,21 +10,14 @@
  * exchange of the successor's state to GRANTED and calls FUTEX_WAKE only when the exchange
  * returned PARKED: a successor still spinning costs no system call.
  * State: tail = NULL (free) or the last node; node.next = the successor once linked;
- * node.state = WAITING (1) from enqueue, PARKED (2) once its owner has decided to sleep,
+ * node.q.wait = WAITING (1) from enqueue, PARKED (2) once its owner has decided to sleep,
  * GRANTED (0) once the predecessor has handed over. Only the owner moves WAITING -> PARKED (a
  * CAS), only the predecessor moves either to GRANTED (an exchange), so the CAS fails exactly
  * when the handoff came first.
- * Memory order: as mcs.c for the queue (the swap, the link, the tail CAS; see there), and:
- *  - The handoff exchange is release; the waiter's acquire loads of state (spinning, after a
- *    failed CAS, after each FUTEX_WAIT) that read GRANTED pair with it: the previous holder's
- *    critical section happens-before ours. The exchange returns the state it replaced, so the
- *    unlocker learns "PARKED" and hands over in one indivisible step: either the waiter's CAS to
- *    PARKED comes first, the exchange returns PARKED and the unlocker wakes it, or the exchange
- *    comes first and the CAS fails (it reads GRANTED, acquire) and the waiter never sleeps.
- *    FUTEX_WAIT sleeps only while the word still reads PARKED, so a wake sent before the sleep
- *    is not needed and one sent after finds the sleeper: no lost wake-up (models/mcs_park.pml).
- *    The CAS to PARKED is acquire on failure (it read GRANTED); on success it publishes
- *    nothing, and is acquire only because C11 forbids a failure order stronger than success.
+ * Memory order: mcs_queue.h's for the queue (the swap, the link, the tail CAS) and for the
+ *    park wait and handoff (mcsq_park_wait, mcsq_park_grant: the release exchange, the acquire
+ *    loads that read GRANTED, why the CAS to PARKED loses no wake-up); see there. This lock's
+ *    node word is mcs_queue.h's enum mcsq_park_state. In addition:
  *  - The FUTEX_WAKE may reach the node after its owner has already seen GRANTED, taken and even
  *    released the lock and reused the node for another lock() (or freed it): a private futex
  *    wake only hashes the address and never touches the memory, and a waiter woken early
@@ -46,8 +39,9 @@
  * context may serve any number of locks, one held at a time.
  * Misuse: unlock through a context that holds nothing returns -EPERM (a private flag in the
  * node), as mcs.c.
- * Test hooks (LB_TEST_HOOKS only): the queue position in swap order, taken exactly as mcs.c
- * does (see there for why it cannot deadlock and why relaxed is enough).
+ * Test hooks (LB_TEST_HOOKS only): the queue position in swap order, taken with mcs_queue.h's
+ * turn steps exactly as mcs.c does (see mcs_queue.h for why it cannot deadlock and why relaxed is
+ * enough).
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -55,24 +49,22 @@
 #include <stdint.h>
 
 #include "deadline.h"
-#include "futex_word.h"
+#include "mcs_queue.h"
 #include <lockbench/lock.h>
 
-enum mcs_park_state { MCS_PARK_GRANTED = 0, MCS_PARK_WAITING = 1, MCS_PARK_PARKED = 2 };
 enum { MCS_PARK_SPIN = 100 }; /* pauses before sleeping */
 
 struct mcs_park_node {
-	_Atomic(struct mcs_park_node *) next;
-	atomic_uint state; /* enum mcs_park_state; also the futex word its owner sleeps on */
-	int held; /* private to the owning thread: for the misuse check in unlock */
+	struct mcsq_node q; /* first: see MCSQ_NODE_OF; q.wait: enum mcsq_park_state, the futex word */
+	int held;           /* private to the owning thread: for the misuse check in unlock */
 #ifdef LB_TEST_HOOKS
-	atomic_uint_fast64_t turn; /* 0 until known */
-	uint64_t last_turn;        /* for the turn hook: the owner's own copy */
+	struct mcsq_turn t;
 #endif
 } LB_CACHE_ALIGNED;
+_Static_assert(offsetof(struct mcs_park_node, q) == 0, "MCSQ_NODE_OF needs q first");
 
 struct mcs_park_lock {
-	_Atomic(struct mcs_park_node *) tail;
+	_Atomic(struct mcsq_node *) tail;
 #ifdef LB_TEST_HOOKS
 	uint64_t last_turn; /* written only by the holder */
 #endif
@@ -98,12 +90,10 @@ static void mcs_park_destroy(void *lock)
 static int mcs_park_ctx_init(void *ctx)
 {
 	struct mcs_park_node *n = ctx;
-	atomic_init(&n->next, NULL);
-	atomic_init(&n->state, MCS_PARK_GRANTED);
+	mcsq_node_init(&n->q, MCSQ_GRANTED);
 	n->held = 0;
 #ifdef LB_TEST_HOOKS
-	atomic_init(&n->turn, 0);
-	n->last_turn = 0;
+	mcsq_turn_init(&n->t);
 #endif
 	return 0;
 }
@@ -113,76 +103,40 @@ static void mcs_park_ctx_destroy(void *ctx)
 	(void)ctx;
 }
 
-/* Relaxed: next = NULL is published by the release half of the swap or CAS that enqueues the
- * node; state = WAITING by the release link store (mcs.c's argument). */
+/* mcs_queue.h's reset, state = WAITING. */
 static void node_reset(struct mcs_park_node *n)
 {
-	atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
-	atomic_store_explicit(&n->state, MCS_PARK_WAITING, memory_order_relaxed);
+	mcsq_reset(&n->q, MCSQ_WAITING);
 #ifdef LB_TEST_HOOKS
-	atomic_store_explicit(&n->turn, 0, memory_order_relaxed);
+	mcsq_turn_reset(&n->t);
 #endif
 }
 
 #ifdef LB_TEST_HOOKS
-/* Called between the enqueue and the link (see the header). */
-static void turn_take(struct mcs_park_lock *l, struct mcs_park_node *n, struct mcs_park_node *pred)
+/* Called between the enqueue and the link (mcs_queue.h). */
+static void turn_take(struct mcs_park_lock *l, struct mcs_park_node *n, struct mcsq_node *pred)
 {
-	uint64_t t;
-	if (!pred) {
-		t = l->last_turn + 1; /* we hold the lock already */
-	} else {
-		/* Relaxed: see the header. */
-		while ((t = atomic_load_explicit(&pred->turn, memory_order_relaxed)) == 0)
-			lb_cpu_relax();
-		t++;
-	}
-	atomic_store_explicit(&n->turn, t, memory_order_relaxed);
-	n->last_turn = t;
-}
-
-/* Inside the critical section. */
-static void turn_held(struct mcs_park_lock *l, struct mcs_park_node *n)
-{
-	l->last_turn = n->last_turn;
+	mcsq_turn_take(l->last_turn, &n->t,
+		       pred ? &MCSQ_NODE_OF(struct mcs_park_node, pred)->t : NULL);
 }
 #endif
-
-/* Until the predecessor's handoff: spin, then sleep in the node (see the header). */
-static void mcs_park_wait(struct mcs_park_node *n)
-{
-	/* Acquire: pairs with the release exchange of the handoff. */
-	for (int i = 0; i < MCS_PARK_SPIN; i++) {
-		if (atomic_load_explicit(&n->state, memory_order_acquire) == MCS_PARK_GRANTED)
-			return;
-		lb_cpu_relax();
-	}
-	unsigned expected = MCS_PARK_WAITING;
-	/* Failure acquire: it read the handoff's GRANTED. Success publishes nothing, but C11
-	 * lets a failure order be no stronger than the success order, so both are acquire. */
-	if (!atomic_compare_exchange_strong_explicit(&n->state, &expected, MCS_PARK_PARKED,
-						     memory_order_acquire, memory_order_acquire))
-		return;
-	while (atomic_load_explicit(&n->state, memory_order_acquire) != MCS_PARK_GRANTED)
-		(void)futex_word_wait(&n->state, MCS_PARK_PARKED);
-}
 
 static int mcs_park_lock(void *lock, void *ctx)
 {
 	struct mcs_park_lock *l = lock;
 	struct mcs_park_node *n = ctx;
 	node_reset(n);
-	struct mcs_park_node *pred = atomic_exchange_explicit(&l->tail, n, memory_order_acq_rel);
+	struct mcsq_node *pred = mcsq_swap(&l->tail, &n->q);
 #ifdef LB_TEST_HOOKS
 	turn_take(l, n, pred);
 #endif
 	if (pred) {
-		atomic_store_explicit(&pred->next, n, memory_order_release);
-		mcs_park_wait(n);
+		mcsq_link(pred, &n->q);
+		mcsq_park_wait(&n->q, MCS_PARK_SPIN);
 	}
 	n->held = 1;
 #ifdef LB_TEST_HOOKS
-	turn_held(l, n);
+	l->last_turn = n->t.last_turn; /* inside the critical section */
 #endif
 	return 0;
 }
@@ -191,18 +145,16 @@ static int mcs_park_trylock(void *lock, void *ctx)
 {
 	struct mcs_park_lock *l = lock;
 	struct mcs_park_node *n = ctx;
-	struct mcs_park_node *expected = NULL;
 	/* Relaxed: a hint that spares the line when the lock is busy; the CAS decides. */
 	if (atomic_load_explicit(&l->tail, memory_order_relaxed))
 		return -EBUSY;
 	node_reset(n);
-	if (!atomic_compare_exchange_strong_explicit(&l->tail, &expected, n, memory_order_acq_rel,
-						     memory_order_relaxed))
+	if (!mcsq_try_enqueue(&l->tail, &n->q))
 		return -EBUSY;
 	n->held = 1;
 #ifdef LB_TEST_HOOKS
 	turn_take(l, n, NULL);
-	turn_held(l, n);
+	l->last_turn = n->t.last_turn;
 #endif
 	return 0;
 }
@@ -220,21 +172,9 @@ static int mcs_park_unlock(void *lock, void *ctx)
 	if (!n->held)
 		return -EPERM;
 	n->held = 0;
-	struct mcs_park_node *next = atomic_load_explicit(&n->next, memory_order_acquire);
-	if (!next) {
-		struct mcs_park_node *expected = n;
-		if (atomic_compare_exchange_strong_explicit(&l->tail, &expected, NULL,
-							    memory_order_release,
-							    memory_order_relaxed))
-			return 0;
-		/* A successor has swapped in but not linked yet. */
-		while (!(next = atomic_load_explicit(&n->next, memory_order_acquire)))
-			lb_cpu_relax();
-	}
-	/* Release: the handoff (see the header); the old state says whether it sleeps. */
-	if (atomic_exchange_explicit(&next->state, MCS_PARK_GRANTED, memory_order_release) ==
-	    MCS_PARK_PARKED)
-		futex_word_wake(&next->state, 1);
+	struct mcsq_node *next = mcsq_successor(&l->tail, &n->q);
+	if (next)
+		mcsq_park_grant(next); /* the old state says whether it sleeps */
 	return 0;
 }
 
@@ -243,10 +183,9 @@ static uint64_t mcs_park_turn(void *lock, void *ctx)
 {
 	struct mcs_park_node *n = ctx;
 	(void)lock;
-	return n->last_turn;
+	return n->t.last_turn;
 }
 #endif
-
 const struct lb_lock_ops lb_mcs_park_ops = {
 	.name = "mcs-park",
 	.description = "MCS queue lock whose waiters spin briefly, then sleep on a futex in their node (FIFO)",

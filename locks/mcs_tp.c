@@ -14,9 +14,10 @@
  * preempted holder; instead a waiter that has spun MCS_TP_YIELD_AFTER pauses calls sched_yield
  * between publications, which gives a preempted holder that shares its CPU the chance to run,
  * and makes the yielding waiter look stale (it is not running) until it runs again.
- * State: tail and node.next as mcs.c; node.state WAITING 1 -> GRANTED 0 or REMOVED 2, written
+ * State: tail and node.next as mcs.c; node.q.wait WAITING 1 -> GRANTED 0 or REMOVED 2, written
  * only by the unlocker walking past it; node.ts the waiter's latest timestamp.
- * Memory order: mcs.c's for the swap, the link and the tail CASes (see there), and:
+ * Memory order: mcs_queue.h's for the reset, the swap, the link and the tail CASes (it argues
+ * each pair once), and:
  *  - Granting is a release store of GRANTED paired with the waiter's acquire load that reads
  *    it: the previous holder's critical section happens-before ours.
  *  - Removing: the unlocker reads the removed node's next (acquire: pairs with the link of the
@@ -43,14 +44,17 @@
  * Context: the queue node, one cache line, held by one thread; one lock held at a time per
  * context. A removed node is out of the chain; its thread is still inside lock().
  * Misuse: unlock through a context that holds nothing returns -EPERM (a private flag).
+ * Not shared with mcs_queue.h: the wait for a link (mcsq_wait_link does not yield; ours does,
+ * for a linker preempted on our CPU), the waiter's spin (it publishes and yields) and the walk.
  */
-#include <errno.h>
+
 #include <sched.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "deadline.h"
+#include "mcs_queue.h"
 #include <lockbench/lock.h>
 
 enum mcs_tp_state { MCS_TP_GRANTED = 0, MCS_TP_WAITING = 1, MCS_TP_REMOVED = 2 };
@@ -61,14 +65,14 @@ enum {
 #define MCS_TP_STALE_NS UINT64_C(20000) /* a waiter silent this long counts as preempted */
 
 struct mcs_tp_node {
-	_Atomic(struct mcs_tp_node *) next;
-	atomic_uint state;
+	struct mcsq_node q; /* first: see MCSQ_NODE_OF; q.wait is enum mcs_tp_state */
 	_Atomic uint64_t ts; /* CLOCK_MONOTONIC ns of the waiter's latest publication */
 	int held;            /* private to the owning thread */
 } LB_CACHE_ALIGNED;
+_Static_assert(offsetof(struct mcs_tp_node, q) == 0, "MCSQ_NODE_OF needs q first");
 
 struct mcs_tp_lock {
-	_Atomic(struct mcs_tp_node *) tail;
+	_Atomic(struct mcsq_node *) tail;
 } LB_CACHE_ALIGNED;
 
 static int mcs_tp_init(void *lock, unsigned permits)
@@ -88,8 +92,7 @@ static void mcs_tp_destroy(void *lock)
 static int mcs_tp_ctx_init(void *ctx)
 {
 	struct mcs_tp_node *n = ctx;
-	atomic_init(&n->next, NULL);
-	atomic_init(&n->state, MCS_TP_GRANTED);
+	mcsq_node_init(&n->q, MCS_TP_GRANTED);
 	atomic_init(&n->ts, 0);
 	n->held = 0;
 	return 0;
@@ -100,32 +103,23 @@ static void mcs_tp_ctx_destroy(void *ctx)
 	(void)ctx;
 }
 
-/* Relaxed: published by the release half of the swap and by the release link store (mcs.c). */
-static void node_reset(struct mcs_tp_node *n)
-{
-	atomic_store_explicit(&n->next, NULL, memory_order_relaxed);
-	atomic_store_explicit(&n->state, MCS_TP_WAITING, memory_order_relaxed);
-}
-
 static int mcs_tp_lock(void *lock, void *ctx)
 {
 	struct mcs_tp_lock *l = lock;
 	struct mcs_tp_node *n = ctx;
 	for (;;) {
-		node_reset(n);
-		struct mcs_tp_node *pred =
-			atomic_exchange_explicit(&l->tail, n, memory_order_acq_rel);
+		mcsq_reset(&n->q, MCS_TP_WAITING);
+		struct mcsq_node *pred = mcsq_swap(&l->tail, &n->q);
 		if (!pred)
 			break;
 		/* The first timestamp, before the link: the unlocker finds us through the link
 		 * (acquire), so it reads this or a later one. Only a waiter pays the clock read. */
 		atomic_store_explicit(&n->ts, lb_now_ns(), memory_order_relaxed);
-		/* Release: pairs with the acquire loads of next in pred's unlock. */
-		atomic_store_explicit(&pred->next, n, memory_order_release);
+		mcsq_link(pred, &n->q);
 		unsigned s;
 		/* Acquire: pairs with the release store of GRANTED or REMOVED. */
 		for (unsigned i = 1;
-		     (s = atomic_load_explicit(&n->state, memory_order_acquire)) == MCS_TP_WAITING;
+		     (s = atomic_load_explicit(&n->q.wait, memory_order_acquire)) == MCS_TP_WAITING;
 		     i++) {
 			lb_cpu_relax();
 			if (i % MCS_TP_PUBLISH_EVERY == 0) {
@@ -147,13 +141,11 @@ static int mcs_tp_trylock(void *lock, void *ctx)
 {
 	struct mcs_tp_lock *l = lock;
 	struct mcs_tp_node *n = ctx;
-	struct mcs_tp_node *expected = NULL;
 	/* Relaxed: a hint that spares the line when the lock is busy; the CAS decides. */
 	if (atomic_load_explicit(&l->tail, memory_order_relaxed))
 		return -EBUSY;
-	node_reset(n);
-	if (!atomic_compare_exchange_strong_explicit(&l->tail, &expected, n, memory_order_acq_rel,
-						     memory_order_relaxed))
+	mcsq_reset(&n->q, MCS_TP_WAITING);
+	if (!mcsq_try_enqueue(&l->tail, &n->q))
 		return -EBUSY;
 	n->held = 1;
 	return 0;
@@ -165,26 +157,18 @@ static int mcs_tp_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
 	return lb_poll_trylock_until(mcs_tp_trylock, lock, ctx, deadline_ns);
 }
 
-/* A successor that has swapped in behind n but not linked yet: wait for its link. */
-static struct mcs_tp_node *wait_link(struct mcs_tp_node *n)
+/* A successor that has swapped in behind q but not linked yet: wait for its link. Not
+ * mcsq_wait_link: this one yields now and then (see the header). */
+static struct mcsq_node *wait_link(struct mcsq_node *q)
 {
-	struct mcs_tp_node *next;
-	/* Acquire: pairs with the successor's release link store. */
-	for (unsigned i = 1; !(next = atomic_load_explicit(&n->next, memory_order_acquire)); i++) {
+	struct mcsq_node *next;
+	/* Acquire: pairs with the successor's release link store (mcsq_link). */
+	for (unsigned i = 1; !(next = atomic_load_explicit(&q->next, memory_order_acquire)); i++) {
 		lb_cpu_relax();
 		if (i % MCS_TP_YIELD_AFTER == 0)
 			sched_yield(); /* its thread may be preempted on our CPU */
 	}
 	return next;
-}
-
-/* Take node n (the holder's, or a stale waiter's) off the tail if it is the last: 1 if done. */
-static int leave_tail(struct mcs_tp_lock *l, struct mcs_tp_node *n)
-{
-	struct mcs_tp_node *expected = n;
-	/* Release: our critical section happens-before the next acquire of tail. */
-	return atomic_compare_exchange_strong_explicit(&l->tail, &expected, NULL,
-						       memory_order_release, memory_order_relaxed);
 }
 
 static int mcs_tp_unlock(void *lock, void *ctx)
@@ -195,32 +179,35 @@ static int mcs_tp_unlock(void *lock, void *ctx)
 		return -EPERM;
 	n->held = 0;
 	/* Acquire: pairs with the successor's release link store. */
-	struct mcs_tp_node *s = atomic_load_explicit(&n->next, memory_order_acquire);
+	struct mcsq_node *s = atomic_load_explicit(&n->q.next, memory_order_acquire);
 	if (!s) {
-		if (leave_tail(l, n))
+		/* Release CAS: our critical section happens-before the next acquire of tail. */
+		if (mcsq_cas_tail(&l->tail, &n->q, NULL))
 			return 0;
-		s = wait_link(n);
+		s = wait_link(&n->q);
 	}
 	uint64_t now = lb_now_ns();
 	for (;;) {
 		/* Relaxed: a heuristic (see the header). */
-		uint64_t ts = atomic_load_explicit(&s->ts, memory_order_relaxed);
+		uint64_t ts = atomic_load_explicit(&MCSQ_NODE_OF(struct mcs_tp_node, s)->ts,
+						  memory_order_relaxed);
 		if (now < ts || now - ts <= MCS_TP_STALE_NS) {
 			/* Release: the handoff, paired with the waiter's acquire load. */
-			atomic_store_explicit(&s->state, MCS_TP_GRANTED, memory_order_release);
+			mcsq_handoff(s, MCS_TP_GRANTED);
 			return 0;
 		}
 		/* Stale: find what follows s before removing it (see the header). */
-		struct mcs_tp_node *after = atomic_load_explicit(&s->next, memory_order_acquire);
+		struct mcsq_node *after = atomic_load_explicit(&s->next, memory_order_acquire);
 		if (!after) {
-			if (leave_tail(l, s)) {
+			/* Release CAS (mcsq_cas_tail), then REMOVED: see the header. */
+			if (mcsq_cas_tail(&l->tail, s, NULL)) {
 				/* Release: pairs with the waiter's acquire load of REMOVED. */
-				atomic_store_explicit(&s->state, MCS_TP_REMOVED, memory_order_release);
+				atomic_store_explicit(&s->wait, MCS_TP_REMOVED, memory_order_release);
 				return 0;
 			}
 			after = wait_link(s);
 		}
-		atomic_store_explicit(&s->state, MCS_TP_REMOVED, memory_order_release);
+		atomic_store_explicit(&s->wait, MCS_TP_REMOVED, memory_order_release);
 		s = after;
 	}
 }

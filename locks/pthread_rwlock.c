@@ -26,17 +26,6 @@ static int pthread_rwlock_lb_init(void *lock, unsigned permits)
 const struct lb_lock_ops lb_pthread_rwlock_ops = {
 	.name = "pthread-rwlock",
 	.description = "pthread_rwlock_t, default attributes (glibc: reader-preferring, futex)",
-	.props = LB_SLEEPS | LB_RW,
-	.lock_size = sizeof(struct pthread_lb_rwlock),
-	.lock_align = _Alignof(struct pthread_lb_rwlock),
 	.init = pthread_rwlock_lb_init,
-	.destroy = pthread_rwlock_common_destroy,
-	.lock = pthread_rwlock_common_wrlock,
-	.unlock = pthread_rwlock_common_unlock,
-	.trylock = pthread_rwlock_common_trywrlock,
-	.timedlock = pthread_rwlock_common_timedwrlock,
-	.read_lock = pthread_rwlock_common_rdlock,
-	.read_unlock = pthread_rwlock_common_unlock,
-	.read_trylock = pthread_rwlock_common_tryrdlock,
-	.read_timedlock = pthread_rwlock_common_timedrdlock,
+	PTHREAD_RWLOCK_COMMON_OPS_FIELDS
 };

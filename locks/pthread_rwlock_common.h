@@ -116,4 +116,15 @@ static inline int pthread_rwlock_common_unlock(void *lock, void *ctx)
 	return -pthread_rwlock_unlock(&((struct pthread_lb_rwlock *)lock)->rw);
 }
 
+/* The ops fields both rwlocks fill alike; the file adds .name, .description and .init. */
+#define PTHREAD_RWLOCK_COMMON_OPS_FIELDS                                                      \
+	.props = LB_SLEEPS | LB_RW, .lock_size = sizeof(struct pthread_lb_rwlock),            \
+	.lock_align = _Alignof(struct pthread_lb_rwlock),                                     \
+	.destroy = pthread_rwlock_common_destroy, .lock = pthread_rwlock_common_wrlock,       \
+	.unlock = pthread_rwlock_common_unlock, .trylock = pthread_rwlock_common_trywrlock,   \
+	.timedlock = pthread_rwlock_common_timedwrlock,                                       \
+	.read_lock = pthread_rwlock_common_rdlock, .read_unlock = pthread_rwlock_common_unlock, \
+	.read_trylock = pthread_rwlock_common_tryrdlock,                                      \
+	.read_timedlock = pthread_rwlock_common_timedrdlock,
+
 #endif

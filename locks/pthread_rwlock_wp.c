@@ -28,17 +28,6 @@ static int pthread_rwlock_wp_init(void *lock, unsigned permits)
 const struct lb_lock_ops lb_pthread_rwlock_wp_ops = {
 	.name = "pthread-rwlock-wp",
 	.description = "pthread_rwlock_t, PREFER_WRITER_NONRECURSIVE_NP (glibc: writer-preferring)",
-	.props = LB_SLEEPS | LB_RW,
-	.lock_size = sizeof(struct pthread_lb_rwlock),
-	.lock_align = _Alignof(struct pthread_lb_rwlock),
 	.init = pthread_rwlock_wp_init,
-	.destroy = pthread_rwlock_common_destroy,
-	.lock = pthread_rwlock_common_wrlock,
-	.unlock = pthread_rwlock_common_unlock,
-	.trylock = pthread_rwlock_common_trywrlock,
-	.timedlock = pthread_rwlock_common_timedwrlock,
-	.read_lock = pthread_rwlock_common_rdlock,
-	.read_unlock = pthread_rwlock_common_unlock,
-	.read_trylock = pthread_rwlock_common_tryrdlock,
-	.read_timedlock = pthread_rwlock_common_timedrdlock,
+	PTHREAD_RWLOCK_COMMON_OPS_FIELDS
 };

@@ -57,7 +57,9 @@
 	X(lb_ck_clh_ops)                                                               \
 	X(lb_ck_hclh_ops)                                                              \
 	X(lb_ck_cohort_ops)                                                            \
-	X(lb_ck_rwlock_ops)
+	X(lb_ck_rwlock_ops)                                                            \
+	X(lb_ck_pflock_ops)                                                            \
+	X(lb_ck_brlock_ops)
 #else
 #define LB_CK_LOCKS(X)
 #endif

@@ -7,147 +7,37 @@
  * argument below). No single design measured both (docs/PERFORMANCE.md, "ticket and clh"), so
  * both are kept: the same algorithm, state, trylock and model (models/ticket.pml, -DFAA).
  *
- * Algorithm: Reed & Kanodia's sequencers ("Synchronization with eventcounts and sequencers",
- * CACM 1979), as the ticket lock of Mellor-Crummey & Scott ("Algorithms for scalable
- * synchronization on shared-memory multiprocessors", ACM TOCS 1991). A thread takes a ticket
- * with one fetch-add on `next` and spins until `serving` equals it; unlock increments `serving`.
- * trylock takes a ticket only if it would be served at once: it reads `serving` = s and CASes
- * `next` from s to s + 1. If the CAS succeeds, next was s, so no ticket past s - 1 had been
- * issued; serving never passes next and never goes back, so serving is still s: ticket s is
- * ours and is being served.
- * State: next = the next ticket to hand out; serving = the ticket that may hold the lock. Free
- * when they are equal. 64-bit, so neither wraps in practice; with 32 bits, a trylock preempted
- * between its read and its CAS for 2^32 acquisitions would take ticket s while serving is still
- * behind it, and enter while another thread holds the lock.
- * Layout: next and serving are two words of one cache line. Apart (one line each), arrivals
- * would only touch `next` and the spinners' line would change once per handoff; but each
- * handoff then moves two lines between the cores instead of one, and on this 2-CPU VM, where a
- * line takes 55-350 ns to cross, that made ticket about 15 % slower than ck-ticket (one word)
- * at 2 threads (docs/PERFORMANCE.md). The price is paid with many waiters: every arrival's
- * fetch-add invalidates the line they all spin on. Two words, not ck's packed one,
- * because our trylock needs no common word (the argument above) and 64-bit counters do not wrap.
+ * The algorithm (Reed & Kanodia 1979; Mellor-Crummey & Scott 1991), its state, layout, lock,
+ * trylock, timedlock, fairness, oversubscription and the memory-order argument for everything
+ * but unlock are in ticket_common.h, shared with ticket.c. This file departs only in unlock.
  * Unlock is a fetch-add on `serving`, not a load and a store: the holder's load of a line the
  * waiter has been reading would fetch it shared and the store then upgrade it, two coherence
  * round trips on the handoff's critical path where one read-for-ownership does (measured: about
  * 10 % of 2-thread throughput in November, on another host; ck's x86 unlock is a locked
  * increment for the same reason). At one thread the fetch-add costs 30-40 % of the
  * throughput (a locked instruction where a store does), which is why ticket.c has the store.
- * Memory order: the acquire load of `serving` that sees our ticket pairs with the release
- * fetch-add that stored that value in the previous holder's unlock, so its critical section
- * happens-before ours.
- * The fetch-add on `next` is relaxed: the ticket's uniqueness comes from the atomicity of the
- * read-modify-write, not from ordering, and no data is published through `next`. In trylock
- * the acquire load of `serving` does the synchronizing, so the CAS may be relaxed. Unlock's
- * fetch-add on `serving` is release: the holder is its only writer while it holds the lock, so
- * the fetch-add stores exactly the next ticket, and its release pairs with that ticket's
- * acquire load as above.
- * Timed acquisition: NOT FIFO. A waiter in the queue cannot leave it (a ticket, once taken, must be
- * served, or every later ticket waits for ever), so timedlock never joins it: it polls trylock with
- * a bounded doubling back-off until the deadline (deadline.h's lb_poll_trylock_until). It takes the
- * lock only at an instant when no ticket is outstanding, and a steady queue of lock() callers can
- * pass it over until it times out. A past deadline on a held lock returns after one try. Orders:
- * trylock's.
- * Fairness: FIFO in ticket order (the fetch-add is the doorway), for lock; timedlock is not.
- * Oversubscription: collapses. Each release goes to exactly one thread, the next in line; when
- * that thread is preempted, the lock stays idle until it is scheduled again, and every waiter
- * behind it spins through its time slice. With 2 CPUs and more threads, handoffs happen at
- * scheduler-tick rate: orders of magnitude slower.
- * Context: none. Test builds keep the caller's last turn (ticket + 1) in a thread-local.
+ * Memory order of unlock: the fetch-add on `serving` is release: the holder is its only writer
+ * while it holds the lock, so the fetch-add stores exactly the next ticket, and its release
+ * pairs with that ticket's acquire load in ticket_common_lock (or trylock's), so our critical
+ * section happens-before the next holder's.
  */
-#include <errno.h>
 #include <stdatomic.h>
 
-#include "deadline.h"
+#include "ticket_common.h"
 #include <lockbench/lock.h>
 
-struct ticket_lock {
-	atomic_uint_fast64_t next;
-	atomic_uint_fast64_t serving; /* the same line as next: see the header */
-} LB_CACHE_ALIGNED;
-
-#ifdef LB_TEST_HOOKS
-static _Thread_local uint64_t ticket_last_turn;
-#endif
-
-static int ticket_init(void *lock, unsigned permits)
-{
-	struct ticket_lock *l = lock;
-	if (permits != 1)
-		return -EINVAL;
-	atomic_init(&l->next, 0);
-	atomic_init(&l->serving, 0);
-	return 0;
-}
-
-static void ticket_destroy(void *lock)
-{
-	(void)lock;
-}
-
-static int ticket_lock(void *lock, void *ctx)
+static int ticket_faa_unlock(void *lock, void *ctx)
 {
 	struct ticket_lock *l = lock;
 	(void)ctx;
-	uint64_t me = atomic_fetch_add_explicit(&l->next, 1, memory_order_relaxed);
-#ifdef LB_TEST_HOOKS
-	ticket_last_turn = me + 1;
-#endif
-	while (atomic_load_explicit(&l->serving, memory_order_acquire) != me)
-		lb_cpu_relax();
-	return 0;
-}
-
-static int ticket_trylock(void *lock, void *ctx)
-{
-	struct ticket_lock *l = lock;
-	(void)ctx;
-	uint64_t s = atomic_load_explicit(&l->serving, memory_order_acquire);
-	uint_fast64_t expected = s;
-	if (!atomic_compare_exchange_strong_explicit(&l->next, &expected, s + 1,
-						     memory_order_relaxed, memory_order_relaxed))
-		return -EBUSY;
-#ifdef LB_TEST_HOOKS
-	ticket_last_turn = s + 1;
-#endif
-	return 0;
-}
-
-/* Not FIFO: see the header. */
-static int ticket_timedlock(void *lock, void *ctx, uint64_t deadline_ns)
-{
-	return lb_poll_trylock_until(ticket_trylock, lock, ctx, deadline_ns);
-}
-
-static int ticket_unlock(void *lock, void *ctx)
-{
-	struct ticket_lock *l = lock;
-	(void)ctx;
+	/* Release: see the header. */
 	atomic_fetch_add_explicit(&l->serving, 1, memory_order_release);
 	return 0;
 }
 
-#ifdef LB_TEST_HOOKS
-static uint64_t ticket_turn(void *lock, void *ctx)
-{
-	(void)lock;
-	(void)ctx;
-	return ticket_last_turn;
-}
-#endif
-
 const struct lb_lock_ops lb_ticket_faa_ops = {
 	.name = "ticket-faa",
 	.description = "ticket spinlock, fetch-add unlock (FIFO; ticket unlocks with a store)",
-	.props = LB_SPINS | LB_FIFO,
-	.lock_size = sizeof(struct ticket_lock),
-	.lock_align = _Alignof(struct ticket_lock),
-	.init = ticket_init,
-	.destroy = ticket_destroy,
-	.lock = ticket_lock,
-	.unlock = ticket_unlock,
-	.trylock = ticket_trylock,
-	.timedlock = ticket_timedlock,
-#ifdef LB_TEST_HOOKS
-	.turn = ticket_turn,
-#endif
+	TICKET_COMMON_OPS_FIELDS,
+	.unlock = ticket_faa_unlock,
 };

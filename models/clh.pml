@@ -1,4 +1,5 @@
-/* models: locks/clh.c sha256: c7cb9dae7307224a1a321cdd3f6e6b1dab825abf318f995a2a947e99b1c91d08 */
+/* models: locks/clh.c sha256: 366c75ca3bea38e3305572bc8ccfce09431d6ff9f237b82328711255d558ac45 */
+/* models: locks/clh_common.h sha256: f6308e207705ed8ce63b34d68a9c6de1aa398eea664c2d0c5774f4c69b8bd1fd */
 /* clh.pml — the CLH queue lock of locks/clh.c (plain clh: unlock is one store), with its
  * trylock that may find an ABA on the tail. (models/clh_try.pml is clh-try.)
  *

@@ -1,4 +1,5 @@
-/* models: locks/clh_try.c sha256: 1b76a81abaf8f5cb658948875d03cf93d9aba036f5dea509bae51016547c19b0 */
+/* models: locks/clh_try.c sha256: 1cdcd061cb6e2377b4b6a8b5c7e983b6ad8da9a05af271776f3d74029a39abea */
+/* models: locks/clh_common.h sha256: f6308e207705ed8ce63b34d68a9c6de1aa398eea664c2d0c5774f4c69b8bd1fd */
 /* clh_try.pml — the CLH queue lock of locks/clh_try.c (clh-try), with its released mark in the
  * tail word. (models/clh.pml is plain clh, whose unlock is a store.)
  *

@@ -1,5 +1,6 @@
-/* models: locks/futex_osq.c sha256: b50bc61726fa41e4dbccc04cfdf39c5a8eff3c9bc7bfb47cf730b8de6e726146 */
+/* models: locks/futex_osq.c sha256: 307b3459c769fdb9f5a37761214ce94d4f2be776358b4f7a8067ec8571143e0a */
 /* models: locks/futex_word.h sha256: 7f79f7aaf4c0f8747380716b7582402c276efce96a1513bad868172297013ad3 */
+/* models: locks/futex_spin_common.h sha256: ab8e895ef8128786c2dafd9a2839169705059b1eb6ad21596cf80180c545b016 */
 /* futex_osq.pml — the futex mutex with one optimistic spinner at a time, locks/futex_osq.c: a
  * compare-exchange; then, if the spinner flag can be taken, a bounded read-only spin; then
  * futex_word.h's mutex3 slow path (see futex.pml and futex_spin.pml).

@@ -1,5 +1,6 @@
-/* models: locks/futex_spin.c sha256: be937f3630093a9cc9873c93c8886431d16db180dc03f93a19a0d0cf3fa41a43 */
+/* models: locks/futex_spin.c sha256: 0167504396bd40c86959d1f9e4ae7c9bcf14f7360beed349124570b57efc113f */
 /* models: locks/futex_word.h sha256: 7f79f7aaf4c0f8747380716b7582402c276efce96a1513bad868172297013ad3 */
+/* models: locks/futex_spin_common.h sha256: ab8e895ef8128786c2dafd9a2839169705059b1eb6ad21596cf80180c545b016 */
 /* futex_spin.pml — the spin-then-park futex mutex of locks/futex_spin.c: a compare-exchange,
  * then a bounded read-only spin, then futex_word.h's mutex3 slow path (see futex.pml).
  *

@@ -1,5 +1,6 @@
-/* models: locks/ticket.c sha256: a7a6e9f2f378d32b063b9bbbd9f4d881beef3d14a065d828304ade2c8998090e */
-/* models: locks/ticket_faa.c sha256: 92bcb09709226c02670b72a5ca84296b00f98ca63923497b74685f2f94bb25ad */
+/* models: locks/ticket.c sha256: 7372b45c5be46f545a2af6243bd9166471b4a6df68f09412cc4a00dca615a4c8 */
+/* models: locks/ticket_faa.c sha256: 69c244fcc9557763bd3393e345ebeb359e22bff76b292de85063901fa66d5241 */
+/* models: locks/ticket_common.h sha256: f593a63600a9f9009106f492b0d8b0df128905d47484920e7cb57b6641550c1b */
 /* ticket.pml — the ticket spinlocks of locks/ticket.c (ticket) and locks/ticket_faa.c
  * (ticket-faa, -DFAA). They differ only in unlock: a load and a store of serving + 1, or one
  * fetch-add; with one writer of `serving` (the holder) the two store the same value, and the

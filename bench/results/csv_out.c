@@ -19,23 +19,10 @@
 #include "results/metrics.h"
 #include "results/obuf.h"
 
-/* The one CSV escaper (RFC 4180): quoted, with quotes doubled, only when it must be. */
-static void csv_text(struct obuf *b, const char *s)
-{
-	if (!strpbrk(s, ",\"\r\n")) {
-		ob_printf(b, "%s", s);
-		return;
-	}
-	ob_printf(b, "\"");
-	for (; *s; s++)
-		ob_printf(b, *s == '"' ? "\"\"" : "%c", *s);
-	ob_printf(b, "\"");
-}
-
 int output_csv_field(FILE *f, const char *s)
 {
 	struct obuf b = { 0 };
-	csv_text(&b, s);
+	ob_csv_text(&b, s);
 	return ob_flush(&b, f);
 }
 
@@ -60,7 +47,7 @@ static bool col(struct csv_cols *c, const char *name)
 static void col_str(struct csv_cols *c, const char *name, const char *s)
 {
 	if (col(c, name))
-		csv_text(c->b, s);
+		ob_csv_text(c->b, s);
 }
 
 /* Empty when not `have`: an unmeasured count is never 0. */

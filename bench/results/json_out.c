@@ -13,99 +13,38 @@
 #include <string.h>
 
 #include "results/csvread.h"
+#include "results/json_writer.h"
 #include "results/metrics.h"
 #include "results/obuf.h"
 #include "run/runner.h"
 
-static void js_raw_str(struct obuf *b, const char *s)
-{
-	ob_printf(b, "\"");
-	for (const unsigned char *c = (const unsigned char *)s; *c; c++) {
-		if (*c == '"' || *c == '\\')
-			ob_printf(b, "\\%c", *c);
-		else if (*c < 0x20)
-			ob_printf(b, "\\u%04x", *c);
-		else
-			ob_printf(b, "%c", *c);
-	}
-	ob_printf(b, "\"");
-}
-
-static void js_key(struct obuf *b, const char *key)
-{
-	if (b->depth > 0 || b->comma)
-		ob_printf(b, "%s\n%*s", b->comma ? "," : "", 2 * (int)b->depth, "");
-	if (key) {
-		js_raw_str(b, key);
-		ob_printf(b, ": ");
-	}
-	b->comma = true;
-}
-
-static void js_open(struct obuf *b, const char *key, char brace)
-{
-	js_key(b, key);
-	ob_printf(b, "%c", brace);
-	b->depth++;
-	b->comma = false;
-}
-
-static void js_close(struct obuf *b, char brace)
-{
-	b->depth--;
-	ob_printf(b, "\n%*s%c", 2 * (int)b->depth, "", brace);
-	b->comma = true;
-}
-
-static void js_str(struct obuf *b, const char *key, const char *v)
-{
-	js_key(b, key);
-	js_raw_str(b, v ? v : "");
-}
-
+/* A value that was not measured is null, never 0. */
 static void js_u64(struct obuf *b, const char *key, bool have, uint64_t v)
 {
-	js_key(b, key);
 	if (have)
-		ob_printf(b, "%llu", (unsigned long long)v);
+		jw_u64(b, key, v);
 	else
-		ob_printf(b, "null");
-}
-
-static void js_dbl(struct obuf *b, const char *key, const char *fmt, double v)
-{
-	js_key(b, key);
-	if (isnan(v) || isinf(v))
-		ob_printf(b, "null");
-	else
-		ob_printf(b, fmt, v);
-}
-
-/* Numbers on one line: a thousand threads should not make a thousand lines. */
-static void js_int_array(struct obuf *b, const char *key, const int64_t *v, const uint64_t *u,
-			 size_t n)
-{
-	js_key(b, key);
-	ob_printf(b, "[");
-	for (size_t i = 0; i < n; i++) {
-		if (v)
-			ob_printf(b, "%s%lld", i ? ", " : "", (long long)v[i]);
-		else
-			ob_printf(b, "%s%llu", i ? ", " : "", (unsigned long long)u[i]);
-	}
-	ob_printf(b, "]");
+		jw_null(b, key);
 }
 
 static void js_bool(struct obuf *b, const char *key, bool have, bool v)
 {
-	js_key(b, key);
-	ob_printf(b, "%s", !have ? "null" : v ? "true" : "false");
+	if (have)
+		jw_bool(b, key, v);
+	else
+		jw_null(b, key);
+}
+
+/* A missing text is "", not null: readers of the results files take every string as a string. */
+static void js_str(struct obuf *b, const char *key, const char *v)
+{
+	jw_str(b, key, v ? v : "");
 }
 
 /* meta_collect's "name: text" lines as an object, name → text. */
 static void js_mitigations(struct obuf *b, const char *lines)
 {
-	js_open(b, "mitigations", '{');
+	jw_open(b, "mitigations", '{');
 	for (const char *l = lines; *l;) {
 		size_t len = strcspn(l, "\n");
 		const char *colon = memchr(l, ':', len);
@@ -118,12 +57,12 @@ static void js_mitigations(struct obuf *b, const char *lines)
 		}
 		l += len + (l[len] == '\n');
 	}
-	js_close(b, '}');
+	jw_close(b, '}');
 }
 
 static void js_meta(struct obuf *b, const struct run_meta *m)
 {
-	js_open(b, "meta", '{');
+	jw_open(b, "meta", '{');
 	js_str(b, "host", m->host);
 	js_str(b, "cpu_model", m->cpu_model);
 	js_str(b, "topology", m->topology);
@@ -142,18 +81,18 @@ static void js_meta(struct obuf *b, const struct run_meta *m)
 	js_str(b, "lockbench_version", m->version);
 	js_str(b, "git_revision", m->git_revision);
 	js_str(b, "date_utc", m->date_utc);
-	js_close(b, '}');
+	jw_close(b, '}');
 }
 
 static void js_params(struct obuf *b, const struct run_params *p)
 {
 	static const char *const formats[] = { "table", "csv", "json" };
-	js_open(b, "params", '{');
+	jw_open(b, "params", '{');
 	js_str(b, "lock", p->lock->name);
 	js_str(b, "lock_description", p->lock->description);
 	js_u64(b, "threads", true, p->threads);
-	js_dbl(b, "duration_s", "%.9g", (double)p->duration_ns / 1e9);
-	js_dbl(b, "warmup_s", "%.9g", (double)p->warmup_ns / 1e9);
+	jw_dbl(b, "duration_s", "%.9g", (double)p->duration_ns / 1e9);
+	jw_dbl(b, "warmup_s", "%.9g", (double)p->warmup_ns / 1e9);
 	js_u64(b, "cs_ns", true, p->cs_ns);
 	js_u64(b, "ncs_ns", true, p->ncs_ns);
 	js_u64(b, "cs_lines", true, p->cs_lines);
@@ -166,14 +105,14 @@ static void js_params(struct obuf *b, const struct run_params *p)
 	js_u64(b, "reps", true, p->reps);
 	js_bool(b, "timing", true, p->timing);
 	js_u64(b, "timing_every", true, p->timing_every); /* 0: chosen automatically */
-	js_dbl(b, "watchdog_s", "%.9g", (double)runner_watchdog_ns(p) / 1e9);
+	jw_dbl(b, "watchdog_s", "%.9g", (double)runner_watchdog_ns(p) / 1e9);
 	js_str(b, "format", p->format <= FORMAT_JSON ? formats[p->format] : "?");
-	js_close(b, '}');
+	jw_close(b, '}');
 }
 
 static void js_plan(struct obuf *b, const struct thread_plan *plan)
 {
-	js_open(b, "plan", '{');
+	jw_open(b, "plan", '{');
 	js_u64(b, "threads", true, plan->threads);
 	js_str(b, "cpus", plan->cpus_str);
 	js_u64(b, "allowed_cpus", true, plan->allowed_cpus);
@@ -182,15 +121,15 @@ static void js_plan(struct obuf *b, const struct thread_plan *plan)
 	size_t n = plan->threads < LB_MAX_THREADS ? plan->threads : LB_MAX_THREADS;
 	for (size_t i = 0; i < n; i++)
 		cpu[i] = plan->cpu[i];
-	js_int_array(b, "thread_cpu", cpu, NULL, n);
-	js_close(b, '}');
+	jw_i64_array(b, "thread_cpu", cpu, n);
+	jw_close(b, '}');
 }
 
 static void js_metric_row(struct obuf *b, uint64_t *placed, const struct metric *d,
 			  const struct run_result *r)
 {
 	*placed |= UINT64_C(1) << (d - metric_table);
-	js_dbl(b, d->column, d->csv_fmt, metric_value(d, r));
+	jw_dbl(b, d->column, d->csv_fmt, metric_value(d, r));
 }
 
 static void js_metric(struct obuf *b, uint64_t *placed, const char *column,
@@ -207,11 +146,11 @@ static void js_result(struct obuf *b, const struct run_params *p, const struct r
 {
 	const bool m = r->measured, known = r->status != RUN_STUCK && r->status != RUN_INTERRUPTED;
 	uint64_t placed = 0;
-	js_open(b, NULL, '{');
+	jw_open(b, NULL, '{');
 	js_u64(b, "rep", true, r->rep);
 	js_str(b, "status", run_status_name(r->status));
 	js_str(b, "status_detail", r->status_detail);
-	js_dbl(b, "duration_s", "%.9f", m ? r->duration_s : NAN);
+	jw_dbl(b, "duration_s", "%.9f", m ? r->duration_s : NAN);
 	js_u64(b, "ops", m, r->ops);
 	js_metric(b, &placed, "mops", r);
 	js_metric(b, &placed, "fairness", r);
@@ -227,9 +166,9 @@ static void js_result(struct obuf *b, const struct run_params *p, const struct r
 	js_metric(b, &placed, "lat_p999_ns", r);
 	js_metric(b, &placed, "lat_p9999_ns", r);
 	js_metric(b, &placed, "lat_max_ns", r);
-	js_dbl(b, "timing_overhead_ns", "%.2f", r->timing_overhead_ns);
-	js_dbl(b, "timer_p50_ns", "%.1f", r->timer_p50_ns);
-	js_dbl(b, "timer_tick_ns", "%.3f", r->timer_tick_ns);
+	jw_dbl(b, "timing_overhead_ns", "%.2f", r->timing_overhead_ns);
+	jw_dbl(b, "timer_p50_ns", "%.1f", r->timer_p50_ns);
+	jw_dbl(b, "timer_tick_ns", "%.3f", r->timer_tick_ns);
 	js_metric(b, &placed, "cpu_ns_per_op", r);
 	js_metric(b, &placed, "worker_util", r);
 	js_u64(b, "csw_vol", m && r->csw_measured, r->csw_vol);
@@ -244,14 +183,14 @@ static void js_result(struct obuf *b, const struct run_params *p, const struct r
 	for (size_t i = 0; i < metric_count; i++)
 		if (!(placed & UINT64_C(1) << i))
 			js_metric_row(b, &placed, &metric_table[i], r);
-	js_int_array(b, "thread_ops", NULL, r->thread_ops, m && r->thread_ops ? p->threads : 0);
-	js_close(b, '}');
+	jw_u64_array(b, "thread_ops", r->thread_ops, m && r->thread_ops ? p->threads : 0);
+	jw_close(b, '}');
 }
 
 static void js_head(struct obuf *b, const struct run_meta *m, const struct run_params *p,
 		    const struct thread_plan *plan)
 {
-	js_open(b, NULL, '{');
+	jw_open(b, NULL, '{');
 	char format[32];
 	snprintf(format, sizeof format, "lockbench-results v%d", RESULTS_FORMAT_VERSION);
 	js_str(b, "format", format);
@@ -268,7 +207,7 @@ int output_meta_json(FILE *f, const struct run_meta *m, const struct run_params 
 {
 	struct obuf b = { 0 };
 	js_head(&b, m, p, plan);
-	js_close(&b, '}');
+	jw_close(&b, '}');
 	ob_printf(&b, "\n");
 	return ob_flush(&b, f);
 }
@@ -279,35 +218,25 @@ struct json_out {
 	struct obuf b;
 };
 
-void json_out_open(struct json_out *j, const char *key, char brace) { js_open(&j->b, key, brace); }
-void json_out_close(struct json_out *j, char brace) { js_close(&j->b, brace); }
+void json_out_open(struct json_out *j, const char *key, char brace) { jw_open(&j->b, key, brace); }
+void json_out_close(struct json_out *j, char brace) { jw_close(&j->b, brace); }
 void json_out_str(struct json_out *j, const char *key, const char *v) { js_str(&j->b, key, v); }
-void json_out_bool(struct json_out *j, const char *key, bool v) { js_bool(&j->b, key, true, v); }
-
-void json_out_u64(struct json_out *j, const char *key, uint64_t v)
-{
-	js_u64(&j->b, key, true, v);
-}
+void json_out_bool(struct json_out *j, const char *key, bool v) { jw_bool(&j->b, key, v); }
+void json_out_u64(struct json_out *j, const char *key, uint64_t v) { jw_u64(&j->b, key, v); }
 
 void json_out_dbl(struct json_out *j, const char *key, const char *fmt, double v)
 {
-	js_dbl(&j->b, key, fmt, v);
+	jw_dbl(&j->b, key, fmt, v);
 }
 
 void json_out_u64_array(struct json_out *j, const char *key, const uint64_t *v, size_t n)
 {
-	js_int_array(&j->b, key, NULL, v, n);
+	jw_u64_array(&j->b, key, v, n);
 }
 
 void json_out_str_array(struct json_out *j, const char *key, const char *const *v, size_t n)
 {
-	js_key(&j->b, key);
-	ob_printf(&j->b, "[");
-	for (size_t i = 0; i < n; i++) {
-		ob_printf(&j->b, "%s", i ? ", " : "");
-		js_raw_str(&j->b, v[i]);
-	}
-	ob_printf(&j->b, "]");
+	jw_str_array(&j->b, key, v, n);
 }
 
 int output_meta_json_more(FILE *f, const struct run_meta *m, output_json_more_fn *more, void *arg)
@@ -315,7 +244,7 @@ int output_meta_json_more(FILE *f, const struct run_meta *m, output_json_more_fn
 	struct json_out j = { { 0 } };
 	js_head(&j.b, m, NULL, NULL);
 	more(&j, arg);
-	js_close(&j.b, '}');
+	jw_close(&j.b, '}');
 	ob_printf(&j.b, "\n");
 	return ob_flush(&j.b, f);
 }
@@ -325,11 +254,11 @@ int output_json(FILE *f, const struct run_meta *m, const struct run_params *p,
 {
 	struct obuf b = { 0 };
 	js_head(&b, m, p, plan);
-	js_open(&b, "results", '[');
+	jw_open(&b, "results", '[');
 	for (unsigned i = 0; i < n; i++)
 		js_result(&b, p, &r[i]);
-	js_close(&b, ']');
-	js_close(&b, '}');
+	jw_close(&b, ']');
+	jw_close(&b, '}');
 	ob_printf(&b, "\n");
 	return ob_flush(&b, f);
 }

@@ -58,3 +58,22 @@ int ob_flush(struct obuf *b, FILE *f)
 	memset(b, 0, sizeof *b);
 	return err;
 }
+
+void ob_csv_text(struct obuf *b, const char *s)
+{
+	if (!strpbrk(s, ",\"\r\n")) {
+		ob_printf(b, "%s", s);
+		return;
+	}
+	ob_printf(b, "\"");
+	for (const char *c = s; *c;) { /* runs without a quote in one printf each */
+		size_t run = strcspn(c, "\"");
+		ob_printf(b, "%.*s", (int)run, c);
+		c += run;
+		if (*c == '"') {
+			ob_printf(b, "\"\"");
+			c++;
+		}
+	}
+	ob_printf(b, "\"");
+}

@@ -19,5 +19,8 @@ struct obuf {
 void ob_printf(struct obuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Write the buffer out and release it: 0, or the first error (a negative errno). */
 int ob_flush(struct obuf *b, FILE *f);
+/* The one CSV escaper (RFC 4180) of every CSV writer (results/, exec/'s profile.csv): s as one
+ * field, in double quotes with `"` doubled only when it holds a comma, a quote or a line break. */
+void ob_csv_text(struct obuf *b, const char *s);
 
 #endif

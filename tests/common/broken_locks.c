@@ -286,14 +286,14 @@ TIMED_BROKEN_OPS(timed_never_ops, "timed-never", "ignores its deadline", timed_n
 
 /* rw-read-nothing: a reader-writer lock whose writers are tas's and whose readers take nothing,
  * so writers run while readers are inside: the harness's --read-pct check must see torn reads. */
-static int take_nothing(void *lock, void *ctx)
+int broken_take_nothing(void *lock, void *ctx)
 {
 	(void)lock;
 	(void)ctx;
 	return 0;
 }
 
-static int take_nothing_timed(void *lock, void *ctx, uint64_t deadline_ns)
+int broken_take_nothing_timed(void *lock, void *ctx, uint64_t deadline_ns)
 {
 	(void)lock;
 	(void)ctx;
@@ -318,10 +318,10 @@ const struct lb_lock_ops rw_read_nothing_ops = {
 	.unlock = tas_unlock,
 	.trylock = tas_trylock,
 	.timedlock = rw_read_nothing_timedlock,
-	.read_lock = take_nothing,
-	.read_unlock = take_nothing,
-	.read_trylock = take_nothing,
-	.read_timedlock = take_nothing_timed,
+	.read_lock = broken_take_nothing,
+	.read_unlock = broken_take_nothing,
+	.read_trylock = broken_take_nothing,
+	.read_timedlock = broken_take_nothing_timed,
 };
 
 const struct lb_lock_ops *const lb_plugin_locks[] = {

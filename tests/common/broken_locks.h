@@ -31,4 +31,9 @@ extern const struct lb_lock_ops rw_read_nothing_ops;
  * --read-pct torn-read check), NULL-terminated: what lockbench's --plugin looks up. */
 extern const struct lb_lock_ops *const lb_plugin_locks[];
 
+/* rw-read-nothing's read side: lock, unlock and trylock that take nothing and return 0, and a
+ * timedlock that does the same; locks_rw plants them into a real rwlock's ops. */
+int broken_take_nothing(void *lock, void *ctx);
+int broken_take_nothing_timed(void *lock, void *ctx, uint64_t deadline_ns);
+
 #endif

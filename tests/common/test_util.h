@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lockbench/lock.h>
 
@@ -75,6 +76,29 @@ static inline unsigned tu_negative_end(void)
 {
 	tu_negative_depth--;
 	return tu_negative_failed;
+}
+
+/* CPUs online, at least 1 (sysconf's -1 on failure included): what a test says it ran on. */
+static inline long tu_online_cpus(void)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	return cpus < 1 ? 1 : cpus;
+}
+
+/* Failures so far, counting those of negative controls: a per-lock verdict compares two. */
+static inline unsigned tu_failures(void)
+{
+	return tu_failed + tu_negative_failed;
+}
+
+/* One lock's line after its checks: "ok" when nothing failed since `failures_before`
+ * (tu_failures() taken before them); inside a negative control a failure is what must happen. */
+static inline void tu_lock_verdict(const char *name, unsigned failures_before)
+{
+	printf("  %-18s %s\n", name,
+	       tu_failures() == failures_before ? "ok"
+	       : tu_negative_depth		 ? "failed, as it must"
+					 : "FAILED");
 }
 
 /* Print "NAME: N checks, M failed" and return the exit status: 1 when a check failed or none

@@ -202,7 +202,7 @@ out:
 
 static void contract(const struct lb_lock_ops *ops, int registered)
 {
-	unsigned failed_before = tu_failed + tu_negative_failed;
+	unsigned failed_before = tu_failures();
 	check_ops_shape(ops, registered);
 	void *lock = lb_lock_alloc(ops);
 	void *ctx = tu_ctx_new(ops);
@@ -221,10 +221,7 @@ static void contract(const struct lb_lock_ops *ops, int registered)
 		check_ctx_reuse(ops);
 	}
 out:
-	printf("  %-18s %s\n", ops->name,
-	       tu_failed + tu_negative_failed == failed_before ? "ok"
-	       : tu_negative_depth			       ? "failed, as it must"
-							       : "FAILED");
+	tu_lock_verdict(ops->name, failed_before);
 	tu_ctx_free(ops, ctx);
 	lb_free(lock);
 }

@@ -17,7 +17,10 @@
  *
  * Negative controls: rw-writer-pref with a planted read_lock that takes nothing (the exclusion and
  * torn-read checks must fail) and with readers that exclude each other (the overlap check must
- * fail).
+ * fail); locks described as what they are not: pthread-rwlock as writer-preferring,
+ * rw-writer-pref as reader-preferring and as phase-fair (the preference and phase checks must
+ * fail). A lock whose description states no preference (bravo: reader-biased, a writer waits for
+ * the bias to be revoked) is named as not checked.
  * Waits are bounded (at most 10 s each), never timed assertions: a check that a thread is
  * "waiting" is made by polling what the lock lets others do.
  * Usage: locks_rw [--lock NAME]
@@ -26,6 +29,7 @@
 #include <stdatomic.h>
 #include <time.h>
 
+#include "broken_locks.h"
 #include "test_util.h"
 
 #define MS UINT64_C(1000000)
@@ -191,8 +195,10 @@ static void check_preference(const struct lb_lock_ops *ops, void *lock, void *ct
 	const int refuse = strstr(ops->description, "writer-preferring") ||
 			   strstr(ops->description, "phase-fair");
 	const int admit = strstr(ops->description, "reader-preferring") != NULL;
-	if (!refuse && !admit)
+	if (!refuse && !admit) {
+		printf("  %-18s no reader or writer preference stated: not checked\n", ops->name);
 		return;
+	}
 	if (!CHECK_EQ(ops->read_lock(lock, ctx), 0))
 		return;
 	struct helper w;
@@ -202,24 +208,24 @@ static void check_preference(const struct lb_lock_ops *ops, void *lock, void *ct
 		pthread_join(w.tid, NULL);
 		return;
 	}
-	int rc = 0;
+	int rc = 0, as_claimed;
 	if (refuse) {
 		uint64_t until = lb_now_ns() + BOUND_NS;
 		while ((rc = elsewhere(ops, lock, OP_READ_TRY, 0)) == 0 && lb_now_ns() < until)
 			sleep_ms(1);
-		CHECK_EQ(rc, -EBUSY);
+		as_claimed = CHECK_EQ(rc, -EBUSY);
 	} else {
 		sleep_ms(20); /* give the writer time to queue: admitted either way */
 		rc = elsewhere(ops, lock, OP_READ_TRY, 0);
-		CHECK_EQ(rc, 0);
+		as_claimed = CHECK_EQ(rc, 0);
 	}
 	CHECK(!atomic_load(&w.inside)); /* we still read */
 	CHECK_EQ(ops->read_unlock(lock, ctx), 0);
 	pthread_join(w.tid, NULL);
 	CHECK_EQ(w.rc, 0);
 	CHECK_EQ(w.unlock_rc, 0);
-	printf("  %-18s a new reader while a writer waits: %s, as claimed\n", ops->name,
-	       refuse ? "refused" : "admitted");
+	printf("  %-18s a new reader while a writer waits: %s, %s\n", ops->name,
+	       rc == 0 ? "admitted" : "refused", as_claimed ? "as claimed" : "NOT as claimed");
 }
 
 /* Phase-fair: we write; a reader arrives, then a second writer; on our release the reader enters
@@ -250,10 +256,10 @@ static void check_phases(const struct lb_lock_ops *ops, void *lock, void *ctx)
 	pthread_join(w.tid, NULL);
 	CHECK_EQ(r.rc, 0);
 	CHECK_EQ(w.rc, 0);
-	CHECK_EQ(r.entered_as, 0);
-	CHECK_EQ(w.entered_as, 1);
-	printf("  %-18s write phase, then the reader that came during it, then the next writer\n",
-	       ops->name);
+	const int phased = CHECK_EQ(r.entered_as, 0) & CHECK_EQ(w.entered_as, 1);
+	printf("  %-18s write phase, then %s\n", ops->name,
+	       phased ? "the reader that came during it, then the next writer"
+		      : "NOT the reader that came during it first");
 }
 
 /* Mixed readers and writers over two plain words. */
@@ -363,7 +369,7 @@ out:
 
 static void rw_checks(const struct lb_lock_ops *ops)
 {
-	unsigned failed_before = tu_failed + tu_negative_failed;
+	unsigned failed_before = tu_failures();
 	void *lock = lb_lock_alloc(ops);
 	void *ctx = tu_ctx_new(ops);
 	if (!CHECK(lock && ctx) || !CHECK_EQ(ops->init(lock, 1), 0))
@@ -376,30 +382,12 @@ static void rw_checks(const struct lb_lock_ops *ops)
 	if (!tu_negative_depth) /* the negative controls run their own, below */
 		CHECK_EQ(mixed(ops, MIXED_OPS), 0);
 out:
-	printf("  %-18s %s\n", ops->name,
-	       tu_failed + tu_negative_failed == failed_before ? "ok"
-	       : tu_negative_depth			       ? "failed, as it must"
-							       : "FAILED");
+	tu_lock_verdict(ops->name, failed_before);
 	tu_ctx_free(ops, ctx);
 	lb_free(lock);
 }
 
-/* Planted bugs. */
-static int take_nothing(void *lock, void *ctx)
-{
-	(void)lock;
-	(void)ctx;
-	return 0;
-}
-
-static int take_nothing_timed(void *lock, void *ctx, uint64_t deadline_ns)
-{
-	(void)lock;
-	(void)ctx;
-	(void)deadline_ns;
-	return 0;
-}
-
+/* Planted bugs: the read side of broken_locks.c's rw-read-nothing on a real rwlock. */
 static void negative_controls(void)
 {
 	const struct lb_lock_ops *wp = lb_lock_find("rw-writer-pref");
@@ -408,10 +396,10 @@ static void negative_controls(void)
 	struct lb_lock_ops liar = *wp;
 	liar.name = "read-takes-nothing";
 	liar.description = "rw-writer-pref whose readers take nothing";
-	liar.read_lock = take_nothing;
-	liar.read_unlock = take_nothing;
-	liar.read_trylock = take_nothing;
-	liar.read_timedlock = take_nothing_timed;
+	liar.read_lock = broken_take_nothing;
+	liar.read_unlock = broken_take_nothing;
+	liar.read_trylock = broken_take_nothing;
+	liar.read_timedlock = broken_take_nothing_timed;
 	printf("  negative control: %s\n", liar.description);
 	tu_negative_begin();
 	rw_checks(&liar);
@@ -426,6 +414,28 @@ static void negative_controls(void)
 		printf("  %-18s torn reads %s\n", liar.name,
 		       bad > 0 ? "caught, as they must be" : "NOT caught");
 		CHECK(bad > 0);
+	}
+
+	/* The preference and phase claims: a lock described as what it is not must fail them. */
+	static const struct {
+		const char *lock, *name, *description;
+	} false_claims[] = {
+		{ "pthread-rwlock", "rp-as-wp",
+		  "pthread-rwlock (reader-preferring) claimed writer-preferring" },
+		{ "rw-writer-pref", "wp-as-rp", "rw-writer-pref claimed reader-preferring" },
+		{ "rw-writer-pref", "wp-as-pf", "rw-writer-pref claimed phase-fair" },
+	};
+	for (size_t i = 0; i < sizeof false_claims / sizeof *false_claims; i++) {
+		const struct lb_lock_ops *real = lb_lock_find(false_claims[i].lock);
+		if (!CHECK(real))
+			continue;
+		liar = *real;
+		liar.name = false_claims[i].name;
+		liar.description = false_claims[i].description;
+		printf("  negative control: %s\n", liar.description);
+		tu_negative_begin();
+		rw_checks(&liar);
+		CHECK(tu_negative_end() > 0);
 	}
 
 	liar = *wp;

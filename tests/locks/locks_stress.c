@@ -15,7 +15,7 @@
  */
 #include <unistd.h>
 
-#include "exclusion_check.h"
+#include "exclusion_verdict.h"
 #include "test_util.h"
 
 static const unsigned thread_counts[] = { 1, 2, 4, 8 };
@@ -62,20 +62,13 @@ static void stress(const struct lb_lock_ops *ops, unsigned threads, uint64_t per
 	       ops->name, threads, (unsigned long long)r.expected, (unsigned long long)per_thread,
 	       (unsigned long long)r.by_trylock, (unsigned long long)r.violations,
 	       (unsigned long long)r.final_a, (unsigned long long)r.final_b, r.elapsed_s);
-	if (!CHECK_EQ(r.err, 0))
-		printf("    %s returned %d\n", r.err_what, r.err);
-	CHECK_EQ(r.expected, (uint64_t)threads * per_thread);
-	CHECK_EQ(r.violations, 0);
-	CHECK_EQ(r.final_a, r.expected);
-	CHECK_EQ(r.final_b, r.expected);
+	excl_verdict(&r, threads, per_thread);
 }
 
 int main(int argc, char **argv)
 {
 	const char *only = tu_parse_lock_arg("locks_stress", argc, argv);
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (cpus < 1)
-		cpus = 1;
+	long cpus = tu_online_cpus();
 	printf("locks_stress: mutual exclusion under lock/trylock, %ld online CPUs%s\n", cpus,
 	       TU_TSAN ? ", under ThreadSanitizer" : "");
 

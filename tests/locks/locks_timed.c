@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 #include "broken_locks.h"
-#include "exclusion_check.h"
+#include "exclusion_verdict.h"
 #include "test_util.h"
 
 #define MS UINT64_C(1000000)
@@ -395,12 +395,7 @@ static int stress(const struct lb_lock_ops *ops, unsigned threads, uint64_t per_
 	       (unsigned long long)r.by_timedlock, (unsigned long long)r.timeouts,
 	       (unsigned long long)r.violations, (unsigned long long)r.final_a,
 	       (unsigned long long)r.final_b, r.elapsed_s);
-	if (!CHECK_EQ(r.err, 0))
-		printf("    %s returned %d\n", r.err_what, r.err);
-	CHECK_EQ(r.expected, (uint64_t)threads * per_thread);
-	CHECK_EQ(r.violations, 0);
-	CHECK_EQ(r.final_a, r.expected);
-	CHECK_EQ(r.final_b, r.expected);
+	excl_verdict(&r, threads, per_thread);
 	if (threads == 1) {
 		/* Alone, every timedlock finds the lock free. */
 		CHECK(r.by_timedlock > 0);
@@ -494,9 +489,7 @@ static void negative_controls(void)
 int main(int argc, char **argv)
 {
 	const char *only = tu_parse_lock_arg("locks_timed", argc, argv);
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	if (cpus < 1)
-		cpus = 1;
+	long cpus = tu_online_cpus();
 	printf("locks_timed: timedlock for every registered lock, %ld online CPUs%s\n", cpus,
 	       TU_TSAN ? ", under ThreadSanitizer" : "");
 	size_t n = 0;

@@ -20,6 +20,8 @@
  */
 #include "condvar_test.h"
 
+#include <stdbool.h>
+
 enum { ITEMS = 1200, FIFO_SPIN_ITEMS = 40, CAPACITY = 4, DEADLINE_MS = 10000, MAX_THREADS = 8 };
 
 struct pc_run {
@@ -69,15 +71,23 @@ static void pc_wait(struct pc_run *r, struct lbp_cond *c, struct test_mutex_user
 		atomic_fetch_add_explicit(&r->errors, 1, memory_order_relaxed);
 }
 
+/* A thread's handle on the test mutex; a failure is counted as an error of the run. */
+static bool pc_user_init(struct pc_run *r, struct test_mutex_user *u)
+{
+	if (tm_user_init(u, &r->tm) == 0)
+		return true;
+	/* Relaxed: counters read after join. */
+	atomic_fetch_add_explicit(&r->errors, 1, memory_order_relaxed);
+	return false;
+}
+
 static void *producer(void *arg)
 {
 	struct pc_thread *th = arg;
 	struct pc_run *r = th->run;
 	struct test_mutex_user u;
-	if (tm_user_init(&u, &r->tm)) {
-		atomic_fetch_add_explicit(&r->errors, 1, memory_order_relaxed);
+	if (!pc_user_init(r, &u))
 		return NULL;
-	}
 	for (unsigned item = th->index; item < r->items; item += r->producers) {
 		tm_lock(&u);
 		while (r->count == CAPACITY)
@@ -96,10 +106,8 @@ static void *consumer(void *arg)
 	struct pc_thread *th = arg;
 	struct pc_run *r = th->run;
 	struct test_mutex_user u;
-	if (tm_user_init(&u, &r->tm)) {
-		atomic_fetch_add_explicit(&r->errors, 1, memory_order_relaxed);
+	if (!pc_user_init(r, &u))
 		return NULL;
-	}
 	tm_lock(&u);
 	for (unsigned n = th->index;; n++) {
 		if (r->sloppy) {

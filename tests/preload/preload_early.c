@@ -3,20 +3,17 @@
  * program's own dependencies first), so the interposer must initialise itself from that first
  * call, and a thread that exists before the interposer's constructor (racing the main thread
  * into initialisation) must work under a lock that needs a per-thread context. */
-#include <pthread.h>
-
-#define EARLY_ITERS 2000
+#include "preload_early.h"
 
 static pthread_mutex_t early = PTHREAD_MUTEX_INITIALIZER;
-pthread_mutex_t preload_early_shared = PTHREAD_MUTEX_INITIALIZER;
+static pthread_mutex_t preload_early_shared = PTHREAD_MUTEX_INITIALIZER;
 long preload_early_counter;
 int preload_early_rc = -1;
 pthread_t preload_early_thread;
 int preload_early_started;
 
-static void *early_worker(void *arg)
+void preload_early_count(void)
 {
-	(void)arg;
 	for (int i = 0; i < EARLY_ITERS; i++) {
 		pthread_mutex_lock(&preload_early_shared);
 		long v = preload_early_counter;
@@ -25,6 +22,12 @@ static void *early_worker(void *arg)
 		preload_early_counter = v + 1;
 		pthread_mutex_unlock(&preload_early_shared);
 	}
+}
+
+static void *early_worker(void *arg)
+{
+	(void)arg;
+	preload_early_count();
 	return NULL;
 }
 

@@ -5,7 +5,7 @@
  * interposer's constructor has run, and starts a thread that contends with main on another mutex
  * under mcs (a per-thread context for a thread older than our constructor). The first call must
  * initialise the library lazily; the counter must come out exact and every call counted as ours
- * (LOCKBENCH_PRELOAD_STATS: interposed = 2 + 4 x 2000, real 0). Then
+ * (LOCKBENCH_PRELOAD_STATS: interposed = 2 + 4 x EARLY_ITERS, real 0). Then
  * the same with two copies of the library in LD_PRELOAD: the second copy must stay idle — one
  * stats line, the same counts, and the program still works.
  */
@@ -14,26 +14,14 @@
 #include <pthread.h>
 #include <sys/stat.h>
 
-extern int preload_early_rc, preload_early_started;
-extern pthread_mutex_t preload_early_shared;
-extern long preload_early_counter;
-extern pthread_t preload_early_thread;
-
-#define EARLY_ITERS 2000 /* as in preload_early.c */
+#include "preload_early.h"
 
 static int child(void)
 {
 	CHECK(pu_interposed());
 	CHECK_EQ(preload_early_rc, 0);
 	CHECK(preload_early_started);
-	for (int i = 0; i < EARLY_ITERS; i++) {
-		pthread_mutex_lock(&preload_early_shared);
-		long v = preload_early_counter;
-		for (int k = 0; k < 20; k++)
-			__asm__ __volatile__("" ::: "memory");
-		preload_early_counter = v + 1;
-		pthread_mutex_unlock(&preload_early_shared);
-	}
+	preload_early_count(); /* against the early thread's same loop */
 	if (preload_early_started)
 		pthread_join(preload_early_thread, NULL);
 	CHECK_EQ(preload_early_counter, 2 * EARLY_ITERS);

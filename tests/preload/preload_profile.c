@@ -23,16 +23,6 @@
 static pthread_mutex_t m1 = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 
-static void *worker(void *arg)
-{
-	(void)arg;
-	for (int i = 0; i < ITERS; i++) {
-		pthread_mutex_lock(&m1);
-		pthread_mutex_unlock(&m1);
-	}
-	return NULL;
-}
-
 static void *try_other(void *arg)
 {
 	struct timespec ts;
@@ -45,11 +35,7 @@ static void *try_other(void *arg)
 
 static int child(void)
 {
-	pthread_t t[2];
-	for (int i = 0; i < 2; i++)
-		pthread_create(&t[i], NULL, worker, NULL);
-	for (int i = 0; i < 2; i++)
-		pthread_join(t[i], NULL);
+	pu_two_threads_pairs(&m1, ITERS);
 	pthread_mutex_lock(&m1);
 	int rc = 0;
 	pthread_t o;

@@ -15,23 +15,9 @@
 
 static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
 
-static void *worker(void *arg)
-{
-	(void)arg;
-	for (int i = 0; i < ITERS; i++) {
-		pthread_mutex_lock(&m);
-		pthread_mutex_unlock(&m);
-	}
-	return NULL;
-}
-
 static int child(void)
 {
-	pthread_t t[2];
-	for (int i = 0; i < 2; i++)
-		pthread_create(&t[i], NULL, worker, NULL);
-	for (int i = 0; i < 2; i++)
-		pthread_join(t[i], NULL);
+	pu_two_threads_pairs(&m, ITERS);
 	printf("m=%p\n", (void *)&m);
 	return 0;
 }

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <link.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -207,6 +208,33 @@ static inline void pu_tmpdir(char *buf, size_t len, const char *tag)
 	snprintf(buf, len, "%s/lbp-%s-XXXXXX", t && *t ? t : "/tmp", tag);
 	if (!mkdtemp(buf))
 		tu_die(tag, "mkdtemp", errno);
+}
+
+struct pu_pairs {
+	pthread_mutex_t *m;
+	int iters;
+};
+
+static inline void *pu_pairs_thread(void *arg)
+{
+	const struct pu_pairs *p = arg;
+	for (int i = 0; i < p->iters; i++) {
+		pthread_mutex_lock(p->m);
+		pthread_mutex_unlock(p->m);
+	}
+	return NULL;
+}
+
+/* Two threads each make `iters` lock/unlock pairs on m, called from this program (the profile
+ * tests check the calls' count and where they came from); returns when both are done. */
+static inline void pu_two_threads_pairs(pthread_mutex_t *m, int iters)
+{
+	struct pu_pairs p = { m, iters };
+	pthread_t t[2];
+	for (int i = 0; i < 2; i++)
+		pthread_create(&t[i], NULL, pu_pairs_thread, &p);
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
 }
 
 #endif

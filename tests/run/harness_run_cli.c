@@ -223,6 +223,50 @@ static void busy_warning(const cpu_set_t *allowed_set)
 	done(&o);
 }
 
+/* The race is caught by chance: at load 28 on 2 CPUs (workers at 10 % of a CPU) half of
+ * the 100 ms tries missed it, or caught it through occupancy alone with no lost update,
+ * so 5 such tries failed about one run in 30. Each retry now has a longer window, up to
+ * 1 s (at most ~6 s in all); a correct lock never loses an update, however long it runs. */
+static const char *const race_windows[] = { "100ms", "200ms", "400ms", "800ms",
+					    "1s",    "1s",    "1s",    "1s" };
+enum { RACE_TRIES = sizeof race_windows / sizeof race_windows[0] };
+
+static bool lost_updates_seen(const char *csv)
+{
+	char b[256];
+	return atoll(field(csv, "lost_updates", b, sizeof b)) > 0;
+}
+
+static bool torn_reads_seen(const char *csv)
+{
+	char b[256];
+	return strstr(field(csv, "status_detail", b, sizeof b), "torn reads") != NULL;
+}
+
+/* Run the plugin's broken `lock` on 2 threads (with one more option and its value, if given)
+ * with ever longer windows until a run ends in a violation that `seen` recognises in its CSV;
+ * prints the last try. True when one did. */
+static bool race_caught(const char *lock, const char *opt, const char *val,
+			bool (*seen)(const char *csv))
+{
+	bool caught = false;
+	for (int tries = 0; tries < RACE_TRIES && !caught; tries++) {
+		char b[256];
+		/* opt NULL ends the arguments there. */
+		struct outcome o = lb("--with-plugin", "run", "--lock", lock, "--threads", "2",
+				      "--duration", race_windows[tries], "--warmup", "20ms", "--cs",
+				      "200", "--format", "csv", opt, val, NULL);
+		caught = o.status == 1 &&
+			 strcmp(field(o.out, "status", b, sizeof b), "violation") == 0 &&
+			 seen(o.out);
+		if (caught || tries == RACE_TRIES - 1)
+			printf("  try %d (%s): exit %d, %s", tries + 1, race_windows[tries], o.status,
+			       o.err);
+		done(&o);
+	}
+	return caught;
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -313,47 +357,16 @@ int main(int argc, char **argv)
 	printf("  stderr: %s", o.err);
 	done(&o);
 
-	/* The race is caught by chance: at load 28 on 2 CPUs (workers at 10 % of a CPU) half of
-	 * the 100 ms tries missed it, or caught it through occupancy alone with no lost update,
-	 * so 5 such tries failed about one run in 30. Each retry now has a longer window, up to
-	 * 1 s (at most ~6 s in all); a correct lock never loses an update, however long it runs. */
-	static const char *const windows[] = { "100ms", "200ms", "400ms", "800ms",
-					       "1s",    "1s",    "1s",    "1s" };
-	enum { TRIES = sizeof windows / sizeof windows[0] };
 	printf("broken, 2 threads: violation, exit 1 (up to %d tries, windows 100 ms to 1 s, for "
 	       "the race to show):\n",
-	       (int)TRIES);
-	int tries = 0;
-	bool seen = false;
-	for (; tries < TRIES && !seen; tries++) {
-		o = lb("--with-plugin", "run", "--lock", "broken", "--threads", "2", "--duration",
-		       windows[tries], "--warmup", "20ms", "--cs", "200", "--format", "csv", NULL);
-		seen = o.status == 1 &&
-		       strcmp(field(o.out, "status", b, sizeof b), "violation") == 0 &&
-		       atoll(field(o.out, "lost_updates", b, sizeof b)) > 0;
-		if (seen || tries == TRIES - 1)
-			printf("  try %d (%s): exit %d, %s", tries + 1, windows[tries], o.status,
-			       o.err);
-		done(&o);
-	}
+	       (int)RACE_TRIES);
+	bool seen = race_caught("broken", NULL, NULL, lost_updates_seen);
 	if (allowed >= 2)
 		CHECK(seen);
 
 	/* Readers that take nothing: writers run while they are inside; caught as torn reads. */
 	printf("rw-read-nothing, --read-pct 50, 2 threads: torn reads, violation, exit 1:\n");
-	seen = false;
-	for (tries = 0; tries < TRIES && !seen; tries++) {
-		o = lb("--with-plugin", "run", "--lock", "rw-read-nothing", "--threads", "2",
-		       "--read-pct", "50", "--duration", windows[tries], "--warmup", "20ms", "--cs",
-		       "200", "--format", "csv", NULL);
-		seen = o.status == 1 &&
-		       strcmp(field(o.out, "status", b, sizeof b), "violation") == 0 &&
-		       strstr(field(o.out, "status_detail", b, sizeof b), "torn reads") != NULL;
-		if (seen || tries == TRIES - 1)
-			printf("  try %d (%s): exit %d, %s", tries + 1, windows[tries], o.status,
-			       o.err);
-		done(&o);
-	}
+	seen = race_caught("rw-read-nothing", "--read-pct", "50", torn_reads_seen);
 	if (allowed >= 2)
 		CHECK(seen);
 	return tu_summary("harness_run_cli");
