@@ -168,11 +168,12 @@ static void multi(const struct lb_lock_ops *ops, unsigned watchdog_s)
 		int bad = atomic_load_explicit(&sh.bad_rc, memory_order_relaxed);
 		if (!CHECK_EQ(bad, 0))
 			printf("  %-18s round %u: a call returned %d\n", ops->name, r, bad);
-		CHECK_EQ(atomic_load(&sh.done), 2ul * sh.ops_per_thread);
-		acquired += atomic_load(&sh.acquired);
-		busy += atomic_load(&sh.busy);
-		timeouts += atomic_load(&sh.timeouts);
-		overlaps += atomic_load(&sh.overlaps);
+		/* Relaxed after the joins: pthread_join orders the workers' counts before these loads. */
+		CHECK_EQ(atomic_load_explicit(&sh.done, memory_order_relaxed), 2ul * sh.ops_per_thread);
+		acquired += atomic_load_explicit(&sh.acquired, memory_order_relaxed);
+		busy += atomic_load_explicit(&sh.busy, memory_order_relaxed);
+		timeouts += atomic_load_explicit(&sh.timeouts, memory_order_relaxed);
+		overlaps += atomic_load_explicit(&sh.overlaps, memory_order_relaxed);
 	}
 	printf("  %-18s rounds=%u ops/thread=%u acquired=%lu busy=%lu timeouts=%lu overlaps=%lu\n",
 	       ops->name, ROUNDS, ops_for(ops), acquired, busy, timeouts, overlaps);
