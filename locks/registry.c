@@ -55,6 +55,7 @@
 	X(lb_ck_anderson_ops)                                                          \
 	X(lb_ck_mcs_ops)                                                               \
 	X(lb_ck_clh_ops)                                                               \
+	X(lb_ck_hclh_ops)                                                              \
 	X(lb_ck_cohort_ops)                                                            \
 	X(lb_ck_rwlock_ops)                                                            \
 	X(lb_ck_pflock_ops)                                                            \
