@@ -79,14 +79,8 @@
  * frees the context's node: each node exactly once. One context serves any number of ck-hclh
  * locks, one held at a time. Unlock without lock is refused (-EPERM): it would adopt a stale
  * predecessor and let two contexts share a node.
- * Two locks sharing contexts (tests/locks/locks_multi.c): no defect. A hang recorded here on
- * 2026-12-03 (2 threads, 2 clusters, 2 ck-hclh locks, lock/trylock/timedlock mixed) was the
- * ad-hoc test's: its watchdog waited for every operation to acquire, but counted a trylock's
- * -EBUSY (or a timedlock's -ETIMEDOUT) as no progress, so the first failed try of a round made
- * its total unreachable; gdb on a "hung" run showed only the main thread, both workers exited.
- * It showed "after the first round" and with trylock, never with lock() alone, because only a
- * try can fail, and only when the two threads overlap. Counting every operation, 100 runs of
- * the same schedule passed (some with hundreds of -EBUSY), with no overlap.
+ * Two locks sharing each thread's context, with lock, trylock and timedlock mixed, are checked
+ * by tests/locks/locks_multi.c (every lock, as a regression test of node migration between locks).
  */
 #include <ck_spinlock.h>
 #include <errno.h>
