@@ -19,7 +19,9 @@
  * Usage: locks_multi [--lock NAME] [--watchdog-s N] [--only-lock-ops NAME]
  * --only-lock-ops runs NAME from the test-only set (broken_locks.c), used by the controls.
  */
+#include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdatomic.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -35,6 +37,10 @@ enum {
 	WATCHDOG_S = 30, /* seconds without any completed operation */
 	EXIT_WATCHDOG = 3,
 };
+
+/* The `broken` control only: yield inside the critical section, so that the other thread runs
+ * while this one is "inside" even when the two share one CPU (a busy machine). */
+static bool cs_yield;
 
 struct shared {
 	const struct lb_lock_ops *ops;
@@ -90,6 +96,8 @@ static void *worker(void *arg)
 				atomic_fetch_add_explicit(&sh->overlaps, 1, memory_order_relaxed);
 			for (int k = 0; k < 20; k++) /* a window wide enough for the overlap control */
 				lb_cpu_relax();
+			if (cs_yield)
+				sched_yield();
 			atomic_fetch_sub_explicit(&sh->inside[which], 1, memory_order_relaxed);
 			atomic_fetch_add_explicit(&sh->acquired, 1, memory_order_relaxed);
 			int urc = ops->unlock(sh->lock[which], ctx);
@@ -232,6 +240,19 @@ int main(int argc, char **argv)
 		const struct lb_lock_ops *ops = strcmp(test_only, "never-release") == 0 ? &never_release_ops
 						: strcmp(test_only, "broken") == 0  ? &broken_ops
 										    : NULL;
+		/* broken: broken_ops with every acquisition taking nothing, so that the overlap
+		 * shows whenever the threads interleave, not only when a test-then-set race is won
+		 * (on a busy machine that race went unwon for 16000 acquisitions). */
+		static struct lb_lock_ops take_nothing;
+		if (ops == &broken_ops) {
+			take_nothing = broken_ops;
+			take_nothing.name = "take-nothing";
+			take_nothing.lock = take_nothing.unlock = take_nothing.trylock =
+				broken_take_nothing;
+			take_nothing.timedlock = broken_take_nothing_timed;
+			ops = &take_nothing;
+			cs_yield = true;
+		}
 		if (!ops) {
 			fprintf(stderr, "locks_multi: --only-lock-ops: '%s' is not a control\n", test_only);
 			return 2;
