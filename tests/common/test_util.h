@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,15 @@ static inline unsigned tu_negative_end(void)
 }
 
 /* CPUs online, at least 1 (sysconf's -1 on failure included): what a test says it ran on. */
+/* A spinning lock that hands over to a queued waiter (FIFO, bypass-bounded or NUMA-aware queue
+ * locks): with more threads than CPUs each handoff may wait for the preempted waiter's time
+ * slice, so the tests give such locks small operation counts. */
+static inline bool tu_spin_handoff(const struct lb_lock_ops *ops)
+{
+	return (ops->props & LB_SPINS) &&
+	       (ops->props & (LB_FIFO | LB_BYPASS_BOUNDED | LB_NUMA_AWARE));
+}
+
 static inline long tu_online_cpus(void)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);

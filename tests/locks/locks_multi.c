@@ -17,7 +17,8 @@
  * watchdog's exit status, and broken (no exclusion) must report overlaps.
  *
  * Usage: locks_multi [--lock NAME] [--watchdog-s N] [--only-lock-ops NAME]
- * --only-lock-ops runs NAME from the test-only set (broken_locks.c), used by the controls.
+ * --only-lock-ops runs one control (never-release, broken) alone, as the controls run in their
+ * forked children.
  */
 #include <sched.h>
 #include <signal.h>
@@ -121,9 +122,7 @@ static void *worker(void *arg)
 
 static unsigned ops_for(const struct lb_lock_ops *ops)
 {
-	const int spins = (ops->props & LB_SPINS) != 0,
-		  handoff = (ops->props & (LB_FIFO | LB_BYPASS_BOUNDED | LB_NUMA_AWARE)) != 0;
-	unsigned n = spins && handoff ? OPS_FIFO : OPS;
+	unsigned n = tu_spin_handoff(ops) ? OPS_FIFO : OPS;
 	return TU_TSAN ? n / 4 + 1 : n;
 }
 

@@ -36,15 +36,12 @@ enum {
 
 static uint64_t ops_per_thread(const struct lb_lock_ops *ops, unsigned threads, long cpus)
 {
-	/* A bypass-bounded spinning lock hands over to queued waiters as a FIFO one does; so do the
-	 * NUMA-aware queue locks (to a chosen waiter, preempted or not). */
-	const int spins = (ops->props & LB_SPINS) != 0,
-		  fifo = (ops->props & (LB_FIFO | LB_BYPASS_BOUNDED | LB_NUMA_AWARE)) != 0;
+	const bool handoff = tu_spin_handoff(ops), spins = (ops->props & LB_SPINS) != 0;
 	const int oversubscribed = (long)threads > cpus;
 	uint64_t total = RUN_OPS;
-	if (spins && fifo && oversubscribed)
+	if (handoff && oversubscribed)
 		total = RUN_OPS_FIFO_OVERSUBSCRIBED;
-	else if (spins && fifo && threads > 1)
+	else if (handoff && threads > 1)
 		total = RUN_OPS_FIFO_SHARED;
 	else if (TU_TSAN && spins && oversubscribed)
 		total = RUN_OPS_TSAN_SPIN_OVERSUBSCRIBED;

@@ -371,14 +371,11 @@ out:
  * spinlocks hand over at scheduler-tick rate once threads share or outnumber the CPUs. */
 static uint64_t stress_ops(const struct lb_lock_ops *ops, unsigned threads, long cpus)
 {
-	/* A bypass-bounded spinning lock hands over to queued waiters as a FIFO one does; so do the
-	 * NUMA-aware queue locks (to a chosen waiter, preempted or not). */
-	const int spins = (ops->props & LB_SPINS) != 0,
-		  fifo = (ops->props & (LB_FIFO | LB_BYPASS_BOUNDED | LB_NUMA_AWARE)) != 0;
+	const bool handoff = tu_spin_handoff(ops), spins = (ops->props & LB_SPINS) != 0;
 	uint64_t total = TU_TSAN ? 4000 : 20000;
-	if (spins && fifo && (long)threads > cpus)
+	if (handoff && (long)threads > cpus)
 		total = 120;
-	else if (spins && fifo && threads > 1)
+	else if (handoff && threads > 1)
 		total = 1000;
 	else if (TU_TSAN && spins && (long)threads > cpus)
 		total = 160;

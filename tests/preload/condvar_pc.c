@@ -184,9 +184,7 @@ static const unsigned shapes[][2] = { { 1, 1 }, { 2, 2 }, { 1, 3 }, { 4, 4 } };
  * a few items keep their runs bounded on a loaded two-CPU machine and still take every path. */
 static unsigned pc_items(const struct lb_lock_ops *ops, const unsigned shape[2])
 {
-	if (ops && (ops->props & LB_SPINS) &&
-	    (ops->props & (LB_FIFO | LB_BYPASS_BOUNDED | LB_NUMA_AWARE)) &&
-	    shape[0] + shape[1] > 2)
+	if (ops && tu_spin_handoff(ops) && shape[0] + shape[1] > 2)
 		return FIFO_SPIN_ITEMS;
 	return TU_TSAN ? ITEMS / 4 : ITEMS; /* TSan runs it about ten times slower */
 }
